@@ -1,0 +1,66 @@
+// Failures a user can cause (bad input, bad files, a refused operation) are `UserError`s: they carry
+// a reason tag, the file and field involved when there is one, and the fix. The CLI turns them into
+// exit code 2 with the message; anything else is a bug and is reported as such.
+
+export type UserErrorReason =
+  | "bad_usage"
+  | "bad_directory"
+  | "not_a_git_repository"
+  | "bad_config"
+  | "bad_agent_file"
+  | "unknown_agent"
+  | "unknown_runtime"
+  | "bad_plan"
+  | "store_locked"
+  | "store_newer_schema"
+  | "store_damaged"
+  | "approval_required"
+  | "kill_switch"
+  | "dirty_worktree"
+  | "not_found";
+
+export interface UserErrorDetails {
+  reason: UserErrorReason;
+  /** What went wrong, in one sentence. */
+  message: string;
+  /** The file involved, when there is one. */
+  file?: string;
+  /** The field (or line) in that file. */
+  field?: string;
+  /** What the user should do about it. */
+  fix?: string;
+}
+
+export class UserError extends Error {
+  readonly reason: UserErrorReason;
+  readonly file: string | undefined;
+  readonly field: string | undefined;
+  readonly fix: string | undefined;
+
+  constructor(details: UserErrorDetails) {
+    super(formatUserError(details));
+    this.name = "UserError";
+    this.reason = details.reason;
+    this.file = details.file;
+    this.field = details.field;
+    this.fix = details.fix;
+  }
+}
+
+export function formatUserError(d: UserErrorDetails): string {
+  const where = d.file ? `${d.file}${d.field ? ` (${d.field})` : ""}: ` : d.field ? `${d.field}: ` : "";
+  return `${where}${d.message}${d.fix ? `\n  fix: ${d.fix}` : ""}`;
+}
+
+export function isUserError(e: unknown): e is UserError {
+  return e instanceof UserError;
+}
+
+/** For exhaustive switches: the compiler proves this is never reached. */
+export function unreachable(x: never): never {
+  throw new Error(`unreachable: ${JSON.stringify(x)}`);
+}
+
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,51 @@
+// The runtime contract's result types. Every runtime (command, claude, codex, ...) ends an attempt
+// with one of these outcomes, decided from the protocol's own facts — never from the exit code alone.
+
+export const OUTCOME_STATUSES = ["succeeded", "failed", "cancelled", "timed_out", "rate_limited", "needs_input"] as const;
+export type OutcomeStatus = (typeof OUTCOME_STATUSES)[number];
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+}
+
+export const ZERO_USAGE: Usage = Object.freeze({ inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 });
+
+export interface AttemptOutcome {
+  status: OutcomeStatus;
+  /** One or two lines a person can read: what the agent did, or why it did not. */
+  summary: string;
+  /** Why it failed, when it did. */
+  error?: string;
+  exitCode: number | null;
+  signal: string | null;
+  usage: Usage;
+  /** Dollars: reported by the CLI, or computed from the price table; undefined when unknown. */
+  costUsd?: number;
+  /** The agent's own session id, for continuation. */
+  sessionId?: string;
+  /** Whether trying the same work again could help (5xx, rate limits), as opposed to 4xx/auth. */
+  retryable: boolean;
+  /** The provider's retry hint, when it gave one. */
+  retryAfterMs?: number;
+  durationMs: number;
+  /** True when output beyond the cap was dropped from the transcript. */
+  outputTruncated: boolean;
+  /** Files the attempt changed, relative to the workspace, when known. */
+  changedFiles?: string[];
+}
+
+/** Normalized events every runtime emits; the last one is always `finished`. */
+export type AgentEvent =
+  | { type: "started"; pid: number; pgid: number; command: string; sessionId?: string; model?: string }
+  | { type: "message"; role: "assistant" | "user" | "system"; text: string }
+  | { type: "tool_call"; id: string; name: string; input: unknown }
+  | { type: "tool_result"; id: string; ok: boolean; output: string }
+  | { type: "file_change"; path: string; kind: "add" | "modify" | "delete" | "unknown" }
+  | { type: "usage"; usage: Usage; costUsd?: number }
+  | { type: "retry"; attempt: number; delayMs: number; reason: string }
+  | { type: "stderr"; text: string }
+  | { type: "finished"; outcome: AttemptOutcome };
+
+export type AgentEventType = AgentEvent["type"];
