@@ -27,7 +27,14 @@ export interface ViabilityMetrics {
   agent_errors: Record<string, number>;
   oscillation_rate: number;
   audit_pass_rate: number;
+  /** All S3/S4 conflicts ever recorded: the seed's count, kept for display. */
   s3_s4_conflicts: number;
+  /**
+   * Conflicts in roughly the last 10 tasks: +1 per conflict, x0.9 per finished task. Drives
+   * require_s5_approval so it can clear, which an all-time count never could. Absent in seed
+   * files and older state; readers then fall back to `s3_s4_conflicts`.
+   */
+  recent_s3_s4_conflicts?: number;
   avg_cycle_iterations: number;
   active_adaptations: Adaptation[];
   last_updated: string;
