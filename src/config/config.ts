@@ -1,0 +1,75 @@
+// `.viable/config.json`: written by people, versioned with the project, validated on read. Unknown
+// keys are refused (a typo should not silently do nothing), and every problem names the field.
+
+import fs from "node:fs";
+import { z } from "zod";
+import { UserError } from "../domain/errors.ts";
+import { RUNTIME_NAMES } from "../domain/runtime.ts";
+
+const positive = z.number().positive();
+
+export const configSchema = z.strictObject({
+  $schema: z.string().optional(),
+  version: z.literal(1).default(1),
+  /** S3* audit commands, run with `sh -c` in the workspace after the agents; default: the detected test command. */
+  verify: z.array(z.string().min(1)).optional(),
+  defaults: z.strictObject({
+    /** Runtime for built-in agents and `.viable/agents` files that do not name one. */
+    runtime: z.enum(RUNTIME_NAMES).default("claude"),
+    /** Seconds. Seed 004's SESSION_TIMEOUT. */
+    timeout: positive.default(3600),
+    idle_timeout: positive.optional(),
+    max_output_bytes: z.number().int().positive().default(8 * 1024 * 1024),
+    kill_grace_ms: z.number().int().nonnegative().default(2000),
+    /** Seconds for each verify command. */
+    verify_timeout: positive.default(1200),
+  }).prefault({}),
+  analysis: z.strictObject({
+    keywords: z.strictObject({
+      simple: z.array(z.string()).optional(),
+      medium: z.array(z.string()).optional(),
+      complex: z.array(z.string()).optional(),
+    }).optional(),
+    domains: z.record(z.string(), z.array(z.string())).optional(),
+  }).prefault({}),
+  /** What S5 answers when approval is required and nobody is at a terminal. */
+  approval: z.enum(["ask", "approve", "reject"]).default("ask"),
+}).prefault({});
+
+export type ViableConfig = z.infer<typeof configSchema>;
+
+export function defaultConfig(): ViableConfig {
+  return configSchema.parse({});
+}
+
+export function loadConfig(file: string): ViableConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return defaultConfig();
+    throw new UserError({ reason: "bad_config", file, message: "cannot be read", fix: "check the file's permissions" });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new UserError({ reason: "bad_config", file, message: `is not valid JSON: ${(e as Error).message}`, fix: "fix the JSON syntax (a trailing comma or a missing quote is the usual cause)" });
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue ? issue.path.join(".") || "(top level)" : "(top level)";
+    const extra = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more)` : "";
+    throw new UserError({
+      reason: "bad_config",
+      file,
+      field,
+      message: `${issue?.message ?? "invalid"}${extra}`,
+      fix: issue?.code === "unrecognized_keys"
+        ? "remove the unknown key or check its spelling (see README, Configuration)"
+        : "correct the value (see README, Configuration)",
+    });
+  }
+  return parsed.data;
+}

@@ -1,0 +1,85 @@
+// Small singletons kept in the `settings` table: viability metrics, the kill switch. Each value is
+// versioned JSON, validated on read — a damaged value is an error naming the key, never a silent reset.
+
+import type { DatabaseSync } from "node:sqlite";
+import { z } from "zod";
+import { UserError } from "../domain/errors.ts";
+import { ADAPTATION_TYPES, initialMetrics, type ViabilityMetrics } from "../domain/viability.ts";
+
+const adaptationSchema = z.object({
+  type: z.enum(ADAPTATION_TYPES),
+  trigger: z.string(),
+  effect: z.string(),
+  applied_at: z.string(),
+  parameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+});
+
+const metricsSchema = z.object({
+  window: z.literal("last_10_tasks"),
+  completion_rate: z.number(),
+  agent_errors: z.record(z.string(), z.number()),
+  oscillation_rate: z.number(),
+  audit_pass_rate: z.number(),
+  s3_s4_conflicts: z.number(),
+  avg_cycle_iterations: z.number(),
+  active_adaptations: z.array(adaptationSchema),
+  last_updated: z.string(),
+}).loose();
+
+const stored = <T extends z.ZodType>(value: T) => z.object({ version: z.literal(1), value });
+
+export const METRICS_KEY = "viability_metrics";
+export const KILL_SWITCH_KEY = "kill_switch";
+
+export interface KillSwitch {
+  engaged: boolean;
+  since: string;
+  by_pid: number;
+  reason: string;
+}
+
+const killSwitchSchema = z.object({ engaged: z.boolean(), since: z.string(), by_pid: z.number(), reason: z.string() });
+
+function readSetting<T extends z.ZodType>(db: DatabaseSync, dbFile: string, key: string, schema: T): z.infer<T> | null {
+  const row = db.prepare("SELECT value FROM settings WHERE key = ?").get(key) as { value: string } | undefined;
+  if (!row) return null;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(row.value);
+  } catch {
+    raw = undefined;
+  }
+  const parsed = stored(schema).safeParse(raw);
+  if (!parsed.success) {
+    throw new UserError({
+      reason: "store_damaged",
+      file: dbFile,
+      field: `settings.${key}`,
+      message: `the stored ${key} is not valid: ${parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`,
+      fix: "run `viable reset --yes` to start the metrics afresh (the execution log is kept), or restore a backup",
+    });
+  }
+  return (parsed.data as { value: z.infer<T> }).value;
+}
+
+function writeSetting(db: DatabaseSync, key: string, value: unknown): void {
+  db.prepare("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+    .run(key, JSON.stringify({ version: 1, value }));
+}
+
+export function readMetrics(db: DatabaseSync, dbFile: string): ViabilityMetrics {
+  return (readSetting(db, dbFile, METRICS_KEY, metricsSchema) as ViabilityMetrics | null) ?? initialMetrics();
+}
+
+export function writeMetrics(db: DatabaseSync, metrics: ViabilityMetrics): void {
+  writeSetting(db, METRICS_KEY, metrics);
+}
+
+export function readKillSwitch(db: DatabaseSync, dbFile: string): KillSwitch | null {
+  const k = readSetting(db, dbFile, KILL_SWITCH_KEY, killSwitchSchema);
+  return k?.engaged ? k : null;
+}
+
+export function writeKillSwitch(db: DatabaseSync, value: KillSwitch): void {
+  writeSetting(db, KILL_SWITCH_KEY, value);
+}
