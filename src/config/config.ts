@@ -23,8 +23,11 @@ export const configSchema = z.strictObject({
     kill_grace_ms: z.number().int().nonnegative().default(2000),
     /** Seconds for each verify command. */
     verify_timeout: positive.default(1200),
+    /** S1 passes per cycle: after a failed audit the agents run again with its findings. */
+    max_iterations: z.number().int().min(1).max(10).default(2),
   }).prefault({}),
-  analysis: z.strictObject({
+  /** Extra complexity rules: regex sources per level, and whole new domains. */
+  complexity: z.strictObject({
     keywords: z.strictObject({
       simple: z.array(z.string()).optional(),
       medium: z.array(z.string()).optional(),

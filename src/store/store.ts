@@ -13,6 +13,8 @@ import { acquireWriterLock, type WriterLock } from "./writer-lock.ts";
 export interface StoreOptions {
   /** Take the project's writer lock (run, loop, reset, stop...). Readers leave it. */
   writer: boolean;
+  /** Create the database if needed even without the lock: `viable stop` must reach a busy project. */
+  create?: boolean;
   /** The command, for the lock's holder message. */
   command: string;
   sessionId?: string;
@@ -37,7 +39,7 @@ export class Store {
   static open(paths: ProjectPaths, options: StoreOptions): Store {
     const lock = options.writer ? acquireWriterLock(paths.lockFile, options.command) : null;
     try {
-      const db = openDatabase(paths.database, { create: options.writer });
+      const db = openDatabase(paths.database, { create: options.writer || options.create === true });
       const now = options.now ?? (() => new Date());
       const log = new EventLog(db, options.sessionId ?? newSessionId(), now);
       return new Store(paths, db, log, lock, now);

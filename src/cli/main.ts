@@ -1,0 +1,128 @@
+// The `viable` command line. Parsing is commander's; every command is a function returning its exit
+// code. User-caused failures (UserError, bad flags) print their message and exit 2; anything else is
+// a bug and says so.
+
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { isUserError } from "../domain/errors.ts";
+import { agentsCommand } from "./commands/agents.ts";
+import { analyzeCommand } from "./commands/analyze.ts";
+import { resetCommand, resumeCommand, stopCommand } from "./commands/control.ts";
+import { logCommand } from "./commands/log.ts";
+import { runCommand } from "./commands/run.ts";
+import { stateCommand } from "./commands/state.ts";
+import { EXIT } from "./exit-codes.ts";
+import { processOutput, type Output } from "./output.ts";
+
+const HINTS = ["simple", "medium", "complex"] as const;
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("expected a positive whole number");
+  return n;
+}
+
+function hintOf(opts: { simple?: boolean; medium?: boolean; complex?: boolean; hint?: string }): string | undefined {
+  const flags = HINTS.filter((h) => opts[h]);
+  if (opts.hint !== undefined) flags.push(opts.hint as (typeof HINTS)[number]);
+  if (flags.length > 1) throw new InvalidArgumentError(`give one complexity hint, not ${flags.join(" and ")}`);
+  return flags[0];
+}
+
+export function buildProgram(o: Output, setExit: (code: number) => void): Command {
+  const program = new Command("viable")
+    .description("Orchestrate AI coding agents with a Viable System Model control loop")
+    .version("0.1.0")
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => o.out(s.trimEnd()), writeErr: (s) => o.err(s.trimEnd()) })
+    .showHelpAfterError("(run `viable --help` for usage)");
+
+  const dir = () => new Option("-d, --dir <dir>", "project directory (a git repository)").default(".");
+  const json = () => new Option("--json", "print JSON");
+
+  program.command("run").description("take one task through one VSM cycle")
+    .argument("<task>", "the task, in natural language")
+    .addOption(dir()).addOption(json())
+    .option("--simple", "hint: simple task").option("--medium", "hint: medium task").option("--complex", "hint: complex task")
+    .option("--hint <level>", "complexity hint: simple | medium | complex")
+    .option("-v, --verbose", "print each step as it happens (to stderr)")
+    .option("--auto-approve", "approve S5 checkpoints without asking")
+    .action(async (task: string, opts: { dir: string; json?: boolean; verbose?: boolean; autoApprove?: boolean; simple?: boolean; medium?: boolean; complex?: boolean; hint?: string }) => {
+      const hint = hintOf(opts);
+      setExit(await runCommand({ task, dir: opts.dir, ...(hint !== undefined ? { hint } : {}), verbose: !!opts.verbose, json: !!opts.json, autoApprove: !!opts.autoApprove }, o));
+    });
+
+  program.command("analyze").description("assess a task's complexity (S3) without running it")
+    .argument("<text>", "the task text")
+    .addOption(dir()).addOption(json())
+    .option("--hint <level>", "simple | medium | complex")
+    .option("--simple").option("--medium").option("--complex")
+    .action(async (text: string, opts: { dir: string; json?: boolean; hint?: string; simple?: boolean; medium?: boolean; complex?: boolean }) => {
+      const hint = hintOf(opts);
+      setExit(await analyzeCommand({ text, dir: opts.dir, ...(hint !== undefined ? { hint } : {}), json: !!opts.json }, o));
+    });
+
+  program.command("state").description("show the current task, viability metrics and adaptations")
+    .addOption(dir()).addOption(json())
+    .option("--export-vsm <dir>", "write seed 001's six state files into <dir>")
+    .action(async (opts: { dir: string; json?: boolean; exportVsm?: string }) => {
+      setExit(await stateCommand({ dir: opts.dir, json: !!opts.json, ...(opts.exportVsm !== undefined ? { exportVsm: opts.exportVsm } : {}) }, o));
+    });
+
+  program.command("log").description("show the execution log (most recent 20 by default)")
+    .addOption(dir()).addOption(json())
+    .option("-n, --count <n>", "the most recent N entries", positiveInt)
+    .option("--task <id>", "only this task's entries").option("--session <id>", "only this session's entries")
+    .option("--all", "every entry").option("--jsonl", "export as JSON Lines (streamed)")
+    .option("--summary", "a task's summary (with --task)")
+    .action(async (opts: { dir: string; json?: boolean; count?: number; task?: string; session?: string; all?: boolean; jsonl?: boolean; summary?: boolean }) => {
+      setExit(await logCommand({ dir: opts.dir, json: !!opts.json, all: !!opts.all, jsonl: !!opts.jsonl, summary: !!opts.summary,
+        ...(opts.count !== undefined ? { count: opts.count } : {}), ...(opts.task !== undefined ? { task: opts.task } : {}), ...(opts.session !== undefined ? { session: opts.session } : {}) }, o));
+    });
+
+  program.command("reset").description("delete this project's recorded state (asks unless --yes)")
+    .addOption(dir()).addOption(json()).option("-y, --yes", "do not ask")
+    .action(async (opts: { dir: string; yes?: boolean; json?: boolean }) => setExit(await resetCommand({ dir: opts.dir, yes: !!opts.yes, json: !!opts.json }, o)));
+
+  program.command("agents").description("list the agents this project can use, and where each is defined")
+    .addOption(dir()).addOption(json())
+    .action(async (opts: { dir: string; json?: boolean }) => setExit(await agentsCommand({ dir: opts.dir, json: !!opts.json }, o)));
+
+  program.command("stop").description("kill switch: end every running attempt and refuse new ones until `viable resume`")
+    .addOption(dir()).addOption(json()).option("--reason <text>", "recorded with the stop")
+    .action(async (opts: { dir: string; json?: boolean; reason?: string }) =>
+      setExit(await stopCommand({ dir: opts.dir, json: !!opts.json, ...(opts.reason !== undefined ? { reason: opts.reason } : {}) }, o)));
+
+  program.command("resume").description("release the kill switch")
+    .addOption(dir()).addOption(json())
+    .action(async (opts: { dir: string; json?: boolean }) => setExit(await resumeCommand({ dir: opts.dir, json: !!opts.json }, o)));
+
+  return program;
+}
+
+export async function main(argv: string[], o: Output = processOutput): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram(o, (c) => (code = c));
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return EXIT.usage;
+    }
+    await program.parseAsync(argv, { from: "user" });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return EXIT.ok;
+      return EXIT.usage;
+    }
+    if (e instanceof InvalidArgumentError) {
+      o.err(`viable: ${e.message}`);
+      return EXIT.usage;
+    }
+    if (isUserError(e)) {
+      o.err(`viable: ${e.message}`);
+      return EXIT.usage;
+    }
+    o.err(`viable: internal error (please report it): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    return EXIT.failed;
+  }
+}

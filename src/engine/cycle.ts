@@ -1,0 +1,327 @@
+// One VSM cycle for one task, in seed 001's order: task → adaptations → S4 scan → S3 analysis and
+// allocation → S5 approval when required → S2 coordination → S1 agents → S3* audit (repeating S1
+// with the audit's findings up to `max_iterations`) → S3/S4 conflict check → metrics → outcome.
+// Every step is a recorded event; a crash at any point leaves a task the next start reconciles.
+
+import { allocate, type Allocation } from "../analysis/allocation.ts";
+import { analyze, type ComplexityAssessment } from "../analysis/complexity.ts";
+import { coordinate, type Coordination } from "../analysis/coordination.ts";
+import { scanEnvironment, type EnvironmentScan } from "../analysis/environment-scan.ts";
+import type { AgentRegistry } from "../agents/registry.ts";
+import { recordFileVersions } from "../audit/oscillation.ts";
+import { runVerification, type VerificationReport } from "../audit/verification.ts";
+import type { ViableConfig } from "../config/config.ts";
+import { errorMessage } from "../domain/errors.ts";
+import type { Runtime, RuntimeName } from "../domain/runtime.ts";
+import type { Adaptation, ViabilityMetrics } from "../domain/viability.ts";
+import type { Store } from "../store/store.ts";
+import { insertTask, updateTask } from "../store/tasks.ts";
+import { applyAdaptations, shouldRequireS5Approval, shouldTightenAudit } from "../viability/adaptation-engine.ts";
+import {
+  recordAgentResult, recordAuditResult, recordConflict, recordCycleIterations, recordOscillation, recordTaskCompletion,
+} from "../viability/metrics.ts";
+import { runAttempt } from "./attempt-runner.ts";
+import type { AgentResult, CycleConflict, VSMCycleResult } from "./cycle-result.ts";
+import { assertNotStopped } from "./kill-switch.ts";
+import { composePrompt } from "./prompt.ts";
+import { decideApproval, type ApprovalRequest } from "./s5-policy.ts";
+
+export interface CycleOptions {
+  task: string;
+  taskId?: string;
+  hint?: string;
+  autoApprove: boolean;
+  interactive: boolean;
+  ask: ApprovalRequest["ask"];
+  signal: AbortSignal;
+  /** Progress lines for `-v`. */
+  progress?: (line: string) => void;
+}
+
+export interface CycleDeps {
+  store: Store;
+  config: ViableConfig;
+  registry: AgentRegistry;
+  runtimeFor: (name: RuntimeName) => Runtime;
+}
+
+/** Why a cycle ended without running to its end (Ctrl-C, the kill switch, a refused approval). */
+export class CycleStopped extends Error {
+  readonly kind: "interrupted" | "kill_switch" | "approval_required";
+  constructor(kind: CycleStopped["kind"], message: string) {
+    super(message);
+    this.kind = kind;
+  }
+}
+
+export async function runCycle(deps: CycleDeps, opts: CycleOptions): Promise<VSMCycleResult> {
+  const { store, config } = deps;
+  assertNotStopped(store);
+  const taskId = opts.taskId ?? crypto.randomUUID().replaceAll("-", "").slice(0, 8);
+  const say = opts.progress ?? (() => {});
+  const now = () => store.now();
+
+  store.transition(
+    { event_type: "task_started", task_id: taskId, data: { description: opts.task, hint: opts.hint ?? null, pid: process.pid } },
+    () => insertTask(store.db, {
+      id: taskId, description: opts.task, created_at: store.timestamp(), updated_at: store.timestamp(), status: "in_progress",
+      complexity: "unknown", assigned_agents: [], metadata: { hint: opts.hint ?? null }, session_id: store.log.sessionId, owner_pid: process.pid, failure_reason: null,
+    }),
+  );
+  say(`task ${taskId}: ${opts.task}`);
+
+  const results: AgentResult[] = [];
+  const conflicts: CycleConflict[] = [];
+  let newAdaptations: Adaptation[] = [];
+  let metrics = store.metrics();
+  try {
+    // Algedonic loop first: what the metrics call for acts on this very cycle.
+    const adapted = applyAdaptations(metrics, now());
+    metrics = adapted.metrics;
+    newAdaptations = adapted.applied;
+    store.atomically(() => {
+      for (const a of adapted.applied) {
+        store.log.append({ event_type: "adaptation_applied", task_id: taskId, data: { ...a } });
+      }
+      for (const a of adapted.cleared) {
+        store.log.append({ event_type: "adaptation_cleared", task_id: taskId, data: { ...a } });
+      }
+      store.saveMetrics(metrics);
+    });
+    const active = metrics.active_adaptations;
+    for (const a of adapted.applied) say(`adaptation: ${a.type} (${a.trigger})`);
+
+    // S4: the environment, read from the repository itself.
+    const scan = await scanEnvironment(store.paths.root, opts.task, opts.signal);
+    store.transition({ event_type: "environment_scanned", task_id: taskId, data: { ...scan } }, () => saveAnalysis(store, taskId, "s4_environment", scan));
+    say(`S4: ${scan.analysis}`);
+    checkStopped(opts.signal);
+
+    // S3: complexity and allocation; S5 may reject it once, after which S3 re-plans with S4's view.
+    let assessment = assess(opts.task, opts.hint, metrics, active, config);
+    let allocation = allocateAgents(deps, assessment, active);
+    recordAllocation(store, taskId, assessment, allocation);
+    say(`S3: ${assessment.complexity} (${assessment.confidence.toFixed(2)}) → ${allocation.agents.map((a) => a.name).join(", ")} [${allocation.execution_mode}]`);
+
+    if (shouldRequireS5Approval(metrics)) {
+      let decision = await approve(store, taskId, opts, config, allocation, assessment);
+      if (decision === "rejected") {
+        assessment = assess(opts.task, scan.assessed_complexity, metrics, active, config);
+        allocation = allocateAgents(deps, assessment, active);
+        recordAllocation(store, taskId, assessment, allocation);
+        decision = await approve(store, taskId, opts, config, allocation, assessment);
+        if (decision === "rejected") {
+          return await finish(deps, taskId, opts.task, metrics, results, conflicts, newAdaptations, null, 0, "S5 rejected the allocation twice", false);
+        }
+      }
+    }
+
+    // S2: who runs with whom, so agents that would touch the same files never run at once.
+    const coordination = coordinate({ allocation, task: opts.task, adaptations: active });
+    store.transition({ event_type: "coordination_planned", task_id: taskId, data: { ...coordination } });
+    say(`S2: ${coordination.groups.map((g) => g.join(" + ")).join(" → ")}`);
+
+    // S1 and S3*: run the schedule, audit, and run again with the findings while iterations remain.
+    const maxIterations = config.defaults.max_iterations;
+    let audit: VerificationReport | null = null;
+    let oscillated = false;
+    let iteration = 0;
+    while (iteration < maxIterations) {
+      iteration++;
+      const before = results.length;
+      await runSchedule(deps, opts, taskId, coordination, allocation, results, iteration, audit);
+      const iterationResults = results.slice(before);
+      const oscillations = await collectOscillations(store, taskId, iterationResults, opts.signal);
+      oscillated ||= oscillations.length > 0;
+      audit = await audit3Star(deps, opts, taskId, scan, iterationResults, metrics, oscillations.length > 0);
+      say(`S3*: audit ${audit.passed ? "passed" : "failed"} (score ${audit.score.toFixed(2)})`);
+      if (audit.passed || iterationResults.every((r) => !r.success)) break;
+      if (iteration < maxIterations) say(`S1: iteration ${iteration + 1} with the audit's findings`);
+    }
+
+    // S3/S4 conflict: S3's complexity and S4's independent estimate disagree → escalate to S5.
+    if (scan.assessed_complexity !== assessment.complexity) {
+      const conflict: CycleConflict = { type: "complexity_disagreement", s3: assessment.complexity, s4: scan.assessed_complexity };
+      conflicts.push(conflict);
+      metrics = recordConflict(metrics, now());
+      store.atomically(() => {
+        store.log.append({ event_type: "conflict_detected", task_id: taskId, data: { ...conflict, s3_position: `complexity ${assessment.complexity}`, s4_position: `complexity ${scan.assessed_complexity}` } });
+        store.log.append({ event_type: "policy_decision", task_id: taskId, data: { decision: "keep S3's allocation for this cycle; counted towards require_s5_approval", escalated: true, conflict: conflict.type } });
+      });
+    }
+    metrics = recordOscillation(metrics, oscillated, now());
+
+    const allSucceeded = results.length > 0 && lastRunOfEachAgent(results).every((r) => r.success);
+    const success = allSucceeded && audit !== null && audit.passed;
+    const summary = summarize(results, audit, success);
+    return await finish(deps, taskId, opts.task, metrics, results, conflicts, newAdaptations, audit, iteration, summary, success);
+  } catch (e) {
+    const reason = e instanceof CycleStopped ? e.message : errorMessage(e);
+    const status = e instanceof CycleStopped ? e.kind : "error";
+    store.transition(
+      { event_type: "task_failed", task_id: taskId, data: { reason, status, agents_invoked: results.map((r) => `s1-${r.agent}`) } },
+      () => updateTask(store.db, taskId, { status: "failed", updated_at: store.timestamp(), failure_reason: reason, owner_pid: null }),
+    );
+    throw e;
+  }
+}
+
+function assess(task: string, hint: string | undefined, metrics: ViabilityMetrics, active: Adaptation[], config: ViableConfig): ComplexityAssessment {
+  return analyze(task, {
+    ...(hint !== undefined ? { hint } : {}),
+    metrics,
+    activeAdaptations: active,
+    custom: { ...(config.complexity.keywords ? { keywords: config.complexity.keywords } : {}), ...(config.complexity.domains ? { domains: config.complexity.domains } : {}) },
+  });
+}
+
+function allocateAgents(deps: CycleDeps, assessment: ComplexityAssessment, active: Adaptation[]): Allocation {
+  return allocate({ assessment, registry: deps.registry.all(), adaptations: active });
+}
+
+function recordAllocation(store: Store, taskId: string, assessment: ComplexityAssessment, allocation: Allocation): void {
+  store.atomically(() => {
+    store.log.append({ event_type: "complexity_assessed", task_id: taskId, data: { ...assessment } });
+    store.log.append({
+      event_type: "allocation_made", task_id: taskId,
+      data: { complexity: assessment.complexity, selected_agents: allocation.agents.map((a) => a.name), rationale: allocation.rationale, execution_mode: allocation.execution_mode, agents: allocation.agents },
+    });
+    updateTask(store.db, taskId, { complexity: assessment.complexity, assigned_agents: allocation.agents.map((a) => a.name), updated_at: store.timestamp() });
+    saveAnalysis(store, taskId, "s3_allocation", {
+      task_id: taskId, complexity: assessment.complexity, selected_agents: allocation.agents.map((a) => a.name), rationale: allocation.rationale,
+      created_at: store.timestamp(), parallel_execution: allocation.execution_mode !== "sequential", confidence: assessment.confidence, agents: allocation.agents,
+    });
+  });
+}
+
+async function approve(store: Store, taskId: string, opts: CycleOptions, config: ViableConfig, allocation: Allocation, assessment: ComplexityAssessment): Promise<"approved" | "rejected"> {
+  const question = `S5 approval required (recent S3/S4 conflicts). Run ${allocation.agents.map((a) => a.name).join(", ")} on this ${assessment.complexity} task?`;
+  store.transition({ event_type: "approval_requested", task_id: taskId, data: { question, agents: allocation.agents.map((a) => a.name) } });
+  const d = await decideApproval({ question, autoApprove: opts.autoApprove, policy: config.approval, interactive: opts.interactive, ask: opts.ask, signal: opts.signal });
+  if (d.decision === "unavailable") {
+    store.transition({ event_type: "policy_decision", task_id: taskId, data: { decision: "approval_required", by: d.by } });
+    throw new CycleStopped("approval_required",
+      "S5 approval is required (the require_s5_approval adaptation is active) and nobody is at a terminal to give it; rerun with --auto-approve, or set \"approval\": \"approve\" in .viable/config.json");
+  }
+  store.transition({ event_type: "policy_decision", task_id: taskId, data: { decision: d.decision, by: d.by, subject: "allocation" } });
+  return d.decision;
+}
+
+async function runSchedule(deps: CycleDeps, opts: CycleOptions, taskId: string, coordination: Coordination, allocation: Allocation,
+  results: AgentResult[], iteration: number, lastAudit: VerificationReport | null): Promise<void> {
+  const steps = new Map(allocation.agents.map((a) => [a.name, a]));
+  for (const group of coordination.groups) {
+    checkStopped(opts.signal);
+    assertNotStopped(deps.store);
+    const previous = results.map((r) => ({ agent: r.agent, success: r.success, summary: r.output }));
+    const groupResults = await Promise.all(group.map(async (name) => {
+      const step = steps.get(name);
+      const agent = deps.registry.require(name);
+      const prompt = composePrompt({
+        task: opts.task, agent, role: step?.role ?? "primary", focus: step?.focus ?? opts.task, previous,
+        ...(lastAudit && !lastAudit.passed ? { auditFeedback: lastAudit.feedback } : {}),
+      });
+      opts.progress?.(`S1: ${name} (${agent.runtime}) started`);
+      deps.store.transition({ event_type: "state_changed", task_id: taskId, agent: `s1-${name}`, data: { entity: "agent", agent: name, status: "busy" } });
+      const { outcome, transcriptPath, attemptId } = await runAttempt({
+        store: deps.store, config: deps.config, runtime: deps.runtimeFor(agent.runtime), agent, taskId, attemptNo: iteration, prompt, cwd: deps.store.paths.root, signal: opts.signal,
+      });
+      deps.store.transition({ event_type: "state_changed", task_id: taskId, agent: `s1-${name}`, data: { entity: "agent", agent: name, status: "idle" } });
+      opts.progress?.(`S1: ${name} ${outcome.status}: ${outcome.summary}`);
+      const result: AgentResult = {
+        agent: name, success: outcome.status === "succeeded", output: outcome.summary, error: outcome.status === "succeeded" ? null : (outcome.error ?? outcome.status),
+        metadata: { status: outcome.status, attempt_id: attemptId, iteration, runtime: agent.runtime, exit_code: outcome.exitCode, duration_ms: outcome.durationMs, usage: outcome.usage, cost_usd: outcome.costUsd ?? null, transcript: transcriptPath },
+      };
+      return result;
+    }));
+    results.push(...groupResults);
+    checkStopped(opts.signal);
+  }
+}
+
+async function collectOscillations(store: Store, taskId: string, iterationResults: AgentResult[], signal: AbortSignal) {
+  // Recorded per group member after the whole group: parallel members touch disjoint zones by S2's plan.
+  const found = [];
+  for (const r of iterationResults) {
+    for (const o of await recordFileVersions(store.db, taskId, r.agent, store.paths.root, signal)) {
+      found.push(o);
+      store.log.append({ event_type: "oscillation_detected", task_id: taskId, agent: `s1-${o.agent}`, data: { ...o, description: `${o.path} returned to the version from ${o.returned_to}` } });
+    }
+  }
+  return found;
+}
+
+async function audit3Star(deps: CycleDeps, opts: CycleOptions, taskId: string, scan: EnvironmentScan, iterationResults: AgentResult[],
+  metrics: ViabilityMetrics, oscillation: boolean): Promise<VerificationReport> {
+  const strict = shouldTightenAudit(metrics);
+  const commands = deps.config.verify ?? [scan.commands.test, ...(strict ? [scan.commands.lint, scan.commands.build] : [])].filter((c): c is string => typeof c === "string");
+  const report = await runVerification({
+    commands, cwd: deps.store.paths.root, signal: opts.signal, timeoutMs: deps.config.defaults.verify_timeout * 1000,
+    killGraceMs: deps.config.defaults.kill_grace_ms, maxOutputBytes: deps.config.defaults.max_output_bytes,
+    transcriptDir: deps.store.paths.transcriptsDir, label: taskId,
+    // Under tighten_s3_star, having nothing to verify with is a failure, not a pass with a warning.
+    requireCommands: strict,
+    agentFailures: iterationResults.filter((r) => !r.success).map((r) => r.agent),
+  });
+  deps.store.transition({ event_type: "audit_performed", task_id: taskId, data: { passed: report.passed, score: report.score, strict, oscillation, findings: report.findings, checks: report.checks } });
+  checkStopped(opts.signal);
+  return report;
+}
+
+async function finish(deps: CycleDeps, taskId: string, task: string, metricsIn: ViabilityMetrics, results: AgentResult[], conflicts: CycleConflict[],
+  adaptations: Adaptation[], audit: VerificationReport | null, iterations: number, summary: string, success: boolean): Promise<VSMCycleResult> {
+  const { store } = deps;
+  const now = store.now();
+  let m = metricsIn;
+  for (const r of lastRunOfEachAgent(results)) m = recordAgentResult(m, r.agent, r.success, now);
+  if (audit) m = recordAuditResult(m, audit.passed, now);
+  m = recordTaskCompletion(m, success, now);
+  if (iterations > 0) m = recordCycleIterations(m, iterations, now);
+  const agentsInvoked = [...new Set(results.map((r) => `s1-${r.agent}`))];
+  const metrics = m;
+  store.transition(
+    { event_type: success ? "task_completed" : "task_failed", task_id: taskId,
+      data: { success, summary, description: task, agents_invoked: agentsInvoked, audit_passed: audit?.passed ?? null, iterations } },
+    () => {
+      store.saveMetrics(metrics);
+      store.log.append({ event_type: "metrics_updated", task_id: taskId, data: { completion_rate: metrics.completion_rate, audit_pass_rate: metrics.audit_pass_rate, oscillation_rate: metrics.oscillation_rate, avg_cycle_iterations: metrics.avg_cycle_iterations, agent_errors: metrics.agent_errors } });
+      updateTask(store.db, taskId, { status: success ? "completed" : "failed", updated_at: store.timestamp(), failure_reason: success ? null : summary, owner_pid: null });
+    },
+  );
+  return {
+    task_id: taskId, success, summary, agents_invoked: agentsInvoked, audit_passed: audit?.passed ?? null, conflicts,
+    adaptations: adaptations.map((a) => ({ ...a })), s1_results: results,
+  };
+}
+
+/** On a correction iteration an agent runs again; its latest run is what counts. */
+function lastRunOfEachAgent(results: AgentResult[]): AgentResult[] {
+  const last = new Map<string, AgentResult>();
+  for (const r of results) last.set(r.agent, r);
+  return [...last.values()];
+}
+
+function summarize(results: AgentResult[], audit: VerificationReport | null, success: boolean): string {
+  const latest = lastRunOfEachAgent(results);
+  const ok = latest.filter((r) => r.success).length;
+  const base = `Completed with ${ok}/${latest.length} agents successful`;
+  if (success) return base;
+  const failed = latest.filter((r) => !r.success).map((r) => `${r.agent}: ${r.error ?? "failed"}`);
+  const parts = [base];
+  if (failed.length) parts.push(failed.join("; "));
+  if (audit && !audit.passed) parts.push(`audit failed: ${audit.findings.join("; ")}`);
+  return parts.join(" — ");
+}
+
+function saveAnalysis(store: Store, taskId: string, column: "s3_allocation" | "s4_environment", value: unknown): void {
+  store.db.prepare(`INSERT INTO task_analysis (task_id, ${column}) VALUES (?, ?) ON CONFLICT(task_id) DO UPDATE SET ${column} = excluded.${column}`)
+    .run(taskId, JSON.stringify(value));
+}
+
+function checkStopped(signal: AbortSignal): void {
+  if (!signal.aborted) return;
+  const reason: unknown = signal.reason;
+  if (reason instanceof CycleStopped) throw reason;
+  throw new CycleStopped("interrupted", typeof reason === "string" ? reason : "interrupted");
+}
+
