@@ -4,7 +4,7 @@
 
 import path from "node:path";
 import { scrubbedEnv } from "../process/environment.ts";
-import { superviseProcess } from "../process/supervised-process.ts";
+import { superviseProcess } from "../process/supervise-process.ts";
 
 export interface VerificationCheck {
   command: string;

@@ -9,7 +9,7 @@ import { isUserError } from "../domain/errors.ts";
 import { reconcile, type Reconciliation } from "../engine/reconcile.ts";
 import { Store } from "../store/store.ts";
 import type { ProjectPaths } from "../workspace/paths.ts";
-import { resolveProject } from "../workspace/project.ts";
+import { ensureStateIgnored, resolveProject } from "../workspace/project.ts";
 
 export interface ProjectContext {
   paths: ProjectPaths;
@@ -25,6 +25,7 @@ export async function openProject(dir: string, opts: { writer: boolean; command:
   let reconciliation: Reconciliation | null = null;
   let store: Store;
   if (opts.writer) {
+    await ensureStateIgnored(paths);
     store = Store.open(paths, { writer: true, command: opts.command });
     try {
       reconciliation = await reconcile(store, config.defaults.kill_grace_ms);

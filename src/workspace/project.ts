@@ -51,3 +51,27 @@ export async function resolveProject(dir: string): Promise<ProjectPaths> {
 export function gitEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_PAGER: "cat", LC_ALL: "C", ...extra };
 }
+
+/**
+ * `.viable/state/` is Viable's own (database, transcripts, worktrees) and must never show up as a
+ * change in the user's tree. It is excluded through `.git/info/exclude`, which, unlike a
+ * .gitignore, does not itself make the tree dirty.
+ */
+export async function ensureStateIgnored(paths: ProjectPaths): Promise<void> {
+  const probe = await run("git", ["check-ignore", "-q", path.relative(paths.root, path.join(paths.stateDir, "viable.db"))], { cwd: paths.root, env: gitEnv() })
+    .then(() => true, () => false);
+  if (probe) return;
+  const { stdout } = await run("git", ["rev-parse", "--git-path", "info/exclude"], { cwd: paths.root, env: gitEnv() });
+  const exclude = path.resolve(paths.root, stdout.trim());
+  const rel = path.relative(paths.root, paths.stateDir);
+  fs.mkdirSync(path.dirname(exclude), { recursive: true });
+  const existing = fs.existsSync(exclude) ? fs.readFileSync(exclude, "utf8") : "";
+  const prefix = await repoPrefix(paths.root);
+  fs.appendFileSync(exclude, `${existing.endsWith("\n") || existing === "" ? "" : "\n"}# Viable's own state\n/${path.posix.join(prefix, rel.split(path.sep).join("/"))}/\n`);
+}
+
+/** The project's path inside its repository ("" at the top), for anchored exclude patterns. */
+async function repoPrefix(dir: string): Promise<string> {
+  const { stdout } = await run("git", ["rev-parse", "--show-prefix"], { cwd: dir, env: gitEnv() });
+  return stdout.trim().replace(/\/$/, "");
+}

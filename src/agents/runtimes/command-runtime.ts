@@ -7,7 +7,7 @@ import { ZERO_USAGE } from "../../domain/outcome.ts";
 import type { Runtime, RunRequest } from "../../domain/runtime.ts";
 import { scrubbedEnv } from "../../process/environment.ts";
 import type { ProcessExit } from "../../process/process-exit.ts";
-import { superviseProcess } from "../../process/supervised-process.ts";
+import { superviseProcess } from "../../process/supervise-process.ts";
 
 /** Variables a command agent may rely on beyond the base allowlist. */
 const COMMAND_ENV_ALLOWED: readonly (string | RegExp)[] = [/^VIABLE_/, "CI", "EDITOR", "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"];
@@ -26,7 +26,7 @@ export const commandRuntime: Runtime = {
       args: ["-c", req.command],
       cwd: req.cwd,
       env: { ...scrubbedEnv(process.env, COMMAND_ENV_ALLOWED), ...req.env },
-      stdin: req.prompt,
+      stdin: { text: req.prompt },
       marker: req.attemptId,
       signal: req.signal,
       timeoutMs: req.limits.timeoutMs,

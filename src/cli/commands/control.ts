@@ -7,7 +7,7 @@ import { isProcessAlive } from "../../process/process-tree.ts";
 import { Store } from "../../store/store.ts";
 import { runningAttempts } from "../../store/tasks.ts";
 import { readHolder } from "../../store/writer-lock.ts";
-import { resolveProject } from "../../workspace/project.ts";
+import { ensureStateIgnored, resolveProject } from "../../workspace/project.ts";
 import { loadConfig } from "../../config/config.ts";
 import { EXIT } from "../exit-codes.ts";
 import { printJson, type Output } from "../output.ts";
@@ -16,6 +16,7 @@ import { openProject } from "../project-context.ts";
 export async function stopCommand(args: { dir: string; json: boolean; reason?: string }, o: Output): Promise<number> {
   const paths = await resolveProject(args.dir);
   const config = loadConfig(paths.configFile);
+  await ensureStateIgnored(paths);
   // No writer lock: the point is to reach a project some other Viable is busy with.
   const store = Store.open(paths, { writer: false, create: true, command: "stop" });
   try {
