@@ -5,6 +5,9 @@ import fs from "node:fs";
 import { randomUUID } from "node:crypto";
 import type { Readable } from "node:stream";
 
+import type { ProcessExit } from "../../src/process/process-exit.ts";
+import type { OutputLine, ProcessSpec, SupervisedProcess } from "../../src/process/supervise-process.ts";
+
 /** Just enough for `sh`, `sleep` and `setsid` to be found; nothing from the developer's shell. */
 export function hermeticEnv(): Record<string, string> {
   return { PATH: process.env["PATH"] ?? "/usr/bin:/bin" };
@@ -44,4 +47,32 @@ export async function readLines(stream: Readable, count: number): Promise<string
     if (lines.length > count) return lines.slice(0, count);
   }
   throw new Error(`stream ended after ${text.split("\n").length - 1} of ${count} lines: ${JSON.stringify(text)}`);
+}
+
+/** Short grace periods keep the suite fast; the escalation logic is the same at any scale. */
+export function testSpec(marker: string, script: string, extra: Partial<ProcessSpec> = {}): ProcessSpec {
+  return { file: "sh", args: ["-c", script], marker, env: hermeticEnv(), killGraceMs: 100, maxOutputBytes: 1024 * 1024, ...extra };
+}
+
+/** Reads every line and waits for the exit. */
+export async function runToEnd(proc: SupervisedProcess): Promise<{ lines: OutputLine[]; exit: ProcessExit }> {
+  const lines: OutputLine[] = [];
+  for await (const line of proc.lines) lines.push(line);
+  return { lines, exit: await proc.exited };
+}
+
+/** Reads lines until one matches, returning the text of all lines read so far. */
+export async function readUntil(lines: AsyncIterator<OutputLine>, matches: (text: string) => boolean): Promise<string[]> {
+  const seen: string[] = [];
+  for (;;) {
+    const next = await lines.next();
+    if (next.done) throw new Error(`output ended without the expected line; saw ${JSON.stringify(seen)}`);
+    seen.push(next.value.text);
+    if (matches(next.value.text)) return seen;
+  }
+}
+
+export async function isSettled(promise: Promise<unknown>): Promise<boolean> {
+  const pending = Symbol("pending");
+  return (await Promise.race([promise, Promise.resolve(pending)])) !== pending;
 }
