@@ -72,6 +72,16 @@ export async function readUntil(lines: AsyncIterator<OutputLine>, matches: (text
   }
 }
 
+export async function readCount(lines: AsyncIterator<OutputLine>, count: number): Promise<string[]> {
+  const seen: string[] = [];
+  while (seen.length < count) {
+    const next = await lines.next();
+    if (next.done) throw new Error(`output ended after ${JSON.stringify(seen)}`);
+    seen.push(next.value.text);
+  }
+  return seen;
+}
+
 export async function isSettled(promise: Promise<unknown>): Promise<boolean> {
   const pending = Symbol("pending");
   return (await Promise.race([promise, Promise.resolve(pending)])) !== pending;
