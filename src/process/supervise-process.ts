@@ -7,6 +7,11 @@
 // when it ends — for any reason, a clean exit included — whatever still carries the marker or
 // descends from it is stopped (stop-processes.ts) before `exited` resolves. Output is split into
 // lines for the caller and copied, capped and redacted, to the transcript.
+//
+// One escape remains: a descendant that both drops the marker (`env -i`) and leaves the group
+// (`setsid`), whose parent then exits before the attempt ends. Nothing in /proc links it back to
+// us any more. When we stop the attempt ourselves, the tree is read before the first signal, so
+// only a clean exit can leave one behind.
 
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";

@@ -9,15 +9,15 @@ import { isSettled, readUntil, runToEnd, testSpec, uniqueMarker } from "./helper
 const STUBBORN = `trap 'echo got INT' INT; trap 'echo got TERM' TERM; echo ready; while :; do sleep 1; done`;
 
 void test("a wall-clock timeout escalates SIGINT, SIGTERM, SIGKILL and reports it was forced", async () => {
-  const proc = superviseProcess(testSpec(uniqueMarker("timeout"), STUBBORN, { timeoutMs: 150, killGraceMs: 100 }));
+  const proc = superviseProcess(testSpec(uniqueMarker("timeout"), STUBBORN, { timeoutMs: 250, killGraceMs: 100 }));
   const { lines, exit } = await runToEnd(proc);
   // stderr has the shell's own "Terminated" notices for its sleeps.
   assert.deepEqual(lines.filter((l) => l.stream === "stdout").map((l) => l.text), ["ready", "got INT", "got TERM"]);
   assert.equal(exit.termination, "timed_out");
   assert.equal(exit.forced, true);
   assert.equal(exit.signal, "SIGKILL");
-  assert.equal(exit.error, "timed out after 150 ms");
-  assert.ok(exit.durationMs >= 150 + 2 * 100, `stopped after ${exit.durationMs} ms, before the escalation could finish`);
+  assert.equal(exit.error, "timed out after 250 ms");
+  assert.ok(exit.durationMs >= 250 + 2 * 100, `stopped after ${exit.durationMs} ms, before the escalation could finish`);
 });
 
 void test("a process that ignores SIGINT and SIGTERM outright is killed", async () => {
@@ -83,14 +83,16 @@ void test("terminate() cancels with the caller's reason", async () => {
 
 void test("the first reason to stop wins", async () => {
   const controller = new AbortController();
-  const proc = superviseProcess(testSpec(uniqueMarker("first"), STUBBORN, { timeoutMs: 50, killGraceMs: 100, signal: controller.signal }));
-  // "got INT" proves the timeout has started stopping it; later requests must not change the story.
-  await readUntil(proc.lines[Symbol.asyncIterator](), (t) => t === "got INT");
-  proc.terminate("too late");
-  controller.abort();
+  const proc = superviseProcess(testSpec(uniqueMarker("first"), STUBBORN, { killGraceMs: 100, signal: controller.signal }));
+  const lines = proc.lines[Symbol.asyncIterator]();
+  await readUntil(lines, (t) => t === "ready");
+  controller.abort(new Error("first"));
+  // "got INT" proves it is being stopped; a later request must not change why.
+  await readUntil(lines, (t) => t === "got INT");
+  proc.terminate("second");
   const exit = await proc.exited;
-  assert.equal(exit.termination, "timed_out");
-  assert.equal(exit.error, "timed out after 50 ms");
+  assert.equal(exit.termination, "cancelled");
+  assert.equal(exit.error, "cancelled: first");
 });
 
 void test("a process that ends in time is reported as exited, whatever the limits", async () => {
