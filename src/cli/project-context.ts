@@ -22,7 +22,7 @@ export interface ProjectContext {
 export async function openProject(dir: string, opts: { writer: boolean; command: string }): Promise<ProjectContext> {
   const paths = await resolveProject(dir);
   const config = loadConfig(paths.configFile);
-  let reconciliation: Reconciliation | null = null;
+  let reconciliation: Reconciliation | null;
   let store: Store;
   if (opts.writer) {
     await ensureStateIgnored(paths);

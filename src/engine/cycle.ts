@@ -72,7 +72,7 @@ export async function runCycle(deps: CycleDeps, opts: CycleOptions): Promise<VSM
 
   const results: AgentResult[] = [];
   const conflicts: CycleConflict[] = [];
-  let newAdaptations: Adaptation[] = [];
+  let newAdaptations: Adaptation[];
   let metrics = store.metrics();
   try {
     // Algedonic loop first: what the metrics call for acts on this very cycle.
@@ -209,13 +209,16 @@ async function approve(store: Store, taskId: string, opts: CycleOptions, config:
 
 async function runSchedule(deps: CycleDeps, opts: CycleOptions, taskId: string, coordination: Coordination, allocation: Allocation,
   results: AgentResult[], iteration: number, lastAudit: VerificationReport | null): Promise<void> {
-  const steps = new Map(allocation.agents.map((a) => [a.name, a]));
+  // An agent may appear twice (a reviewer inserted before an agent and the final review): groups
+  // keep the allocation's order, so each occurrence takes the next step of that name.
+  const steps = new Map<string, Allocation["agents"]>();
+  for (const a of allocation.agents) steps.set(a.name, [...(steps.get(a.name) ?? []), a]);
   for (const group of coordination.groups) {
     checkStopped(opts.signal);
     assertNotStopped(deps.store);
     const previous = results.map((r) => ({ agent: r.agent, success: r.success, summary: r.output }));
     const groupResults = await Promise.all(group.map(async (name) => {
-      const step = steps.get(name);
+      const step = steps.get(name)?.shift();
       const agent = deps.registry.require(name);
       const prompt = composePrompt({
         task: opts.task, agent, role: step?.role ?? "primary", focus: step?.focus ?? opts.task, previous,

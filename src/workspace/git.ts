@@ -2,6 +2,8 @@
 // exactly like the user's own git, hooks and config included.
 
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { gitEnv } from "./project.ts";
 
 export interface GitResult {
@@ -14,7 +16,7 @@ export function git(cwd: string, args: string[], opts: { signal?: AbortSignal; i
   return new Promise((resolve, reject) => {
     const child = execFile("git", args, { cwd, env: gitEnv(opts.env), maxBuffer: 256 * 1024 * 1024, signal: opts.signal }, (error, stdout, stderr) => {
       if (error && typeof (error as NodeJS.ErrnoException).code !== "number") {
-        if ((error as Error).name === "AbortError") return reject(error);
+        if (error.name === "AbortError") return reject(new Error(`git ${args[0] ?? ""} was cancelled`, { cause: error }));
         if ((error as NodeJS.ErrnoException).code === "ENOENT") return reject(new Error("git is not installed or not on PATH"));
       }
       resolve({ stdout, stderr, code: error ? Number((error as NodeJS.ErrnoException).code ?? 1) : 0 });
@@ -42,8 +44,6 @@ export async function changedPaths(cwd: string, signal?: AbortSignal): Promise<s
 
 /** Content hashes of `paths` in the work tree ("absent" for deleted files). */
 export async function hashPaths(cwd: string, paths: string[], signal?: AbortSignal): Promise<Map<string, string>> {
-  const { existsSync } = await import("node:fs");
-  const { join } = await import("node:path");
   const present = paths.filter((p) => existsSync(join(cwd, p)));
   const result = new Map<string, string>(paths.map((p) => [p, "absent"]));
   if (present.length === 0) return result;
