@@ -110,12 +110,14 @@ export async function main(argv: string[], o: Output = processOutput): Promise<n
     await program.parseAsync(argv, { from: "user" });
     return code;
   } catch (e) {
-    if (e instanceof CommanderError) {
-      if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return EXIT.ok;
-      return EXIT.usage;
-    }
+    // InvalidArgumentError is a CommanderError too, but one thrown by our own actions (hintOf) that
+    // commander has not printed: it must be checked first or its message is lost.
     if (e instanceof InvalidArgumentError) {
       o.err(`viable: ${e.message}`);
+      return EXIT.usage;
+    }
+    if (e instanceof CommanderError) {
+      if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return EXIT.ok;
       return EXIT.usage;
     }
     if (isUserError(e)) {
