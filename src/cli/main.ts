@@ -3,7 +3,7 @@
 // a bug and says so.
 
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { isUserError } from "../domain/errors.ts";
+import { isUserError, UserError } from "../domain/errors.ts";
 import { agentsCommand } from "./commands/agents.ts";
 import { analyzeCommand } from "./commands/analyze.ts";
 import { resetCommand, resumeCommand, stopCommand } from "./commands/control.ts";
@@ -22,8 +22,15 @@ function positiveInt(value: string): number {
 }
 
 function hintOf(opts: { simple?: boolean; medium?: boolean; complex?: boolean; hint?: string }): string | undefined {
-  const flags = HINTS.filter((h) => opts[h]);
-  if (opts.hint !== undefined) flags.push(opts.hint as (typeof HINTS)[number]);
+  const flags: string[] = HINTS.filter((h) => opts[h]);
+  if (opts.hint !== undefined) {
+    // Checked here, before a task is recorded: exit 2 promises that nothing was attempted.
+    const level = HINTS.find((h) => h === opts.hint?.trim().toLowerCase());
+    if (level === undefined) {
+      throw new UserError({ reason: "bad_usage", field: "--hint", message: `unknown complexity hint ${JSON.stringify(opts.hint)}`, fix: `use one of: ${HINTS.join(", ")}` });
+    }
+    flags.push(level);
+  }
   if (flags.length > 1) throw new InvalidArgumentError(`give one complexity hint, not ${flags.join(" and ")}`);
   return flags[0];
 }
