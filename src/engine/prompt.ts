@@ -17,7 +17,9 @@ export interface PromptInput {
 }
 
 export function composePrompt(p: PromptInput): string {
-  const parts = [`Task: ${p.task}`, `Your role: ${p.agent.name} (${p.role}). Focus: ${p.focus}.`];
+  // S3's focus texts are sentences that end in a period already; a task used as the focus may not.
+  const focus = /[.!?]$/.test(p.focus) ? p.focus : `${p.focus}.`;
+  const parts = [`Task: ${p.task}`, `Your role: ${p.agent.name} (${p.role}). Focus: ${focus}`];
   if (p.acceptance && p.acceptance.length > 0) {
     parts.push(`Acceptance criteria:\n${p.acceptance.map((t) => `- ${t}`).join("\n")}`);
   }
