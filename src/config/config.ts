@@ -7,6 +7,7 @@ import { UserError } from "../domain/errors.ts";
 import { RUNTIME_NAMES } from "../domain/runtime.ts";
 
 const positive = z.number().positive();
+const budgetSchema = z.strictObject({ usd: positive.optional(), tokens: positive.optional(), seconds: positive.optional() });
 
 export const configSchema = z.strictObject({
   $schema: z.string().optional(),
@@ -35,6 +36,33 @@ export const configSchema = z.strictObject({
     }).optional(),
     domains: z.record(z.string(), z.array(z.string())).optional(),
   }).prefault({}),
+  /** Retries of retryable outcomes (5xx, rate limits, timeouts), per runtime, with exponential backoff. */
+  retries: z.strictObject({
+    max: z.number().int().min(0).max(20).default(2),
+    base_delay_ms: z.number().int().nonnegative().default(1000),
+    max_delay_ms: z.number().int().nonnegative().default(60_000),
+  }).prefault({}),
+  /** Per-runtime circuit breaker (seed 002's defaults). */
+  circuit_breaker: z.strictObject({
+    failures: z.number().int().positive().default(3),
+    successes: z.number().int().positive().default(2),
+    reset_ms: z.number().int().nonnegative().default(60_000),
+  }).prefault({}),
+  /** Limits that stop work: per attempt, per task, per run; dollars, tokens, seconds. */
+  budgets: z.strictObject({
+    attempt: budgetSchema.optional(),
+    task: budgetSchema.optional(),
+    run: budgetSchema.optional(),
+  }).prefault({}),
+  /** Dollars per million tokens, by model name (or prefix), for CLIs that do not report cost. */
+  prices: z.record(z.string(), z.strictObject({ input: z.number().nonnegative(), output: z.number().nonnegative(), cached_input: z.number().nonnegative().optional() })).default({}),
+  /** Per-runtime settings: the binary to run, the default model, extra arguments. */
+  runtimes: z.partialRecord(z.enum(RUNTIME_NAMES), z.strictObject({
+    bin: z.string().min(1).optional(),
+    model: z.string().min(1).optional(),
+    args: z.array(z.string()).optional(),
+    max_turns: z.number().int().positive().optional(),
+  })).default({}),
   /** What S5 answers when approval is required and nobody is at a terminal. */
   approval: z.enum(["ask", "approve", "reject"]).default("ask"),
 }).prefault({});

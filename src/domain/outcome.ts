@@ -23,6 +23,8 @@ export interface AttemptOutcome {
   usage: Usage;
   /** Dollars: reported by the CLI, or computed from the price table; undefined when unknown. */
   costUsd?: number;
+  /** The model that did the work, as the CLI reported it (for the price table and usage reports). */
+  model?: string;
   /** The agent's own session id, for continuation. */
   sessionId?: string;
   /** Whether trying the same work again could help (5xx, rate limits), as opposed to 4xx/auth. */

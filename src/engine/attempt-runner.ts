@@ -10,6 +10,8 @@ import type { Runtime } from "../domain/runtime.ts";
 import type { ViableConfig } from "../config/config.ts";
 import type { Store } from "../store/store.ts";
 import { finishAttempt, insertAttempt, setAttemptPid } from "../store/tasks.ts";
+import type { AttemptBudget, BudgetExceeded } from "./budget.ts";
+import { costOf } from "./pricing.ts";
 
 /** Normalized events beyond this many per attempt are counted, not logged one by one. */
 const MAX_LOGGED_EVENTS = 2000;
@@ -29,6 +31,8 @@ export interface AttemptInput {
   /** Extra environment for the agent (e.g. VIABLE_ITEM for plan items). */
   env?: Record<string, string>;
   resumeSessionId?: string;
+  /** Stops the attempt the moment a budget is crossed. */
+  budget?: AttemptBudget;
 }
 
 export interface AttemptResult {
@@ -63,6 +67,15 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
   let outcome: AttemptOutcome | null = null;
   let logged = 0;
   let dropped = 0;
+  // The caller's signal, plus our own reason to stop: a budget crossed mid-stream.
+  const local = new AbortController();
+  const onAbort = () => local.abort(input.signal.reason);
+  if (input.signal.aborted) onAbort();
+  else input.signal.addEventListener("abort", onAbort, { once: true });
+  let overBudget: BudgetExceeded | undefined;
+  const streamed = { ...ZERO_USAGE, usd: 0 };
+  const budgetSeconds = input.budget?.attemptSeconds;
+  const timeoutSeconds = Math.min(agent.timeout ?? config.defaults.timeout, budgetSeconds ?? Infinity);
   try {
     const events = input.runtime.run({
       attemptId,
@@ -73,9 +86,9 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
       ...(agent.command !== undefined ? { command: agent.command } : {}),
       ...(input.resumeSessionId !== undefined ? { resumeSessionId: input.resumeSessionId } : {}),
       env,
-      signal: input.signal,
+      signal: local.signal,
       limits: {
-        timeoutMs: (agent.timeout ?? config.defaults.timeout) * 1000,
+        timeoutMs: timeoutSeconds * 1000,
         ...(agent.idleTimeout ?? config.defaults.idle_timeout
           ? { idleTimeoutMs: (agent.idleTimeout ?? config.defaults.idle_timeout!) * 1000 } : {}),
         maxOutputBytes: config.defaults.max_output_bytes,
@@ -90,6 +103,13 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
         outcome = ev.outcome;
         continue;
       }
+      if (ev.type === "usage" && input.budget && !overBudget) {
+        streamed.inputTokens += ev.usage.inputTokens;
+        streamed.outputTokens += ev.usage.outputTokens;
+        streamed.usd += ev.costUsd ?? 0;
+        overBudget = input.budget.add({ usage: ev.usage, ...(ev.costUsd !== undefined ? { costUsd: ev.costUsd } : {}) });
+        if (overBudget) local.abort(overBudget);
+      }
       if (logged < MAX_LOGGED_EVENTS) {
         logged++;
         store.log.append({ event_type: "agent_event", task_id: input.taskId, agent: logAgent, data: { attempt_id: attemptId, ...trimEvent(ev) } });
@@ -100,7 +120,24 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
   } catch (e) {
     outcome = crashedOutcome(e);
   }
+  input.signal.removeEventListener("abort", onAbort);
   outcome ??= crashedOutcome(new Error("the runtime ended without an outcome"));
+  if (outcome.costUsd === undefined) {
+    const computed = costOf(outcome.usage, outcome.model ?? agent.model, config.prices);
+    if (computed !== undefined) outcome = { ...outcome, costUsd: computed };
+  }
+  if (input.budget && !overBudget) {
+    // The final totals are authoritative; count what the stream had not already reported.
+    overBudget = input.budget.add({
+      usage: { inputTokens: Math.max(0, outcome.usage.inputTokens - streamed.inputTokens), outputTokens: Math.max(0, outcome.usage.outputTokens - streamed.outputTokens), cachedInputTokens: 0 },
+      costUsd: Math.max(0, (outcome.costUsd ?? 0) - streamed.usd),
+    });
+    // Crossing the line with the last message does not undo finished work; it stops what comes next.
+    if (overBudget && outcome.status === "succeeded") overBudget = undefined;
+  }
+  if (overBudget) {
+    outcome = { ...outcome, status: "failed", retryable: false, error: overBudget.message, summary: `stopped: ${overBudget.message}` };
+  }
   const final = outcome;
   store.transition(
     {

@@ -20,7 +20,7 @@ import { applyAdaptations, shouldRequireS5Approval, shouldTightenAudit } from ".
 import {
   recordAgentResult, recordAuditResult, recordConflict, recordCycleIterations, recordOscillation, recordTaskCompletion,
 } from "../viability/metrics.ts";
-import { runAttempt } from "./attempt-runner.ts";
+import { policiesFrom, runAgentStep, type AgentPolicies } from "./run-agent.ts";
 import type { AgentResult, CycleConflict, VSMCycleResult } from "./cycle-result.ts";
 import { assertNotStopped } from "./kill-switch.ts";
 import { composePrompt } from "./prompt.ts";
@@ -43,6 +43,8 @@ export interface CycleDeps {
   config: ViableConfig;
   registry: AgentRegistry;
   runtimeFor: (name: RuntimeName) => Runtime;
+  /** Breakers, budget and retry settings shared across cycles of one process; default: fresh from config. */
+  policies?: AgentPolicies;
 }
 
 /** Why a cycle ended without running to its end (Ctrl-C, the kill switch, a refused approval). */
@@ -54,7 +56,9 @@ export class CycleStopped extends Error {
   }
 }
 
-export async function runCycle(deps: CycleDeps, opts: CycleOptions): Promise<VSMCycleResult> {
+export async function runCycle(depsIn: CycleDeps, opts: CycleOptions): Promise<VSMCycleResult> {
+  // One set of breakers and one run budget for the whole cycle, unless the caller shares its own.
+  const deps: CycleDeps = { ...depsIn, policies: depsIn.policies ?? policiesFrom(depsIn.config) };
   const { store, config } = deps;
   assertNotStopped(store);
   const taskId = opts.taskId ?? crypto.randomUUID().replaceAll("-", "").slice(0, 8);
@@ -211,6 +215,7 @@ async function runSchedule(deps: CycleDeps, opts: CycleOptions, taskId: string, 
   results: AgentResult[], iteration: number, lastAudit: VerificationReport | null): Promise<void> {
   // An agent may appear twice (a reviewer inserted before an agent and the final review): groups
   // keep the allocation's order, so each occurrence takes the next step of that name.
+  const policies = deps.policies ?? policiesFrom(deps.config);
   const steps = new Map<string, Allocation["agents"]>();
   for (const a of allocation.agents) steps.set(a.name, [...(steps.get(a.name) ?? []), a]);
   for (const group of coordination.groups) {
@@ -226,14 +231,15 @@ async function runSchedule(deps: CycleDeps, opts: CycleOptions, taskId: string, 
       });
       opts.progress?.(`S1: ${name} (${agent.runtime}) started`);
       deps.store.transition({ event_type: "state_changed", task_id: taskId, agent: `s1-${name}`, data: { entity: "agent", agent: name, status: "busy" } });
-      const { outcome, transcriptPath, attemptId } = await runAttempt({
-        store: deps.store, config: deps.config, runtime: deps.runtimeFor(agent.runtime), agent, taskId, attemptNo: iteration, prompt, cwd: deps.store.paths.root, signal: opts.signal,
+      const { outcome, attempts, runtime } = await runAgentStep({
+        store: deps.store, config: deps.config, runtimeFor: deps.runtimeFor, policies, agent, taskId, prompt, cwd: deps.store.paths.root, signal: opts.signal,
       });
+      const lastAttempt = attempts.at(-1);
       deps.store.transition({ event_type: "state_changed", task_id: taskId, agent: `s1-${name}`, data: { entity: "agent", agent: name, status: "idle" } });
       opts.progress?.(`S1: ${name} ${outcome.status}: ${outcome.summary}`);
       const result: AgentResult = {
         agent: name, success: outcome.status === "succeeded", output: outcome.summary, error: outcome.status === "succeeded" ? null : (outcome.error ?? outcome.status),
-        metadata: { status: outcome.status, attempt_id: attemptId, iteration, runtime: agent.runtime, exit_code: outcome.exitCode, duration_ms: outcome.durationMs, usage: outcome.usage, cost_usd: outcome.costUsd ?? null, transcript: transcriptPath },
+        metadata: { status: outcome.status, attempt_id: lastAttempt?.attemptId ?? null, attempts: attempts.length, iteration, runtime, exit_code: outcome.exitCode, duration_ms: outcome.durationMs, usage: outcome.usage, cost_usd: outcome.costUsd ?? null, session_id: outcome.sessionId ?? null, transcript: lastAttempt?.transcriptPath ?? null },
       };
       return result;
     }));
