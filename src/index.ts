@@ -14,7 +14,7 @@ export { allocate, type Allocation } from "./analysis/allocation.ts";
 export { coordinate, type Coordination } from "./analysis/coordination.ts";
 export { AgentRegistry } from "./agents/registry.ts";
 export { parseAgentFile } from "./agents/agent-file.ts";
-export { runtimeFor } from "./agents/runtimes.ts";
+export { runtimeFor, runtimesFor } from "./agents/runtimes.ts";
 export { loadConfig, defaultConfig, type ViableConfig } from "./config/config.ts";
 export { Store, type StoreOptions } from "./store/store.ts";
 export { EventLog, toJsonl, type LogQuery, type TaskSummary } from "./store/event-log.ts";

@@ -1,22 +1,24 @@
-// Which runtime runs an agent. One entry per runtime name; the agent CLIs plug in here.
+// Which runtime runs an agent: the command runtime, or one of the agent CLIs configured from
+// `.viable/config.json` (binary, default model, extra arguments).
 
-import { UserError } from "../domain/errors.ts";
+import type { ViableConfig } from "../config/config.ts";
+import { defaultConfig } from "../config/config.ts";
 import type { Runtime, RuntimeName } from "../domain/runtime.ts";
+import { CLI_PROTOCOLS } from "./cli-protocols.ts";
+import { cliRuntime } from "./runtimes/cli-runtime.ts";
 import { commandRuntime } from "./runtimes/command-runtime.ts";
 
-const RUNTIMES: Partial<Record<RuntimeName, Runtime>> = {
-  command: commandRuntime,
-};
-
-export function runtimeFor(name: RuntimeName): Runtime {
-  const r = RUNTIMES[name];
-  if (!r) {
-    throw new UserError({
-      reason: "unknown_runtime",
-      field: "runtime",
-      message: `the ${name} runtime is not available in this version of Viable`,
-      fix: "give the agent `runtime: command` with a `command`, or set `defaults.runtime` in .viable/config.json",
-    });
-  }
-  return r;
+export function runtimesFor(config: ViableConfig): (name: RuntimeName) => Runtime {
+  const made = new Map<RuntimeName, Runtime>();
+  return (name) => {
+    let r = made.get(name);
+    if (!r) {
+      r = name === "command" ? commandRuntime : cliRuntime(CLI_PROTOCOLS[name], config);
+      made.set(name, r);
+    }
+    return r;
+  };
 }
+
+/** With default settings (PATH lookup, no extra arguments). */
+export const runtimeFor: (name: RuntimeName) => Runtime = runtimesFor(defaultConfig());

@@ -2,7 +2,7 @@
 // failed with the reason; `viable stop` from another terminal does the same through SIGUSR2.
 
 import confirm from "@inquirer/confirm";
-import { runtimeFor } from "../../agents/runtimes.ts";
+import { runtimesFor } from "../../agents/runtimes.ts";
 import { CycleStopped, runCycle } from "../../engine/cycle.ts";
 import type { VSMCycleResult } from "../../engine/cycle-result.ts";
 import { KILL_SIGNAL } from "../../engine/kill-switch.ts";
@@ -34,7 +34,7 @@ export async function runCommand(args: RunArgs, o: Output): Promise<number> {
   try {
     reportReconciliation(ctx.reconciliation, o);
     const result = await runCycle(
-      { store: ctx.store, config: ctx.config, registry: ctx.registry(), runtimeFor },
+      { store: ctx.store, config: ctx.config, registry: ctx.registry(), runtimeFor: runtimesFor(ctx.config) },
       {
         task: args.task,
         ...(args.hint !== undefined ? { hint: args.hint } : {}),

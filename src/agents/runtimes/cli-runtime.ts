@@ -1,0 +1,87 @@
+// A runtime for an agent CLI: spawn it in its structured mode under the supervisor, feed its stdout
+// to the protocol's parser, and let the parser decide the outcome from the protocol's facts. The
+// environment is the allowlist plus the CLI's own variables; their secret values are redacted from
+// transcripts and events.
+
+import type { ViableConfig } from "../../config/config.ts";
+import type { AgentEvent, AttemptOutcome } from "../../domain/outcome.ts";
+import { ZERO_USAGE } from "../../domain/outcome.ts";
+import type { Runtime, RunRequest } from "../../domain/runtime.ts";
+import { scrubbedEnv } from "../../process/environment.ts";
+import { superviseProcess } from "../../process/supervise-process.ts";
+import { resolveCliBinary } from "../cli-binary.ts";
+import type { CliProtocol } from "../cli-protocols.ts";
+
+const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL/i;
+/** Tools the CLIs need from the user's environment beyond the base allowlist. */
+const CLI_COMMON_ENV: readonly (string | RegExp)[] = [/^VIABLE_/, "NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "https_proxy", "http_proxy", "no_proxy", "XDG_RUNTIME_DIR"];
+
+export function cliRuntime(protocol: CliProtocol, config: ViableConfig): Runtime {
+  const settings = config.runtimes[protocol.name] ?? {};
+  return {
+    name: protocol.name,
+    async *run(req: RunRequest): AsyncGenerator<AgentEvent> {
+      const file = resolveCliBinary(protocol, settings.bin);
+      if (!file) {
+        const why = `${protocol.command} is not installed or not on PATH`;
+        yield { type: "finished", outcome: notStarted(`${why} (install it with \`npm install -g ${protocol.npmPackage}\`, or set runtimes.${protocol.name}.bin in .viable/config.json)`) };
+        return;
+      }
+      const isRoot = process.getuid?.() === 0;
+      const model = req.model ?? settings.model;
+      const args = [...(settings.args ?? []), ...protocol.args({
+        prompt: req.prompt,
+        ...(model !== undefined ? { model } : {}),
+        ...(req.systemPrompt ? { systemPrompt: req.systemPrompt } : {}),
+        ...(req.resumeSessionId !== undefined ? { resumeSessionId: req.resumeSessionId } : {}),
+        ...(settings.max_turns !== undefined ? { maxTurns: settings.max_turns } : {}),
+        // The workspace is the sandbox: a headless agent that must ask for each edit gets nothing done.
+        autoApprove: true,
+      })];
+      const inherited = scrubbedEnv(process.env, [...CLI_COMMON_ENV, ...protocol.passthrough]);
+      const env = { ...inherited, ...protocol.env({ autoApprove: true, isRoot }), ...req.env };
+      const secrets = Object.entries(inherited).filter(([k, v]) => SECRET_NAME.test(k) && v.length >= 6).map(([, v]) => v);
+      const parser = protocol.parser({ cwd: req.cwd });
+      const proc = superviseProcess({
+        file, args, cwd: req.cwd, env, stdin: "ignore", marker: req.attemptId, signal: req.signal,
+        timeoutMs: req.limits.timeoutMs,
+        ...(req.limits.idleTimeoutMs !== undefined ? { idleTimeoutMs: req.limits.idleTimeoutMs } : {}),
+        killGraceMs: req.limits.killGraceMs, maxOutputBytes: req.limits.maxOutputBytes, transcriptPath: req.transcriptPath,
+        redact: secrets,
+        ...(req.onSpawn ? { onSpawn: req.onSpawn } : {}),
+      });
+      if (proc.pid !== undefined) yield { type: "started", pid: proc.pid, pgid: proc.pid, command: `${protocol.command} ${args.slice(0, 4).join(" ")} …`, ...(model ? { model } : {}) };
+      for await (const line of proc.lines) {
+        const events = line.stream === "stdout" ? parser.push(line.text) : parser.pushStderr(line.text);
+        for (const ev of events) yield ev;
+      }
+      for (const ev of parser.end()) yield ev;
+      const exit = await proc.exited;
+      if (exit.termination === "spawn_failed") {
+        yield { type: "finished", outcome: notStarted(`${protocol.command} could not start: ${exit.error ?? "spawn failed"}`) };
+        return;
+      }
+      const outcome: AttemptOutcome = parser.classify({
+        exitCode: exit.exitCode,
+        signal: exit.signal,
+        termination: exit.termination === "idle_timeout" ? "timed_out" : exit.termination,
+        durationMs: exit.durationMs,
+        outputTruncated: exit.outputTruncated,
+      });
+      const model2 = parser.model ?? model;
+      yield {
+        type: "finished",
+        outcome: {
+          ...outcome,
+          ...(model2 !== undefined ? { model: model2 } : {}),
+          ...(exit.termination === "idle_timeout" ? { error: `no output for ${Math.round((req.limits.idleTimeoutMs ?? 0) / 1000)} s; the process group was stopped` } : {}),
+          ...(exit.termination === "cancelled" && !outcome.error && exit.error ? { error: exit.error } : {}),
+        },
+      };
+    },
+  };
+}
+
+function notStarted(message: string): AttemptOutcome {
+  return { status: "failed", summary: message, error: message, exitCode: null, signal: null, usage: { ...ZERO_USAGE }, retryable: false, durationMs: 0, outputTruncated: false };
+}
