@@ -6,6 +6,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { isUserError, UserError } from "../domain/errors.ts";
 import { agentsCommand } from "./commands/agents.ts";
 import { analyzeCommand } from "./commands/analyze.ts";
+import { doctorCommand } from "./commands/doctor.ts";
 import { resetCommand, resumeCommand, stopCommand } from "./commands/control.ts";
 import { logCommand } from "./commands/log.ts";
 import { runCommand } from "./commands/run.ts";
@@ -102,6 +103,10 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
   program.command("resume").description("release the kill switch")
     .addOption(dir()).addOption(json())
     .action(async (opts: { dir: string; json?: boolean }) => setExit(await resumeCommand({ dir: opts.dir, json: !!opts.json }, o)));
+
+  program.command("doctor").description("check each agent CLI: installed, version, authentication, known problems")
+    .addOption(dir()).addOption(json())
+    .action(async (opts: { dir: string; json?: boolean }) => setExit(await doctorCommand({ dir: opts.dir, json: !!opts.json }, o)));
 
   return program;
 }
