@@ -1,0 +1,276 @@
+// Task Master's tasks.json, in both shapes it has used: legacy `{tasks: [...]}` and tagged
+// `{master: {tasks: [...], metadata}, <tag>: {...}}`. Task ids are numbers (strings in newer
+// versions); subtasks become items `<parent>.<sub>`.
+//
+// Dependencies follow Task Master's own reading (scripts/modules/dependency-manager.js): a
+// dependency written "5.2" is subtask 2 of task 5; a bare number in a subtask's list is a sibling
+// subtask when that sibling exists, and a task otherwise. A subtask also waits for everything its
+// parent waits for, and the parent item waits for all its subtasks, so depending on task 5 means
+// depending on all of it.
+
+import { z } from "zod";
+import { UserError } from "../../domain/errors.ts";
+import type { ComplexityLevel, ItemStatus, Plan, PlanItem } from "../plan.ts";
+import { formatPath, schemaProblems, type PlanProblem } from "../problem.ts";
+import type { ImportedPlan } from "./imported-plan.ts";
+import { detectJsonStyle, isRecord, parseJsonFile, stringifyJson } from "./json-text.ts";
+
+export const TASKMASTER_STATUSES = ["pending", "in-progress", "done", "review", "deferred", "cancelled", "blocked", "completed"] as const;
+type TaskMasterStatus = (typeof TASKMASTER_STATUSES)[number];
+
+const PRIORITY_RANK: Record<string, number> = { critical: 0, high: 1, medium: 2, low: 3 };
+/** Task Master's default priority is "medium". */
+const DEFAULT_RANK = 2;
+
+const Id = z.union([z.number().int().nonnegative(), z.string().min(1)]);
+const Text = z.string().nullable().optional();
+
+const Common = {
+  title: z.string(),
+  description: Text,
+  details: Text,
+  testStrategy: Text,
+  status: z.enum(TASKMASTER_STATUSES).optional(),
+  priority: z.enum(["low", "medium", "high", "critical"]).nullable().optional(),
+  dependencies: z.array(Id).nullable().optional(),
+  acceptanceCriteria: z.array(z.string()).optional(),
+  category: z.string().optional(),
+  // A named level, or the 1–10 score of `task-master analyze-complexity`.
+  complexity: z.union([z.enum(["simple", "moderate", "complex", "very-complex"]), z.number()]).optional(),
+};
+// Loose: everything else (metadata, timestamps, assignee...) stays in the file through export.
+const SubtaskSchema = z.looseObject({ id: Id, ...Common });
+const TaskSchema = z.looseObject({ id: Id, ...Common, subtasks: z.array(z.unknown()).nullable().optional() });
+type Task = z.infer<typeof TaskSchema>;
+type Subtask = z.infer<typeof SubtaskSchema>;
+
+const TaskListSchema = z.looseObject({ tasks: z.array(z.unknown()) });
+
+export interface TaskMasterOptions {
+  /** For the tagged shape: which tag to import. Default: "master", or the only tag there is. */
+  tag?: string;
+}
+
+interface Located {
+  /** The task list, and the path prefix of its `tasks` field. */
+  tasks: unknown[];
+  prefix: string;
+}
+
+export function importTaskMaster(text: string, file: string, options: TaskMasterOptions = {}): ImportedPlan {
+  return importTaskMasterData(parseJsonFile(text, file), file, options);
+}
+
+export function importTaskMasterData(data: unknown, file: string, options: TaskMasterOptions = {}): ImportedPlan {
+  const source = { format: "taskmaster" as const, file };
+  const found = locateTasks(data, file, options.tag);
+  if ("problems" in found) return { plan: { version: 1, source, items: [] }, locate: { item: () => "", dependency: () => "" }, problems: found.problems, skippedIds: [] };
+
+  const problems: PlanProblem[] = [];
+  const skippedIds: string[] = [];
+  const tasks: { task: Task; index: number; subtasks: { sub: Subtask; index: number }[] }[] = [];
+  found.tasks.forEach((raw, ti) => {
+    const at = `${found.prefix}[${ti}]`;
+    const checked = TaskSchema.safeParse(raw);
+    if (!checked.success) {
+      problems.push(...schemaProblems(checked.error, file, at));
+      if (isRecord(raw) && (typeof raw.id === "number" || typeof raw.id === "string")) skippedIds.push(String(raw.id));
+      return;
+    }
+    const task = raw as Task;
+    const subtasks: { sub: Subtask; index: number }[] = [];
+    (task.subtasks ?? []).forEach((rawSub, si) => {
+      const subChecked = SubtaskSchema.safeParse(rawSub);
+      if (!subChecked.success) {
+        problems.push(...schemaProblems(subChecked.error, file, `${at}.subtasks[${si}]`));
+        if (isRecord(rawSub) && (typeof rawSub.id === "number" || typeof rawSub.id === "string")) skippedIds.push(subtaskId(task.id, rawSub.id));
+        return;
+      }
+      subtasks.push({ sub: rawSub as Subtask, index: si });
+    });
+    tasks.push({ task, index: ti, subtasks });
+  });
+
+  const items: PlanItem[] = [];
+  const itemPaths: string[] = [];
+  const dependencyPaths: string[][] = [];
+  for (const { task, index: ti, subtasks } of tasks) {
+    const taskPath = `${found.prefix}[${ti}]`;
+    const parentId = String(task.id);
+    const siblings = new Set(subtasks.map(({ sub }) => String(sub.id)));
+    const ownDeps = (task.dependencies ?? []).map((d, j) => ({ id: String(d), path: `${taskPath}.dependencies[${j}]` }));
+
+    const taskDeps = new Deps();
+    for (const d of ownDeps) taskDeps.add(d.id, d.path);
+    subtasks.forEach(({ sub, index: si }) => taskDeps.add(subtaskId(task.id, sub.id), `${taskPath}.subtasks[${si}]`));
+    items.push(toItem(task, parentId, taskDeps.ids, undefined));
+    itemPaths.push(taskPath);
+    dependencyPaths.push(taskDeps.paths);
+
+    for (const { sub, index: si } of subtasks) {
+      const subPath = `${taskPath}.subtasks[${si}]`;
+      const id = subtaskId(task.id, sub.id);
+      const deps = new Deps();
+      // A parent's dependency on its own subtask is not something its subtasks inherit.
+      for (const d of ownDeps) if (!d.id.startsWith(`${parentId}.`)) deps.add(d.id, d.path);
+      (sub.dependencies ?? []).forEach((d, j) => {
+        deps.add(subtaskDependency(parentId, d, siblings), `${subPath}.dependencies[${j}]`);
+      });
+      const item = toItem(sub, id, deps.ids, task);
+      item.parent = parentId;
+      items.push(item);
+      itemPaths.push(subPath);
+      dependencyPaths.push(deps.paths);
+    }
+  }
+  return {
+    plan: { version: 1, source, items },
+    locate: { item: (i) => itemPaths[i] ?? "", dependency: (i, j) => dependencyPaths[i]?.[j] ?? itemPaths[i] ?? "" },
+    problems,
+    skippedIds,
+  };
+}
+
+/** Collects dependency ids once each, remembering where each was written. */
+class Deps {
+  readonly ids: string[] = [];
+  readonly paths: string[] = [];
+  readonly #seen = new Set<string>();
+  add(id: string, path: string): void {
+    if (this.#seen.has(id)) return;
+    this.#seen.add(id);
+    this.ids.push(id);
+    this.paths.push(path);
+  }
+}
+
+function subtaskId(parent: unknown, sub: unknown): string {
+  const s = String(sub);
+  // Newer Task Master versions may already store the full "5.2".
+  return s.includes(".") ? s : `${String(parent)}.${s}`;
+}
+
+function subtaskDependency(parentId: string, dep: number | string, siblings: ReadonlySet<string>): string {
+  const s = String(dep);
+  if (s.includes(".")) return s;
+  return siblings.has(s) ? `${parentId}.${s}` : s;
+}
+
+function toItem(t: Task | Subtask, id: string, dependencies: string[], parent: Task | undefined): PlanItem {
+  const { status, reason } = statusFromTaskMaster(t.status ?? "pending");
+  const description = [t.description, t.details].filter((s): s is string => typeof s === "string" && s.trim() !== "").join("\n\n");
+  const tests = [...(t.testStrategy?.trim() ? [t.testStrategy] : []), ...(t.acceptanceCriteria ?? [])];
+  const priority = t.priority ?? parent?.priority;
+  const item: PlanItem = {
+    id,
+    name: t.title,
+    description,
+    category: t.category ?? parent?.category ?? "",
+    priority: priority != null ? (PRIORITY_RANK[priority] ?? DEFAULT_RANK) : DEFAULT_RANK,
+    dependencies,
+    tests,
+    verify: [],
+    status,
+    attempts: 0,
+  };
+  const complexity = complexityLevel(t.complexity);
+  if (complexity !== undefined) item.complexity = complexity;
+  if (reason !== undefined) item.blocked_reason = reason;
+  return item;
+}
+
+function complexityLevel(c: Task["complexity"]): ComplexityLevel | undefined {
+  if (c === undefined) return undefined;
+  // Scores use Task Master's own bands for its complexity report (≥ 8 high, ≥ 5 medium).
+  if (typeof c === "number") return c >= 8 ? "high" : c >= 5 ? "medium" : "low";
+  return c === "simple" ? "low" : c === "moderate" ? "medium" : "high";
+}
+
+/**
+ * Task Master's `next` treats only done/completed as finished; deferred and cancelled tasks never
+ * become finished, so their dependents could never start: to the loop they are blocked.
+ */
+export function statusFromTaskMaster(s: TaskMasterStatus): { status: ItemStatus; reason?: string } {
+  switch (s) {
+    case "done":
+    case "completed":
+      return { status: "passed" };
+    case "blocked":
+    case "deferred":
+    case "cancelled":
+      return { status: "blocked", reason: `${s} in Task Master` };
+    case "pending":
+    case "in-progress":
+    case "review":
+      return { status: "pending" };
+  }
+}
+
+function statusToTaskMaster(status: ItemStatus, original: unknown): string {
+  if (typeof original === "string" && (TASKMASTER_STATUSES as readonly string[]).includes(original)) {
+    // Keep the file's own word when it already means the same thing (deferred stays deferred).
+    if (statusFromTaskMaster(original as TaskMasterStatus).status === status) return original;
+  }
+  switch (status) {
+    case "passed":
+      return "done";
+    case "running":
+      return "in-progress";
+    case "blocked":
+      return "blocked";
+    // A failed item is not done: it stays to do, so the next run tries it again.
+    case "pending":
+    case "failed":
+      return "pending";
+  }
+}
+
+function locateTasks(data: unknown, file: string, tag: string | undefined): Located | { problems: PlanProblem[] } {
+  if (isRecord(data) && Array.isArray(data.tasks)) return { tasks: data.tasks as unknown[], prefix: "tasks" };
+  if (!isRecord(data)) {
+    const r = TaskListSchema.safeParse(data);
+    return { problems: r.success ? [] : schemaProblems(r.error, file, "") };
+  }
+  const tags = Object.keys(data).filter((k) => {
+    const v = data[k];
+    return isRecord(v) && Array.isArray(v.tasks);
+  });
+  const chosen = tag ?? (tags.includes("master") ? "master" : tags.length === 1 ? tags[0] : undefined);
+  if (chosen === undefined || !tags.includes(chosen)) {
+    throw new UserError({
+      reason: "bad_plan",
+      message:
+        tags.length === 0
+          ? "no task list: expected {\"tasks\": [...]} or a tagged file {\"master\": {\"tasks\": [...]}}"
+          : `${tag === undefined ? "several tags and none is \"master\"" : `no tag "${tag}"`}; tags in this file: ${tags.join(", ")}`,
+      file,
+      fix: tags.length === 0 ? "point Viable at Task Master's .taskmaster/tasks/tasks.json" : "choose one of the tags listed",
+    });
+  }
+  return { tasks: (data[chosen] as { tasks: unknown[] }).tasks, prefix: `${formatPath([chosen])}.tasks` };
+}
+
+/**
+ * Writes the loop's results into the original file's statuses (tasks and subtasks). Everything
+ * else in the file, including other tags, is kept as it was.
+ */
+export function exportTaskMaster(plan: Plan, original: string, options: TaskMasterOptions = {}): string {
+  const data = parseJsonFile(original, plan.source.file);
+  const found = locateTasks(data, plan.source.file, options.tag);
+  if ("problems" in found) return original;
+  const byId = new Map(plan.items.map((item) => [item.id, item]));
+  for (const task of found.tasks) {
+    if (!isRecord(task) || (typeof task.id !== "number" && typeof task.id !== "string")) continue;
+    writeStatus(task, byId.get(String(task.id)));
+    if (!Array.isArray(task.subtasks)) continue;
+    for (const sub of task.subtasks as unknown[]) {
+      if (!isRecord(sub) || (typeof sub.id !== "number" && typeof sub.id !== "string")) continue;
+      writeStatus(sub, byId.get(subtaskId(task.id, sub.id)));
+    }
+  }
+  return stringifyJson(data, detectJsonStyle(original));
+}
+
+function writeStatus(entry: Record<string, unknown>, item: PlanItem | undefined): void {
+  if (item !== undefined) entry.status = statusToTaskMaster(item.status, entry.status);
+}
