@@ -1,0 +1,20 @@
+// Seed 004's single next feature, for `viable plan next`: by priority (lower first, stable, so
+// file order breaks ties), the first item that has not passed, is not blocked, and whose every
+// dependency exists and has passed. The parallel loop uses the scheduler instead.
+
+import type { Plan, PlanItem } from "./plan.ts";
+
+export function nextFeature(plan: Plan): PlanItem | undefined {
+  const passed = new Set<string>();
+  for (const item of plan.items) if (item.status === "passed") passed.add(item.id);
+  // Array.prototype.sort is stable, like Python's sorted().
+  const byPriority = [...plan.items].sort((a, b) => a.priority - b.priority);
+  return byPriority.find(
+    (item) =>
+      item.status !== "passed" &&
+      item.status !== "blocked" &&
+      // Not in the seed (it ran one feature at a time): an item already running is not "next".
+      item.status !== "running" &&
+      item.dependencies.every((dep) => passed.has(dep)),
+  );
+}
