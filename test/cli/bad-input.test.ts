@@ -1,0 +1,128 @@
+// Bad input is exit 2 with a message naming what is wrong and the fix, and nothing is attempted:
+// project directories that are missing, files, unreadable or not git; malformed agent files and
+// malformed `.viable/config.json`.
+
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { test } from "node:test";
+import { testEnv, viable, VIABLE_BIN, type CliResult } from "../support/cli.ts";
+import { e2eProject, eventsOf } from "../support/e2e.ts";
+import { makeProject } from "../support/project.ts";
+
+void test("a directory that does not exist, or a file, is refused with exit 2 and the fix", async (t) => {
+  const p = makeProject();
+  t.after(() => p.cleanup());
+  const missing = path.join(p.dir, "no", "such", "dir");
+  for (const command of [["run", "Add a greeting function"], ["state"], ["log"], ["stop"]]) {
+    const r = await viable([...command, "-d", missing]);
+    assert.equal(r.code, 2, command[0]);
+    assert.equal(r.stderr, `viable: -d/--dir: directory ${missing} does not exist\n  fix: pass an existing project directory with -d DIR\n`, command[0]);
+  }
+  assert.equal(fs.existsSync(missing), false, "nothing was created");
+
+  const file = path.join(p.dir, "README.md");
+  const r = await viable(["run", "Add a greeting function", "-d", file]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, new RegExp(`${file} is not a directory\\n {2}fix: pass the project's directory, not a file`));
+});
+
+void test("a directory outside any git repository is refused and told to git init", async (t) => {
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "viable-nogit-")));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const r = await viable(["run", "Add a greeting function", "-d", dir], { env: { GIT_CEILING_DIRECTORIES: path.dirname(dir) } });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, new RegExp(`${dir} is not inside a git repository\\n {2}fix: run \`git init\` in ${dir}`));
+  assert.equal(fs.existsSync(path.join(dir, ".viable")), false, "nothing was written into it");
+});
+
+/** Runs the CLI as an unprivileged user (nobody), for checks that root's capabilities bypass. */
+function viableAsNobody(args: string[]): Promise<CliResult> {
+  const child = spawn("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, VIABLE_BIN, ...args],
+    { cwd: "/", env: testEnv({ HOME: "/" }), stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+  child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  return new Promise((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })));
+}
+
+void test("an unreadable directory is refused with exit 2 and the chmod that fixes it", async (t) => {
+  const p = makeProject();
+  t.after(() => {
+    fs.chmodSync(locked, 0o755);
+    p.cleanup();
+  });
+  const locked = path.join(p.dir, "locked");
+  fs.mkdirSync(locked);
+  fs.chmodSync(locked, 0o000);
+  const expected = new RegExp(`directory ${locked} is not readable\\n {2}fix: fix its permissions \\(e\\.g\\. chmod u\\+rx ${locked}\\)`);
+
+  if (process.getuid?.() !== 0) {
+    const r = await viable(["run", "Add a greeting function", "-d", locked]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, expected);
+    return;
+  }
+  // As root, mode 000 does not stop anyone (CAP_DAC_OVERRIDE): what root sees is a readable
+  // directory, inside the project's git work tree, so Viable rightly accepts it...
+  const asRoot = await viable(["log", "--json", "-d", locked]);
+  assert.equal(asRoot.code, 0, asRoot.stderr);
+  assert.equal(asRoot.stdout.trim(), "[]");
+  // ...and the refusal is checked as the user it is for: an unprivileged one.
+  fs.chmodSync(p.dir, 0o755); // mkdtemp made it 0700: nobody could not even reach `locked`
+  const r = await viableAsNobody(["run", "Add a greeting function", "-d", locked]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, expected);
+});
+
+void test("a malformed agent file is exit 2 naming the file and the field; nothing is attempted", async (t) => {
+  const p = e2eProject();
+  t.after(() => p.cleanup());
+  p.agent("code-writer", "echo should never run > ran.txt");
+  const file = path.join(p.dir, ".viable", "agents", "tester.md");
+  const cases: [string, RegExp][] = [
+    ["---\nname: tester\nruntime: command\ncommand: echo hi\ntimeout: soon\n---\nYou test.\n", /\(timeout\): Invalid input: expected number, received string/],
+    ["You test, but there is no front matter.\n", /\(front matter\): has no YAML front matter/],
+    ["---\nname: tester\nruntime: [command\n---\n", /\(front matter line 3\): is not valid YAML/],
+    ["---\nname: tester\nruntime: robot\n---\n", /\(runtime\): unknown runtime "robot"\n {2}fix: use one of: command, claude/],
+    ["---\nname: tester\nruntime: command\n---\n", /\(command\): the command runtime needs a `command`/],
+  ];
+  for (const [text, message] of cases) {
+    fs.writeFileSync(file, text);
+    const r = await p.viable("run", "Add a greeting function with tests");
+    assert.equal(r.code, 2, text);
+    assert.match(r.stderr, /^viable: \S*\.viable\/agents\/tester\.md \(/, text);
+    assert.match(r.stderr, message, text);
+    assert.match(r.stderr, /\n {2}fix: /, text);
+  }
+  assert.equal(p.exists("ran.txt"), false);
+  assert.deepEqual(await eventsOf(p.dir), [], "no task was started");
+});
+
+void test("a malformed .viable/config.json is exit 2 naming the field, before anything is written", async (t) => {
+  const p = makeProject();
+  t.after(() => p.cleanup());
+  const config = path.join(p.dir, ".viable", "config.json");
+  const cases: [string, RegExp][] = [
+    ['{"verify": ["npm test"],}', /config\.json: is not valid JSON: .*\n {2}fix: fix the JSON syntax/],
+    ['{"verfy": ["npm test"]}', /config\.json \(\(top level\)\): Unrecognized key: "verfy"\n {2}fix: remove the unknown key/],
+    ['{"defaults": {"timout": 30}}', /config\.json \(defaults\): Unrecognized key: "timout"\n {2}fix: remove the unknown key/],
+    ['{"defaults": {"timeout": "ten"}}', /config\.json \(defaults\.timeout\): Invalid input: expected number, received string\n {2}fix: correct the value/],
+    ['{"verify": "npm test"}', /config\.json \(verify\): Invalid input: expected array, received string/],
+    ['{"approval": "maybe"}', /config\.json \(approval\): Invalid option: expected one of "ask"\|"approve"\|"reject"/],
+  ];
+  for (const [i, [text, message]] of cases.entries()) {
+    p.write(".viable/config.json", text);
+    // Every command reads the config; checking two of them once is enough.
+    for (const command of i === 0 ? [["run", "Add a greeting function"], ["state"]] : [["run", "Add a greeting function"]]) {
+      const r = await viable([...command, "-d", p.dir]);
+      assert.equal(r.code, 2, `${command[0]} with ${text}`);
+      assert.ok(r.stderr.startsWith(`viable: ${config}`), r.stderr);
+      assert.match(r.stderr, message, text);
+    }
+  }
+  assert.equal(fs.existsSync(path.join(p.dir, ".viable", "state")), false, "no state was created");
+});
