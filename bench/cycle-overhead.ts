@@ -16,13 +16,13 @@
 import { parseArgs } from "node:util";
 import { openProject, runCycle, runtimeFor, Store, projectPaths, type LogEntry, type VSMCycleResult } from "../src/index.ts";
 import {
-  fmtRatio, fmtStats, makeBenchProject, ratio, stats, statsOf, timeShTrue, timeViable, type Ratio, type Stats,
+  fmtRatio, fmtStats, makeBenchProject, ratio, round, stats, statsOf, timeGit, timeShTrue, timeViable, type Ratio, type Stats,
 } from "./support.ts";
 
 export interface CycleOverheadOptions {
   /** Library cycles measured (after warm-up). Default 30. */
   cycles?: number;
-  /** CLI runs measured (after warm-up). Default 12. */
+  /** CLI runs measured (after warm-up). Default 15. */
   cliCycles?: number;
   /** Print the report. Default true. */
   print?: boolean;
@@ -51,6 +51,8 @@ export interface CycleOverheadResult {
     /** Median of (cycle − reference) per round. */
     overheadMs: number;
     phasesMs: Record<LibraryPhase, Stats>;
+    /** One `git rev-parse` per round: the unit cost of the git commands inside S4 and S3*. */
+    gitMs: Stats;
   };
   cli: {
     msPerRun: Stats;
@@ -65,7 +67,7 @@ export interface CycleOverheadResult {
 
 export async function main(options: CycleOverheadOptions = {}): Promise<CycleOverheadResult> {
   const cycles = options.cycles ?? 30;
-  const cliCycles = options.cliCycles ?? 12;
+  const cliCycles = options.cliCycles ?? 15;
   const print = options.print ?? true;
   const say = (line: string) => print && console.log(line);
   const project = makeBenchProject({ verify: ["true"], agentCommand: "true" });
@@ -77,6 +79,7 @@ export async function main(options: CycleOverheadOptions = {}): Promise<CycleOve
     say(`    reference      ${fmtStats(library.referenceMs)}   (sh -c true × ${spawnsPerCycle})`);
     say(`    ratio          ${fmtRatio(library.ratio)}; overhead ≈ ${library.overheadMs} ms per cycle`);
     say(`    breakdown      ${LIBRARY_PHASES.map((p) => `${p} ${library.phasesMs[p].median}`).join(", ")} (medians, ms)`);
+    say(`                   for scale: one sh -c true ${round(library.referenceMs.median / spawnsPerCycle)} ms, one git rev-parse ${library.gitMs.median} ms`);
 
     const cli = await measureCli(project.dir, cliCycles, spawnsPerCycle);
     say(`  CLI (node bin/viable.js run ... --json):`);
@@ -112,6 +115,7 @@ async function measureLibrary(dir: string, cycles: number) {
     for (let i = 0; i < WARMUP_LIBRARY; i++) spawnsPerCycle = (await cycle()).spawns;
     const cycleMs: number[] = [];
     const refMs: number[] = [];
+    const gitMs: number[] = [];
     const phases = Object.fromEntries(LIBRARY_PHASES.map((p) => [p, [] as number[]])) as Record<LibraryPhase, number[]>;
     for (let i = 0; i < cycles; i++) {
       const measureCycle = async () => {
@@ -127,6 +131,7 @@ async function measureLibrary(dir: string, cycles: number) {
         refMs.push(await timeShTrue(spawnsPerCycle));
         await measureCycle();
       }
+      gitMs.push(await timeGit(dir));
     }
     const result = {
       msPerCycle: stats(cycleMs),
@@ -134,6 +139,7 @@ async function measureLibrary(dir: string, cycles: number) {
       ratio: ratio(cycleMs, refMs),
       overheadMs: stats(cycleMs.map((c, i) => c - (refMs[i] as number))).median,
       phasesMs: statsOf(phases),
+      gitMs: stats(gitMs),
     };
     return { spawnsPerCycle, result };
   } finally {

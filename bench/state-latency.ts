@@ -11,7 +11,7 @@
 import { parseArgs } from "node:util";
 import { collectState, openProject } from "../src/index.ts";
 import { populateHistory } from "./project-history.ts";
-import { fmtRatio, fmtStats, makeBenchProject, NODE, ratio, statsOf, timeProcess, timeViable, type Ratio, type Stats } from "./support.ts";
+import { fmtRatio, fmtStats, makeBenchProject, NODE, ratio, statsOf, timeGit, timeProcess, timeViable, type Ratio, type Stats } from "./support.ts";
 
 export interface StateLatencyOptions {
   /** Events in the database. Default 100,000. */
@@ -28,7 +28,7 @@ const COMMANDS = {
 } as const;
 type Command = keyof typeof COMMANDS;
 
-const STEPS = ["openProject (reader)", "collectState", "log.query last 20", "close"] as const;
+const STEPS = ["openProject (reader)", "collectState", "log.query last 20", "close", "git rev-parse"] as const;
 type Step = (typeof STEPS)[number];
 
 export interface StateLatencyResult {
@@ -44,7 +44,7 @@ export interface StateLatencyResult {
 
 export async function main(options: StateLatencyOptions = {}): Promise<StateLatencyResult> {
   const events = options.events ?? 100_000;
-  const rounds = options.rounds ?? 15;
+  const rounds = options.rounds ?? 20;
   const print = options.print ?? true;
   const say = (line: string) => print && console.log(line);
   const project = makeBenchProject({ verify: ["true"], agentCommand: "true" });
@@ -108,6 +108,9 @@ async function inProcess(dir: string, rounds: number): Promise<Record<Step, Stat
     lap("log.query last 20");
     ctx.store.close();
     lap("close");
+    // For scale: openProject runs one git command (resolveProject) besides its own work.
+    await timeGit(dir);
+    lap("git rev-parse");
   }
   return statsOf(samples);
 }

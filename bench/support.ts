@@ -118,6 +118,13 @@ export async function timeShTrue(times: number): Promise<number> {
   return performance.now() - start;
 }
 
+/** The cost of one small git command (Viable runs several per cycle: S4's git state, oscillation). */
+export async function timeGit(dir: string): Promise<number> {
+  const r = await timeProcess("git", ["rev-parse", "--is-inside-work-tree"], { cwd: dir });
+  if (r.code !== 0) throw new Error(`git rev-parse failed in ${dir}: ${r.stderr}`);
+  return r.ms;
+}
+
 /** A small, fixed environment for child processes, as a user's shell would give (no provider keys). */
 export function benchEnv(): NodeJS.ProcessEnv {
   return {
