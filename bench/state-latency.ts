@@ -16,7 +16,7 @@ import { fmtRatio, fmtStats, makeBenchProject, NODE, ratio, statsOf, timeGit, ti
 export interface StateLatencyOptions {
   /** Events in the database. Default 100,000. */
   events?: number;
-  /** CLI rounds (each runs every command once). Default 15. */
+  /** CLI rounds (each runs every command once). Default 20. */
   rounds?: number;
   print?: boolean;
 }
