@@ -8,7 +8,7 @@ import { analyze, type ComplexityAssessment } from "../analysis/complexity.ts";
 import { coordinate, type Coordination } from "../analysis/coordination.ts";
 import { scanEnvironment, type EnvironmentScan } from "../analysis/environment-scan.ts";
 import type { AgentRegistry } from "../agents/registry.ts";
-import { recordFileVersions } from "../audit/oscillation.ts";
+import { recordFileVersions, type Oscillation } from "../audit/oscillation.ts";
 import { runVerification, type VerificationReport } from "../audit/verification.ts";
 import type { ViableConfig } from "../config/config.ts";
 import { errorMessage } from "../domain/errors.ts";
@@ -133,9 +133,8 @@ export async function runCycle(depsIn: CycleDeps, opts: CycleOptions): Promise<V
     while (iteration < maxIterations) {
       iteration++;
       const before = results.length;
-      await runSchedule(deps, opts, taskId, coordination, allocation, results, iteration, audit);
+      const oscillations = await runSchedule(deps, opts, taskId, coordination, allocation, results, iteration, audit);
       const iterationResults = results.slice(before);
-      const oscillations = await collectOscillations(store, taskId, iterationResults, opts.signal);
       oscillated ||= oscillations.length > 0;
       audit = await audit3Star(deps, opts, taskId, scan, iterationResults, metrics, oscillations.length > 0);
       say(`S3*: audit ${audit.passed ? "passed" : "failed"} (score ${audit.score.toFixed(2)})`);
@@ -211,8 +210,10 @@ async function approve(store: Store, taskId: string, opts: CycleOptions, config:
   return d.decision;
 }
 
+/** Runs one S1 iteration, group by group; returns the oscillations found after each group. */
 async function runSchedule(deps: CycleDeps, opts: CycleOptions, taskId: string, coordination: Coordination, allocation: Allocation,
-  results: AgentResult[], iteration: number, lastAudit: VerificationReport | null): Promise<void> {
+  results: AgentResult[], iteration: number, lastAudit: VerificationReport | null): Promise<Oscillation[]> {
+  const oscillations: Oscillation[] = [];
   // An agent may appear twice (a reviewer inserted before an agent and the final review): groups
   // keep the allocation's order, so each occurrence takes the next step of that name.
   const policies = deps.policies ?? policiesFrom(deps.config);
@@ -244,14 +245,18 @@ async function runSchedule(deps: CycleDeps, opts: CycleOptions, taskId: string, 
       return result;
     }));
     results.push(...groupResults);
+    // File versions are recorded after every group, not once after the iteration: by then a later
+    // agent may have undone an earlier one's change, and the round trip would go unseen.
+    oscillations.push(...await collectOscillations(deps.store, taskId, groupResults, opts.signal));
     checkStopped(opts.signal);
   }
+  return oscillations;
 }
 
-async function collectOscillations(store: Store, taskId: string, iterationResults: AgentResult[], signal: AbortSignal) {
+async function collectOscillations(store: Store, taskId: string, groupResults: AgentResult[], signal: AbortSignal): Promise<Oscillation[]> {
   // Recorded per group member after the whole group: parallel members touch disjoint zones by S2's plan.
-  const found = [];
-  for (const r of iterationResults) {
+  const found: Oscillation[] = [];
+  for (const r of groupResults) {
     for (const o of await recordFileVersions(store.db, taskId, r.agent, store.paths.root, signal)) {
       found.push(o);
       store.log.append({ event_type: "oscillation_detected", task_id: taskId, agent: `s1-${o.agent}`, data: { ...o, description: `${o.path} returned to the version from ${o.returned_to}` } });
