@@ -1,0 +1,289 @@
+// Plan layer at scale: a 100,000-item layered random DAG in a feature_list.json, then import,
+// validate, build the scheduler, and drain it as if every item passed at once. Targets: under 1 s
+// and under 250 MiB resident. The reference is JSON.parse of the same file in the same run, so the
+// ratio stays meaningful on a slower or busier machine.
+//
+//   node_modules/.bin/node bench/plan-scale.ts [--items N] [--seed S] [--runs R]
+
+import { execFile } from "node:child_process";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs, promisify } from "node:util";
+import { importPlan } from "../src/plan/import/import-plan.ts";
+import { Scheduler } from "../src/plan/scheduler.ts";
+import { validatePlan } from "../src/plan/validate.ts";
+
+export interface PlanScaleOptions {
+  items?: number;
+  seed?: number;
+  /** Fresh-process runs; each figure reported is the median over them. Default 3. */
+  runs?: number;
+  /** Print the summary and the final JSON line. Default true. */
+  print?: boolean;
+}
+
+/** Figures are medians over `runs` fresh processes. */
+export interface PlanScaleResult {
+  bench: "plan-scale";
+  runs: number;
+  items: number;
+  edges: number;
+  fileMiB: number;
+  readMs: number;
+  importMs: number;
+  validateMs: number;
+  schedulerMs: number;
+  drainMs: number;
+  /** import + validate + scheduler + drain. */
+  totalMs: number;
+  /** JSON.parse of the same text: the reference. */
+  jsonParseMs: number;
+  /** totalMs / jsonParseMs. */
+  ratioToJsonParse: number;
+  /** RSS of the measuring process with its modules loaded (Node, type stripping, zod). */
+  baselineRssMiB: number;
+  /** Peak resident set size of the measuring process, in MiB. */
+  peakRssMiB: number;
+  /** The highest peak over the runs: when V8 resizes its young generation varies from run to run. */
+  peakRssMaxMiB: number;
+  /** Peak RSS of an identical process that only reads and JSON.parses the file. */
+  referencePeakRssMiB: number;
+  targets: { totalMs: number; peakRssMiB: number; met: boolean };
+}
+
+const run = promisify(execFile);
+
+const LAYERS = 100;
+const MAX_DEPS = 6;
+/** Dependencies reach back at most this many layers: long chains, as real plans have. */
+const REACH = 4;
+const WORDS = ["parser", "config", "cache", "report", "export", "index", "search", "queue", "retry", "view", "form", "list", "sync", "user", "billing", "upload", "theme", "layout"];
+const CATEGORIES = ["core", "ui", "backend", "infra", "qa"];
+
+/** mulberry32: small, fast, and the same sequence on every machine. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const featureId = (i: number) => `feature-${String(i).padStart(6, "0")}`;
+
+/**
+ * Writes the file feature by feature, so that generating it does not itself raise the peak RSS
+ * being measured. One feature per line: at this size the file is machine-written, and indentation
+ * would only add whitespace that JSON.parse (the reference) skips as well.
+ */
+export function generateFeatureList(path: string, n: number, seed: number): number {
+  const random = prng(seed);
+  const perLayer = Math.ceil(n / LAYERS);
+  const fd = openSync(path, "w");
+  let edges = 0;
+  let chunk = '{"features": [\n';
+  for (let i = 0; i < n; i++) {
+    const layer = Math.floor(i / perLayer);
+    const deps = new Set<string>();
+    if (layer > 0) {
+      const count = Math.floor(random() * (MAX_DEPS + 1));
+      for (let k = 0; k < count; k++) {
+        const from = Math.max(0, layer - REACH) + Math.floor(random() * Math.min(REACH, layer));
+        deps.add(featureId(from * perLayer + Math.floor(random() * perLayer)));
+      }
+    }
+    edges += deps.size;
+    const w = (k: number) => WORDS[Math.floor(random() * WORDS.length) + k * 0] as string;
+    const feature = {
+      id: featureId(i),
+      name: `${w(0)} ${w(1)} ${i}`,
+      description: `Implement the ${w(0)} ${w(1)} flow for the ${w(2)} module, with tests for the ${w(3)} path.`,
+      category: CATEGORIES[Math.floor(random() * CATEGORIES.length)] as string,
+      priority: 1 + Math.floor(random() * 5),
+      passes: false,
+      blocked: false,
+      dependencies: [...deps],
+      tests: [`${w(0)} works`, `${w(1)} handles errors`],
+    };
+    chunk += `${JSON.stringify(feature)}${i === n - 1 ? "\n" : ",\n"}`;
+    if (chunk.length > 1 << 20) {
+      writeSync(fd, chunk);
+      chunk = "";
+    }
+  }
+  writeSync(fd, `${chunk}]}\n`);
+  closeSync(fd);
+  return edges;
+}
+
+function time<T>(f: () => T): [T, number] {
+  const start = performance.now();
+  const value = f();
+  return [value, performance.now() - start];
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+const rssMiB = () => process.memoryUsage().rss / 2 ** 20;
+/** Memory figures are in MiB; `maxRSS` comes in KiB. */
+const peakRssMiB = () => process.resourceUsage().maxRSS / 1024;
+
+interface Measured {
+  fileMiB: number;
+  readMs: number;
+  importMs: number;
+  validateMs: number;
+  schedulerMs: number;
+  drainMs: number;
+  /** RSS once the modules are loaded, before the file is read. */
+  baselineRssMiB: number;
+  peakRssMiB: number;
+}
+
+/** The measured pipeline, run in a fresh process (see `main`). */
+function measure(file: string): Measured {
+  const baselineRssMiB = rssMiB();
+  // One scope for the text and the parsed input, so they can be collected once no longer needed,
+  // as they would be in the real loop.
+  const phases = (() => {
+    const [text, readMs] = time(() => readFileSync(file, "utf8"));
+    const fileMiB = text.length / 2 ** 20;
+    const [imported, importMs] = time(() => importPlan(text, file));
+    const [validation, validateMs] = time(() => validatePlan(imported));
+    if (!validation.ok) throw new Error(`generated plan is invalid: ${validation.problems[0]?.message ?? ""}`);
+    const [scheduler, schedulerMs] = time(() => new Scheduler(imported.plan, { graph: validation.graph }));
+    const [passed, drainMs] = time(() => {
+      let count = 0;
+      while (!scheduler.done()) {
+        for (const id of scheduler.take()) {
+          scheduler.markPassed(id);
+          count++;
+        }
+      }
+      return count;
+    });
+    if (passed !== imported.plan.items.length) throw new Error(`drained ${passed} of ${imported.plan.items.length} items`);
+    return { fileMiB, readMs, importMs, validateMs, schedulerMs, drainMs };
+  })();
+  return { ...phases, baselineRssMiB, peakRssMiB: peakRssMiB() };
+}
+
+interface Reference {
+  jsonParseMs: number;
+  peakRssMiB: number;
+}
+
+/** The reference: reading and JSON.parse of the same file, in an identical fresh process. */
+function reference(file: string): Reference {
+  const parsed = (() => {
+    const text = readFileSync(file, "utf8");
+    const [data, jsonParseMs] = time(() => JSON.parse(text) as unknown);
+    return { jsonParseMs, ok: data !== undefined };
+  })();
+  return { jsonParseMs: parsed.jsonParseMs, peakRssMiB: peakRssMiB() };
+}
+
+/**
+ * Each measurement runs in a fresh Node process, so that the peak RSS is the pipeline's and not
+ * whatever the calling bench runner held before; the child runs this same file, so both have the
+ * same modules loaded and the same baseline.
+ */
+async function inChild<T>(mode: "--measure" | "--reference", file: string): Promise<T> {
+  const { stdout } = await run(process.execPath, [fileURLToPath(import.meta.url), mode, file], { maxBuffer: 1 << 20 });
+  return JSON.parse(stdout) as T;
+}
+
+export async function main(options: PlanScaleOptions = {}): Promise<PlanScaleResult> {
+  const n = options.items ?? 100_000;
+  const seed = options.seed ?? 4;
+  const print = options.print ?? true;
+  const runs = Math.max(1, options.runs ?? 3);
+  const dir = mkdtempSync(join(tmpdir(), "viable-plan-scale-"));
+  try {
+    const file = join(dir, "feature_list.json");
+    const edges = generateFeatureList(file, n, seed);
+    // Measurement and reference alternate, so a busy machine slows both alike; medians per metric.
+    const measured: Measured[] = [];
+    const refs: Reference[] = [];
+    for (let r = 0; r < runs; r++) {
+      measured.push(await inChild<Measured>("--measure", file));
+      refs.push(await inChild<Reference>("--reference", file));
+    }
+    const med = <T>(list: T[], f: (x: T) => number) => median(list.map(f));
+    const m: Measured = {
+      fileMiB: med(measured, (x) => x.fileMiB),
+      readMs: med(measured, (x) => x.readMs),
+      importMs: med(measured, (x) => x.importMs),
+      validateMs: med(measured, (x) => x.validateMs),
+      schedulerMs: med(measured, (x) => x.schedulerMs),
+      drainMs: med(measured, (x) => x.drainMs),
+      baselineRssMiB: med(measured, (x) => x.baselineRssMiB),
+      peakRssMiB: med(measured, (x) => x.peakRssMiB),
+    };
+    const ref: Reference = { jsonParseMs: med(refs, (x) => x.jsonParseMs), peakRssMiB: med(refs, (x) => x.peakRssMiB) };
+
+    const totalMs = med(measured, (x) => x.importMs + x.validateMs + x.schedulerMs + x.drainMs);
+    const round = (x: number) => Math.round(x * 10) / 10;
+    const result: PlanScaleResult = {
+      bench: "plan-scale",
+      runs,
+      items: n,
+      edges,
+      fileMiB: round(m.fileMiB),
+      readMs: round(m.readMs),
+      importMs: round(m.importMs),
+      validateMs: round(m.validateMs),
+      schedulerMs: round(m.schedulerMs),
+      drainMs: round(m.drainMs),
+      totalMs: round(totalMs),
+      jsonParseMs: round(ref.jsonParseMs),
+      ratioToJsonParse: round(totalMs / ref.jsonParseMs),
+      baselineRssMiB: round(m.baselineRssMiB),
+      peakRssMiB: round(m.peakRssMiB),
+      peakRssMaxMiB: round(Math.max(...measured.map((x) => x.peakRssMiB))),
+      referencePeakRssMiB: round(ref.peakRssMiB),
+      targets: { totalMs: 1000, peakRssMiB: 250, met: totalMs < 1000 && m.peakRssMiB < 250 },
+    };
+    if (print) {
+      console.log(`plan-scale: ${n} items, ${edges} edges, ${result.fileMiB} MiB feature_list.json; medians of ${runs} runs`);
+      console.log(
+        `  import ${result.importMs} ms, validate ${result.validateMs} ms, scheduler ${result.schedulerMs} ms, drain ${result.drainMs} ms` +
+          ` = ${result.totalMs} ms (target < 1000); JSON.parse alone ${result.jsonParseMs} ms (×${result.ratioToJsonParse})`,
+      );
+      console.log(
+        `  peak RSS ${result.peakRssMiB} MiB, highest ${result.peakRssMaxMiB} MiB (target < 250); process baseline ${result.baselineRssMiB} MiB;` +
+          ` read + JSON.parse alone peaks at ${result.referencePeakRssMiB} MiB`,
+      );
+      console.log(JSON.stringify(result));
+    }
+    return result;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.main) {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { items: { type: "string" }, seed: { type: "string" }, runs: { type: "string" }, measure: { type: "boolean" }, reference: { type: "boolean" } },
+  });
+  const file = positionals[0];
+  if (values.measure && file !== undefined) console.log(JSON.stringify(measure(file)));
+  else if (values.reference && file !== undefined) console.log(JSON.stringify(reference(file)));
+  else {
+    await main({
+      ...(values.items === undefined ? {} : { items: Number(values.items) }),
+      ...(values.seed === undefined ? {} : { seed: Number(values.seed) }),
+      ...(values.runs === undefined ? {} : { runs: Number(values.runs) }),
+    });
+  }
+}
