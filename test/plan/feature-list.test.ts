@@ -96,6 +96,10 @@ void describe("feature_list.json import", () => {
     assert.deepEqual(problems.map((p) => p.path), ["features"]);
   });
 
+  void it("reads a file saved with a byte-order mark", () => {
+    assert.equal(importFeatureList(`\uFEFF${fixture(FILE)}`, FILE).plan.items.length, 5);
+  });
+
   void it("throws a bad_plan error naming the file for invalid JSON", () => {
     assert.throws(() => importFeatureList('{"features": [', FILE), (e: unknown) => {
       assert.ok(e instanceof Error && "reason" in e);
@@ -150,6 +154,12 @@ void describe("feature_list.json export", () => {
     const { plan } = importFeatureList(original, FILE);
     setStatus(plan, "a", "passed");
     assert.equal(exportFeatureList(plan, original), JSON.stringify({ features: [{ id: "a", name: "A", passes: true }] }, null, 4));
+  });
+
+  void it("keeps a one-line file on one line", () => {
+    const original = JSON.stringify({ features: [{ id: "a", name: "A", passes: false }] });
+    const { plan } = importFeatureList(original, FILE);
+    assert.equal(exportFeatureList(plan, original), original);
   });
 
   void it("writes a fresh file when there is no original", () => {

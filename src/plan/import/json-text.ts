@@ -6,7 +6,8 @@ import { UserError } from "../../domain/errors.ts";
 
 export function parseJsonFile(text: string, file: string): unknown {
   try {
-    return JSON.parse(text) as unknown;
+    // Editors on Windows may save a byte-order mark, which JSON.parse rejects.
+    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text) as unknown;
   } catch (e) {
     throw new UserError({
       reason: "bad_plan",
@@ -22,10 +23,18 @@ export interface JsonStyle {
   finalNewline: boolean;
 }
 
+/** The indentation of the first indented line. A plain scan: see `sniff.ts` on regexps and big texts. */
 export function detectJsonStyle(text: string): JsonStyle {
-  const m = /\n([ \t]+)\S/.exec(text);
-  const indent = m?.[1] ?? "  ";
-  return { indent: indent.startsWith("\t") ? "\t" : indent.length, finalNewline: text.endsWith("\n") };
+  const finalNewline = text.endsWith("\n");
+  for (let nl = text.indexOf("\n"); nl >= 0 && nl < text.length - 1; nl = text.indexOf("\n", nl + 1)) {
+    if (text[nl + 1] === "\t") return { indent: "\t", finalNewline };
+    let spaces = 0;
+    while (text[nl + 1 + spaces] === " ") spaces++;
+    if (spaces > 0 && text[nl + 1 + spaces] !== "\n") return { indent: spaces, finalNewline };
+  }
+  // A file on one line stays on one line.
+  const oneLine = text.indexOf("\n") < 0 || text.indexOf("\n") === text.length - 1;
+  return { indent: oneLine ? 0 : 2, finalNewline };
 }
 
 export function stringifyJson(value: unknown, style: JsonStyle = { indent: 2, finalNewline: true }): string {
