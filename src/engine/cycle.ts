@@ -159,13 +159,16 @@ export async function runCycle(depsIn: CycleDeps, opts: CycleOptions): Promise<V
     const summary = summarize(results, audit, success);
     return await finish(deps, taskId, opts.task, metrics, results, conflicts, newAdaptations, audit, iteration, summary, success);
   } catch (e) {
-    const reason = e instanceof CycleStopped ? e.message : errorMessage(e);
-    const status = e instanceof CycleStopped ? e.kind : "error";
+    // A step cut short by the abort (a git command, the S4 scan) fails with its own error; the
+    // cause is the stop (Ctrl-C, the kill switch), and that is what the task and the caller get.
+    const error = !(e instanceof CycleStopped) && opts.signal.aborted ? stopOf(opts.signal) : e;
+    const reason = error instanceof CycleStopped ? error.message : errorMessage(error);
+    const status = error instanceof CycleStopped ? error.kind : "error";
     store.transition(
       { event_type: "task_failed", task_id: taskId, data: { reason, status, agents_invoked: results.map((r) => `s1-${r.agent}`) } },
       () => updateTask(store.db, taskId, { status: "failed", updated_at: store.timestamp(), failure_reason: reason, owner_pid: null }),
     );
-    throw e;
+    throw error;
   }
 }
 
@@ -245,10 +248,10 @@ async function runSchedule(deps: CycleDeps, opts: CycleOptions, taskId: string, 
       return result;
     }));
     results.push(...groupResults);
+    checkStopped(opts.signal);
     // File versions are recorded after every group, not once after the iteration: by then a later
     // agent may have undone an earlier one's change, and the round trip would go unseen.
     oscillations.push(...await collectOscillations(deps.store, taskId, groupResults, opts.signal));
-    checkStopped(opts.signal);
   }
   return oscillations;
 }
@@ -333,9 +336,12 @@ function saveAnalysis(store: Store, taskId: string, column: "s3_allocation" | "s
 }
 
 function checkStopped(signal: AbortSignal): void {
-  if (!signal.aborted) return;
+  if (signal.aborted) throw stopOf(signal);
+}
+
+function stopOf(signal: AbortSignal): CycleStopped {
   const reason: unknown = signal.reason;
-  if (reason instanceof CycleStopped) throw reason;
-  throw new CycleStopped("interrupted", typeof reason === "string" ? reason : "interrupted");
+  if (reason instanceof CycleStopped) return reason;
+  return new CycleStopped("interrupted", typeof reason === "string" ? reason : "interrupted");
 }
 
