@@ -126,6 +126,8 @@ function npmInstall(prefix: string, spec: string): Promise<void> {
 
 async function postInstallFixes(name: AgentCliName, prefix: string): Promise<void> {
   if (name === "qwen") {
+    // We run cli.js itself (see findBin); the tarball ships it without the execute bit.
+    await chmod(path.join(prefix, "node_modules/@qwen-code/qwen-code/cli.js"), 0o755);
     // The tarball ships its ripgrep without the execute bit; qwen then logs EACCES and falls back
     // to a slower built-in grep. Restoring the bit is harmless and keeps stderr quiet.
     const root = path.join(prefix, "node_modules/@qwen-code/qwen-code/vendor/ripgrep");
@@ -156,12 +158,16 @@ function codexTriple(): string {
  * - claude, opencode: the package's declared bin, which is the native binary itself (claude ships
  *   bin/claude.exe as a hard link to the platform package's; opencode's postinstall puts the
  *   binary matching the CPU in bin/opencode.exe).
- * - gemini, qwen: the package's declared bin, a bundled JS file run by `node` from PATH.
+ * - gemini: the package's declared bin, a bundled JS file run by `node` from PATH.
+ * - qwen: cli.js, not the declared bin cli-entry.js, which only re-runs `node --expose-gc cli.js`
+ *   with spawnSync: a second Node start (~1–4 s here) and a second process per run.
  */
 export async function findBin(name: AgentCliName, prefix: string): Promise<string> {
   const modules = path.join(prefix, "node_modules");
   let candidates: string[];
-  if (name === "codex") {
+  if (name === "qwen") {
+    candidates = [path.join(modules, "@qwen-code/qwen-code/cli.js")];
+  } else if (name === "codex") {
     const triple = codexTriple();
     const platformPkg = `@openai/codex-${process.platform}-${process.arch}`;
     candidates = [
@@ -171,7 +177,7 @@ export async function findBin(name: AgentCliName, prefix: string): Promise<strin
   } else {
     const { pkg } = AGENT_CLI_PINS[name];
     const manifest = JSON.parse(await readFile(path.join(modules, pkg, "package.json"), "utf8")) as { bin?: string | Record<string, string> };
-    const declared = typeof manifest.bin === "string" ? manifest.bin : manifest.bin?.[name === "qwen" ? "qwen" : name];
+    const declared = typeof manifest.bin === "string" ? manifest.bin : manifest.bin?.[name];
     if (!declared) throw new Error(`${pkg} declares no bin for ${name}`);
     candidates = [path.join(modules, pkg, declared)];
   }

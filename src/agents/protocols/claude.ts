@@ -1,0 +1,209 @@
+// Claude Code (`claude -p --output-format stream-json --verbose`): argv, environment, stream parser.
+
+import type { AgentEvent } from "../../domain/outcome.ts";
+import {
+  arr,
+  isRecord,
+  num,
+  ParserBase,
+  retryAfterInMessage,
+  statusInMessage,
+  str,
+  textOf,
+  verdictForHttpStatus,
+  type AgentInvocationOptions,
+  type ParserOptions,
+  type ProtocolParser,
+  type Verdict,
+} from "./common.ts";
+
+/** Set on every run: no telemetry, no update checks, no traffic but the model API. */
+export const CLAUDE_FIXED_ENV: Readonly<Record<string, string>> = {
+  DISABLE_TELEMETRY: "1",
+  DISABLE_AUTOUPDATER: "1",
+  DISABLE_ERROR_REPORTING: "1",
+  CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+};
+
+/** Taken from the user's environment when present: credentials, endpoint, provider choice. */
+export const CLAUDE_PASSTHROUGH_ENV: readonly string[] = [
+  "ANTHROPIC_API_KEY",
+  "ANTHROPIC_AUTH_TOKEN",
+  "ANTHROPIC_BASE_URL",
+  "ANTHROPIC_MODEL",
+  "ANTHROPIC_SMALL_FAST_MODEL",
+  "CLAUDE_CODE_USE_BEDROCK",
+  "CLAUDE_CODE_USE_VERTEX",
+  "CLAUDE_CONFIG_DIR",
+  "AWS_REGION",
+  "AWS_PROFILE",
+  "CLOUD_ML_REGION",
+  "ANTHROPIC_VERTEX_PROJECT_ID",
+];
+
+export function claudeArgs(o: AgentInvocationOptions): string[] {
+  const args = ["-p", "--output-format", "stream-json", "--verbose"];
+  if (o.model) args.push("--model", o.model);
+  if (o.systemPrompt) args.push("--append-system-prompt", o.systemPrompt);
+  if (o.resumeSessionId) args.push("--resume", o.resumeSessionId);
+  if (o.maxTurns !== undefined) args.push("--max-turns", String(o.maxTurns));
+  // Without bypass, a headless run cannot ask: each tool needing permission is denied and the run
+  // ends "successfully" with permission_denials — the parser reports that as needs_input.
+  if (o.autoApprove) args.push("--permission-mode", "bypassPermissions");
+  // After "--" a prompt that starts with "-" is still the prompt.
+  args.push("--", o.prompt);
+  return args;
+}
+
+/** Environment a run needs on top of the passthrough: as root, bypass mode refuses to start unless IS_SANDBOX=1. */
+export function claudeEnv(o: { autoApprove: boolean; isRoot: boolean }): Record<string, string> {
+  return { ...CLAUDE_FIXED_ENV, ...(o.autoApprove && o.isRoot ? { IS_SANDBOX: "1" } : {}) };
+}
+
+/**
+ * Claude's stream-json, and Qwen Code's copy of it: `system/init`, `assistant` and `user` lines
+ * carrying content blocks, `system/api_retry`, and one final `result`. The differences between
+ * the two are in the options.
+ */
+export interface ClaudeStreamOptions extends ParserOptions {
+  /** Tools whose successful result means a file was written, and the input field naming it. */
+  fileTools?: Readonly<Record<string, string>>;
+}
+
+const CLAUDE_FILE_TOOLS: Readonly<Record<string, string>> = { Write: "file_path", Edit: "file_path", MultiEdit: "file_path", NotebookEdit: "notebook_path" };
+
+export class ClaudeStreamParser extends ParserBase {
+  private readonly fileTools: Readonly<Record<string, string>>;
+  /** tool_use id → the file it targets, for tools that write files. */
+  private readonly pendingFiles = new Map<string, string>();
+  /** Claude reports no retry-after in its result; the delay it chose for its last 429 retry honours it. */
+  private rateLimitDelayMs: number | undefined;
+
+  constructor(options: ClaudeStreamOptions = {}) {
+    super(options);
+    this.fileTools = options.fileTools ?? CLAUDE_FILE_TOOLS;
+  }
+
+  protected onEvent(e: Record<string, unknown>): AgentEvent[] {
+    this.sessionId = str(e["session_id"]) ?? this.sessionId;
+    switch (e["type"]) {
+      case "system":
+        return this.onSystem(e);
+      case "assistant":
+        return this.onAssistant(e);
+      case "user":
+        return this.onUser(e);
+      case "result":
+        return this.onResult(e);
+      default:
+        // stream_event (partial messages), control responses, future kinds: nothing to normalize.
+        return [];
+    }
+  }
+
+  private onSystem(e: Record<string, unknown>): AgentEvent[] {
+    switch (e["subtype"]) {
+      case "init":
+        this.model = str(e["model"]) ?? this.model;
+        return [];
+      case "api_retry": {
+        const status = num(e["error_status"]);
+        const error = str(e["error"]);
+        const reason = [status === undefined ? undefined : `HTTP ${status}`, error].filter(Boolean).join(": ") || "API error";
+        if (status === 429) this.rateLimitDelayMs = num(e["retry_delay_ms"]);
+        return [{ type: "retry", attempt: num(e["attempt"]) ?? 0, delayMs: num(e["retry_delay_ms"]) ?? 0, reason }];
+      }
+      default:
+        return [];
+    }
+  }
+
+  private onAssistant(e: Record<string, unknown>): AgentEvent[] {
+    const message = isRecord(e["message"]) ? e["message"] : {};
+    this.model = str(message["model"]) ?? this.model;
+    const out: AgentEvent[] = [];
+    // API failures come as a synthetic assistant message; it is the CLI speaking, not the model.
+    const role = e["is_api_error_message"] === true ? "system" : "assistant";
+    for (const block of arr(message["content"])) {
+      if (!isRecord(block)) continue;
+      if (block["type"] === "text" && role === "system") {
+        out.push({ type: "message", role, text: str(block["text"]) ?? "" });
+      } else if (block["type"] === "text") {
+        const text = str(block["text"]) ?? "";
+        if (text.trim() === "") continue;
+        this.lastAssistantText = text;
+        out.push({ type: "message", role: "assistant", text });
+      } else if (block["type"] === "tool_use") {
+        const id = str(block["id"]) ?? "";
+        const name = str(block["name"]) ?? "unknown";
+        const input = block["input"];
+        const field = this.fileTools[name];
+        const file = field && isRecord(input) ? str(input[field]) : undefined;
+        if (file) this.pendingFiles.set(id, file);
+        out.push({ type: "tool_call", id, name, input });
+      }
+    }
+    return out;
+  }
+
+  private onUser(e: Record<string, unknown>): AgentEvent[] {
+    const message = isRecord(e["message"]) ? e["message"] : {};
+    const out: AgentEvent[] = [];
+    for (const block of arr(message["content"])) {
+      if (!isRecord(block) || block["type"] !== "tool_result") continue;
+      const id = str(block["tool_use_id"]) ?? "";
+      const ok = block["is_error"] !== true;
+      out.push({ type: "tool_result", id, ok, output: textOf(block["content"]) });
+      const file = this.pendingFiles.get(id);
+      this.pendingFiles.delete(id);
+      if (ok && file) {
+        // Claude's Write reports {type: "create" | "update"} in tool_use_result.
+        const detail = isRecord(e["tool_use_result"]) ? str(e["tool_use_result"]["type"]) : undefined;
+        out.push({ type: "file_change", path: this.recordFile(file), kind: detail === "create" ? "add" : "modify" });
+      }
+    }
+    return out;
+  }
+
+  private onResult(e: Record<string, unknown>): AgentEvent[] {
+    const usage = isRecord(e["usage"]) ? e["usage"] : {};
+    this.usage = {
+      inputTokens: num(usage["input_tokens"]) ?? 0,
+      outputTokens: num(usage["output_tokens"]) ?? 0,
+      cachedInputTokens: (num(usage["cache_read_input_tokens"]) ?? 0) + (num(usage["cached_input_tokens"]) ?? 0),
+    };
+    this.costUsd = num(e["total_cost_usd"]);
+    const result = str(e["result"]);
+    if (result !== undefined && result.trim() !== "" && e["is_error"] !== true) this.lastAssistantText = result;
+    this.verdict = claudeVerdict(e, result, this.rateLimitDelayMs);
+    return [{ type: "usage", usage: { ...this.usage }, ...(this.costUsd === undefined ? {} : { costUsd: this.costUsd }) }];
+  }
+}
+
+/**
+ * The rules, from observed runs: `subtype` alone is not to be trusted (API errors come as
+ * subtype "success" with is_error true); permission denials end a "successful" run that did not
+ * do its work; the HTTP status of a failed API call decides rate-limited vs retryable vs not.
+ */
+function claudeVerdict(e: Record<string, unknown>, result: string | undefined, rateLimitDelayMs: number | undefined): Verdict {
+  const subtype = str(e["subtype"]) ?? "";
+  const denials = arr(e["permission_denials"]);
+  const status = num(e["api_error_status"]);
+  const errors = arr(e["errors"]).map(textOf).filter((s) => s !== "");
+  const message = [result, ...errors].filter((s): s is string => !!s && s.trim() !== "").join("; ");
+  if (e["is_error"] !== true && subtype === "success") {
+    if (denials.length === 0) return { status: "succeeded", retryable: false };
+    const tools = denials.map((d) => (isRecord(d) ? (str(d["tool_name"]) ?? "a tool") : "a tool"));
+    return { status: "needs_input", error: `permission denied for ${[...new Set(tools)].join(", ")}; rerun with permission to use it`, retryable: false };
+  }
+  if (subtype === "error_max_turns") return { status: "failed", error: `stopped at the turn limit${message ? `: ${message}` : ""}`, retryable: false };
+  const error = message || `claude ended with ${subtype || "an error"}`;
+  if (status !== undefined) return verdictForHttpStatus(status, error, rateLimitDelayMs ?? retryAfterInMessage(error));
+  const inMessage = statusInMessage(error);
+  if (inMessage !== undefined) return verdictForHttpStatus(inMessage, error, retryAfterInMessage(error));
+  return { status: "failed", error, retryable: /connection|timed? ?out|ECONNREFUSED|ECONNRESET|overloaded|network/i.test(error) };
+}
+
+export function createClaudeParser(options: ParserOptions = {}): ProtocolParser {
+  return new ClaudeStreamParser(options);
+}

@@ -1,0 +1,158 @@
+// Codex (`codex exec --json`): argv, environment, stream parser.
+
+import type { AgentEvent } from "../../domain/outcome.ts";
+import {
+  arr,
+  combinedPrompt,
+  isRecord,
+  num,
+  ParserBase,
+  retryAfterInMessage,
+  statusInMessage,
+  str,
+  verdictForHttpStatus,
+  type AgentInvocationOptions,
+  type ParserOptions,
+  type ProtocolParser,
+  type Verdict,
+} from "./common.ts";
+
+/** Codex reads no telemetry variables; its phoning home is switched off with -c in the argv. */
+export const CODEX_FIXED_ENV: Readonly<Record<string, string>> = {};
+
+export const CODEX_PASSTHROUGH_ENV: readonly string[] = ["OPENAI_API_KEY", "OPENAI_BASE_URL", "CODEX_HOME", "CODEX_API_KEY"];
+
+/**
+ * Spawn the native binary (vendor/<triple>/bin/codex), not the npm wrapper: the wrapper runs it
+ * as a child that a kill of the wrapper orphans. Stdin must be closed (/dev/null): with a pipe,
+ * `codex exec` waits to append stdin to the prompt.
+ */
+export function codexArgs(o: AgentInvocationOptions): string[] {
+  const head = o.resumeSessionId ? ["exec", "resume", "--json"] : ["exec", "--json"];
+  const args = [...head, "--skip-git-repo-check"];
+  if (o.model) args.push("-m", o.model);
+  args.push(
+    "-c", `approval_policy="never"`,
+    "-c", `sandbox_mode="${o.autoApprove ? "danger-full-access" : "workspace-write"}"`,
+    // Without these two it contacts github/chatgpt hosts at start.
+    "-c", "analytics.enabled=false",
+    "-c", "features.plugins=false",
+  );
+  if (o.resumeSessionId) args.push(o.resumeSessionId);
+  args.push("--", combinedPrompt(o));
+  return args;
+}
+
+/**
+ * `codex exec --json`: thread.started, turn.started, item.started/updated/completed (items:
+ * agent_message, reasoning, command_execution, file_change, mcp_tool_call, web_search, todo_list,
+ * error), and turn.completed with usage or `error` + turn.failed. A failing shell command inside a
+ * completed turn is the agent's business, not a failed run.
+ */
+export class CodexParser extends ParserBase {
+  private readonly announced = new Set<string>();
+  private lastError: string | undefined;
+
+  protected onEvent(e: Record<string, unknown>): AgentEvent[] {
+    switch (e["type"]) {
+      case "thread.started":
+        this.sessionId = str(e["thread_id"]) ?? this.sessionId;
+        return [];
+      case "item.started":
+        return isRecord(e["item"]) ? this.onItemStarted(e["item"]) : [];
+      case "item.completed":
+        return isRecord(e["item"]) ? this.onItemCompleted(e["item"]) : [];
+      case "turn.completed": {
+        const u = isRecord(e["usage"]) ? e["usage"] : {};
+        // Each turn reports its own usage; a resumed or multi-turn run adds up.
+        this.usage = {
+          inputTokens: this.usage.inputTokens + (num(u["input_tokens"]) ?? 0),
+          outputTokens: this.usage.outputTokens + (num(u["output_tokens"]) ?? 0),
+          cachedInputTokens: this.usage.cachedInputTokens + (num(u["cached_input_tokens"]) ?? 0),
+        };
+        this.verdict = { status: "succeeded", retryable: false };
+        return [{ type: "usage", usage: { ...this.usage } }];
+      }
+      case "turn.failed": {
+        const error = isRecord(e["error"]) ? str(e["error"]["message"]) : undefined;
+        this.verdict = codexVerdict(error ?? this.lastError ?? "the turn failed");
+        return [];
+      }
+      case "error": {
+        const message = str(e["message"]) ?? "";
+        // Stream retries are announced as errors: "Reconnecting... 2/5 (...)".
+        const retry = /Reconnecting\.*\s*(\d+)\/(\d+)/i.exec(message);
+        if (retry) return [{ type: "retry", attempt: Number(retry[1]), delayMs: retryAfterInMessage(message) ?? 0, reason: message }];
+        this.lastError = message;
+        return [{ type: "message", role: "system", text: message }];
+      }
+      default:
+        return [];
+    }
+  }
+
+  private onItemStarted(item: Record<string, unknown>): AgentEvent[] {
+    const call = toolCallOf(item);
+    if (!call) return [];
+    this.announced.add(call.id);
+    return [call];
+  }
+
+  private onItemCompleted(item: Record<string, unknown>): AgentEvent[] {
+    const id = str(item["id"]) ?? "";
+    switch (item["type"]) {
+      case "agent_message": {
+        const text = str(item["text"]) ?? "";
+        if (text.trim() === "") return [];
+        this.lastAssistantText = text;
+        return [{ type: "message", role: "assistant", text }];
+      }
+      case "command_execution":
+      case "mcp_tool_call": {
+        const out: AgentEvent[] = [];
+        const call = toolCallOf(item);
+        if (call && !this.announced.has(id)) out.push(call);
+        this.announced.delete(id);
+        const ok = item["type"] === "command_execution" ? item["exit_code"] === 0 && item["status"] !== "failed" : item["status"] !== "failed" && item["error"] == null;
+        const output = item["type"] === "command_execution" ? (str(item["aggregated_output"]) ?? "") : JSON.stringify(item["result"] ?? item["error"] ?? null);
+        out.push({ type: "tool_result", id, ok, output });
+        return out;
+      }
+      case "file_change": {
+        if (item["status"] === "failed") return [];
+        return arr(item["changes"]).flatMap((c): AgentEvent[] => {
+          const file = isRecord(c) ? str(c["path"]) : undefined;
+          if (!file || !isRecord(c)) return [];
+          const kind = c["kind"] === "add" ? "add" : c["kind"] === "delete" ? "delete" : c["kind"] === "update" ? "modify" : "unknown";
+          return [{ type: "file_change", path: this.recordFile(file), kind }];
+        });
+      }
+      case "error": {
+        // Warnings such as "Model metadata ... not found" arrive as error items in a healthy run.
+        const text = str(item["message"]) ?? "";
+        return text ? [{ type: "message", role: "system", text }] : [];
+      }
+      default:
+        return [];
+    }
+  }
+}
+
+function toolCallOf(item: Record<string, unknown>): (AgentEvent & { type: "tool_call" }) | undefined {
+  const id = str(item["id"]) ?? "";
+  if (item["type"] === "command_execution") return { type: "tool_call", id, name: "shell", input: { command: str(item["command"]) ?? "" } };
+  if (item["type"] === "mcp_tool_call") {
+    return { type: "tool_call", id, name: `mcp__${str(item["server"]) ?? "?"}__${str(item["tool"]) ?? "?"}`, input: item["arguments"] };
+  }
+  return undefined;
+}
+
+function codexVerdict(message: string): Verdict {
+  const status = statusInMessage(message) ?? (/too many requests|rate limit/i.test(message) ? 429 : /unauthorized/i.test(message) ? 401 : undefined);
+  if (status !== undefined) return verdictForHttpStatus(status, message, retryAfterInMessage(message));
+  return { status: "failed", error: message, retryable: /stream disconnected|connection|timed? ?out|internal server error|high demand|temporar|overloaded/i.test(message) };
+}
+
+export function createCodexParser(options: ParserOptions = {}): ProtocolParser {
+  return new CodexParser(options);
+}
