@@ -9,6 +9,7 @@
 // the item and its direct dependents: O((V + E) log V) over a whole run.
 
 import { UserError } from "../domain/errors.ts";
+import { criticalPaths, dispatchOrder, type Weights } from "./critical-path.ts";
 import { buildDependencyGraph, topologicalOrder, type DependencyGraph } from "./dependency-graph.ts";
 import { IntMinHeap } from "./int-heap.ts";
 import type { ItemId, ItemStatus, Plan, PlanItem } from "./plan.ts";
@@ -18,7 +19,7 @@ export interface SchedulerOptions {
    * Each item's expected duration, in any unit (an estimate, or the history of similar items);
    * used for the critical path. Missing, negative or non-finite values count as 1.
    */
-  weights?: ReadonlyMap<ItemId, number> | ((item: PlanItem) => number | undefined);
+  weights?: Weights;
   /** Items running at once, over all keys. Default: no limit. */
   concurrency?: number;
   /** An item's concurrency key — typically its runtime. Keys should be few. Default: one key. */
@@ -119,7 +120,7 @@ export class Scheduler {
     }
     for (let i = 0; i < n; i++) if (this.#status[i] === BLOCKED) this.#propagateBlocked(i);
 
-    this.#criticalPath = criticalPaths(graph, order, items, this.#status, options.weights);
+    this.#criticalPath = criticalPaths(graph, order, items, options.weights);
     this.#rank = new Int32Array(n);
     this.#byRank = dispatchOrder(items, this.#criticalPath);
     for (let r = 0; r < n; r++) this.#rank[this.#byRank[r] as number] = r;
@@ -351,48 +352,4 @@ export class Scheduler {
 
 function positiveLimit(v: number | undefined): number {
   return v === undefined || !(v >= 0) ? Infinity : Math.floor(v);
-}
-
-/**
- * Each item's weight plus the heaviest chain of its dependents, in one pass over the reverse
- * topological order. Passed items weigh nothing: that work is done.
- */
-function criticalPaths(
-  graph: DependencyGraph,
-  order: Int32Array,
-  items: readonly PlanItem[],
-  status: Uint8Array,
-  weights: SchedulerOptions["weights"],
-): Float64Array {
-  const weightOf = (item: PlanItem): number => {
-    const w = weights === undefined ? undefined : typeof weights === "function" ? weights(item) : weights.get(item.id);
-    return w !== undefined && Number.isFinite(w) && w >= 0 ? w : 1;
-  };
-  const cp = new Float64Array(graph.size);
-  for (let k = order.length - 1; k >= 0; k--) {
-    const i = order[k] as number;
-    let longest = 0;
-    for (let e = graph.dependentStart[i] as number; e < (graph.dependentStart[i + 1] as number); e++) {
-      const d = cp[graph.dependentSource[e] as number] as number;
-      if (d > longest) longest = d;
-    }
-    cp[i] = (status[i] === PASSED ? 0 : weightOf(items[i] as PlanItem)) + longest;
-  }
-  return cp;
-}
-
-/** Item indexes in dispatch order: priority, then longer critical path, then id. */
-function dispatchOrder(items: readonly PlanItem[], cp: Float64Array): Int32Array {
-  const n = items.length;
-  const priority = new Float64Array(n);
-  for (let i = 0; i < n; i++) priority[i] = (items[i] as PlanItem).priority;
-  return Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => {
-    const p = (priority[a] as number) - (priority[b] as number);
-    if (p !== 0) return p;
-    const c = (cp[b] as number) - (cp[a] as number);
-    if (c !== 0) return c;
-    const ia = (items[a] as PlanItem).id;
-    const ib = (items[b] as PlanItem).id;
-    return ia < ib ? -1 : ia > ib ? 1 : 0;
-  });
 }
