@@ -1,16 +1,9 @@
 // The `viable` command line. Parsing is commander's; every command is a function returning its exit
 // code. User-caused failures (UserError, bad flags) print their message and exit 2; anything else is
-// a bug and says so.
+// a bug and says so. Commands are imported when they run: startup is most of a quick command's time.
 
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { isUserError, UserError } from "../domain/errors.ts";
-import { agentsCommand } from "./commands/agents.ts";
-import { analyzeCommand } from "./commands/analyze.ts";
-import { doctorCommand } from "./commands/doctor.ts";
-import { resetCommand, resumeCommand, stopCommand } from "./commands/control.ts";
-import { logCommand } from "./commands/log.ts";
-import { runCommand } from "./commands/run.ts";
-import { stateCommand } from "./commands/state.ts";
 import { EXIT } from "./exit-codes.ts";
 import { processOutput, type Output } from "./output.ts";
 
@@ -56,7 +49,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option("--auto-approve", "approve S5 checkpoints without asking")
     .action(async (task: string, opts: { dir: string; json?: boolean; verbose?: boolean; autoApprove?: boolean; simple?: boolean; medium?: boolean; complex?: boolean; hint?: string }) => {
       const hint = hintOf(opts);
-      setExit(await runCommand({ task, dir: opts.dir, ...(hint !== undefined ? { hint } : {}), verbose: !!opts.verbose, json: !!opts.json, autoApprove: !!opts.autoApprove }, o));
+      setExit(await (await import("./commands/run.ts")).runCommand({ task, dir: opts.dir, ...(hint !== undefined ? { hint } : {}), verbose: !!opts.verbose, json: !!opts.json, autoApprove: !!opts.autoApprove }, o));
     });
 
   program.command("analyze").description("assess a task's complexity (S3) without running it")
@@ -66,14 +59,14 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option("--simple").option("--medium").option("--complex")
     .action(async (text: string, opts: { dir: string; json?: boolean; hint?: string; simple?: boolean; medium?: boolean; complex?: boolean }) => {
       const hint = hintOf(opts);
-      setExit(await analyzeCommand({ text, dir: opts.dir, ...(hint !== undefined ? { hint } : {}), json: !!opts.json }, o));
+      setExit(await (await import("./commands/analyze.ts")).analyzeCommand({ text, dir: opts.dir, ...(hint !== undefined ? { hint } : {}), json: !!opts.json }, o));
     });
 
   program.command("state").description("show the current task, viability metrics and adaptations")
     .addOption(dir()).addOption(json())
     .option("--export-vsm <dir>", "write seed 001's six state files into <dir>")
     .action(async (opts: { dir: string; json?: boolean; exportVsm?: string }) => {
-      setExit(await stateCommand({ dir: opts.dir, json: !!opts.json, ...(opts.exportVsm !== undefined ? { exportVsm: opts.exportVsm } : {}) }, o));
+      setExit(await (await import("./commands/state.ts")).stateCommand({ dir: opts.dir, json: !!opts.json, ...(opts.exportVsm !== undefined ? { exportVsm: opts.exportVsm } : {}) }, o));
     });
 
   program.command("log").description("show the execution log (most recent 20 by default)")
@@ -83,30 +76,30 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option("--all", "every entry").option("--jsonl", "export as JSON Lines (streamed)")
     .option("--summary", "a task's summary (with --task)")
     .action(async (opts: { dir: string; json?: boolean; count?: number; task?: string; session?: string; all?: boolean; jsonl?: boolean; summary?: boolean }) => {
-      setExit(await logCommand({ dir: opts.dir, json: !!opts.json, all: !!opts.all, jsonl: !!opts.jsonl, summary: !!opts.summary,
+      setExit(await (await import("./commands/log.ts")).logCommand({ dir: opts.dir, json: !!opts.json, all: !!opts.all, jsonl: !!opts.jsonl, summary: !!opts.summary,
         ...(opts.count !== undefined ? { count: opts.count } : {}), ...(opts.task !== undefined ? { task: opts.task } : {}), ...(opts.session !== undefined ? { session: opts.session } : {}) }, o));
     });
 
   program.command("reset").description("delete this project's recorded state (asks unless --yes)")
     .addOption(dir()).addOption(json()).option("-y, --yes", "do not ask")
-    .action(async (opts: { dir: string; yes?: boolean; json?: boolean }) => setExit(await resetCommand({ dir: opts.dir, yes: !!opts.yes, json: !!opts.json }, o)));
+    .action(async (opts: { dir: string; yes?: boolean; json?: boolean }) => setExit(await (await import("./commands/control.ts")).resetCommand({ dir: opts.dir, yes: !!opts.yes, json: !!opts.json }, o)));
 
   program.command("agents").description("list the agents this project can use, and where each is defined")
     .addOption(dir()).addOption(json())
-    .action(async (opts: { dir: string; json?: boolean }) => setExit(await agentsCommand({ dir: opts.dir, json: !!opts.json }, o)));
+    .action(async (opts: { dir: string; json?: boolean }) => setExit(await (await import("./commands/agents.ts")).agentsCommand({ dir: opts.dir, json: !!opts.json }, o)));
 
   program.command("stop").description("kill switch: end every running attempt and refuse new ones until `viable resume`")
     .addOption(dir()).addOption(json()).option("--reason <text>", "recorded with the stop")
     .action(async (opts: { dir: string; json?: boolean; reason?: string }) =>
-      setExit(await stopCommand({ dir: opts.dir, json: !!opts.json, ...(opts.reason !== undefined ? { reason: opts.reason } : {}) }, o)));
+      setExit(await (await import("./commands/control.ts")).stopCommand({ dir: opts.dir, json: !!opts.json, ...(opts.reason !== undefined ? { reason: opts.reason } : {}) }, o)));
 
   program.command("resume").description("release the kill switch")
     .addOption(dir()).addOption(json())
-    .action(async (opts: { dir: string; json?: boolean }) => setExit(await resumeCommand({ dir: opts.dir, json: !!opts.json }, o)));
+    .action(async (opts: { dir: string; json?: boolean }) => setExit(await (await import("./commands/control.ts")).resumeCommand({ dir: opts.dir, json: !!opts.json }, o)));
 
   program.command("doctor").description("check each agent CLI: installed, version, authentication, known problems")
     .addOption(dir()).addOption(json())
-    .action(async (opts: { dir: string; json?: boolean }) => setExit(await doctorCommand({ dir: opts.dir, json: !!opts.json }, o)));
+    .action(async (opts: { dir: string; json?: boolean }) => setExit(await (await import("./commands/doctor.ts")).doctorCommand({ dir: opts.dir, json: !!opts.json }, o)));
 
   return program;
 }

@@ -8,6 +8,7 @@ import { loadConfig, type ViableConfig } from "../config/config.ts";
 import { isUserError } from "../domain/errors.ts";
 import { reconcile, type Reconciliation } from "../engine/reconcile.ts";
 import { Store } from "../store/store.ts";
+import { readHolder } from "../store/writer-lock.ts";
 import type { ProjectPaths } from "../workspace/paths.ts";
 import { ensureStateIgnored, resolveProject } from "../workspace/project.ts";
 
@@ -26,7 +27,7 @@ export async function openProject(dir: string, opts: { writer: boolean; command:
   let store: Store;
   if (opts.writer) {
     await ensureStateIgnored(paths);
-    store = Store.open(paths, { writer: true, command: opts.command });
+    store = await openWriter(paths, opts.command);
     try {
       reconciliation = await reconcile(store, config.defaults.kill_grace_ms);
     } catch (e) {
@@ -58,5 +59,20 @@ async function reconcileIfIdle(paths: ProjectPaths, config: ViableConfig): Promi
     return await reconcile(writer, config.defaults.kill_grace_ms);
   } finally {
     writer.close();
+  }
+}
+
+/**
+ * A read-only command holds the writer lock for a few milliseconds while it reconciles; a writer
+ * arriving in that instant waits for it rather than failing.
+ */
+async function openWriter(paths: ProjectPaths, command: string): Promise<Store> {
+  for (let tries = 0; ; tries++) {
+    try {
+      return Store.open(paths, { writer: true, command });
+    } catch (e) {
+      if (!(isUserError(e) && e.reason === "store_locked" && readHolder(paths.lockFile)?.command === "reconcile" && tries < 100)) throw e;
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 }

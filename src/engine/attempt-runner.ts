@@ -8,6 +8,7 @@ import type { AgentEvent, AttemptOutcome } from "../domain/outcome.ts";
 import { ZERO_USAGE } from "../domain/outcome.ts";
 import type { Runtime } from "../domain/runtime.ts";
 import type { ViableConfig } from "../config/config.ts";
+import type { NewEvent } from "../store/event-log.ts";
 import type { Store } from "../store/store.ts";
 import { finishAttempt, insertAttempt, setAttemptPid } from "../store/tasks.ts";
 import type { AttemptBudget, BudgetExceeded } from "./budget.ts";
@@ -16,6 +17,8 @@ import { costOf } from "./pricing.ts";
 /** Normalized events beyond this many per attempt are counted, not logged one by one. */
 const MAX_LOGGED_EVENTS = 2000;
 const MAX_EVENT_TEXT = 4000;
+const EVENT_BATCH = 50;
+const EVENT_FLUSH_MS = 250;
 
 export interface AttemptInput {
   store: Store;
@@ -74,6 +77,18 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
   else input.signal.addEventListener("abort", onAbort, { once: true });
   let overBudget: BudgetExceeded | undefined;
   const streamed = { ...ZERO_USAGE, usd: 0 };
+  // Agent events are committed in batches: one durable sync per event would make a chatty agent
+  // wait on the disk. State transitions (attempt start and end) stay one transaction each.
+  const pending: NewEvent[] = [];
+  const flush = () => {
+    if (pending.length === 0) return;
+    const batch = pending.splice(0);
+    store.atomically(() => {
+      for (const e of batch) store.log.append(e);
+    });
+  };
+  const flushTimer = setInterval(flush, EVENT_FLUSH_MS);
+  flushTimer.unref();
   const budgetSeconds = input.budget?.attemptSeconds;
   const timeoutSeconds = Math.min(agent.timeout ?? config.defaults.timeout, budgetSeconds ?? Infinity);
   try {
@@ -112,7 +127,8 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
       }
       if (logged < MAX_LOGGED_EVENTS) {
         logged++;
-        store.log.append({ event_type: "agent_event", task_id: input.taskId, agent: logAgent, data: { attempt_id: attemptId, ...trimEvent(ev) } });
+        pending.push({ event_type: "agent_event", task_id: input.taskId, agent: logAgent, data: { attempt_id: attemptId, ...trimEvent(ev) } });
+        if (pending.length >= EVENT_BATCH) flush();
       } else {
         dropped++;
       }
@@ -120,6 +136,8 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
   } catch (e) {
     outcome = crashedOutcome(e);
   }
+  clearInterval(flushTimer);
+  flush();
   input.signal.removeEventListener("abort", onAbort);
   outcome ??= crashedOutcome(new Error("the runtime ended without an outcome"));
   if (outcome.costUsd === undefined) {

@@ -1,6 +1,5 @@
 // `viable stop`, `viable resume` and `viable reset`: the S5 controls over a project.
 
-import confirm from "@inquirer/confirm";
 import { engageKillSwitch, KILL_SIGNAL, releaseKillSwitch } from "../../engine/kill-switch.ts";
 import { stopAttemptProcesses } from "../../process/stop-processes.ts";
 import { isProcessAlive } from "../../process/process-tree.ts";
@@ -62,6 +61,7 @@ export async function resetCommand(args: { dir: string; yes: boolean; json: bool
       o.err("viable reset deletes every recorded task, attempt, log entry and metric of this project\n  fix: rerun with --yes to confirm");
       return EXIT.usage;
     }
+    const { default: confirm } = await import("@inquirer/confirm");
     if (!(await confirm({ message: "Delete all recorded tasks, log entries and metrics of this project?", default: false }))) {
       o.out("nothing deleted");
       return EXIT.ok;

@@ -1,7 +1,6 @@
 // `viable run "<task>"`: one VSM cycle. Ctrl-C cancels the running attempts and records the task as
 // failed with the reason; `viable stop` from another terminal does the same through SIGUSR2.
 
-import confirm from "@inquirer/confirm";
 import { runtimesFor } from "../../agents/runtimes.ts";
 import { CycleStopped, runCycle } from "../../engine/cycle.ts";
 import type { VSMCycleResult } from "../../engine/cycle-result.ts";
@@ -9,6 +8,7 @@ import { KILL_SIGNAL } from "../../engine/kill-switch.ts";
 import { EXIT } from "../exit-codes.ts";
 import { printJson, type Output } from "../output.ts";
 import { openProject } from "../project-context.ts";
+import { reportReconciliation } from "../reconciliation-report.ts";
 
 export interface RunArgs {
   task: string;
@@ -40,7 +40,8 @@ export async function runCommand(args: RunArgs, o: Output): Promise<number> {
         ...(args.hint !== undefined ? { hint: args.hint } : {}),
         autoApprove: args.autoApprove,
         interactive: o.interactive,
-        ask: (message, signal) => confirm({ message, default: false }, { signal }),
+        // Loaded only when a person must be asked: it is a large import for every other run.
+        ask: async (message, signal) => (await import("@inquirer/confirm")).default({ message, default: false }, { signal }),
         signal: controller.signal,
         ...(args.verbose ? { progress: (line: string) => o.err(line) } : {}),
       },
@@ -61,11 +62,6 @@ export async function runCommand(args: RunArgs, o: Output): Promise<number> {
   }
 }
 
-export function reportReconciliation(r: { interruptedTasks: string[]; reaped: unknown[] } | null, o: Output): void {
-  if (!r) return;
-  for (const t of r.interruptedTasks) o.err(`viable: task ${t} was interrupted (Viable stopped while running it); recorded as failed`);
-  if (r.reaped.length > 0) o.err(`viable: stopped ${r.reaped.length} leftover agent process(es) from the interrupted run`);
-}
 
 function printResult(r: VSMCycleResult, o: Output): void {
   o.out(`${r.success ? "✓" : "✗"} task ${r.task_id}: ${r.summary}`);

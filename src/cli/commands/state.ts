@@ -10,7 +10,7 @@ import { countTasks, latestTask, type TaskRecord } from "../../store/tasks.ts";
 import { activeAdaptationLines, healthIssues } from "../../viability/health.ts";
 import { printJson, type Output } from "../output.ts";
 import { openProject } from "../project-context.ts";
-import { reportReconciliation } from "./run.ts";
+import { reportReconciliation } from "../reconciliation-report.ts";
 
 export interface VsmState {
   current_task: Omit<TaskRecord, "session_id" | "owner_pid" | "updated_at"> | null;
