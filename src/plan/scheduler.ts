@@ -53,7 +53,6 @@ export class Scheduler {
   readonly #byRank: Int32Array;
   readonly #inHeap: Uint8Array;
   readonly #key: Int32Array;
-  readonly #keys: string[] = [];
   readonly #keyLimit: number[] = [];
   readonly #keyRunning: number[] = [];
   readonly #heaps: IntMinHeap[] = [];
@@ -95,9 +94,8 @@ export class Scheduler {
       const key = options.keyOf?.(item) ?? "";
       let k = keyIndex.get(key);
       if (k === undefined) {
-        k = this.#keys.length;
+        k = keyIndex.size;
         keyIndex.set(key, k);
-        this.#keys.push(key);
         this.#keyLimit.push(positiveLimit(options.keyLimits?.[key]));
         this.#keyRunning.push(0);
         keySize.push(0);
