@@ -153,7 +153,7 @@ void test("a command agent gets the prompt on stdin and in VIABLE_PROMPT, its id
   p.commitAll("agents");
 
   const r = await viable(["run", "Add a greeting function", "--json", "-d", p.dir],
-    { env: { MY_SECRET_TOKEN: "s3cr3t-value", ANTHROPIC_API_KEY: "sk-should-not-leak", NODE_OPTIONS: "--inspect" } });
+    { env: { MY_SECRET_TOKEN: "s3cr3t-value", ANTHROPIC_API_KEY: "sk-should-not-leak", NODE_OPTIONS: "--max-old-space-size=512" } });
   assert.equal(r.code, 0, r.stderr);
   const result = json<CycleJson>(r);
 
