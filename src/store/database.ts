@@ -75,7 +75,7 @@ function migrate(db: DatabaseSync, file: string): void {
   }
 }
 
-const EXPECTED_TABLES = ["events", "tasks", "attempts", "task_analysis", "file_versions", "settings"];
+const EXPECTED_TABLES = ["events", "tasks", "attempts", "task_analysis", "file_versions", "settings", "plans", "plan_items", "plan_sessions"];
 
 function checkShape(db: DatabaseSync, file: string): void {
   const rows = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[];

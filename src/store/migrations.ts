@@ -79,6 +79,57 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: "plans: items with their loop state, seed 004's session log",
+    sql: `
+      -- The plan \`viable loop\` works: one per project; a re-import replaces the definition and keeps results.
+      CREATE TABLE plans (
+        id TEXT PRIMARY KEY,
+        format TEXT NOT NULL,
+        source_file TEXT NOT NULL,
+        -- The file as imported, so Task Master and beads exports can be written even if it moved.
+        source_text TEXT,
+        integration_branch TEXT,
+        imported_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+
+      -- One row per item: its definition (JSON, as imported) and the loop's state of it.
+      CREATE TABLE plan_items (
+        plan_id TEXT NOT NULL REFERENCES plans(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        id TEXT NOT NULL,
+        definition TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending','running','passed','blocked','failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        blocked_reason TEXT,
+        -- Where a running item is: workspace | agents | verifying | queued | merging.
+        phase TEXT,
+        branch TEXT,
+        base_commit TEXT,
+        merged_commit TEXT,
+        last_error TEXT,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (plan_id, id)
+      );
+      CREATE UNIQUE INDEX plan_items_seq ON plan_items(plan_id, seq);
+
+      -- Seed 004's session log: one session per attempt at an item.
+      CREATE TABLE plan_sessions (
+        plan_id TEXT NOT NULL REFERENCES plans(id) ON DELETE CASCADE,
+        session INTEGER NOT NULL,
+        timestamp TEXT NOT NULL,
+        feature TEXT NOT NULL,
+        success INTEGER NOT NULL,
+        elapsed_seconds REAL NOT NULL,
+        error TEXT,
+        attempt_id TEXT,
+        run_id TEXT,
+        PRIMARY KEY (plan_id, session)
+      );
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
