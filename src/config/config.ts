@@ -62,9 +62,41 @@ export const configSchema = z.strictObject({
     model: z.string().min(1).optional(),
     args: z.array(z.string()).optional(),
     max_turns: z.number().int().positive().optional(),
+    /** claude only: processes started ahead of need (seed 000's REPL pool). size 0 = off. */
+    warm_pool: z.strictObject({
+      size: z.number().int().min(0).max(16).default(0),
+      max_tasks: z.number().int().positive().default(1),
+    }).optional(),
   })).default({}),
   /** What S5 answers when approval is required and nobody is at a terminal. */
   approval: z.enum(["ask", "approve", "reject"]).default("ask"),
+  /** Where plan items run (`viable loop`). */
+  workspace: z.strictObject({
+    /** `worktree`: one git worktree per attempt, merged back; `none`: in the project itself, nothing merged. */
+    mode: z.enum(["worktree", "none"]).default("worktree"),
+    /** Commands run with `sh -c` in each new worktree before its agents, e.g. ["cp ../../../../.env .", "npm ci"]. */
+    setup: z.array(z.string().min(1)).default([]),
+    /** Seconds for each setup command. */
+    setup_timeout: positive.default(900),
+    /** VIABLE_PORT_BASE of the first worktree slot; each slot gets `port_stride` ports of its own. */
+    port_base: z.number().int().min(1024).max(65000).default(20000),
+    port_stride: z.number().int().min(1).max(1000).default(10),
+  }).prefault({}),
+  /** The plan loop (`viable loop`). */
+  loop: z.strictObject({
+    /** Items worked at once. */
+    concurrency: z.number().int().min(1).max(256).default(2),
+    /** Items at once per runtime, e.g. {"claude": 2}; runtimes not listed share `concurrency`. */
+    runtime_limits: z.record(z.string(), z.number().int().min(1)).default({}),
+    /** Attempts per item before it is blocked. */
+    max_attempts: z.number().int().min(1).max(100).default(3),
+    /** Consecutive failed attempts before the loop stops (or asks, at a terminal). */
+    max_consecutive_failures: z.number().int().min(1).default(3),
+    /** Sessions (attempts) per `viable loop` run; seed 004's MAX_SESSIONS. */
+    max_sessions: z.number().int().min(1).default(100),
+    /** The branch items merge into; default: the branch checked out when the loop starts. */
+    integration_branch: z.string().min(1).optional(),
+  }).prefault({}),
 }).prefault({});
 
 export type ViableConfig = z.infer<typeof configSchema>;

@@ -42,4 +42,6 @@ export interface Runtime {
   readonly name: RuntimeName;
   /** Runs one attempt. The stream always ends with a `finished` event carrying the outcome. */
   run(request: RunRequest): AsyncIterable<AgentEvent>;
+  /** Ends whatever the runtime keeps between attempts (a warm pool); the process is about to exit. */
+  close?(): Promise<void>;
 }

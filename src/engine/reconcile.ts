@@ -4,7 +4,11 @@
 // agents left running — recorded process groups and every process carrying an attempt marker — is
 // reaped, so no orphan keeps editing the tree or spending tokens.
 
+import { warmMarkerPrefix } from "../agents/runtimes.ts";
+import { readProcessTable } from "../process/process-tree.ts";
+import { auditMarker } from "../audit/verification.ts";
 import { reapMarked } from "../process/reaper.ts";
+import { stopProcesses } from "../process/stop-processes.ts";
 import type { Store } from "../store/store.ts";
 import { finishAttempt, runningAttempts, tasksInProgress, updateTask } from "../store/tasks.ts";
 
@@ -16,12 +20,19 @@ export interface Reconciliation {
 
 export async function reconcile(store: Store, graceMs: number): Promise<Reconciliation> {
   if (!store.isWriter) throw new Error("reconcile needs the writer lock");
+  // Warm processes (started ahead of need) of a Viable that died belong to no attempt: reap by prefix.
+  const warm = readProcessTable().filter((p) => p.marker?.startsWith(`${warmMarkerPrefix(store.paths.root)}-`));
+  if (warm.length > 0) {
+    await stopProcesses(warm, graceMs);
+    store.transition({ event_type: "orphans_reaped", data: { processes: warm.map((p) => ({ pid: p.pid, marker: p.marker ?? "", command: p.command })), warm_pool: true } });
+  }
   const attempts = runningAttempts(store.db);
   const tasks = tasksInProgress(store.db).filter((t) => t.owner_pid !== process.pid);
   const result: Reconciliation = { interruptedTasks: [], interruptedAttempts: [], reaped: [] };
   if (attempts.length === 0 && tasks.length === 0) return result;
 
-  result.reaped = await reapMarked(attempts.map((a) => a.id), { graceMs });
+  // An interrupted task's S3* checks (a test suite, say) carry its audit marker, not an attempt's.
+  result.reaped = await reapMarked([...attempts.map((a) => a.id), ...tasks.map((t) => auditMarker(t.id))], { graceMs });
   if (result.reaped.length > 0) {
     store.transition({ event_type: "orphans_reaped", data: { processes: result.reaped } });
   }

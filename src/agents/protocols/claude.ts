@@ -55,6 +55,16 @@ export function claudeArgs(o: AgentInvocationOptions): string[] {
   return args;
 }
 
+/** A process that takes its tasks as stream-json user messages on stdin (the warm pool). */
+export function claudeWarmArgs(o: Pick<AgentInvocationOptions, "model" | "systemPrompt" | "maxTurns">): string[] {
+  const args = ["-p", "--input-format", "stream-json", "--output-format", "stream-json", "--verbose"];
+  if (o.model) args.push("--model", o.model);
+  if (o.systemPrompt) args.push("--append-system-prompt", o.systemPrompt);
+  if (o.maxTurns !== undefined) args.push("--max-turns", String(o.maxTurns));
+  args.push("--permission-mode", "bypassPermissions");
+  return args;
+}
+
 /** Environment a run needs on top of the passthrough: as root, bypass mode refuses to start unless IS_SANDBOX=1. */
 export function claudeEnv(o: { autoApprove: boolean; isRoot: boolean }): Record<string, string> {
   return { ...CLAUDE_FIXED_ENV, ...(o.autoApprove && o.isRoot ? { IS_SANDBOX: "1" } : {}) };
@@ -66,6 +76,8 @@ export function claudeEnv(o: { autoApprove: boolean; isRoot: boolean }): Record<
  * the two are in the options.
  */
 export interface ClaudeStreamOptions extends ParserOptions {
+  /** For messages: "claude" or "qwen". */
+  cli?: string;
   /** Tools whose successful result means a file was written, and the input field naming it. */
   fileTools?: Readonly<Record<string, string>>;
 }
@@ -74,6 +86,7 @@ const CLAUDE_FILE_TOOLS: Readonly<Record<string, string>> = { Write: "file_path"
 
 export class ClaudeStreamParser extends ParserBase {
   private readonly fileTools: Readonly<Record<string, string>>;
+  private readonly cli: string;
   /** tool_use id → the file it targets, for tools that write files. */
   private readonly pendingFiles = new Map<string, string>();
   /** Claude reports no retry-after in its result; the delay it chose for its last 429 retry honours it. */
@@ -82,6 +95,7 @@ export class ClaudeStreamParser extends ParserBase {
   constructor(options: ClaudeStreamOptions = {}) {
     super(options);
     this.fileTools = options.fileTools ?? CLAUDE_FILE_TOOLS;
+    this.cli = options.cli ?? "claude";
   }
 
   protected onEvent(e: Record<string, unknown>): AgentEvent[] {
@@ -175,7 +189,7 @@ export class ClaudeStreamParser extends ParserBase {
     this.costUsd = num(e["total_cost_usd"]);
     const result = str(e["result"]);
     if (result !== undefined && result.trim() !== "" && e["is_error"] !== true) this.lastAssistantText = result;
-    this.verdict = claudeVerdict(e, result, this.rateLimitDelayMs);
+    this.verdict = claudeVerdict(this.cli, e, result, this.rateLimitDelayMs);
     return [{ type: "usage", usage: { ...this.usage }, ...(this.costUsd === undefined ? {} : { costUsd: this.costUsd }) }];
   }
 }
@@ -185,11 +199,12 @@ export class ClaudeStreamParser extends ParserBase {
  * subtype "success" with is_error true); permission denials end a "successful" run that did not
  * do its work; the HTTP status of a failed API call decides rate-limited vs retryable vs not.
  */
-function claudeVerdict(e: Record<string, unknown>, result: string | undefined, rateLimitDelayMs: number | undefined): Verdict {
+function claudeVerdict(cli: string, e: Record<string, unknown>, result: string | undefined, rateLimitDelayMs: number | undefined): Verdict {
   const subtype = str(e["subtype"]) ?? "";
   const denials = arr(e["permission_denials"]);
   const status = num(e["api_error_status"]);
-  const errors = arr(e["errors"]).map(textOf).filter((s) => s !== "");
+  // Claude lists `errors`; Qwen puts one `error: {message}` on the result.
+  const errors = [...arr(e["errors"]).map(textOf), isRecord(e["error"]) ? (str(e["error"]["message"]) ?? "") : (str(e["error"]) ?? "")].filter((s) => s !== "");
   const message = [result, ...errors].filter((s): s is string => !!s && s.trim() !== "").join("; ");
   if (e["is_error"] !== true && subtype === "success") {
     if (denials.length === 0) return { status: "succeeded", retryable: false };
@@ -197,7 +212,7 @@ function claudeVerdict(e: Record<string, unknown>, result: string | undefined, r
     return { status: "needs_input", error: `permission denied for ${[...new Set(tools)].join(", ")}; rerun with permission to use it`, retryable: false };
   }
   if (subtype === "error_max_turns") return { status: "failed", error: `stopped at the turn limit${message ? `: ${message}` : ""}`, retryable: false };
-  const error = message || `claude ended with ${subtype || "an error"}`;
+  const error = message || `${cli} ended with ${subtype || "an error"}`;
   if (status !== undefined) return verdictForHttpStatus(status, error, rateLimitDelayMs ?? retryAfterInMessage(error));
   const inMessage = statusInMessage(error);
   if (inMessage !== undefined) return verdictForHttpStatus(inMessage, error, retryAfterInMessage(error));

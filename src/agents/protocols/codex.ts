@@ -119,13 +119,21 @@ export class CodexParser extends ParserBase {
         return out;
       }
       case "file_change": {
-        if (item["status"] === "failed") return [];
-        return arr(item["changes"]).flatMap((c): AgentEvent[] => {
+        // A file_change item is codex's apply_patch tool: shown as a call, a result, and the files.
+        const out: AgentEvent[] = [];
+        const call = toolCallOf(item);
+        if (call && !this.announced.has(id)) out.push(call);
+        this.announced.delete(id);
+        const ok = item["status"] !== "failed";
+        out.push({ type: "tool_result", id, ok, output: ok ? "" : "patch failed" });
+        if (!ok) return out;
+        for (const c of arr(item["changes"])) {
           const file = isRecord(c) ? str(c["path"]) : undefined;
-          if (!file || !isRecord(c)) return [];
+          if (!file || !isRecord(c)) continue;
           const kind = c["kind"] === "add" ? "add" : c["kind"] === "delete" ? "delete" : c["kind"] === "update" ? "modify" : "unknown";
-          return [{ type: "file_change", path: this.recordFile(file), kind }];
-        });
+          out.push({ type: "file_change", path: this.recordFile(file), kind });
+        }
+        return out;
       }
       case "error": {
         // Warnings such as "Model metadata ... not found" arrive as error items in a healthy run.
@@ -141,6 +149,7 @@ export class CodexParser extends ParserBase {
 function toolCallOf(item: Record<string, unknown>): (AgentEvent & { type: "tool_call" }) | undefined {
   const id = str(item["id"]) ?? "";
   if (item["type"] === "command_execution") return { type: "tool_call", id, name: "shell", input: { command: str(item["command"]) ?? "" } };
+  if (item["type"] === "file_change") return { type: "tool_call", id, name: "apply_patch", input: { changes: item["changes"] } };
   if (item["type"] === "mcp_tool_call") {
     return { type: "tool_call", id, name: `mcp__${str(item["server"]) ?? "?"}__${str(item["tool"]) ?? "?"}`, input: item["arguments"] };
   }

@@ -161,6 +161,7 @@ export function verdictForHttpStatus(status: number, error: string, retryAfterMs
 export function statusInMessage(message: string): number | undefined {
   const m =
     /\b(?:status(?:\s*code)?|http)\s*[:=]?\s*(\d{3})\b/i.exec(message) ??
+    /\bAPI Error:?\s*\(?(\d{3})\b/i.exec(message) ??
     /\b(4\d\d|5\d\d)\s+(?:[A-Z][a-z]+|[A-Z]{2,})/.exec(message) ??
     /\[(4\d\d|5\d\d)\]/.exec(message) ??
     /"code"\s*:\s*(4\d\d|5\d\d)\b/.exec(message);

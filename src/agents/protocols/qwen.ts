@@ -25,5 +25,5 @@ export function qwenArgs(o: AgentInvocationOptions): string[] {
 const QWEN_FILE_TOOLS: Readonly<Record<string, string>> = { write_file: "file_path", edit: "file_path" };
 
 export function createQwenParser(options: ParserOptions = {}): ProtocolParser {
-  return new ClaudeStreamParser({ ...options, fileTools: QWEN_FILE_TOOLS });
+  return new ClaudeStreamParser({ ...options, cli: "qwen", fileTools: QWEN_FILE_TOOLS });
 }

@@ -11,15 +11,29 @@ import { scrubbedEnv } from "../../process/environment.ts";
 import { superviseProcess } from "../../process/supervise-process.ts";
 import { resolveCliBinary } from "../cli-binary.ts";
 import type { CliProtocol } from "../cli-protocols.ts";
+import { claudeWarmArgs } from "../protocols/claude.ts";
+import { ClaudeWarmPool, userMessageLine } from "./claude-warm-pool.ts";
 
 const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL/i;
 /** Tools the CLIs need from the user's environment beyond the base allowlist. */
 const CLI_COMMON_ENV: readonly (string | RegExp)[] = [/^VIABLE_/, "NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "https_proxy", "http_proxy", "no_proxy", "XDG_RUNTIME_DIR"];
 
-export function cliRuntime(protocol: CliProtocol, config: ViableConfig): Runtime {
+export interface CliRuntimeOptions {
+  /** Marker prefix for warm processes, unique to the project (so the next start can reap them). */
+  warmMarkerPrefix?: string;
+}
+
+export function cliRuntime(protocol: CliProtocol, config: ViableConfig, options: CliRuntimeOptions = {}): Runtime {
   const settings = config.runtimes[protocol.name] ?? {};
+  const warm = protocol.name === "claude" && (settings.warm_pool?.size ?? 0) > 0
+    ? new ClaudeWarmPool({ size: settings.warm_pool?.size ?? 0, maxTasks: settings.warm_pool?.max_tasks ?? 1,
+      markerPrefix: options.warmMarkerPrefix ?? "warm", newParser: (cwd) => protocol.parser({ cwd }) })
+    : undefined;
   return {
     name: protocol.name,
+    close: async () => {
+      await warm?.close();
+    },
     async *run(req: RunRequest): AsyncGenerator<AgentEvent> {
       const file = resolveCliBinary(protocol, settings.bin);
       if (!file) {
@@ -41,6 +55,16 @@ export function cliRuntime(protocol: CliProtocol, config: ViableConfig): Runtime
       const inherited = scrubbedEnv(process.env, [...CLI_COMMON_ENV, ...protocol.passthrough]);
       const env = { ...inherited, ...protocol.env({ autoApprove: true, isRoot }), ...req.env };
       const secrets = Object.entries(inherited).filter(([k, v]) => SECRET_NAME.test(k) && v.length >= 6).map(([, v]) => v);
+      if (warm && req.resumeSessionId === undefined) {
+        // A warm process cannot take a --resume; continuation runs cold.
+        const warmArgs = [...(settings.args ?? []), ...claudeWarmArgs({ ...(model !== undefined ? { model } : {}), ...(req.systemPrompt ? { systemPrompt: req.systemPrompt } : {}), ...(settings.max_turns !== undefined ? { maxTurns: settings.max_turns } : {}) })];
+        const spawn = { file, args: warmArgs, cwd: req.cwd, env: { ...inherited, ...protocol.env({ autoApprove: true, isRoot }) }, redact: secrets, killGraceMs: req.limits.killGraceMs, maxOutputBytes: req.limits.maxOutputBytes };
+        // Per-attempt variables (VIABLE_TASK_ID, ...) cannot reach a process started earlier, so
+        // the key leaves them out and the prompt carries what the agent needs.
+        const key = JSON.stringify([file, warmArgs, req.cwd]);
+        yield* warm.run(key, spawn, req, userMessageLine(req.prompt));
+        return;
+      }
       const parser = protocol.parser({ cwd: req.cwd });
       const proc = superviseProcess({
         file, args, cwd: req.cwd, env, stdin: "ignore", marker: req.attemptId, signal: req.signal,

@@ -21,6 +21,7 @@ export interface RunArgs {
 
 export async function runCommand(args: RunArgs, o: Output): Promise<number> {
   const ctx = await openProject(args.dir, { writer: true, command: "run" });
+  const runtimes = runtimesFor(ctx.config, ctx.paths.root);
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (signal === KILL_SIGNAL) {
@@ -34,7 +35,7 @@ export async function runCommand(args: RunArgs, o: Output): Promise<number> {
   try {
     reportReconciliation(ctx.reconciliation, o);
     const result = await runCycle(
-      { store: ctx.store, config: ctx.config, registry: ctx.registry(), runtimeFor: runtimesFor(ctx.config) },
+      { store: ctx.store, config: ctx.config, registry: ctx.registry(), runtimeFor: runtimes },
       {
         task: args.task,
         ...(args.hint !== undefined ? { hint: args.hint } : {}),
@@ -58,6 +59,7 @@ export async function runCommand(args: RunArgs, o: Output): Promise<number> {
     throw e;
   } finally {
     for (const s of signals) process.off(s, onSignal);
+    await runtimes.closeAll();
     ctx.store.close();
   }
 }

@@ -1,0 +1,231 @@
+// A warm pool for Claude Code (seed 000's REPL-pool semantics). `claude -p --input-format
+// stream-json` started ahead of need waits for a user message on stdin and answers it with the
+// usual stream ending in a `result` line; starting it costs most of a short task's latency, so the
+// pool keeps processes ready: reused last-in first-out, dead ones dropped, at most `size` idle per
+// key, each recycled after `maxTasks` tasks (a process carries its conversation, so by default a
+// process serves one task: the pool only moves the start-up off the critical path).
+//
+// Warm processes are supervised like any attempt: own process group, a marker in the environment
+// (`warm-<project>-<uuid>`) so that, if Viable is killed, the next start reaps idle ones too.
+
+import crypto from "node:crypto";
+import fs from "node:fs";
+import { ZERO_USAGE, type AgentEvent, type AttemptOutcome } from "../../domain/outcome.ts";
+import type { RunRequest } from "../../domain/runtime.ts";
+import { superviseProcess, type SupervisedProcess } from "../../process/supervise-process.ts";
+import type { ProtocolParser } from "../protocols/common.ts";
+
+export interface WarmSpawn {
+  file: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+  redact: string[];
+  killGraceMs: number;
+  maxOutputBytes: number;
+}
+
+export interface WarmPoolOptions {
+  /** Idle processes kept ready per key. */
+  size: number;
+  /** Tasks a process serves before it is retired. */
+  maxTasks: number;
+  /** Marker prefix: identifies this project's warm processes for reaping after a crash. */
+  markerPrefix: string;
+  newParser: (cwd: string) => ProtocolParser;
+}
+
+type Line = { stream: "stdout" | "stderr"; text: string };
+
+/** One long-lived claude process and the task it is serving, if any. */
+class WarmProcess {
+  readonly proc: SupervisedProcess;
+  readonly marker: string;
+  tasks = 0;
+  dead = false;
+  #listener: ((line: Line) => void) | undefined;
+
+  constructor(spawn: WarmSpawn, marker: string) {
+    this.marker = marker;
+    this.proc = superviseProcess({
+      file: spawn.file, args: spawn.args, cwd: spawn.cwd, env: spawn.env, stdin: "pipe", marker,
+      killGraceMs: spawn.killGraceMs, maxOutputBytes: spawn.maxOutputBytes, redact: spawn.redact,
+    });
+    void this.#pump();
+    void this.proc.exited.then(() => {
+      this.dead = true;
+    });
+  }
+
+  async #pump(): Promise<void> {
+    // `lines` can be read once: one reader for the life of the process, handing lines to the task.
+    for await (const line of this.proc.lines) this.#listener?.(line);
+    this.dead = true;
+    this.#listener?.({ stream: "stderr", text: "" });
+  }
+
+  listen(fn: ((line: Line) => void) | undefined): void {
+    this.#listener = fn;
+  }
+}
+
+export class ClaudeWarmPool {
+  readonly #options: WarmPoolOptions;
+  readonly #idle = new Map<string, WarmProcess[]>();
+  readonly #all = new Set<WarmProcess>();
+  #closed = false;
+
+  constructor(options: WarmPoolOptions) {
+    this.#options = options;
+  }
+
+  /** Starts processes for `key` until `size` are idle; returns at once. */
+  prewarm(key: string, spawn: WarmSpawn): void {
+    if (this.#closed) return;
+    const idle = this.#liveIdle(key);
+    while (idle.length < this.#options.size) {
+      const p = new WarmProcess(spawn, `${this.#options.markerPrefix}-${crypto.randomUUID().slice(0, 12)}`);
+      this.#all.add(p);
+      void p.proc.exited.then(() => this.#all.delete(p));
+      idle.push(p);
+    }
+  }
+
+  /** Runs one task on a warm process (taking a new one if none is ready), refilling the pool after. */
+  async *run(key: string, spawn: WarmSpawn, req: RunRequest, message: string): AsyncGenerator<AgentEvent> {
+    const idle = this.#liveIdle(key);
+    let p = idle.pop();
+    const warm = p !== undefined;
+    if (!p) {
+      p = new WarmProcess(spawn, `${this.#options.markerPrefix}-${crypto.randomUUID().slice(0, 12)}`);
+      this.#all.add(p);
+    }
+    // The next task should find one ready: start its process while this one works.
+    this.prewarm(key, spawn);
+    const proc = p;
+    if (proc.proc.pid !== undefined) {
+      req.onSpawn?.(proc.proc.pid);
+      yield { type: "started", pid: proc.proc.pid, pgid: proc.proc.pid, command: `claude (warm pool, ${warm ? "warm" : "cold"})` };
+    }
+    const parser = this.#options.newParser(req.cwd);
+    const transcript = new CappedTranscript(req.transcriptPath, req.limits.maxOutputBytes);
+    const queue: Line[] = [];
+    let wake: (() => void) | undefined;
+    let resultSeen = false;
+    proc.listen((line) => {
+      queue.push(line);
+      wake?.();
+    });
+    const started = Date.now();
+    let stop: "cancelled" | "timed_out" | undefined;
+    const stopWith = (why: "cancelled" | "timed_out") => {
+      stop ??= why;
+      proc.proc.terminate(why === "timed_out" ? `no result within ${Math.round(req.limits.timeoutMs / 1000)} s` : "cancelled");
+      wake?.();
+    };
+    const onAbort = () => stopWith("cancelled");
+    if (req.signal.aborted) onAbort();
+    else req.signal.addEventListener("abort", onAbort, { once: true });
+    const timer = setTimeout(() => stopWith("timed_out"), req.limits.timeoutMs);
+    timer.unref();
+    try {
+      await proc.proc.write(`${message}\n`).catch(() => undefined);
+      while (!resultSeen) {
+        const line = queue.shift();
+        if (line === undefined) {
+          if (proc.dead || stop) break;
+          await new Promise<void>((r) => (wake = r));
+          wake = undefined;
+          continue;
+        }
+        transcript.write(line.text);
+        if (line.stream === "stderr") {
+          for (const ev of parser.pushStderr(line.text)) yield ev;
+          continue;
+        }
+        for (const ev of parser.push(line.text)) yield ev;
+        if (/^\s*\{.*"type"\s*:\s*"result"/.test(line.text)) resultSeen = true;
+      }
+    } finally {
+      clearTimeout(timer);
+      req.signal.removeEventListener("abort", onAbort);
+      proc.listen(undefined);
+      transcript.close();
+    }
+    for (const ev of parser.end()) yield ev;
+    proc.tasks++;
+    let outcome: AttemptOutcome;
+    if (resultSeen && !stop) {
+      outcome = { ...parser.classify({ exitCode: 0, signal: null, termination: "exited", durationMs: Date.now() - started }), outputTruncated: transcript.truncated };
+      if (proc.tasks >= this.#options.maxTasks || this.#closed) proc.proc.closeStdin();
+      else this.#liveIdle(key).push(proc);
+    } else {
+      if (!stop) proc.proc.terminate("ended without a result");
+      const exit = await proc.proc.exited;
+      outcome = parser.classify({ exitCode: exit.exitCode, signal: exit.signal, termination: stop ?? "exited", durationMs: Date.now() - started, outputTruncated: exit.outputTruncated });
+    }
+    yield { type: "finished", outcome: { ...outcome, usage: outcome.usage ?? { ...ZERO_USAGE } } };
+  }
+
+  /** Ends every process of the pool (idle or not) and waits until they are gone. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const all = [...this.#all];
+    for (const p of all) p.proc.closeStdin();
+    await Promise.all(all.map(async (p) => {
+      const t = setTimeout(() => p.proc.terminate("pool closed"), 2000);
+      await p.proc.exited;
+      clearTimeout(t);
+    }));
+    this.#idle.clear();
+  }
+
+  get idleCount(): number {
+    let n = 0;
+    for (const list of this.#idle.values()) n += list.filter((p) => !p.dead).length;
+    return n;
+  }
+
+  #liveIdle(key: string): WarmProcess[] {
+    const list = (this.#idle.get(key) ?? []).filter((p) => !p.dead);
+    this.#idle.set(key, list);
+    return list;
+  }
+}
+
+/** Claude's stream-json input: one user message per line. */
+export function userMessageLine(prompt: string): string {
+  return JSON.stringify({ type: "user", message: { role: "user", content: [{ type: "text", text: prompt }] }, parent_tool_use_id: null, session_id: "" });
+}
+
+/** The task's share of a warm process's output, capped like any transcript. */
+class CappedTranscript {
+  readonly #fd: number | undefined;
+  readonly #cap: number;
+  #written = 0;
+  truncated = false;
+
+  constructor(file: string, cap: number) {
+    this.#cap = cap;
+    try {
+      this.#fd = fs.openSync(file, "a");
+    } catch {
+      this.#fd = undefined;
+    }
+  }
+
+  write(line: string): void {
+    if (this.#fd === undefined) return;
+    const bytes = Buffer.byteLength(line) + 1;
+    if (this.#written + bytes > this.#cap) {
+      this.truncated = true;
+      return;
+    }
+    this.#written += bytes;
+    fs.writeSync(this.#fd, `${line}\n`);
+  }
+
+  close(): void {
+    if (this.#fd !== undefined) fs.closeSync(this.#fd);
+  }
+}
