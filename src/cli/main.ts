@@ -101,6 +101,50 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .addOption(dir()).addOption(json())
     .action(async (opts: { dir: string; json?: boolean }) => setExit(await (await import("./commands/doctor.ts")).doctorCommand({ dir: opts.dir, json: !!opts.json }, o)));
 
+  const plan = program.command("plan").description("import, check and export a plan of work items (seed 004's feature_list.json, Task Master, beads)");
+  plan.command("import").description("import a plan file into the project (every problem is reported; exit 2 on errors)")
+    .argument("<file>", "feature_list.json, Task Master tasks.json, or beads .jsonl")
+    .addOption(dir()).addOption(json())
+    .option("--format <format>", "feature-list | taskmaster | beads (default: detected)").option("--tag <tag>", "Task Master tag")
+    .action(async (file: string, opts: { dir: string; json?: boolean; format?: string; tag?: string }) =>
+      setExit(await (await import("./commands/plan.ts")).planImportCommand({ file, dir: opts.dir, json: !!opts.json, ...(opts.format !== undefined ? { format: opts.format } : {}), ...(opts.tag !== undefined ? { tag: opts.tag } : {}) }, o)));
+  plan.command("validate").description("check a plan file (or the imported plan) and report every problem")
+    .argument("[file]", "a plan file; default: the imported plan")
+    .addOption(dir()).addOption(json())
+    .option("--format <format>", "feature-list | taskmaster | beads").option("--tag <tag>", "Task Master tag")
+    .action(async (file: string | undefined, opts: { dir: string; json?: boolean; format?: string; tag?: string }) =>
+      setExit(await (await import("./commands/plan.ts")).planValidateCommand({ dir: opts.dir, json: !!opts.json, ...(file !== undefined ? { file } : {}), ...(opts.format !== undefined ? { format: opts.format } : {}), ...(opts.tag !== undefined ? { tag: opts.tag } : {}) }, o)));
+  plan.command("show").description("the imported plan's items with their status, attempts and results")
+    .addOption(dir()).addOption(json())
+    .action(async (opts: { dir: string; json?: boolean }) => setExit(await (await import("./commands/plan.ts")).planShowCommand({ dir: opts.dir, json: !!opts.json }, o)));
+  plan.command("next").description("seed 004's next feature: by priority, the first whose dependencies have all passed")
+    .addOption(dir()).addOption(json())
+    .action(async (opts: { dir: string; json?: boolean }) => setExit(await (await import("./commands/plan.ts")).planNextCommand({ dir: opts.dir, json: !!opts.json }, o)));
+  plan.command("export").description("the plan in its source format with the loop's results (`passes`, statuses)")
+    .addOption(dir()).addOption(json())
+    .option("-o, --output <file>", "write here instead of stdout").option("--in-place", "overwrite the file the plan was imported from")
+    .action(async (opts: { dir: string; json?: boolean; output?: string; inPlace?: boolean }) =>
+      setExit(await (await import("./commands/plan.ts")).planExportCommand({ dir: opts.dir, json: !!opts.json, inPlace: !!opts.inPlace, ...(opts.output !== undefined ? { output: opts.output } : {}) }, o)));
+  plan.command("sessions").description("seed 004's session log: one session per attempt")
+    .addOption(dir()).addOption(json())
+    .option("--write <dir>", "also write session-NNN.json files and progress.txt there (seed 004's .agent/sessions layout)")
+    .action(async (opts: { dir: string; json?: boolean; write?: string }) =>
+      setExit(await (await import("./commands/plan.ts")).planSessionsCommand({ dir: opts.dir, json: !!opts.json, ...(opts.write !== undefined ? { write: opts.write } : {}) }, o)));
+
+  program.command("loop").description("work the imported plan until every item passed or only blocked ones remain")
+    .addOption(dir()).addOption(new Option("--json", "print NDJSON events, one per line"))
+    .option("--concurrency <n>", "items at once (default: loop.concurrency)", positiveInt)
+    .option("--max-sessions <n>", "attempts in this run (default: loop.max_sessions)", positiveInt)
+    .option("--allow-dirty", "run even if the main worktree has uncommitted changes")
+    .addOption(new Option("--workspace <mode>", "worktree | none (default: workspace.mode)").choices(["worktree", "none"]))
+    .action(async (opts: { dir: string; json?: boolean; concurrency?: number; maxSessions?: number; allowDirty?: boolean; workspace?: "worktree" | "none" }) =>
+      setExit(await (await import("./commands/loop.ts")).loopCommand({
+        dir: opts.dir, json: !!opts.json, allowDirty: !!opts.allowDirty,
+        ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
+        ...(opts.maxSessions !== undefined ? { maxSessions: opts.maxSessions } : {}),
+        ...(opts.workspace !== undefined ? { workspace: opts.workspace } : {}),
+      }, o)));
+
   return program;
 }
 

@@ -1,0 +1,250 @@
+// One attempt at one plan item, start to finish: workspace, agents, commit, verification, and the
+// merge queue. Every step is recorded as it happens; the item's phase says how far a crash got, so
+// a resumed loop can pick the work up (plan-reconcile.ts). Failures the item caused are
+// `AttemptFailure`s and come back as values; an interruption comes back as one too.
+
+import fs from "node:fs";
+import path from "node:path";
+import type { AgentDefinition } from "../../domain/agent.ts";
+import { errorMessage } from "../../domain/errors.ts";
+import type { AgentEvent, AttemptOutcome } from "../../domain/outcome.ts";
+import { ZERO_USAGE } from "../../domain/outcome.ts";
+import type { PlanItem } from "../../plan/plan.ts";
+import { runVerification } from "../../audit/verification.ts";
+import { CommitFailed } from "../../store/group-commit.ts";
+import { removeMergedWorkspace } from "../../workspace/worktrees.ts";
+import { composePrompt } from "../prompt.ts";
+import { allocateItem, type ItemAllocation } from "./item-allocation.ts";
+import { AttemptFailure, checkIntegrity, commitWork, prepareWorkspace, runSetup, type ItemWorkspace } from "./item-workspace.ts";
+import type { LoopContext } from "./loop-context.ts";
+import { mergeItem, MergeBlocked } from "./merge-queue.ts";
+
+const MAX_LOGGED_EVENTS = 2000;
+const MAX_EVENT_TEXT = 4000;
+
+export interface AttemptInput {
+  item: PlanItem;
+  attempt: number;
+  /** Worktree slot, for VIABLE_PORT_BASE. */
+  slot: number;
+  /** Continue an interrupted attempt whose agents had finished: verify and merge what its branch holds. */
+  resume?: ItemWorkspace;
+  /** Why the previous attempt failed, for the agents. */
+  previousFailure?: string;
+}
+
+export type AttemptEnd =
+  | { kind: "passed"; commit: string | null; reverified: boolean }
+  | { kind: "failed"; reason: string; context: string; keptBranch: string | null }
+  | { kind: "interrupted"; reason: string }
+  /** Not the item's fault, and the loop cannot go on (a full disk, the main worktree in the way). */
+  | { kind: "fatal"; error: Error };
+
+export async function runItemAttempt(ctx: LoopContext, input: AttemptInput): Promise<AttemptEnd> {
+  const { item, attempt } = input;
+  const { recorder, signal } = ctx;
+  let keptBranch: string | null = null;
+  try {
+    const allocation = input.resume ? null : allocateItem(item, ctx.registry, ctx.config);
+    let ws: ItemWorkspace | null = input.resume ?? null;
+    const cwd = () => ws?.dir ?? ctx.paths.root;
+
+    if (input.resume) {
+      recorder.item(item.id, "item_started", { attempt, resumed: true, phase: "verifying" }, { phase: "verifying" });
+      ctx.emit({ ...stamp(ctx), type: "item_started", item: item.id, attempt, agents: [], base: input.resume.base, workspace: input.resume.dir });
+    } else if (ctx.mode === "worktree") {
+      const integration = ctx.integration!;
+      recorder.item(item.id, "item_started", { attempt, agents: allocation!.steps.map((s) => s.agent.name), rationale: allocation!.rationale }, { phase: "workspace", last_error: null });
+      const prepared = await ctx.adminQueue.run(() => prepareWorkspace(ctx.paths, item.id, integration, attempt - 1, signal));
+      ws = prepared.workspace;
+      keptBranch = prepared.kept.keptBranch;
+      if (keptBranch) ctx.emit({ ...stamp(ctx), type: "note", item: item.id, message: `kept the previous attempt's work on branch ${keptBranch}` });
+      recorder.item(item.id, "item_status", { phase: "workspace", branch: ws.branch, base: ws.base, kept_branch: keptBranch }, { branch: ws.branch, base_commit: ws.base });
+      ctx.emit({ ...stamp(ctx), type: "item_started", item: item.id, attempt, agents: allocation!.steps.map((s) => s.agent.name), base: ws.base, workspace: ws.dir });
+      await runSetup(ctx.config, ctx.paths, ws, itemEnv(ctx, item, input.slot, ws), label(ctx, item, attempt), signal);
+    } else {
+      recorder.item(item.id, "item_started", { attempt, agents: allocation!.steps.map((s) => s.agent.name) }, { phase: "agents", last_error: null });
+      ctx.emit({ ...stamp(ctx), type: "item_started", item: item.id, attempt, agents: allocation!.steps.map((s) => s.agent.name), base: null, workspace: ctx.paths.root });
+    }
+    const env = itemEnv(ctx, item, input.slot, ws);
+
+    if (!input.resume) {
+      if (ws) recorder.item(item.id, "item_status", { phase: "agents" }, { phase: "agents" });
+      await runAgents(ctx, item, attempt, allocation!, cwd(), env, input.previousFailure, keptBranch);
+      if (ws) {
+        await checkIntegrity(ws, signal);
+        const head = await commitWork(ws, item.id, attempt, signal);
+        recorder.item(item.id, "item_status", { phase: "verifying", head }, { phase: "verifying" });
+      }
+    } else if (ws) {
+      // The interrupted attempt's agents had finished; whatever they left is committed before verifying.
+      await checkIntegrity(ws, signal);
+      await commitWork(ws, item.id, attempt, signal);
+    }
+
+    const verify = [...item.verify, ...ctx.projectVerify];
+    if (verify.length > 0) {
+      const report = await runVerification({
+        commands: verify, cwd: cwd(), signal, env,
+        timeoutMs: ctx.config.defaults.verify_timeout * 1000, killGraceMs: ctx.config.defaults.kill_grace_ms, maxOutputBytes: ctx.config.defaults.max_output_bytes,
+        transcriptDir: ctx.paths.transcriptsDir, label: `${label(ctx, item, attempt)}`, requireCommands: false, agentFailures: [],
+      });
+      if (signal.aborted) throw signal.reason;
+      if (!report.passed) {
+        throw new AttemptFailure(`verification failed: ${report.findings.join("; ")}`, `Your previous attempt failed verification:\n${report.feedback}`);
+      }
+      recorder.item(item.id, "item_verified", { checks: report.checks.map((c) => ({ command: c.command, passed: c.passed, duration_ms: c.duration_ms })) }, { phase: ws ? "queued" : null });
+    } else {
+      recorder.item(item.id, "item_verified", { checks: [] }, { phase: ws ? "queued" : null });
+    }
+    ctx.emit({ ...stamp(ctx), type: "item_verified", item: item.id });
+
+    if (!ws) return { kind: "passed", commit: null, reverified: false };
+    const workspace = ws;
+    const merged = await ctx.mergeQueue.run(async () => {
+      if (signal.aborted) throw signal.reason;
+      recorder.item(item.id, "item_status", { phase: "merging" }, { phase: "merging" });
+      return mergeItem({
+        paths: ctx.paths, config: ctx.config, integration: ctx.integration!, item, attempt, runId: ctx.runId, workspace, verify, env, signal,
+      });
+    });
+    // Merged: from here on nothing may turn this into a failure (a retry would merge it twice).
+    try {
+      const left = await ctx.adminQueue.run(() => removeMergedWorkspace(ctx.paths.root, item.id, workspace.dir, ctx.integration!));
+      for (const l of left) ctx.emit({ ...stamp(ctx), type: "note", item: item.id, message: `merged; left in place: ${l}` });
+    } catch (e) {
+      ctx.emit({ ...stamp(ctx), type: "note", item: item.id, message: `merged; its worktree could not be removed: ${errorMessage(e)}` });
+    }
+    return { kind: "passed", commit: merged.commit, reverified: merged.reverified };
+  } catch (e) {
+    if (signal.aborted) return { kind: "interrupted", reason: reasonOf(signal) };
+    if (e instanceof AttemptFailure) return { kind: "failed", reason: e.message, context: e.context, keptBranch };
+    if (e instanceof MergeBlocked || e instanceof CommitFailed) return { kind: "fatal", error: e };
+    // Anything else (git refusing, a runtime that is not installed) fails this attempt, with its message.
+    const message = errorMessage(e);
+    return { kind: "failed", reason: message, context: `Your previous attempt failed: ${message}`, keptBranch };
+  }
+}
+
+async function runAgents(
+  ctx: LoopContext, item: PlanItem, attempt: number, allocation: ItemAllocation, cwd: string, env: Record<string, string>,
+  previousFailure: string | undefined, keptBranch: string | null,
+): Promise<void> {
+  const previous: { agent: string; success: boolean; summary: string }[] = [];
+  for (const [index, step] of allocation.steps.entries()) {
+    const failure = previousFailure === undefined ? undefined
+      : keptBranch ? `${previousFailure}\n(The previous attempt's work is on branch ${keptBranch}, if any of it is worth reusing.)` : previousFailure;
+    const prompt = composePrompt({
+      task: itemTask(item), agent: step.agent, role: step.role, focus: step.focus, previous, acceptance: item.tests,
+      ...(failure !== undefined ? { auditFeedback: failure } : {}),
+    });
+    const outcome = await runAgent(ctx, item, attempt, index, step.agent, prompt, cwd, env);
+    previous.push({ agent: step.agent.name, success: outcome.status === "succeeded", summary: outcome.summary });
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    if (outcome.status !== "succeeded") {
+      throw new AttemptFailure(`${step.agent.name} ${outcome.status}: ${outcome.error ?? outcome.summary}`,
+        `In your previous attempt ${step.agent.name} ${outcome.status.replace("_", " ")}: ${outcome.error ?? outcome.summary}`);
+    }
+  }
+}
+
+async function runAgent(
+  ctx: LoopContext, item: PlanItem, attempt: number, step: number, agent: AgentDefinition, prompt: string, cwd: string, env: Record<string, string>,
+): Promise<AttemptOutcome> {
+  const { recorder } = ctx;
+  const attemptId = `${ctx.runId}-${recorder.nextAttemptSeq()}`;
+  const transcriptPath = path.join(ctx.paths.transcriptsDir, `${attemptId}.log`);
+  recorder.attemptStarted({ id: attemptId, item: item.id, agent: agent.name, runtime: agent.runtime, attemptNo: attempt, prompt, model: agent.model ?? null });
+  ctx.emit({ ...stamp(ctx), type: "agent_started", item: item.id, agent: agent.name, attempt_id: attemptId });
+  let outcome: AttemptOutcome | undefined;
+  let logged = 0;
+  let dropped = 0;
+  let transcript: string | null = null;
+  try {
+    const runtime = ctx.runtimeFor(agent.runtime);
+    const limits = {
+      timeoutMs: (agent.timeout ?? ctx.config.defaults.timeout) * 1000,
+      maxOutputBytes: ctx.config.defaults.max_output_bytes,
+      killGraceMs: ctx.config.defaults.kill_grace_ms,
+      ...(agent.idleTimeout ?? ctx.config.defaults.idle_timeout ? { idleTimeoutMs: (agent.idleTimeout ?? ctx.config.defaults.idle_timeout!) * 1000 } : {}),
+    };
+    for await (const ev of runtime.run({
+      attemptId, prompt, systemPrompt: agent.prompt, cwd, signal: ctx.signal, limits, transcriptPath,
+      ...(agent.model !== undefined ? { model: agent.model } : {}),
+      ...(agent.command !== undefined ? { command: agent.command } : {}),
+      env: { ...env, VIABLE_TASK_ID: ctx.runId, VIABLE_AGENT: agent.name, VIABLE_ATTEMPT: String(attempt), VIABLE_STEP: String(step + 1), VIABLE_PROMPT: prompt },
+      onSpawn: (pid) => recorder.attemptPid(attemptId, pid),
+    })) {
+      if (ev.type === "finished") outcome = ev.outcome;
+      else if (ev.type === "started") continue; // the pid is on the attempt row
+      else if (logged < MAX_LOGGED_EVENTS) {
+        logged++;
+        recorder.event("agent_event", { attempt_id: attemptId, item: item.id, ...trimEvent(ev) }, `s1-${agent.name}`);
+      } else dropped++;
+    }
+    transcript = fs.existsSync(transcriptPath) ? transcriptPath : null;
+  } catch (e) {
+    outcome = crashed(e);
+  }
+  outcome ??= crashed(new Error("the runtime ended without an outcome"));
+  recorder.attemptFinished({ id: attemptId, item: item.id, agent: agent.name, outcome, transcript, eventsNotLogged: dropped });
+  ctx.emit({ ...stamp(ctx), type: "agent_finished", item: item.id, agent: agent.name, attempt_id: attemptId, status: outcome.status, summary: outcome.summary });
+  return outcome;
+}
+
+/** What the agents are told the item is. */
+export function itemTask(item: PlanItem): string {
+  const parts = [`Plan item ${item.id}: ${item.name}`];
+  if (item.description.trim() !== "") parts.push(item.description.trim());
+  if (item.verify.length > 0) parts.push(`It must pass:\n${item.verify.map((v) => `$ ${v}`).join("\n")}`);
+  return parts.join("\n\n");
+}
+
+/**
+ * The item's environment, for its agents, its setup hook and its verify commands. Each concurrent
+ * slot has its own port range, so dev servers in parallel worktrees do not collide.
+ */
+export function itemEnv(ctx: LoopContext, item: PlanItem, slot: number, ws: ItemWorkspace | null): Record<string, string> {
+  const env: Record<string, string> = {
+    VIABLE_ITEM_ID: item.id,
+    VIABLE_ITEM: JSON.stringify(item),
+    VIABLE_PROJECT_ROOT: ctx.paths.root,
+    VIABLE_WORKSPACE: ws?.dir ?? ctx.paths.root,
+    VIABLE_PORT_BASE: String(ctx.config.workspace.port_base + slot * ctx.config.workspace.port_stride),
+    VIABLE_PORT_COUNT: String(ctx.config.workspace.port_stride),
+    VIABLE_SLOT: String(slot),
+  };
+  if (ws) {
+    env.VIABLE_BRANCH = ws.branch;
+    env.VIABLE_BASE_COMMIT = ws.base;
+  }
+  if (ctx.integration) env.VIABLE_INTEGRATION_BRANCH = ctx.integration;
+  return env;
+}
+
+function label(ctx: LoopContext, item: PlanItem, attempt: number): string {
+  return `${ctx.runId}-${item.id.replace(/[^A-Za-z0-9._-]+/g, "_")}-${attempt}`;
+}
+
+function stamp(ctx: LoopContext) {
+  return { counts: ctx.recorder.counts(), at: ctx.recorder.timestamp() };
+}
+
+function reasonOf(signal: AbortSignal): string {
+  const r: unknown = signal.reason;
+  return r instanceof Error ? r.message : typeof r === "string" ? r : "interrupted";
+}
+
+function trimEvent(ev: Exclude<AgentEvent, { type: "finished" }>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...ev };
+  for (const key of ["text", "output"] as const) {
+    const v = out[key];
+    if (typeof v === "string" && v.length > MAX_EVENT_TEXT) out[key] = `${v.slice(0, MAX_EVENT_TEXT)}… (${v.length} chars)`;
+  }
+  return out;
+}
+
+function crashed(e: unknown): AttemptOutcome {
+  const message = errorMessage(e);
+  return { status: "failed", summary: `runtime error: ${message}`, error: message, exitCode: null, signal: null, usage: { ...ZERO_USAGE }, retryable: false, durationMs: 0, outputTruncated: false };
+}

@@ -1,0 +1,119 @@
+// An item attempt's workspace: a fresh worktree on `viable/<item>` from the integration branch's
+// current tip, after keeping whatever an earlier attempt left there; the project's setup hook run
+// in it; and, once the agents are done, the checks that the worktree and its branch are still what
+// Viable made (agents can delete directories and rewrite history) before their work is committed.
+
+import fs from "node:fs";
+import path from "node:path";
+import { runVerification } from "../../audit/verification.ts";
+import type { ViableConfig } from "../../config/config.ts";
+import type { ItemId } from "../../plan/plan.ts";
+import { git } from "../../workspace/git.ts";
+import type { ProjectPaths } from "../../workspace/paths.ts";
+import {
+  addWorktree, commitAll, currentBranch, isAncestor, itemBranch, itemWorktreeDir, keepWork, recordSetupPaths, revParse, uncommittedPaths,
+  type KeptWork,
+} from "../../workspace/worktrees.ts";
+
+export interface ItemWorkspace {
+  dir: string;
+  branch: string;
+  base: string;
+}
+
+/** A failure of the attempt (not of Viable): the item is retried, or blocked after its last attempt. */
+export class AttemptFailure extends Error {
+  /** What the next attempt's agents are told. */
+  readonly context: string;
+  constructor(message: string, context = message) {
+    super(message);
+    this.name = "AttemptFailure";
+    this.context = context;
+  }
+}
+
+export interface PreparedWorkspace {
+  workspace: ItemWorkspace;
+  kept: KeptWork;
+}
+
+/** Keeps an earlier attempt's work, then makes the worktree from the integration branch's tip. */
+export async function prepareWorkspace(
+  paths: ProjectPaths, itemId: ItemId, integration: string, previousAttempt: number, signal: AbortSignal,
+): Promise<PreparedWorkspace> {
+  const dir = itemWorktreeDir(paths, itemId);
+  const branch = itemBranch(itemId);
+  const kept = await keepWork(paths.root, itemId, dir, integration, `attempt-${previousAttempt}`, { signal });
+  if (!kept.removed && fs.existsSync(dir)) {
+    // keepWork left it in place because something could not be saved: never overwrite it.
+    throw new AttemptFailure(`the worktree ${dir} holds work that could not be kept automatically: ${kept.note ?? "unknown reason"}; move it away to let the item run again`);
+  }
+  const base = await revParse(paths.root, `refs/heads/${integration}`, { signal });
+  if (base === null) throw new Error(`the integration branch ${integration} has no commit`);
+  await addWorktree(paths.root, dir, branch, base, { signal });
+  return { workspace: { dir, branch, base }, kept };
+}
+
+/**
+ * Runs `workspace.setup` in the worktree and remembers the paths it created or changed, which are
+ * then never committed as the agents' work (a copied `.env`, an installed `node_modules`).
+ */
+export async function runSetup(
+  config: ViableConfig, paths: ProjectPaths, ws: ItemWorkspace, env: Record<string, string>, label: string, signal: AbortSignal,
+): Promise<void> {
+  if (config.workspace.setup.length === 0) return;
+  const report = await runVerification({
+    commands: config.workspace.setup, cwd: ws.dir, signal, env,
+    timeoutMs: config.workspace.setup_timeout * 1000, killGraceMs: config.defaults.kill_grace_ms, maxOutputBytes: config.defaults.max_output_bytes,
+    transcriptDir: paths.transcriptsDir, label: `${label}-setup`, requireCommands: false, agentFailures: [],
+  });
+  if (signal.aborted) throw signal.reason;
+  if (!report.passed) {
+    throw new AttemptFailure(`workspace setup failed: ${report.findings.join("; ")}`, `The workspace setup (workspace.setup in .viable/config.json) failed:\n${report.feedback}`);
+  }
+  await recordSetupPaths(ws.dir, await uncommittedPaths(ws.dir, [], { signal }), { signal });
+}
+
+/**
+ * After the agents: the worktree must still exist, be on the item's branch, and that branch must
+ * still contain the base it started from. Anything else is reported as the attempt's failure; the
+ * work that is there is kept by the next attempt's `prepareWorkspace`.
+ */
+export async function checkIntegrity(ws: ItemWorkspace, signal: AbortSignal): Promise<void> {
+  if (!fs.existsSync(ws.dir)) {
+    throw new AttemptFailure(`the agent deleted its worktree ${ws.dir}`, "Your previous attempt deleted its own working directory. Work only inside the directory you are started in, and do not remove it.");
+  }
+  const top = await git(ws.dir, ["rev-parse", "--show-toplevel"], { signal });
+  if (top.code !== 0 || !samePath(top.stdout.trim(), ws.dir)) {
+    throw new AttemptFailure(`the agent broke its worktree ${ws.dir} (it is no longer a git worktree of its own)`, "Your previous attempt removed the git metadata of its working directory. Do not touch .git.");
+  }
+  const branch = await currentBranch(ws.dir, { signal });
+  if (branch !== ws.branch) {
+    throw new AttemptFailure(`the agent left the item's branch ${ws.branch} (HEAD is now ${branch ?? "detached"})`,
+      `Your previous attempt switched away from the branch ${ws.branch}. Stay on it and commit there.`);
+  }
+  const head = await revParse(ws.dir, "HEAD", { signal });
+  if (head === null) {
+    throw new AttemptFailure(`the agent's branch ${ws.branch} has no commits (an orphan branch?)`, `Your previous attempt emptied the branch ${ws.branch}. Do not create orphan branches.`);
+  }
+  if (!(await isAncestor(ws.dir, ws.base, head, { signal }))) {
+    throw new AttemptFailure(`the agent rewrote history: ${ws.branch} no longer contains its base ${ws.base.slice(0, 12)}`,
+      `Your previous attempt rewrote the branch's history to before its base commit ${ws.base}. Do not reset or rebase below it.`);
+  }
+}
+
+/** Commits what the agents left uncommitted; returns the branch's head. */
+export async function commitWork(ws: ItemWorkspace, itemId: ItemId, attempt: number, signal: AbortSignal): Promise<string> {
+  await commitAll(ws.dir, `viable: work on ${itemId} (attempt ${attempt})`, { signal });
+  const head = await revParse(ws.dir, "HEAD", { signal });
+  if (head === null) throw new AttemptFailure(`the branch ${ws.branch} has no commit after the agents`);
+  return head;
+}
+
+function samePath(a: string, b: string): boolean {
+  try {
+    return fs.realpathSync(a) === fs.realpathSync(b);
+  } catch {
+    return path.resolve(a) === path.resolve(b);
+  }
+}

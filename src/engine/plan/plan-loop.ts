@@ -1,0 +1,414 @@
+// `viable loop`: works the stored plan until every item has passed or only blocked ones remain.
+//
+// Start-up, on the store's own connection: check the project (git, the integration branch, a clean
+// main worktree), record the run as a task (its id prefixes every attempt's marker, so a crash
+// always leaves something to reconcile), and reconcile (plan-reconcile.ts). Then the loop proper,
+// whose writes go through the group committer: the scheduler hands out ready items within the
+// global and per-runtime limits; each item attempt runs concurrently up to the merge queue, which
+// is serial; each result updates the scheduler, which releases dependents once an item has passed
+// (verified and merged). Failed attempts are retried up to `loop.max_attempts`, then the item is
+// blocked with its reason, and so is everything depending on it. A run of consecutive failures
+// opens the circuit breaker: at a terminal the user is asked, otherwise the loop stops.
+
+import type { AgentRegistry } from "../../agents/registry.ts";
+import type { ViableConfig } from "../../config/config.ts";
+import { detectTooling } from "../../analysis/project-commands.ts";
+import { UserError, errorMessage } from "../../domain/errors.ts";
+import type { Runtime, RuntimeName } from "../../domain/runtime.ts";
+import type { ItemId, PlanItem } from "../../plan/plan.ts";
+import { Scheduler, type SchedulerCounts } from "../../plan/scheduler.ts";
+import { planValidationError, validatePlan } from "../../plan/validate.ts";
+import { CommitFailed, GroupCommitter, type GroupCommitOptions } from "../../store/group-commit.ts";
+import { lastSessionNumber, readPlan, setIntegrationBranch } from "../../store/plan-store.ts";
+import type { Store } from "../../store/store.ts";
+import { insertTask, updateTask } from "../../store/tasks.ts";
+import { git } from "../../workspace/git.ts";
+import { currentBranch, revParse, uncommittedPaths } from "../../workspace/worktrees.ts";
+import { assertNotStopped } from "../kill-switch.ts";
+import { allocateItem } from "./item-allocation.ts";
+import { runItemAttempt, type AttemptEnd } from "./item-attempt.ts";
+import type { LoopContext, LoopEvent, LoopOutcome, WorkspaceMode } from "./loop-context.ts";
+import type { LoopCommandRuntime } from "./loop-command-runtime.ts";
+import { SerialQueue } from "./merge-queue.ts";
+import { LOOP_RUN_PREFIX, reconcilePlan } from "./plan-reconcile.ts";
+import { PlanRecorder } from "./plan-recorder.ts";
+
+export interface PlanLoopDeps {
+  store: Store;
+  config: ViableConfig;
+  registry: AgentRegistry;
+  runtimeFor: (name: RuntimeName) => Runtime;
+  /** The loop's command runtime, whose leftover sweeps the loop schedules. */
+  commandRuntime?: LoopCommandRuntime;
+  /** For tests and quotas: options of the writer connection (e.g. a size limit). */
+  journal?: GroupCommitOptions;
+}
+
+export interface PlanLoopOptions {
+  /** Items at once; default `loop.concurrency`. */
+  concurrency?: number;
+  /** Sessions (attempts) in this run; default `loop.max_sessions`. */
+  maxSessions?: number;
+  /** Work even when the main worktree has uncommitted changes. */
+  allowDirty: boolean;
+  /** Default `workspace.mode`. */
+  mode?: WorkspaceMode;
+  signal: AbortSignal;
+  emit?: (event: LoopEvent) => void;
+  /** At a terminal: whether to go on after the circuit breaker opened. Without it the loop stops. */
+  askToContinue?: (question: string, signal: AbortSignal) => Promise<boolean>;
+}
+
+export interface PlanLoopResult {
+  runId: string;
+  outcome: LoopOutcome;
+  message: string;
+  counts: SchedulerCounts;
+  items: number;
+  sessions: number;
+  elapsedSeconds: number;
+  blocked: { id: ItemId; reason: string }[];
+  /** Commits and operations of the group committer, for benchmarks. */
+  commits: { commits: number; ops: number };
+}
+
+/** How often the leftovers of finished command attempts are looked for (see loop-command-runtime.ts). */
+const SWEEP_INTERVAL_MS = 1000;
+
+export async function runPlanLoop(deps: PlanLoopDeps, opts: PlanLoopOptions): Promise<PlanLoopResult> {
+  const { store, config } = deps;
+  const started = performance.now();
+  const emit = opts.emit ?? (() => {});
+  const stored = readPlan(store.db, store.paths.database);
+  if (stored === null) {
+    throw new UserError({ reason: "not_found", message: "no plan has been imported into this project", fix: "run `viable plan import FILE` (a feature_list.json, a Task Master tasks.json or a beads .jsonl)" });
+  }
+  const { plan } = stored;
+  const validation = validatePlan(plan);
+  if (!validation.ok) throw planValidationError(validation, plan.source.file);
+
+  const mode = opts.mode ?? config.workspace.mode;
+  const concurrency = opts.concurrency ?? config.loop.concurrency;
+  const maxSessions = opts.maxSessions ?? config.loop.max_sessions;
+  const integration = mode === "worktree" ? await preflight(store, config, stored.meta.integration_branch, opts) : null;
+  assertNotStopped(store);
+
+  // The run is a task: recorded (durably, on this connection) before any attempt can start.
+  const runId = `${LOOP_RUN_PREFIX}${crypto.randomUUID().replaceAll("-", "").slice(0, 8)}`;
+  store.transition(
+    { event_type: "task_started", task_id: runId, data: { description: `plan loop: ${plan.source.file}`, items: plan.items.length, mode, integration_branch: integration, pid: process.pid } },
+    () => {
+      insertTask(store.db, {
+        id: runId, description: `plan loop: ${plan.source.file} (${plan.items.length} items)`, created_at: store.timestamp(), updated_at: store.timestamp(),
+        status: "in_progress", complexity: "unknown", assigned_agents: [], metadata: { kind: "plan_loop", mode, integration_branch: integration },
+        session_id: store.log.sessionId, owner_pid: process.pid, failure_reason: null,
+      });
+      if (integration) setIntegrationBranch(store.db, integration, store.timestamp());
+    },
+  );
+
+  const controller = new AbortController();
+  const onOuterAbort = () => controller.abort(opts.signal.reason);
+  if (opts.signal.aborted) controller.abort(opts.signal.reason);
+  else opts.signal.addEventListener("abort", onOuterAbort, { once: true });
+
+  let journal: GroupCommitter | undefined;
+  let outcome: LoopOutcome | null = null;
+  let message = "";
+  let sessions = 0;
+  let scheduler: Scheduler | undefined;
+  let sweepTimer: NodeJS.Timeout | undefined;
+  let sweeping: Promise<unknown> = Promise.resolve();
+  try {
+    const reconciliation = await reconcilePlan({
+      store, plan, state: stored.state, mode, historyRev: integration ?? "HEAD", integration, graceMs: config.defaults.kill_grace_ms, runId, signal: controller.signal,
+    });
+    const projectVerify = config.verify ?? (mode === "none" ? [] : await detectedTestCommand(store.paths.root));
+
+    journal = await GroupCommitter.open(store.paths.database, deps.journal ?? {});
+    journal.onFailure = (e) => controller.abort(e);
+    const recorder = new PlanRecorder({ journal, runId, sessionId: store.log.sessionId, now: store.now, state: stored.state, lastSession: lastSessionNumber(store.db) });
+    const items = new Map(plan.items.map((i) => [i.id, i]));
+    const keyLimits = config.loop.runtime_limits;
+    const keyOf = Object.keys(keyLimits).length === 0 ? undefined : (item: PlanItem) => runtimeOf(item, deps, config);
+    scheduler = new Scheduler(plan, { graph: validation.graph, concurrency, ...(keyOf ? { keyOf, keyLimits } : {}) });
+    recorder.attach(scheduler);
+    const sched = scheduler;
+    const stamp = () => ({ counts: sched.counts(), at: recorder.timestamp() });
+
+    // Items whose last attempt failed: retried while attempts remain, blocked otherwise.
+    for (const item of plan.items) {
+      if (sched.status(item.id) !== "failed") continue;
+      if (sched.attempts(item.id) < config.loop.max_attempts) sched.retry(item.id);
+      else blockItem(item.id, `failed ${sched.attempts(item.id)} attempts: ${recorder.state(item.id).last_error ?? "see the log"}`);
+    }
+
+    emit({ ...stamp(), type: "loop_started", run_id: runId, items: plan.items.length, mode, integration_branch: integration, concurrency });
+    emit({
+      ...stamp(), type: "reconciled", synced_from_git: reconciliation.synced, resumed: [...reconciliation.resume.keys()], reset: reconciliation.reset,
+      reaped: reconciliation.reaped.length, notes: reconciliation.notes,
+    });
+
+    const ctx: LoopContext = {
+      paths: store.paths, config, registry: deps.registry, runtimeFor: deps.runtimeFor, recorder, mode, integration, projectVerify,
+      mergeQueue: new SerialQueue(), adminQueue: new SerialQueue(), runId, signal: controller.signal, emit,
+    };
+    const groups = new Set(plan.items.filter((i) => i.parent !== undefined).map((i) => i.parent!));
+    const freeSlots: number[] = [];
+    let nextSlot = 0;
+    let consecutiveFailures = 0;
+    let asking = false;
+    let inflight = 0;
+    let finished!: () => void;
+    const drained = new Promise<void>((resolve) => (finished = resolve));
+
+    const stop = (why: LoopOutcome, text: string) => {
+      if (outcome !== null) return;
+      outcome = why;
+      message = text;
+    };
+    controller.signal.addEventListener("abort", () => {
+      const reason: unknown = controller.signal.reason;
+      if (reason instanceof CommitFailed) stop("failed", reason.message);
+      else if (reason instanceof LoopStopped) stop(reason.outcome, reason.message);
+      else stop("interrupted", typeof reason === "string" ? reason : reason instanceof Error ? reason.message : "interrupted");
+    }, { once: true });
+
+    function blockItem(id: ItemId, reason: string): void {
+      const dependents = sched.markBlocked(id, reason);
+      recorder.item(id, "item_blocked", { reason, dependents }, { phase: null });
+      for (const d of dependents) recorder.item(d, "item_blocked", { reason: `blocked by ${id}`, blocked_by: id }, { phase: null });
+      emit({ ...stamp(), type: "item_blocked", item: id, reason, dependents });
+    }
+
+    const pump = (): void => {
+      while (outcome === null && !asking) {
+        if (store.killSwitch()) {
+          controller.abort(new LoopStopped("kill_switch", "stopped by the kill switch (`viable stop`)"));
+          break;
+        }
+        const room = maxSessions - sessions;
+        const ids = sched.take(Math.max(0, room));
+        if (ids.length === 0) {
+          if (room <= 0 && sched.counts().ready > 0) stop("max_sessions", `reached the session limit of this run (${maxSessions}); run \`viable loop\` again to continue`);
+          break;
+        }
+        for (const id of ids) launch(id);
+      }
+      // While the user is being asked, an empty loop is not a finished one.
+      if (inflight === 0 && !asking) finished();
+    };
+
+    const launch = (id: ItemId): void => {
+      const item = items.get(id)!;
+      if (groups.has(id)) {
+        // A group (a Task Master parent task, a beads epic) is done when its members are: they all passed.
+        sched.markPassed(id);
+        recorder.item(id, "item_status", { group: true, reason: "every member passed" }, { phase: null, last_error: null });
+        emit({ ...stamp(), type: "item_passed", item: id, commit: null, reverified: false, elapsed_seconds: 0 });
+        return;
+      }
+      sessions++;
+      inflight++;
+      const slot = freeSlots.length > 0 ? freeSlots.pop()! : nextSlot++;
+      const attempt = sched.attempts(id);
+      const resume = reconciliation.resume.get(id);
+      reconciliation.resume.delete(id);
+      const previousFailure = recorder.state(id).last_error ?? undefined;
+      const t0 = performance.now();
+      void runItemAttempt(ctx, { item, attempt, slot, ...(resume ? { resume } : {}), ...(previousFailure !== undefined ? { previousFailure } : {}) })
+        .then((end) => settle(id, attempt, end, (performance.now() - t0) / 1000), (e: unknown) => settle(id, attempt, { kind: "fatal", error: e instanceof Error ? e : new Error(String(e)) }, 0))
+        .catch((e: unknown) => controller.abort(e instanceof CommitFailed ? e : new LoopStopped("failed", errorMessage(e))))
+        .finally(() => {
+          freeSlots.push(slot);
+          inflight--;
+          pump();
+        });
+    };
+
+    const settle = (id: ItemId, attempt: number, end: AttemptEnd, elapsed: number): void => {
+      switch (end.kind) {
+        case "passed": {
+          sched.markPassed(id);
+          consecutiveFailures = 0;
+          recorder.item(id, end.commit !== null ? "item_merged" : "item_status",
+            { commit: end.commit, reverified: end.reverified, elapsed_seconds: round(elapsed) },
+            { phase: null, merged_commit: end.commit, last_error: null });
+          recorder.session({ feature: id, success: true, elapsed_seconds: round(elapsed), error: null, attempt_id: null });
+          emit({ ...stamp(), type: "item_passed", item: id, commit: end.commit, reverified: end.reverified, elapsed_seconds: round(elapsed) });
+          return;
+        }
+        case "failed": {
+          consecutiveFailures++;
+          recorder.session({ feature: id, success: false, elapsed_seconds: round(elapsed), error: end.reason, attempt_id: null });
+          const retry = sched.attempts(id) < config.loop.max_attempts;
+          emit({ ...stamp(), type: "item_failed", item: id, attempt, reason: end.reason, will_retry: retry, kept_branch: end.keptBranch });
+          if (retry) {
+            sched.markFailed(id);
+            recorder.item(id, "item_status", { attempt, error: end.reason, will_retry: true }, { phase: null, last_error: end.context });
+            sched.retry(id);
+          } else {
+            recorder.item(id, "item_status", { attempt, error: end.reason, will_retry: false }, { phase: null, last_error: end.context });
+            blockItem(id, `failed ${attempt} attempt${attempt === 1 ? "" : "s"}; last: ${end.reason}`);
+          }
+          if (consecutiveFailures >= config.loop.max_consecutive_failures) void openCircuit();
+          return;
+        }
+        case "interrupted":
+          recorder.interrupted(id, attempt, end.reason);
+          recorder.session({ feature: id, success: false, elapsed_seconds: round(elapsed), error: `interrupted: ${end.reason}`, attempt_id: null });
+          return;
+        case "fatal":
+          recorder.interrupted(id, attempt, end.error.message);
+          controller.abort(end.error instanceof CommitFailed ? end.error : new LoopStopped("failed", end.error.message));
+          return;
+      }
+    };
+
+    const openCircuit = async (): Promise<void> => {
+      const n = consecutiveFailures;
+      if (!opts.askToContinue) {
+        emit({ ...stamp(), type: "circuit_open", consecutive_failures: n, continued: false });
+        stop("circuit_open", `${n} attempts failed in a row; stopped (seed 004's circuit breaker). Look at the failures with \`viable plan show\`, then run \`viable loop\` again`);
+        return;
+      }
+      asking = true;
+      let go: boolean;
+      try {
+        go = await opts.askToContinue(`${n} attempts failed in a row. Continue?`, controller.signal);
+      } catch {
+        go = false;
+      }
+      asking = false;
+      emit({ ...stamp(), type: "circuit_open", consecutive_failures: n, continued: go });
+      if (go) consecutiveFailures = 0;
+      else stop("circuit_open", `${n} attempts failed in a row; stopped at your request`);
+      pump();
+    };
+
+    if (deps.commandRuntime) {
+      const runtime = deps.commandRuntime;
+      sweepTimer = setInterval(() => {
+        if (runtime.unswept > 0) sweeping = sweeping.then(() => runtime.sweep(config.defaults.kill_grace_ms)).catch(() => undefined);
+      }, SWEEP_INTERVAL_MS).unref();
+    }
+
+    pump();
+    await drained;
+    if (outcome === null) {
+      const c = sched.counts();
+      if (c.passed === plan.items.length) {
+        outcome = "all_passed";
+        message = `all ${plan.items.length} items passed`;
+      } else {
+        outcome = "blocked";
+        const blocked = plan.items.filter((i) => sched.status(i.id) === "blocked");
+        message = `${c.passed}/${plan.items.length} items passed; ${blocked.length} blocked: ${blocked.slice(0, 5).map((i) => `${i.id} (${sched.blockedReason(i.id) ?? "blocked"})`).join(", ")}${blocked.length > 5 ? ", ..." : ""}`;
+      }
+    }
+    await journal.flush();
+  } catch (e) {
+    if (e instanceof CommitFailed) {
+      outcome = "failed";
+      message = e.message;
+    } else {
+      throw e;
+    }
+  } finally {
+    opts.signal.removeEventListener("abort", onOuterAbort);
+    clearInterval(sweepTimer);
+    await sweeping;
+    await deps.commandRuntime?.sweep(config.defaults.kill_grace_ms);
+    await journal?.close().catch(() => undefined);
+    finishRun(store, runId, outcome, message);
+  }
+  const failure = journal?.failure;
+  if (failure && outcome !== "failed") {
+    outcome = "failed";
+    message = failure.message;
+  }
+  const counts = scheduler?.counts() ?? { pending: 0, running: 0, passed: 0, blocked: 0, failed: 0, ready: 0 };
+  const final = outcome ?? "failed";
+  const elapsedSeconds = round((performance.now() - started) / 1000);
+  emit({ counts, at: store.timestamp(), type: "loop_finished", outcome: final, message, elapsed_seconds: elapsedSeconds, sessions });
+  return {
+    runId, outcome: final, message, counts, items: plan.items.length, sessions, elapsedSeconds,
+    blocked: blockedItems(plan.items, scheduler),
+    commits: journal ? { ...journal.stats } : { commits: 0, ops: 0 },
+  };
+}
+
+/** A reason to stop that is not an interruption. */
+export class LoopStopped extends Error {
+  readonly outcome: LoopOutcome;
+  constructor(outcome: LoopOutcome, message: string) {
+    super(message);
+    this.name = "LoopStopped";
+    this.outcome = outcome;
+  }
+}
+
+/** The run's task row: finished (completed when every item passed), unless the disk refuses even that. */
+function finishRun(store: Store, runId: string, outcome: LoopOutcome | null, message: string): void {
+  const success = outcome === "all_passed";
+  try {
+    store.transition(
+      { event_type: success ? "task_completed" : "task_failed", task_id: runId, data: { success, outcome, summary: message } },
+      () => updateTask(store.db, runId, { status: success ? "completed" : "failed", updated_at: store.timestamp(), failure_reason: success ? null : message, owner_pid: null }),
+    );
+  } catch {
+    // A full disk: the run stays "in progress" and the next start reconciles it as interrupted.
+  }
+}
+
+async function preflight(store: Store, config: ViableConfig, storedBranch: string | null, opts: PlanLoopOptions): Promise<string> {
+  const root = store.paths.root;
+  const version = (await git(root, ["version"])).stdout.match(/(\d+)\.(\d+)/);
+  if (!version || Number(version[1]) < 2 || (Number(version[1]) === 2 && Number(version[2]) < 38)) {
+    throw new UserError({ reason: "bad_usage", message: `git ${version?.[0] ?? "(unknown version)"} is too old for the merge queue (it needs \`git merge-tree --write-tree\`, git 2.38 or newer)`, fix: "upgrade git, or set \"workspace\": {\"mode\": \"none\"} in .viable/config.json to run items in place without merging" });
+  }
+  if ((await git(root, ["var", "GIT_COMMITTER_IDENT"])).code !== 0) {
+    throw new UserError({ reason: "bad_usage", message: "git has no identity to commit with (user.name and user.email are not set)", fix: "run `git config user.name \"...\"` and `git config user.email \"...\"` in the project" });
+  }
+  const branch = config.loop.integration_branch ?? storedBranch ?? (await currentBranch(root));
+  if (branch === null) {
+    throw new UserError({ reason: "bad_usage", message: "HEAD is detached, so there is no branch to merge items into", field: "loop.integration_branch", fix: "check out the branch items should merge into, or set loop.integration_branch in .viable/config.json" });
+  }
+  if ((await revParse(root, `refs/heads/${branch}`)) === null) {
+    throw new UserError({ reason: "bad_usage", message: `the integration branch ${branch} does not exist (or has no commit)`, field: "loop.integration_branch", fix: `create it (git branch ${branch}) or set loop.integration_branch to an existing branch` });
+  }
+  if (!opts.allowDirty) {
+    const dirty = await uncommittedPaths(root, [], { signal: opts.signal });
+    if (dirty.length > 0) {
+      throw new UserError({
+        reason: "dirty_worktree",
+        message: `the main worktree has uncommitted changes (${dirty.slice(0, 10).join(", ")}${dirty.length > 10 ? `, and ${dirty.length - 10} more` : ""}); merged items would be fast-forwarded over them`,
+        file: root,
+        fix: "commit or stash them first, or rerun with --allow-dirty (a merge that would overwrite them then stops the loop)",
+      });
+    }
+  }
+  return branch;
+}
+
+async function detectedTestCommand(root: string): Promise<string[]> {
+  const tooling = await detectTooling(root);
+  return tooling.commands.test ? [tooling.commands.test] : [];
+}
+
+function runtimeOf(item: PlanItem, deps: PlanLoopDeps, config: ViableConfig): string {
+  try {
+    return allocateItem(item, deps.registry, config).steps[0]?.agent.runtime ?? config.defaults.runtime;
+  } catch {
+    return config.defaults.runtime;
+  }
+}
+
+function blockedItems(items: readonly PlanItem[], scheduler: Scheduler | undefined): { id: ItemId; reason: string }[] {
+  if (scheduler === undefined) return [];
+  return items.filter((i) => scheduler.status(i.id) === "blocked").map((i) => ({ id: i.id, reason: scheduler.blockedReason(i.id) ?? "blocked" }));
+}
+
+function round(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}

@@ -1,0 +1,140 @@
+// What `viable loop` does before dispatching anything, so that it continues after any stop (Ctrl-C,
+// a crash, kill -9) without losing work or doing it twice:
+//
+// 1. Processes of earlier loop runs still carrying their markers are stopped (attempt ids start with
+//    their run's id, so even an attempt whose row never reached the disk is found).
+// 2. Git history sync (seed 004): an item whose `session: completed <id>` commit is on the
+//    integration branch has passed — whatever the store says. A crash between the fast-forward and
+//    its record is thus harmless, and an item is never merged twice.
+// 3. Items the store has as running: when their agents had finished (phase verifying, queued or
+//    merging) and the worktree is intact, they resume at verification and the merge queue; the rest
+//    go back to pending, their worktree and branch left for the next attempt to keep (worktrees.ts).
+//    An interrupted attempt does not count against the item's attempts.
+// 4. Passed items' leftover worktrees and branches are removed when what they hold is merged.
+
+import fs from "node:fs";
+import type { EventType } from "../../domain/events.ts";
+import type { ItemId, Plan, PlanItem } from "../../plan/plan.ts";
+import { readProcessTable } from "../../process/process-tree.ts";
+import { reapMarked, type ReapedProcess } from "../../process/reaper.ts";
+import { applyOps, eventOp, itemStateOp, sessionOp, lastSessionNumber, type ItemState, type SqlOp } from "../../store/plan-store.ts";
+import type { Store } from "../../store/store.ts";
+import { branchExists, completedSessions, itemBranch, itemWorktreeDir, listWorktrees, removeMergedWorkspace } from "../../workspace/worktrees.ts";
+import { checkIntegrity, type ItemWorkspace } from "./item-workspace.ts";
+import type { WorkspaceMode } from "./loop-context.ts";
+
+export const LOOP_RUN_PREFIX = "loop-";
+
+export interface PlanReconciliation {
+  /** Items marked passed because their completion commit is on the integration branch. */
+  synced: ItemId[];
+  /** Interrupted items that continue at verification and merge, with their worktrees. */
+  resume: Map<ItemId, ItemWorkspace>;
+  /** Interrupted items sent back to pending. */
+  reset: ItemId[];
+  reaped: ReapedProcess[];
+  notes: string[];
+}
+
+export interface ReconcileInput {
+  store: Store;
+  plan: Plan;
+  state: Map<ItemId, ItemState>;
+  mode: WorkspaceMode;
+  /** The branch to read history from: the integration branch, or HEAD in mode `none`. */
+  historyRev: string;
+  integration: string | null;
+  graceMs: number;
+  runId: string;
+  signal: AbortSignal;
+}
+
+export async function reconcilePlan(input: ReconcileInput): Promise<PlanReconciliation> {
+  const { store, plan, state, signal } = input;
+  const root = store.paths.root;
+  const result: PlanReconciliation = { synced: [], resume: new Map(), reset: [], reaped: await reapEarlierRuns(store, input.graceMs), notes: [] };
+  const ops: SqlOp[] = [];
+  const now = store.timestamp();
+  const event = (type: EventType, data: Record<string, unknown>) =>
+    ops.push(eventOp({ timestamp: now, event_type: type, task_id: input.runId, agent: null, data, session_id: store.log.sessionId }));
+  const write = (item: PlanItem, s: ItemState) => {
+    state.set(item.id, s);
+    ops.push(itemStateOp(item.id, item.status, item.attempts, item.status === "blocked" ? (item.blocked_reason ?? null) : null, s, now));
+  };
+  let session = lastSessionNumber(store.db);
+
+  const completed = await completedSessions(root, input.historyRev, { signal });
+  for (const item of plan.items) {
+    const commit = completed.get(item.id);
+    if (item.status === "passed" || commit === undefined) continue;
+    const wasRunning = item.status === "running";
+    item.status = "passed";
+    delete item.blocked_reason;
+    write(item, { ...(state.get(item.id) ?? emptyState()), phase: null, merged_commit: commit, last_error: null });
+    event("item_merged", { item: item.id, status: "passed", commit, via: "git history", was_running: wasRunning });
+    result.synced.push(item.id);
+  }
+
+  for (const item of plan.items) {
+    const s = state.get(item.id) ?? emptyState();
+    if (item.status === "passed" || (item.status !== "running" && s.phase === null)) continue;
+    const wasRunning = item.status === "running";
+    // The interrupted attempt is not the item's fault: the next take() counts it again.
+    if (wasRunning && item.attempts > 0) item.attempts -= 1;
+    item.status = "pending";
+    let resumeAt: ItemWorkspace | null = null;
+    if (input.mode === "worktree" && (s.phase === "verifying" || s.phase === "queued" || s.phase === "merging") && s.branch && s.base_commit) {
+      const ws = { dir: itemWorktreeDir(store.paths, item.id), branch: s.branch, base: s.base_commit };
+      try {
+        await checkIntegrity(ws, signal);
+        resumeAt = ws;
+      } catch (e) {
+        result.notes.push(`${item.id}: its worktree cannot be resumed (${e instanceof Error ? e.message : String(e)}); it runs again and its work is kept`);
+      }
+    }
+    if (resumeAt) {
+      result.resume.set(item.id, resumeAt);
+      write(item, s);
+      event("item_status", { item: item.id, status: "pending", phase: s.phase, resume: "verify and merge", reason: "interrupted after its agents finished" });
+    } else {
+      write(item, { ...s, phase: null });
+      event("item_status", { item: item.id, status: "pending", phase: null, reason: "interrupted: Viable stopped while it was running" });
+      result.reset.push(item.id);
+    }
+    if (wasRunning) {
+      const record = { session: ++session, timestamp: now, feature: item.id, success: false, elapsed_seconds: 0, error: "interrupted: Viable stopped during this session", attempt_id: null, run_id: null };
+      ops.push(sessionOp(record));
+      event("session_recorded", { ...record });
+    }
+  }
+
+  if (input.mode === "worktree" && input.integration) {
+    const passedIds = new Set(plan.items.filter((i) => i.status === "passed").map((i) => i.id));
+    const worktrees = await listWorktrees(root, { signal });
+    for (const id of passedIds) {
+      const dir = itemWorktreeDir(store.paths, id);
+      const hasTree = worktrees.some((w) => w.path === dir) || fs.existsSync(dir);
+      if (!hasTree && !(await branchExists(root, itemBranch(id), { signal }))) continue;
+      for (const left of await removeMergedWorkspace(root, id, dir, input.integration, { signal })) result.notes.push(`${id} passed; left in place: ${left}`);
+    }
+  }
+
+  if (ops.length > 0) store.atomically(() => applyOps(store.db, ops));
+  return result;
+}
+
+/** Stops processes left by earlier runs of the loop on this project, found by their run's marker prefix. */
+async function reapEarlierRuns(store: Store, graceMs: number): Promise<ReapedProcess[]> {
+  const runs = (store.db.prepare("SELECT id FROM tasks WHERE id LIKE ?").all(`${LOOP_RUN_PREFIX}%`) as { id: string }[]).map((r) => r.id);
+  if (runs.length === 0) return [];
+  const markers = new Set<string>();
+  for (const p of readProcessTable()) {
+    if (p.marker !== undefined && runs.some((run) => p.marker!.startsWith(`${run}-`))) markers.add(p.marker);
+  }
+  if (markers.size === 0) return [];
+  return reapMarked([...markers], { graceMs });
+}
+
+function emptyState(): ItemState {
+  return { phase: null, branch: null, base_commit: null, merged_commit: null, last_error: null };
+}
