@@ -39,6 +39,17 @@ export interface VerificationInput {
   /** Agents that did not succeed in this iteration. */
   agentFailures: string[];
   env?: Record<string, string>;
+  /**
+   * VIABLE_ATTEMPT_ID of every check's processes; default: a fresh one per check. A caller that
+   * must find the checks again after a crash (to reap them) passes one it can recompute, such as
+   * auditMarker(taskId): the checks run one after another, each fully stopped before the next.
+   */
+  marker?: string;
+}
+
+/** The marker of a cycle's S3* checks: what reconciliation reaps for a task a dead Viable left. */
+export function auditMarker(taskId: string): string {
+  return `${taskId}-verify`;
 }
 
 const TAIL_LINES = 30;
@@ -55,7 +66,7 @@ export async function runVerification(input: VerificationInput): Promise<Verific
       cwd: input.cwd,
       env: { ...scrubbedEnv(process.env, VERIFY_ENV_ALLOWED), ...input.env },
       stdin: "ignore",
-      marker: `${input.label}-verify-${i}-${crypto.randomUUID().slice(0, 8)}`,
+      marker: input.marker ?? `${input.label}-verify-${i}-${crypto.randomUUID().slice(0, 8)}`,
       signal: input.signal,
       timeoutMs: input.timeoutMs,
       killGraceMs: input.killGraceMs,

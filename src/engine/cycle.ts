@@ -9,7 +9,7 @@ import { coordinate, type Coordination } from "../analysis/coordination.ts";
 import { scanEnvironment, type EnvironmentScan } from "../analysis/environment-scan.ts";
 import type { AgentRegistry } from "../agents/registry.ts";
 import { recordFileVersions, type Oscillation } from "../audit/oscillation.ts";
-import { runVerification, type VerificationReport } from "../audit/verification.ts";
+import { auditMarker, runVerification, type VerificationReport } from "../audit/verification.ts";
 import type { ViableConfig } from "../config/config.ts";
 import { errorMessage } from "../domain/errors.ts";
 import type { Runtime, RuntimeName } from "../domain/runtime.ts";
@@ -275,7 +275,7 @@ async function audit3Star(deps: CycleDeps, opts: CycleOptions, taskId: string, s
   const report = await runVerification({
     commands, cwd: deps.store.paths.root, signal: opts.signal, timeoutMs: deps.config.defaults.verify_timeout * 1000,
     killGraceMs: deps.config.defaults.kill_grace_ms, maxOutputBytes: deps.config.defaults.max_output_bytes,
-    transcriptDir: deps.store.paths.transcriptsDir, label: taskId,
+    transcriptDir: deps.store.paths.transcriptsDir, label: taskId, marker: auditMarker(taskId),
     // Under tighten_s3_star, having nothing to verify with is a failure, not a pass with a warning.
     requireCommands: strict,
     agentFailures: iterationResults.filter((r) => !r.success).map((r) => r.agent),
