@@ -129,6 +129,33 @@ void test("kill -9 of Viable mid-cycle: the next command records the task as int
   assert.equal((await p.viable("run", "Add a greeting function")).code, 0);
 });
 
+void test("kill -9 of Viable while the S3* audit runs: the next command reaps the verify command's processes too", LIMIT, async (t) => {
+  const p = e2eProject();
+  const file = p.sig("verify");
+  p.config({ verify: [blockingAgent(file)], defaults: { runtime: "command", kill_grace_ms: 200, verify_timeout: 30 } });
+  p.agent("code-writer", "echo done");
+  p.commitAll("agents");
+  t.after(() => {
+    if (fs.existsSync(file)) for (const pid of pidsCarrying(markerIn(file))) process.kill(pid, "SIGKILL");
+    p.cleanup();
+  });
+  const run = startViable(["run", "Add a greeting function", "-d", p.dir]);
+  const check = await blockedAgent(file);
+  const taskId = (await stateOf(p.dir)).current_task?.id;
+  assert.equal(check.marker, `${taskId}-verify`);
+  run.child.kill("SIGKILL");
+  await run.done;
+  assert.ok(check.pids.every(isRunning), "the check outlived Viable");
+
+  const r = await p.viable("state");
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /stopped \d+ leftover agent process\(es\)/);
+  assertAllGone(check);
+  const reaped = ofType(await eventsOf(p.dir), "orphans_reaped")[0]?.data.processes as { pid: number }[];
+  assert.deepEqual(check.pids.filter((pid) => reaped.some((x) => x.pid === pid)).sort(), [...check.pids].sort());
+  assert.equal((await stateOf(p.dir)).current_task?.status, "failed");
+});
+
 void test("a second viable run while one is running is refused with the holder's pid, exit 2", LIMIT, async (t) => {
   const p = blockingProject(t);
   const first = startViable(["run", "Add a greeting function", "-d", p.dir]);
