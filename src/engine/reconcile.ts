@@ -4,8 +4,11 @@
 // agents left running — recorded process groups and every process carrying an attempt marker — is
 // reaped, so no orphan keeps editing the tree or spending tokens.
 
+import { warmMarkerPrefix } from "../agents/runtimes.ts";
+import { readProcessTable } from "../process/process-tree.ts";
 import { auditMarker } from "../audit/verification.ts";
 import { reapMarked } from "../process/reaper.ts";
+import { stopProcesses } from "../process/stop-processes.ts";
 import type { Store } from "../store/store.ts";
 import { finishAttempt, runningAttempts, tasksInProgress, updateTask } from "../store/tasks.ts";
 
@@ -17,6 +20,12 @@ export interface Reconciliation {
 
 export async function reconcile(store: Store, graceMs: number): Promise<Reconciliation> {
   if (!store.isWriter) throw new Error("reconcile needs the writer lock");
+  // Warm processes (started ahead of need) of a Viable that died belong to no attempt: reap by prefix.
+  const warm = readProcessTable().filter((p) => p.marker?.startsWith(`${warmMarkerPrefix(store.paths.root)}-`));
+  if (warm.length > 0) {
+    await stopProcesses(warm, graceMs);
+    store.transition({ event_type: "orphans_reaped", data: { processes: warm.map((p) => ({ pid: p.pid, marker: p.marker ?? "", command: p.command })), warm_pool: true } });
+  }
   const attempts = runningAttempts(store.db);
   const tasks = tasksInProgress(store.db).filter((t) => t.owner_pid !== process.pid);
   const result: Reconciliation = { interruptedTasks: [], interruptedAttempts: [], reaped: [] };
