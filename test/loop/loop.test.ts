@@ -1,0 +1,262 @@
+// `viable loop` over worktrees with real command agents: dependencies, per-worktree environment,
+// the setup hook, verification and retries, the merge queue (conflicts, red re-verification),
+// agents that break their workspace, blocking, the circuit breaker, a dirty main worktree, a second
+// loop, and Ctrl-C. Agents are shell scripts steered through files in a signals directory.
+
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import { test } from "node:test";
+import { pidsCarrying, waitFor } from "../support/e2e.ts";
+import { viable } from "../support/cli.ts";
+import { loopProject, startLoop } from "./support.ts";
+
+const LIMIT = { timeout: 120_000 };
+
+void test("items run in their own worktrees; dependents start from their dependencies' merged work; each lands as one session commit", LIMIT, async (t) => {
+  const p = loopProject(t, [
+    { id: "a", verify: ["test -f item-a.txt"] },
+    { id: "b", dependencies: ["a"] },
+    { id: "c", dependencies: ["a"] },
+    { id: "d", dependencies: ["b", "c"] },
+  ]);
+  p.script(`set -e
+echo "$VIABLE_ITEM_ID" > "item-$VIABLE_ITEM_ID.txt"
+{ echo "port=$VIABLE_PORT_BASE"; echo "files=$(ls item-*.txt | tr '\\n' ' ')"; echo "cwd=$PWD"; echo "item=$VIABLE_ITEM"; } > '${p.sig("seen-")}'"$VIABLE_ITEM_ID"
+echo "wrote item-$VIABLE_ITEM_ID.txt"
+`);
+  assert.equal((await viable(["plan", "import", "feature_list.json", "-d", p.dir], { cwd: p.dir })).code, 0);
+  const run = await p.loop();
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(run.of("item_passed").map((e) => e.item).sort(), ["a", "b", "c", "d"]);
+  assert.equal(run.of("loop_finished")[0]?.outcome, "all_passed");
+
+  const seen = (id: string) => Object.fromEntries(fs.readFileSync(p.sig(`seen-${id}`), "utf8").trim().split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+  assert.equal(seen("b").files?.trim(), "item-a.txt item-b.txt");
+  assert.equal(seen("d").files?.trim(), "item-a.txt item-b.txt item-c.txt item-d.txt");
+  assert.match(seen("a").cwd ?? "", /\.viable\/state\/worktrees\/a$/);
+  assert.equal((JSON.parse(seen("c").item ?? "{}") as { id?: string }).id, "c");
+  // b and c ran at the same time, each with its own port range.
+  assert.notEqual(seen("b").port, seen("c").port);
+
+  const commits = p.sessionCommits();
+  assert.deepEqual(commits.map((s) => s.replace("session: completed ", "")).sort(), ["a", "b", "c", "d"]);
+  assert.equal(commits[0], "session: completed a");
+  assert.equal(commits[3], "session: completed d");
+  for (const f of ["a", "b", "c", "d"]) assert.equal(p.read(`item-${f}.txt`), `${f}\n`);
+  assert.equal(p.git("worktree", "list").trim().split("\n").length, 1, "every worktree was removed");
+  assert.equal(p.git("branch", "--list", "viable/*").trim(), "", "every item branch was deleted");
+  assert.equal(p.git("status", "--porcelain").trim(), "", "the main worktree is clean");
+
+  const show = JSON.parse((await viable(["plan", "show", "--json", "-d", p.dir])).stdout) as { items: { id: string; status: string; merged_commit: string }[] };
+  for (const item of show.items) {
+    assert.equal(item.status, "passed");
+    assert.equal(p.git("log", "-1", "--format=%s", item.merged_commit).trim(), `session: completed ${item.id}`);
+  }
+  const again = await p.loop();
+  assert.equal(again.code, 0);
+  assert.equal(again.of("item_started").length, 0, "a finished plan runs nothing");
+});
+
+void test("the setup hook runs in each new worktree with the item's environment, and what it creates is never committed", LIMIT, async (t) => {
+  const p = loopProject(t, [{ id: "s1" }], {
+    config: { workspace: { setup: ["cp \"$VIABLE_PROJECT_ROOT/.env.local\" .env.local", "echo \"$VIABLE_ITEM_ID $VIABLE_PORT_BASE\" > setup-ran.txt"], port_base: 31000, port_stride: 5 } },
+  });
+  p.write(".gitignore", ".env.local\n");
+  p.write(".env.local", "TOKEN=not-for-git\n");
+  p.commitAll("ignore local env");
+  p.script(`set -e
+cat .env.local > '${p.sig("env")}'
+cat setup-ran.txt > '${p.sig("setup")}'
+echo work > work.txt
+`);
+  await viable(["plan", "import", "feature_list.json", "-d", p.dir], { cwd: p.dir });
+  const run = await p.loop();
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(fs.readFileSync(p.sig("env"), "utf8"), "TOKEN=not-for-git\n");
+  assert.equal(fs.readFileSync(p.sig("setup"), "utf8"), "s1 31000\n");
+  const landed = p.git("show", "--name-only", "--format=", "main").trim().split("\n");
+  assert.deepEqual(landed, ["work.txt"]);
+});
+
+void test("a failed verification is retried with its output as context; after the last attempt the item is blocked, and so are its dependents", LIMIT, async (t) => {
+  const p = loopProject(t, [
+    { id: "flaky", verify: ["test \"$(cat out.txt)\" = good || { echo \"out.txt says $(cat out.txt), expected good\"; exit 1; }"] },
+    { id: "broken" },
+    { id: "after-broken", dependencies: ["broken"] },
+    { id: "after-after", dependencies: ["after-broken"] },
+  ], { config: { loop: { concurrency: 1, max_attempts: 2, max_consecutive_failures: 10 } } });
+  p.script(`case "$VIABLE_ITEM_ID" in
+  flaky)
+    printf '%s' "$VIABLE_PROMPT" > '${p.sig("prompt-")}'"$VIABLE_ATTEMPT"
+    if [ "$VIABLE_ATTEMPT" = 1 ]; then echo bad > out.txt; else echo good > out.txt; fi ;;
+  broken) echo "cannot do it" >&2; exit 3 ;;
+  *) echo fine > "$VIABLE_ITEM_ID.txt" ;;
+esac
+`);
+  await viable(["plan", "import", "feature_list.json", "-d", p.dir], { cwd: p.dir });
+  const run = await p.loop();
+  assert.equal(run.code, 1, run.stderr);
+  assert.equal(run.of("loop_finished")[0]?.outcome, "blocked");
+
+  const flakyFail = run.of("item_failed").find((e) => e.item === "flaky");
+  assert.match(flakyFail?.reason ?? "", /verification failed/);
+  assert.equal(flakyFail?.will_retry, true);
+  assert.match(fs.readFileSync(p.sig("prompt-2"), "utf8"), /out\.txt says bad, expected good/);
+  assert.ok(!fs.readFileSync(p.sig("prompt-1"), "utf8").includes("out.txt says bad"));
+  assert.ok(run.of("item_passed").some((e) => e.item === "flaky"));
+
+  const blocked = run.of("item_blocked");
+  assert.equal(blocked.length, 1);
+  assert.equal(blocked[0]?.item, "broken");
+  assert.match(blocked[0]?.reason ?? "", /failed 2 attempts; last: code-writer failed: exited 3: cannot do it/);
+  assert.deepEqual(blocked[0]?.dependents, ["after-broken", "after-after"]);
+
+  const show = JSON.parse((await viable(["plan", "show", "--json", "-d", p.dir])).stdout) as { items: { id: string; status: string; blocked_reason: string | null; attempts: number }[] };
+  const byId = new Map(show.items.map((i) => [i.id, i]));
+  assert.equal(byId.get("broken")?.status, "blocked");
+  assert.equal(byId.get("broken")?.attempts, 2);
+  assert.equal(byId.get("after-broken")?.blocked_reason, "blocked by broken");
+  assert.equal(byId.get("after-after")?.blocked_reason, "blocked by broken");
+  assert.deepEqual(p.sessionCommits(), ["session: completed flaky"]);
+
+  const exported = JSON.parse((await viable(["plan", "export", "-d", p.dir])).stdout) as { features: { id: string; passes: boolean; blocked?: boolean }[] };
+  assert.deepEqual(exported.features.map((f) => [f.id, f.passes, f.blocked ?? false]), [["flaky", true, false], ["broken", false, true], ["after-broken", false, true], ["after-after", false, true]]);
+});
+
+void test("agents that delete their worktree, rewrite history or leave their branch fail the attempt; their work is kept and the retry passes", LIMIT, async (t) => {
+  const p = loopProject(t, [{ id: "deleter" }, { id: "rewriter" }, { id: "orphan" }], { config: { loop: { concurrency: 1, max_consecutive_failures: 10 } } });
+  p.script(`set -e
+if [ "$VIABLE_ATTEMPT" = 1 ]; then
+  case "$VIABLE_ITEM_ID" in
+    deleter) echo lost > lost.txt; git add lost.txt; git commit -qm "work before deleting"; rm -rf "$PWD" ;;
+    rewriter) git reset -q --hard HEAD~1 ;;
+    orphan) git checkout -q --orphan elsewhere; git rm -rfq . ; echo x > x.txt; git add x.txt; git commit -qm orphan ;;
+  esac
+  exit 0
+fi
+echo "$VIABLE_ITEM_ID" > "$VIABLE_ITEM_ID.txt"
+`);
+  await viable(["plan", "import", "feature_list.json", "-d", p.dir], { cwd: p.dir });
+  const run = await p.loop();
+  assert.equal(run.code, 0, run.stderr);
+  const reasons = Object.fromEntries(run.of("item_failed").map((e) => [e.item, e.reason]));
+  assert.match(reasons.deleter ?? "", /deleted its worktree/);
+  assert.match(reasons.rewriter ?? "", /rewrote history/);
+  assert.match(reasons.orphan ?? "", /left the item's branch viable\/orphan \(HEAD is now elsewhere\)/);
+  assert.deepEqual(p.sessionCommits().sort(), ["session: completed deleter", "session: completed orphan", "session: completed rewriter"]);
+  // The deleted worktree's commit was kept, not thrown away.
+  assert.equal(p.git("show", "viable-kept/deleter/attempt-1:lost.txt"), "lost\n");
+  assert.ok(!p.exists("x.txt") && !p.exists("lost.txt"), "nothing of the failed attempts was merged");
+});
+
+void test("conflicting work is retried on a fresh base with the conflict as context; work that is red only once combined is re-verified and retried", LIMIT, async (t) => {
+  const p = loopProject(t, [{ id: "p1" }, { id: "p2" }, { id: "q1" }, { id: "q2" }], {
+    config: { verify: ["if [ -f q1.txt ] && [ -f q2.txt ] && [ ! -f both.txt ]; then echo 'q1 and q2 need both.txt'; exit 1; fi"], loop: { concurrency: 2, max_consecutive_failures: 10 } },
+  });
+  p.features([
+    { id: "p1" }, { id: "p2" },
+    { id: "q1", dependencies: ["p1", "p2"] }, { id: "q2", dependencies: ["p1", "p2"] },
+  ]);
+  p.commitAll("plan");
+  // Both items of a pair start from the same base: each waits until its partner has started.
+  p.script(`set -e
+touch '${p.sig("started-")}'"$VIABLE_ITEM_ID-$VIABLE_ATTEMPT"
+printf '%s' "$VIABLE_PROMPT" > '${p.sig("prompt-")}'"$VIABLE_ITEM_ID-$VIABLE_ATTEMPT"
+if [ "$VIABLE_ATTEMPT" = 1 ]; then
+  partner=$(case "$VIABLE_ITEM_ID" in p1) echo p2;; p2) echo p1;; q1) echo q2;; q2) echo q1;; esac)
+  n=0; while [ ! -f '${p.sig("started-")}'"$partner-1" ]; do n=$((n+1)); [ $n -lt 400 ] || exit 9; sleep 0.025; done
+fi
+case "$VIABLE_ITEM_ID" in
+  p*) echo "$VIABLE_ITEM_ID" > shared.txt ;;
+  q*) echo "$VIABLE_ITEM_ID" > "$VIABLE_ITEM_ID.txt"; if [ -f q1.txt ] && [ -f q2.txt ]; then echo yes > both.txt; fi ;;
+esac
+`);
+  await viable(["plan", "import", "feature_list.json", "-d", p.dir], { cwd: p.dir });
+  const run = await p.loop();
+  assert.equal(run.code, 0, run.stderr);
+
+  const conflict = run.of("item_failed").find((e) => e.item.startsWith("p"));
+  assert.ok(conflict, JSON.stringify(run.of("item_failed")));
+  assert.match(conflict.reason, /conflict with main in shared\.txt/);
+  assert.match(fs.readFileSync(p.sig(`prompt-${conflict.item}-2`), "utf8"), /conflicted with work merged into main meanwhile, in: shared\.txt/);
+  assert.equal(p.read("shared.txt"), `${conflict.item}\n`, "the retried item's work landed on top");
+
+  const red = run.of("item_failed").find((e) => e.item.startsWith("q"));
+  assert.ok(red, JSON.stringify(run.of("item_failed")));
+  assert.match(red.reason, /verification failed after rebasing onto main: `if \[ -f q1.txt \]/);
+  assert.match(fs.readFileSync(p.sig(`prompt-${red.item}-2`), "utf8"), /q1 and q2 need both\.txt/);
+  assert.ok(p.exists("both.txt"));
+  assert.deepEqual(p.sessionCommits().map((s) => s.slice("session: completed ".length)).sort(), ["p1", "p2", "q1", "q2"]);
+});
+
+void test("a dirty main worktree is refused unless --allow-dirty; then the loop leaves the changes alone", LIMIT, async (t) => {
+  const p = loopProject(t, [{ id: "x" }]);
+  p.script(`echo x > x.txt`);
+  await viable(["plan", "import", "feature_list.json", "-d", p.dir], { cwd: p.dir });
+  p.write("notes.md", "my own unfinished notes\n");
+  const refused = await p.loop();
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /the main worktree has uncommitted changes \(notes\.md\)/);
+  assert.match(refused.stderr, /--allow-dirty/);
+  assert.deepEqual(p.sessionCommits(), []);
+
+  const run = await p.loop("--allow-dirty");
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(p.sessionCommits(), ["session: completed x"]);
+  assert.equal(p.read("notes.md"), "my own unfinished notes\n");
+  assert.equal(p.read("x.txt"), "x\n");
+});
+
+void test("a second `viable loop` on the same project is refused while the first runs; Ctrl-C stops the first, and the next loop resumes", LIMIT, async (t) => {
+  const p = loopProject(t, [{ id: "slow" }, { id: "next", dependencies: ["slow"] }]);
+  const gate = p.sig("gate");
+  p.script(`echo "$VIABLE_ATTEMPT_ID" > '${p.sig("running-")}'"$VIABLE_ITEM_ID"
+if [ "$VIABLE_ITEM_ID" = slow ]; then while [ ! -f '${gate}' ]; do sleep 0.05; done; fi
+echo "$VIABLE_ITEM_ID" > "$VIABLE_ITEM_ID.txt"
+`);
+  await viable(["plan", "import", "feature_list.json", "-d", p.dir], { cwd: p.dir });
+  const first = startLoop(p.dir);
+  t.after(() => first.child.kill("SIGKILL"));
+  const marker = await waitFor(() => fs.existsSync(p.sig("running-slow")) && fs.readFileSync(p.sig("running-slow"), "utf8").trim(), "the slow agent to start");
+
+  const second = await p.loop();
+  assert.equal(second.code, 2);
+  assert.match(second.stderr, /another Viable process \(pid \d+, `viable loop`/);
+
+  first.child.kill("SIGINT");
+  const stopped = await first.done;
+  assert.equal(stopped.code, 130, stopped.stderr);
+  assert.equal(stopped.of("loop_finished")[0]?.outcome, "interrupted");
+  assert.deepEqual(pidsCarrying(marker), [], "the interrupted agent's processes are gone");
+
+  fs.writeFileSync(gate, "");
+  const resumed = await p.loop();
+  assert.equal(resumed.code, 0, resumed.stderr);
+  // Interrupted while its agent worked: it runs again (the interrupted session is in the log).
+  assert.deepEqual(resumed.of("reconciled")[0]?.reset, ["slow"]);
+  assert.deepEqual(p.sessionCommits(), ["session: completed slow", "session: completed next"]);
+  const sessions = JSON.parse((await viable(["plan", "sessions", "--json", "-d", p.dir])).stdout) as { feature: string; success: boolean; error: string | null }[];
+  assert.deepEqual(sessions.map((s) => [s.feature, s.success]), [["slow", false], ["slow", true], ["next", true]]);
+  assert.match(sessions[0]?.error ?? "", /interrupted/);
+  const show = JSON.parse((await viable(["plan", "show", "--json", "-d", p.dir])).stdout) as { items: { id: string; attempts: number }[] };
+  assert.equal(show.items.find((i) => i.id === "slow")?.attempts, 1, "the interrupted attempt does not count");
+});
+
+void test("consecutive failures open the circuit breaker: without a terminal the loop stops", LIMIT, async (t) => {
+  const p = loopProject(t, [{ id: "f1" }, { id: "f2" }, { id: "f3" }, { id: "f4" }], { config: { loop: { concurrency: 1, max_attempts: 5 } } });
+  p.script(`exit 1`);
+  await viable(["plan", "import", "feature_list.json", "-d", p.dir], { cwd: p.dir });
+  const run = await p.loop();
+  assert.equal(run.code, 1);
+  assert.equal(run.of("loop_finished")[0]?.outcome, "circuit_open");
+  assert.equal(run.of("item_started").length, 3);
+  assert.equal(run.of("circuit_open")[0]?.consecutive_failures, 3);
+  assert.match(run.of("loop_finished")[0]?.message ?? "", /3 attempts failed in a row/);
+});
+
+void test("`viable loop` without an imported plan says what to do", LIMIT, async (t) => {
+  const p = loopProject(t, []);
+  const run = await p.loop();
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /no plan has been imported.*\n.*viable plan import FILE/);
+});
