@@ -2,6 +2,7 @@
 // The CLI is a thin layer over these.
 
 export { main as runCli } from "./cli/main.ts";
+export type { Output } from "./cli/output.ts";
 export { openProject, type ProjectContext } from "./cli/project-context.ts";
 export { collectState, exportVsm, renderState, type VsmState } from "./cli/commands/state.ts";
 export { runCycle, CycleStopped, type CycleDeps, type CycleOptions } from "./engine/cycle.ts";

@@ -27,7 +27,9 @@ const frontMatterSchema = z.looseObject({
 });
 
 export function parseAgentFile(file: string, text: string, source: AgentSource, defaultRuntime: RuntimeName): AgentDefinition {
-  const rel = path.relative(process.cwd(), file) || file;
+  // Named from the project root (.viable/agents/x.md), the way the user knows the file.
+  const root = path.dirname(path.dirname(path.dirname(file)));
+  const rel = path.relative(root, file) || file;
   const bad = (field: string, message: string, fix: string) => new UserError({ reason: "bad_agent_file", file: rel, field, message, fix });
 
   const match = /^---\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)([\s\S]*)$/.exec(text);

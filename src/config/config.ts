@@ -122,7 +122,10 @@ export function loadConfig(file: string): ViableConfig {
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const field = issue ? issue.path.join(".") || "(top level)" : "(top level)";
+    const base = issue ? issue.path.join(".") : "";
+    // For an unknown key the issue's path is its parent; the key itself is what the user must fix.
+    const keys = issue?.code === "unrecognized_keys" ? issue.keys : [];
+    const field = keys.length ? keys.map((k) => (base ? `${base}.${k}` : k)).join(", ") : base || "(top level)";
     const extra = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more)` : "";
     throw new UserError({
       reason: "bad_config",

@@ -108,8 +108,8 @@ void test("a malformed .viable/config.json is exit 2 naming the field, before an
   const config = path.join(p.dir, ".viable", "config.json");
   const cases: [string, RegExp][] = [
     ['{"verify": ["npm test"],}', /config\.json: is not valid JSON: .*\n {2}fix: fix the JSON syntax/],
-    ['{"verfy": ["npm test"]}', /config\.json \(\(top level\)\): Unrecognized key: "verfy"\n {2}fix: remove the unknown key/],
-    ['{"defaults": {"timout": 30}}', /config\.json \(defaults\): Unrecognized key: "timout"\n {2}fix: remove the unknown key/],
+    ['{"verfy": ["npm test"]}', /config\.json \(verfy\): Unrecognized key: "verfy"\n {2}fix: remove the unknown key/],
+    ['{"defaults": {"timout": 30}}', /config\.json \(defaults\.timout\): Unrecognized key: "timout"\n {2}fix: remove the unknown key/],
     ['{"defaults": {"timeout": "ten"}}', /config\.json \(defaults\.timeout\): Invalid input: expected number, received string\n {2}fix: correct the value/],
     ['{"verify": "npm test"}', /config\.json \(verify\): Invalid input: expected array, received string/],
     ['{"approval": "maybe"}', /config\.json \(approval\): Invalid option: expected one of "ask"\|"approve"\|"reject"/],
