@@ -44,7 +44,7 @@ export async function loopCommand(args: LoopArgs, o: Output): Promise<number> {
         runtimeFor: (name: RuntimeName) => (name === "command" ? commandRuntime : runtimeFor(name)),
       },
       {
-        allowDirty: args.allowDirty, signal: controller.signal,
+        allowDirty: args.allowDirty, signal: controller.signal, startupReaped: ctx.reconciliation?.reaped.length ?? 0,
         ...(args.concurrency !== undefined ? { concurrency: args.concurrency } : {}),
         ...(args.maxSessions !== undefined ? { maxSessions: args.maxSessions } : {}),
         ...(args.workspace !== undefined ? { mode: args.workspace } : {}),

@@ -55,6 +55,8 @@ export interface PlanLoopOptions {
   mode?: WorkspaceMode;
   signal: AbortSignal;
   emit?: (event: LoopEvent) => void;
+  /** What the start-up reconciliation (engine/reconcile.ts) already stopped, reported with the loop's own. */
+  startupReaped?: number;
   /** At a terminal: whether to go on after the circuit breaker opened. Without it the loop stops. */
   askToContinue?: (question: string, signal: AbortSignal) => Promise<boolean>;
 }
@@ -146,8 +148,17 @@ export async function runPlanLoop(deps: PlanLoopDeps, opts: PlanLoopOptions): Pr
     emit({ ...stamp(), type: "loop_started", run_id: runId, items: plan.items.length, mode, integration_branch: integration, concurrency });
     emit({
       ...stamp(), type: "reconciled", synced_from_git: reconciliation.synced, resumed: [...reconciliation.resume.keys()], reset: reconciliation.reset,
-      reaped: reconciliation.reaped.length, notes: reconciliation.notes,
+      reaped: reconciliation.reaped.length + (opts.startupReaped ?? 0), notes: reconciliation.notes,
     });
+
+    // Items blocked because something they depend on is blocked in the file: recorded and
+    // reported, so that `viable plan show` and the events say what blocks them.
+    for (const item of plan.items) {
+      if (item.status === "blocked" || sched.status(item.id) !== "blocked") continue;
+      const reason = sched.blockedReason(item.id) ?? "blocked";
+      recorder.item(item.id, "item_blocked", { reason }, { phase: null });
+      emit({ ...stamp(), type: "item_blocked", item: item.id, reason, dependents: [] });
+    }
 
     const ctx: LoopContext = {
       paths: store.paths, config, registry: deps.registry, runtimeFor: deps.runtimeFor, recorder, mode, integration, projectVerify,
