@@ -11,7 +11,7 @@ import { createStreamHold, httpError, shell, text, writeFile } from "../model-se
 import type { AgentCliName } from "./install.ts";
 import { describeRun, runScenario } from "./scenario.ts";
 
-export type CommonScenario = "writes a file" | "runs a command" | "401" | "500" | "429" | "cancel";
+export type CommonScenario = "writes a file" | "runs a command" | "resumes its session" | "401" | "500" | "429" | "cancel";
 
 export interface CommonScenarioOptions {
   skipScenarios?: readonly CommonScenario[];
@@ -54,6 +54,19 @@ export function defineCommonScenarios(cli: AgentCliName, o: CommonScenarioOption
     const results = ofType(r.events, "tool_result");
     assert.ok(results.length >= 1 && results.every((e) => e.ok), JSON.stringify(results));
     assert.equal(r.outcome.summary, "Ran it.");
+  });
+
+  scenario("resumes its session", async (t) => {
+    const first = await runScenario(t, cli, [text("The secret word is PAPAYA.")], { prompt: "Pick a secret word." });
+    assert.equal(first.outcome.status, "succeeded", describeRun(first));
+    const { sessionId } = first.outcome;
+    assert.ok(sessionId);
+    // Same HOME (the CLI keeps its sessions there), a new server for the second run.
+    const second = await runScenario(t, cli, [text("It was PAPAYA.")], { prompt: "What was the word?", resumeSessionId: sessionId, scratch: first.scratch });
+    assert.equal(second.outcome.status, "succeeded", describeRun(second));
+    assert.equal(second.outcome.sessionId, sessionId);
+    assert.match(JSON.stringify(second.server.turns()[0]?.body), /The secret word is PAPAYA/, "the history went back to the model");
+    second.server.assertScriptConsumed();
   });
 
   scenario("401", async (t) => {

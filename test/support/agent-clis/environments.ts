@@ -5,12 +5,8 @@
 
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { claudeArgs, claudeEnv, createClaudeParser } from "../../../src/agents/protocols/claude.ts";
-import { codexArgs, CODEX_FIXED_ENV, createCodexParser } from "../../../src/agents/protocols/codex.ts";
 import type { AgentInvocationOptions } from "../../../src/agents/protocols/common.ts";
-import { createGeminiParser, geminiArgs, GEMINI_FIXED_ENV } from "../../../src/agents/protocols/gemini.ts";
-import { createOpencodeParser, opencodeArgs, OPENCODE_FIXED_ENV } from "../../../src/agents/protocols/opencode.ts";
-import { createQwenParser, qwenArgs, QWEN_FIXED_ENV } from "../../../src/agents/protocols/qwen.ts";
+import { AGENT_PROTOCOLS } from "../../../src/agents/protocols/protocols.ts";
 import type { ModelServer } from "../model-server/server.ts";
 import type { AgentCliName, InstalledAgentCli } from "./install.ts";
 import type { CliLaunch } from "./launch.ts";
@@ -60,22 +56,31 @@ function invocation(cli: AgentCliName, o: TestRunOptions): AgentInvocationOption
   return { autoApprove: true, model: TEST_MODELS[cli], ...o };
 }
 
-async function prepareClaude(cli: InstalledAgentCli, scratch: Scratch, server: ModelServer, o: TestRunOptions): Promise<CliLaunch> {
-  const inv = invocation("claude", o);
+/** The runtime's part, straight from the protocol table: argv, fixed env, parser. */
+function runtimePart(cli: AgentCliName, scratch: Scratch, o: TestRunOptions): Pick<CliLaunch, "name" | "args" | "cwd" | "createParser"> & { env: Record<string, string> } {
+  const protocol = AGENT_PROTOCOLS[cli];
+  const inv = invocation(cli, o);
   return {
-    name: "claude",
-    command: cli.bin,
-    args: claudeArgs(inv),
+    name: cli,
+    args: protocol.args(inv),
     cwd: scratch.repo,
+    env: { ...baseEnv(scratch), ...protocol.env({ autoApprove: inv.autoApprove, isRoot: process.getuid?.() === 0 }) },
+    createParser: () => protocol.createParser({ cwd: scratch.repo }),
+  };
+}
+
+async function prepareClaude(cli: InstalledAgentCli, scratch: Scratch, server: ModelServer, o: TestRunOptions): Promise<CliLaunch> {
+  const base = runtimePart("claude", scratch, o);
+  return {
+    ...base,
+    command: cli.bin,
     env: {
-      ...baseEnv(scratch),
-      ...claudeEnv({ autoApprove: inv.autoApprove, isRoot: process.getuid?.() === 0 }),
+      ...base.env,
       ANTHROPIC_BASE_URL: server.url,
       ANTHROPIC_API_KEY: "sk-ant-scripted",
       CLAUDE_CODE_MAX_RETRIES: String(o.retries ?? 0),
       ...o.extraEnv,
     },
-    createParser: () => createClaudeParser({ cwd: scratch.repo }),
   };
 }
 
@@ -108,14 +113,8 @@ async function prepareCodex(cli: InstalledAgentCli, scratch: Scratch, server: Mo
       ``,
     ].join("\n"),
   );
-  return {
-    name: "codex",
-    command: cli.bin,
-    args: codexArgs(invocation("codex", o)),
-    cwd: scratch.repo,
-    env: { ...baseEnv(scratch), ...CODEX_FIXED_ENV, CODEX_HOME: codexHome, SCRIPTED_API_KEY: "sk-scripted", ...o.extraEnv },
-    createParser: () => createCodexParser({ cwd: scratch.repo }),
-  };
+  const base = runtimePart("codex", scratch, o);
+  return { ...base, command: cli.bin, env: { ...base.env, CODEX_HOME: codexHome, SCRIPTED_API_KEY: "sk-scripted", ...o.extraEnv } };
 }
 
 async function prepareGemini(cli: InstalledAgentCli, scratch: Scratch, server: ModelServer, o: TestRunOptions): Promise<CliLaunch> {
@@ -129,14 +128,8 @@ async function prepareGemini(cli: InstalledAgentCli, scratch: Scratch, server: M
     general: { disableAutoUpdate: true, disableUpdateNag: true, maxAttempts: (o.retries ?? 0) + 1 },
   };
   await writeFile(path.join(dir, "settings.json"), JSON.stringify(settings, null, 2));
-  return {
-    name: "gemini",
-    command: cli.bin,
-    args: geminiArgs(invocation("gemini", o)),
-    cwd: scratch.repo,
-    env: { ...baseEnv(scratch), ...GEMINI_FIXED_ENV, GEMINI_API_KEY: "scripted-key", GOOGLE_GEMINI_BASE_URL: server.url, ...o.extraEnv },
-    createParser: () => createGeminiParser({ cwd: scratch.repo }),
-  };
+  const base = runtimePart("gemini", scratch, o);
+  return { ...base, command: cli.bin, env: { ...base.env, GEMINI_API_KEY: "scripted-key", GOOGLE_GEMINI_BASE_URL: server.url, ...o.extraEnv } };
 }
 
 async function prepareOpencode(cli: InstalledAgentCli, scratch: Scratch, server: ModelServer, o: TestRunOptions): Promise<CliLaunch> {
@@ -167,21 +160,18 @@ async function prepareOpencode(cli: InstalledAgentCli, scratch: Scratch, server:
       2,
     ),
   );
+  const base = runtimePart("opencode", scratch, o);
   return {
-    name: "opencode",
+    ...base,
     command: cli.bin,
-    args: opencodeArgs(invocation("opencode", o)),
-    cwd: scratch.repo,
     env: {
-      ...baseEnv(scratch),
-      ...OPENCODE_FIXED_ENV,
+      ...base.env,
       XDG_CONFIG_HOME: config,
       XDG_DATA_HOME: path.join(scratch.home, ".local", "share"),
       XDG_CACHE_HOME: path.join(scratch.home, ".cache"),
       XDG_STATE_HOME: path.join(scratch.home, ".local", "state"),
       ...o.extraEnv,
     },
-    createParser: () => createOpencodeParser({ cwd: scratch.repo }),
   };
 }
 
@@ -198,19 +188,16 @@ async function prepareQwen(cli: InstalledAgentCli, scratch: Scratch, server: Mod
     memory: { enableManagedAutoMemory: false, enableManagedAutoDream: false },
   };
   await writeFile(path.join(dir, "settings.json"), JSON.stringify(settings, null, 2));
+  const base = runtimePart("qwen", scratch, o);
   return {
-    name: "qwen",
+    ...base,
     command: cli.bin,
-    args: qwenArgs(invocation("qwen", o)),
-    cwd: scratch.repo,
     env: {
-      ...baseEnv(scratch),
-      ...QWEN_FIXED_ENV,
+      ...base.env,
       OPENAI_API_KEY: "sk-scripted",
       OPENAI_BASE_URL: `${server.url}/v1`,
       OPENAI_MODEL: TEST_MODELS.qwen,
       ...o.extraEnv,
     },
-    createParser: () => createQwenParser({ cwd: scratch.repo }),
   };
 }

@@ -70,22 +70,18 @@ export async function runCli(launch: CliLaunch, control: RunControl = {}): Promi
     signalGroup("SIGKILL");
   }, control.timeoutMs ?? 90_000);
 
-  const outDone = new Promise<void>((resolve) => {
-    const rl = createInterface({ input: child.stdout, crlfDelay: Infinity });
-    rl.on("line", (line) => {
-      stdout.push(line);
-      events.push(...parser.push(line));
-    });
-    rl.on("close", () => resolve());
+  const rlOut = createInterface({ input: child.stdout, crlfDelay: Infinity });
+  rlOut.on("line", (line) => {
+    stdout.push(line);
+    events.push(...parser.push(line));
   });
-  const errDone = new Promise<void>((resolve) => {
-    const rl = createInterface({ input: child.stderr, crlfDelay: Infinity });
-    rl.on("line", (line) => {
-      stderr.push(line);
-      events.push(...parser.pushStderr(line));
-    });
-    rl.on("close", () => resolve());
+  const outDone = new Promise<void>((resolve) => rlOut.on("close", () => resolve()));
+  const rlErr = createInterface({ input: child.stderr, crlfDelay: Infinity });
+  rlErr.on("line", (line) => {
+    stderr.push(line);
+    events.push(...parser.pushStderr(line));
   });
+  const errDone = new Promise<void>((resolve) => rlErr.on("close", () => resolve()));
   const [exitCode, signal] = await new Promise<[number | null, string | null]>((resolve, reject) => {
     child.on("error", reject);
     child.on("exit", (code, sig) => resolve([code, sig]));
@@ -100,7 +96,17 @@ export async function runCli(launch: CliLaunch, control: RunControl = {}): Promi
       // Nothing left.
     }
   }
-  await Promise.all([outDone, errDone]);
+  // A descendant that escaped the group (Claude's Bash tool runs commands under setsid) may still
+  // hold the pipes open; the CLI has exited, so after a grace period its output is complete.
+  const streamsClosed = Promise.all([outDone, errDone]);
+  let grace: NodeJS.Timeout | undefined;
+  const graceOver = new Promise<void>((resolve) => (grace = setTimeout(resolve, 2000)));
+  await Promise.race([streamsClosed, graceOver]);
+  clearTimeout(grace);
+  rlOut.close();
+  rlErr.close();
+  child.stdout.destroy();
+  child.stderr.destroy();
   events.push(...parser.end());
   const outcome = parser.classify({ exitCode, signal, termination, durationMs: Math.round(performance.now() - started) });
   events.push({ type: "finished", outcome });

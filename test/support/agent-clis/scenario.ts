@@ -15,6 +15,8 @@ export interface ScenarioResult extends CliRun {
 }
 
 export interface ScenarioOptions extends Partial<TestRunOptions> {
+  /** Run in this scratch world instead of a new one (to resume a session kept in its HOME). */
+  scratch?: Scratch;
   /** Given the server (to reach holds in its script), returns when to cancel. */
   cancelWhen?: (server: ModelServer) => Promise<unknown>;
   timeoutMs?: number;
@@ -34,11 +36,15 @@ export function installedCli(name: AgentCliName): Promise<InstalledAgentCli> {
 
 export async function runScenario(t: TestContext, cli: AgentCliName, steps: Step[], options: ScenarioOptions = {}): Promise<ScenarioResult> {
   const installed = await installedCli(cli);
-  const scratch = await createScratch(cli);
-  t.after(() => scratch.remove());
+  let scratch = options.scratch;
+  if (!scratch) {
+    const created = await createScratch(cli);
+    t.after(() => created.remove());
+    scratch = created;
+  }
   const server = await startModelServer({ script: steps, cwd: scratch.repo });
   t.after(() => server.close());
-  const { cancelWhen, timeoutMs, ...runOptions } = options;
+  const { cancelWhen, timeoutMs, scratch: _reused, ...runOptions } = options;
   const launch = await prepare[cli](installed, scratch, server, { prompt: "Do the scripted task.", ...runOptions });
   const control: RunControl = { timeoutMs: timeoutMs ?? 90_000, ...(cancelWhen ? { cancelWhen: cancelWhen(server) } : {}) };
   const run = await runCli(launch, control);
