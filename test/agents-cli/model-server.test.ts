@@ -151,3 +151,13 @@ void test("a held stream pauses mid-answer until the test releases it", async (t
   assert.match(received, /second half/);
   assert.match(received, /message_stop/);
 });
+
+void test("a slow stream spaces its frames by chunkDelayMs", async (t) => {
+  const server = await serve(t, [{ reply: { text: "slow answer", chunkDelayMs: 40 } }]);
+  const started = performance.now();
+  const events = await sseData(await post(server, "/v1/chat/completions", { stream: true, messages: [] }));
+  const elapsed = performance.now() - started;
+  // Five frames (two text halves, finish, usage, [DONE] not counted): four gaps at least.
+  assert.equal(events.length, 4);
+  assert.ok(elapsed >= 4 * 40 * 0.9, `took ${elapsed} ms`);
+});
