@@ -62,6 +62,11 @@ export const configSchema = z.strictObject({
     model: z.string().min(1).optional(),
     args: z.array(z.string()).optional(),
     max_turns: z.number().int().positive().optional(),
+    /**
+     * Let the agent edit files and run commands without asking (the workspace is the sandbox).
+     * false: the CLI's own permission rules apply, and a headless run ends needs_input when denied.
+     */
+    auto_approve: z.boolean().default(true),
     /** claude only: processes started ahead of need (seed 000's REPL pool). size 0 = off. */
     warm_pool: z.strictObject({
       size: z.number().int().min(0).max(16).default(0),

@@ -24,7 +24,7 @@ export interface CliRuntimeOptions {
 }
 
 export function cliRuntime(protocol: CliProtocol, config: ViableConfig, options: CliRuntimeOptions = {}): Runtime {
-  const settings = config.runtimes[protocol.name] ?? {};
+  const settings: Partial<NonNullable<ViableConfig["runtimes"][typeof protocol.name]>> = config.runtimes[protocol.name] ?? {};
   const warm = protocol.name === "claude" && (settings.warm_pool?.size ?? 0) > 0
     ? new ClaudeWarmPool({ size: settings.warm_pool?.size ?? 0, maxTasks: settings.warm_pool?.max_tasks ?? 1,
       markerPrefix: options.warmMarkerPrefix ?? "warm", newParser: (cwd) => protocol.parser({ cwd }) })
@@ -42,6 +42,7 @@ export function cliRuntime(protocol: CliProtocol, config: ViableConfig, options:
         return;
       }
       const isRoot = process.getuid?.() === 0;
+      const autoApprove = settings.auto_approve ?? true;
       const model = req.model ?? settings.model;
       const args = [...(settings.args ?? []), ...protocol.args({
         prompt: req.prompt,
@@ -50,15 +51,15 @@ export function cliRuntime(protocol: CliProtocol, config: ViableConfig, options:
         ...(req.resumeSessionId !== undefined ? { resumeSessionId: req.resumeSessionId } : {}),
         ...(settings.max_turns !== undefined ? { maxTurns: settings.max_turns } : {}),
         // The workspace is the sandbox: a headless agent that must ask for each edit gets nothing done.
-        autoApprove: true,
+        autoApprove,
       })];
       const inherited = scrubbedEnv(process.env, [...CLI_COMMON_ENV, ...protocol.passthrough]);
-      const env = { ...inherited, ...protocol.env({ autoApprove: true, isRoot }), ...req.env };
+      const env = { ...inherited, ...protocol.env({ autoApprove, isRoot }), ...req.env };
       const secrets = Object.entries(inherited).filter(([k, v]) => SECRET_NAME.test(k) && v.length >= 6).map(([, v]) => v);
       if (warm && req.resumeSessionId === undefined) {
         // A warm process cannot take a --resume; continuation runs cold.
         const warmArgs = [...(settings.args ?? []), ...claudeWarmArgs({ ...(model !== undefined ? { model } : {}), ...(req.systemPrompt ? { systemPrompt: req.systemPrompt } : {}), ...(settings.max_turns !== undefined ? { maxTurns: settings.max_turns } : {}) })];
-        const spawn = { file, args: warmArgs, cwd: req.cwd, env: { ...inherited, ...protocol.env({ autoApprove: true, isRoot }) }, redact: secrets, killGraceMs: req.limits.killGraceMs, maxOutputBytes: req.limits.maxOutputBytes };
+        const spawn = { file, args: warmArgs, cwd: req.cwd, env: { ...inherited, ...protocol.env({ autoApprove, isRoot }) }, redact: secrets, killGraceMs: req.limits.killGraceMs, maxOutputBytes: req.limits.maxOutputBytes };
         // Per-attempt variables (VIABLE_TASK_ID, ...) cannot reach a process started earlier, so
         // the key leaves them out and the prompt carries what the agent needs.
         const key = JSON.stringify([file, warmArgs, req.cwd]);
