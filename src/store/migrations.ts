@@ -130,6 +130,11 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    description: "index tasks by creation time (the current task is the newest)",
+    sql: `CREATE INDEX tasks_created ON tasks(created_at);`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
