@@ -4,7 +4,7 @@ import fs from "node:fs";
 import { DatabaseSync } from "node:sqlite";
 import { test } from "node:test";
 import { isUserError } from "../../src/domain/errors.ts";
-import { LATEST_SCHEMA_VERSION } from "../../src/store/migrations.ts";
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from "../../src/store/migrations.ts";
 import { Store } from "../../src/store/store.ts";
 import { projectPaths } from "../../src/workspace/paths.ts";
 import { makeProject } from "../support/project.ts";
@@ -111,4 +111,26 @@ void test("a transition's event and projection commit together or not at all", (
   }));
   assert.equal(store.log.count(), 0);
   assert.equal(store.db.prepare("SELECT * FROM settings WHERE key = 'k'").get(), undefined);
+});
+
+void test("a database from an older schema version is migrated in place, keeping its records", (t) => {
+  const p = makeProject();
+  t.after(() => p.cleanup());
+  const paths = projectPaths(p.dir);
+  fs.mkdirSync(paths.stateDir, { recursive: true });
+  // Exactly what version 1 wrote, frozen here: the first migration's SQL and one recorded task.
+  const old = new DatabaseSync(paths.database);
+  const v1 = MIGRATIONS.find((m) => m.version === 1);
+  assert.ok(v1);
+  old.exec(v1.sql);
+  old.exec("PRAGMA user_version = 1");
+  old.prepare("INSERT INTO tasks (id, description, created_at, updated_at, status, session_id) VALUES ('abcd1234', 'old task', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 'completed', 's')").run();
+  old.prepare("INSERT INTO events (timestamp, event_type, task_id, data, session_id) VALUES ('2026-01-01T00:00:00Z', 'task_started', 'abcd1234', '{}', 's')").run();
+  old.close();
+
+  const store = Store.open(paths, { writer: true, command: "test" });
+  t.after(() => store.close());
+  assert.equal((store.db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version, LATEST_SCHEMA_VERSION);
+  assert.equal((store.db.prepare("SELECT description FROM tasks WHERE id = 'abcd1234'").get() as { description: string }).description, "old task");
+  assert.equal(store.log.query({ taskId: "abcd1234" }).length, 1);
 });
