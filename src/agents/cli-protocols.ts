@@ -31,8 +31,9 @@ export interface CliProtocol {
 export const CLI_PROTOCOLS: Readonly<Record<CliRuntimeName, CliProtocol>> = {
   claude: {
     name: "claude", command: "claude", npmPackage: "@anthropic-ai/claude-code",
-    args: claudeArgs, env: claudeEnv, passthrough: [...CLAUDE_PASSTHROUGH_ENV, /^ANTHROPIC_/, "IS_SANDBOX"], parser: createClaudeParser,
-    authEnv: ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_USE_BEDROCK", "CLAUDE_CODE_USE_VERTEX"],
+    // CLAUDE_CODE_*: the CLI's own settings (CLAUDE_CODE_MAX_RETRIES, CLAUDE_CODE_OAUTH_TOKEN, ...).
+    args: claudeArgs, env: claudeEnv, passthrough: [...CLAUDE_PASSTHROUGH_ENV, /^ANTHROPIC_/, /^CLAUDE_CODE_/, "IS_SANDBOX"], parser: createClaudeParser,
+    authEnv: ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN", "CLAUDE_CODE_USE_BEDROCK", "CLAUDE_CODE_USE_VERTEX"],
   },
   codex: {
     name: "codex", command: "codex", npmPackage: "@openai/codex",
