@@ -119,10 +119,18 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
         continue;
       }
       if (ev.type === "usage" && input.budget && !overBudget) {
-        streamed.inputTokens += ev.usage.inputTokens;
-        streamed.outputTokens += ev.usage.outputTokens;
-        streamed.usd += ev.costUsd ?? 0;
-        overBudget = input.budget.add({ usage: ev.usage, ...(ev.costUsd !== undefined ? { costUsd: ev.costUsd } : {}) });
+        // A usage event carries the attempt's running totals (codex and opencode report them after
+        // every turn, claude after every model call): only the growth since the last one is new.
+        const delta = {
+          inputTokens: Math.max(0, ev.usage.inputTokens - streamed.inputTokens),
+          outputTokens: Math.max(0, ev.usage.outputTokens - streamed.outputTokens),
+          cachedInputTokens: 0,
+        };
+        const usd = Math.max(0, (ev.costUsd ?? streamed.usd) - streamed.usd);
+        streamed.inputTokens += delta.inputTokens;
+        streamed.outputTokens += delta.outputTokens;
+        streamed.usd += usd;
+        overBudget = input.budget.add({ usage: delta, costUsd: usd });
         if (overBudget) local.abort(overBudget);
       }
       if (logged < MAX_LOGGED_EVENTS) {

@@ -16,7 +16,10 @@ export interface ExitFacts {
 }
 
 export interface ProtocolParser {
-  /** One line of the CLI's stdout, without the newline. Never throws: garbage becomes a `stderr` event. */
+  /**
+   * One line of the CLI's stdout, without the newline. Never throws: garbage becomes a `stderr` event.
+   * `usage` events carry the attempt's running totals so far, not increments.
+   */
   push(line: string): AgentEvent[];
   /** One line of the CLI's stderr; kept (the tail) to explain a failure that the protocol does not. */
   pushStderr(line: string): AgentEvent[];
