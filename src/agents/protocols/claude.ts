@@ -1,6 +1,6 @@
 // Claude Code (`claude -p --output-format stream-json --verbose`): argv, environment, stream parser.
 
-import type { AgentEvent } from "../../domain/outcome.ts";
+import type { AgentEvent, Usage } from "../../domain/outcome.ts";
 import {
   arr,
   isRecord,
@@ -91,6 +91,9 @@ export class ClaudeStreamParser extends ParserBase {
   private readonly pendingFiles = new Map<string, string>();
   /** Claude reports no retry-after in its result; the delay it chose for its last 429 retry honours it. */
   private rateLimitDelayMs: number | undefined;
+  /** Model calls already counted: each call's content blocks come as separate lines with its usage repeated. */
+  private readonly countedMessages = new Set<string>();
+  private running: Usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
 
   constructor(options: ClaudeStreamOptions = {}) {
     super(options);
@@ -138,6 +141,21 @@ export class ClaudeStreamParser extends ParserBase {
     const out: AgentEvent[] = [];
     // API failures come as a synthetic assistant message; it is the CLI speaking, not the model.
     const role = e["is_api_error_message"] === true ? "system" : "assistant";
+    // The usage of each model call as it happens (output tokens are only the stream's first count;
+    // the result's totals correct them), so that a budget can stop a long session between calls.
+    const id = str(message["id"]);
+    if (role === "assistant" && id !== undefined && isRecord(message["usage"]) && !this.countedMessages.has(id)) {
+      this.countedMessages.add(id);
+      const u = message["usage"];
+      this.running = {
+        inputTokens: this.running.inputTokens + (num(u["input_tokens"]) ?? 0),
+        outputTokens: this.running.outputTokens + (num(u["output_tokens"]) ?? 0),
+        cachedInputTokens: this.running.cachedInputTokens + (num(u["cache_read_input_tokens"]) ?? 0),
+      };
+      // Until a result brings the totals (it never comes when the run is stopped), this is the usage.
+      this.usage = { ...this.running };
+      out.push({ type: "usage", usage: { ...this.running } });
+    }
     for (const block of arr(message["content"])) {
       if (!isRecord(block)) continue;
       if (block["type"] === "text" && role === "system") {
