@@ -102,8 +102,10 @@ export async function runAgentStep(step: AgentStep): Promise<AgentStepResult> {
       if (!shouldRetry(outcome, retries, policies.retry) || !breaker.allows()) break;
       const delayMs = retryDelayMs(outcome, retries, policies.retry);
       retries++;
-      // Continue the agent's own conversation where the CLI keeps one, rather than start over.
-      resume = outcome.sessionId;
+      // Continue the agent's own conversation where the CLI keeps one, rather than start over; an
+      // attempt that failed before the model answered has nothing to continue, and some CLIs keep no
+      // such session at all (gemini: "No previous sessions found", exit 42).
+      resume = madeProgress(outcome) ? outcome.sessionId : undefined;
       store.log.append({ event_type: "agent_event", task_id: step.taskId, agent: `s1-${agent.name}`,
         data: { type: "retry", attempt: retries, delayMs, reason: outcome.error ?? outcome.status, runtime: runtimeName, honoured_hint: outcome.retryAfterMs !== undefined } });
       try {
@@ -128,6 +130,10 @@ function fallbackDefinition(agent: AgentDefinition, runtime: RuntimeName, config
   const { model: _model, command: _command, ...rest } = agent;
   const model = config.runtimes[runtime]?.model;
   return { ...rest, runtime, ...(model !== undefined ? { model } : {}), ...(runtime === "command" && agent.command ? { command: agent.command } : {}) };
+}
+
+function madeProgress(outcome: AttemptOutcome): boolean {
+  return outcome.usage.inputTokens + outcome.usage.outputTokens > 0 || (outcome.changedFiles?.length ?? 0) > 0;
 }
 
 function nextAttemptNo(store: Store, taskId: string, agent: string): number {
