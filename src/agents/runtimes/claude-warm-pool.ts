@@ -112,22 +112,35 @@ export class ClaudeWarmPool {
     const queue: Line[] = [];
     let wake: (() => void) | undefined;
     let resultSeen = false;
+    // The process's own supervisor has no idle timeout (it idles between tasks by design): the
+    // task's silence is timed here, from the lines it produces.
+    let idleTimer: NodeJS.Timeout | undefined;
+    let idledOut = false;
     proc.listen((line) => {
+      idleTimer?.refresh();
       queue.push(line);
       wake?.();
     });
     const started = Date.now();
     let stop: "cancelled" | "timed_out" | undefined;
-    const stopWith = (why: "cancelled" | "timed_out") => {
+    const stopWith = (why: "cancelled" | "timed_out", message: string) => {
       stop ??= why;
-      proc.proc.terminate(why === "timed_out" ? `no result within ${Math.round(req.limits.timeoutMs / 1000)} s` : "cancelled");
+      proc.proc.terminate(message);
       wake?.();
     };
-    const onAbort = () => stopWith("cancelled");
+    const onAbort = () => stopWith("cancelled", "cancelled");
     if (req.signal.aborted) onAbort();
     else req.signal.addEventListener("abort", onAbort, { once: true });
-    const timer = setTimeout(() => stopWith("timed_out"), req.limits.timeoutMs);
+    const timer = setTimeout(() => stopWith("timed_out", `no result within ${Math.round(req.limits.timeoutMs / 1000)} s`), req.limits.timeoutMs);
     timer.unref();
+    const idleMs = req.limits.idleTimeoutMs;
+    if (idleMs !== undefined) {
+      idleTimer = setTimeout(() => {
+        idledOut = stop === undefined;
+        stopWith("timed_out", `no output for ${idleMs} ms`);
+      }, idleMs);
+      idleTimer.unref();
+    }
     try {
       await proc.proc.write(`${message}\n`).catch(() => undefined);
       while (!resultSeen) {
@@ -148,6 +161,7 @@ export class ClaudeWarmPool {
       }
     } finally {
       clearTimeout(timer);
+      clearTimeout(idleTimer);
       req.signal.removeEventListener("abort", onAbort);
       proc.listen(undefined);
       transcript.close();
@@ -163,6 +177,9 @@ export class ClaudeWarmPool {
       if (!stop) proc.proc.terminate("ended without a result");
       const exit = await proc.proc.exited;
       outcome = parser.classify({ exitCode: exit.exitCode, signal: exit.signal, termination: stop ?? "exited", durationMs: Date.now() - started, outputTruncated: exit.outputTruncated });
+      if (idledOut && outcome.status === "timed_out") {
+        outcome = { ...outcome, error: `no output for ${Math.round((idleMs ?? 0) / 1000)} s; the process group was stopped` };
+      }
     }
     yield { type: "finished", outcome: { ...outcome, usage: outcome.usage ?? { ...ZERO_USAGE } } };
   }
