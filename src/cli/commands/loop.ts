@@ -35,9 +35,9 @@ export async function loopCommand(args: LoopArgs, o: Output): Promise<number> {
   const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", KILL_SIGNAL];
   for (const s of signals) process.on(s, onSignal);
   const live = !args.json && o.interactive ? new LiveDisplay() : null;
+  const commandRuntime = new LoopCommandRuntime();
   try {
     if (!args.json) reportReconciliation(ctx.reconciliation, o);
-    const commandRuntime = new LoopCommandRuntime();
     const result = await runPlanLoop(
       {
         store: ctx.store, config: ctx.config, registry: ctx.registry(), commandRuntime,
@@ -59,6 +59,7 @@ export async function loopCommand(args: LoopArgs, o: Output): Promise<number> {
     return result.outcome === "all_passed" ? EXIT.ok : result.outcome === "interrupted" ? EXIT.interrupted : EXIT.failed;
   } finally {
     live?.stop();
+    await commandRuntime.close();
     for (const s of signals) process.off(s, onSignal);
     ctx.store.close();
   }

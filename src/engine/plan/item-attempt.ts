@@ -55,7 +55,9 @@ export async function runItemAttempt(ctx: LoopContext, input: AttemptInput): Pro
     } else if (ctx.mode === "worktree") {
       const integration = ctx.integration!;
       recorder.item(item.id, "item_started", { attempt, agents: allocation!.steps.map((s) => s.agent.name), rationale: allocation!.rationale }, { phase: "workspace", last_error: null });
-      const prepared = await ctx.adminQueue.run(() => prepareWorkspace(ctx.paths, item.id, integration, attempt - 1, signal));
+      // What an earlier attempt left is kept under its number ("interrupted" for an uncounted one).
+      const keptLabel = attempt > 1 ? `attempt-${attempt - 1}` : "interrupted";
+      const prepared = await ctx.adminQueue.run(() => prepareWorkspace(ctx.paths, item.id, integration, keptLabel, signal));
       ws = prepared.workspace;
       keptBranch = prepared.kept.keptBranch;
       if (keptBranch) ctx.emit({ ...stamp(ctx), type: "note", item: item.id, message: `kept the previous attempt's work on branch ${keptBranch}` });

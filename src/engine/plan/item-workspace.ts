@@ -39,11 +39,11 @@ export interface PreparedWorkspace {
 
 /** Keeps an earlier attempt's work, then makes the worktree from the integration branch's tip. */
 export async function prepareWorkspace(
-  paths: ProjectPaths, itemId: ItemId, integration: string, previousAttempt: number, signal: AbortSignal,
+  paths: ProjectPaths, itemId: ItemId, integration: string, keptLabel: string, signal: AbortSignal,
 ): Promise<PreparedWorkspace> {
   const dir = itemWorktreeDir(paths, itemId);
   const branch = itemBranch(itemId);
-  const kept = await keepWork(paths.root, itemId, dir, integration, `attempt-${previousAttempt}`, { signal });
+  const kept = await keepWork(paths.root, itemId, dir, integration, keptLabel, { signal });
   if (!kept.removed && fs.existsSync(dir)) {
     // keepWork left it in place because something could not be saved: never overwrite it.
     throw new AttemptFailure(`the worktree ${dir} holds work that could not be kept automatically: ${kept.note ?? "unknown reason"}; move it away to let the item run again`);

@@ -4,7 +4,8 @@
 // attempt marker, wall-clock and idle limits and cancellation escalating SIGINT → SIGTERM → SIGKILL
 // to the group, a capped transcript, and no descendant outliving its attempt.
 //
-// What differs is when leftovers are looked for. The supervisor reads the whole of /proc after every
+// What differs: a command that is only plain words runs without `sh -c` (see plainCommand), and
+// leftovers are looked for differently. The supervisor reads the whole of /proc after every
 // exit (every process's stat, cmdline and environ) — several milliseconds of the event loop, more on
 // a busy machine — which would dominate a plan of thousands of short items. Here each exit costs
 // one syscall: is anything left in the attempt's process group? (If so it is stopped at once.)
@@ -14,7 +15,6 @@
 // survives the loop. When an attempt is stopped (timeout, cancel) the tree is read first, as the
 // supervisor does, so that unmarked descendants (`env -i`) are found while their links still exist.
 
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -25,6 +25,7 @@ import { scrubbedEnv } from "../../process/environment.ts";
 import { escalateGroupKill, type Escalation } from "../../process/escalation.ts";
 import { ATTEMPT_MARKER_VARIABLE, findAttemptProcesses, type ProcessInfo } from "../../process/process-tree.ts";
 import { sendSignal, stopAttemptProcesses, stopProcesses } from "../../process/stop-processes.ts";
+import { HelperSpawner, type OnOutput, type Spawned, type Spawner } from "./spawner.ts";
 
 /** The same allowlist as the foundation's command runtime. */
 const COMMAND_ENV_ALLOWED: readonly (string | RegExp)[] = [/^VIABLE_/, "CI", "EDITOR", "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"];
@@ -40,8 +41,16 @@ export class LoopCommandRuntime implements Runtime {
   /** Markers of attempts that ended since the last sweep. */
   #ended: string[] = [];
 
-  constructor(env: NodeJS.ProcessEnv = process.env) {
-    this.#baseEnv = scrubbedEnv(env, COMMAND_ENV_ALLOWED);
+  readonly #spawner: Spawner;
+
+  constructor(options: { env?: NodeJS.ProcessEnv; spawner?: Spawner } = {}) {
+    this.#baseEnv = scrubbedEnv(options.env ?? process.env, COMMAND_ENV_ALLOWED);
+    this.#spawner = options.spawner ?? new HelperSpawner();
+  }
+
+  /** Stops the helper process that starts the agents (spawner.ts); running agents are not affected. */
+  async close(): Promise<void> {
+    this.#spawner.close();
   }
 
   /** Attempts that ended and have not been swept yet. */
@@ -70,31 +79,35 @@ export class LoopCommandRuntime implements Runtime {
       return;
     }
     const started = performance.now();
-    let child;
-    try {
-      child = spawn("/bin/sh", ["-c", req.command], {
-        cwd: req.cwd,
-        env: { ...this.#baseEnv, ...req.env, [ATTEMPT_MARKER_VARIABLE]: req.attemptId },
-        detached: true,
-        stdio: ["pipe", "pipe", "pipe"],
-      });
-    } catch (e) {
-      yield { type: "finished", outcome: failed(`could not start: ${e instanceof Error ? e.message : String(e)}`) };
-      return;
-    }
-    const pid = child.pid;
-    if (pid === undefined) {
-      const error = await new Promise<Error>((resolve) => child.once("error", resolve));
-      const why = fs.existsSync(req.cwd) ? error.message : `the directory ${req.cwd} does not exist`;
-      yield { type: "finished", outcome: failed(`could not start: ${why}`) };
-      return;
-    }
-    child.on("error", () => {});
-    req.onSpawn?.(pid);
-
+    const direct = plainCommand(req.command);
     const transcript = new LazyTranscript(req.transcriptPath, req.limits.maxOutputBytes);
     let stdoutTail = "";
     let stderrTail = "";
+    let idle: NodeJS.Timeout | undefined;
+    const onOutput: OnOutput = (stream, text) => {
+      idle?.refresh();
+      transcript.write(text);
+      if (stream === "stdout") stdoutTail = (stdoutTail + text).slice(-TAIL_CHARS);
+      else stderrTail = (stderrTail + text).slice(-TAIL_CHARS);
+    };
+    let child: Spawned;
+    try {
+      child = await this.#spawner.spawn({
+        file: direct?.[0] ?? "/bin/sh",
+        args: direct?.slice(1) ?? ["-c", req.command],
+        cwd: req.cwd,
+        baseEnv: this.#baseEnv,
+        env: { ...req.env, [ATTEMPT_MARKER_VARIABLE]: req.attemptId },
+        stdin: req.prompt,
+      }, onOutput);
+    } catch (e) {
+      const why = fs.existsSync(req.cwd) ? (e instanceof Error ? e.message : String(e)) : `the directory ${req.cwd} does not exist`;
+      yield { type: "finished", outcome: failed(`could not start: ${why}`) };
+      return;
+    }
+    const pid = child.pid;
+    req.onSpawn?.(pid);
+
     let ending: Ending | undefined;
     let escalation: Escalation | undefined;
     let tree: ProcessInfo[] = [];
@@ -107,27 +120,14 @@ export class LoopCommandRuntime implements Runtime {
     };
     const wall = setTimeout(() => stop({ kind: "timed_out", message: `no result within ${seconds(req.limits.timeoutMs)}` }), req.limits.timeoutMs).unref();
     const idleMs = req.limits.idleTimeoutMs;
-    const idle = idleMs === undefined ? undefined : setTimeout(() => stop({ kind: "idle_timeout", message: `no output for ${seconds(idleMs)}` }), idleMs).unref();
+    if (idleMs !== undefined) idle = setTimeout(() => stop({ kind: "idle_timeout", message: `no output for ${seconds(idleMs)}` }), idleMs).unref();
     const onAbort = () => stop({ kind: "cancelled", message: abortReason(req.signal) });
-    req.signal.addEventListener("abort", onAbort, { once: true });
+    if (req.signal.aborted) onAbort();
+    else req.signal.addEventListener("abort", onAbort, { once: true });
 
-    child.stdin.on("error", () => {});
-    child.stdin.end(req.prompt);
-    child.stdout.setEncoding("utf8").on("data", (s: string) => {
-      idle?.refresh();
-      transcript.write(s);
-      stdoutTail = (stdoutTail + s).slice(-TAIL_CHARS);
-    });
-    child.stderr.setEncoding("utf8").on("data", (s: string) => {
-      idle?.refresh();
-      transcript.write(s);
-      stderrTail = (stderrTail + s).slice(-TAIL_CHARS);
-    });
-    const closed = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once("close", (code, signal) => resolve([code, signal])));
-    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
     // Every listener is in place before the consumer gets control back.
     yield { type: "started", pid, pgid: pid, command: req.command };
-    await exited;
+    const { code: exitCode, signal } = await child.exited;
     clearTimeout(wall);
     clearTimeout(idle);
     req.signal.removeEventListener("abort", onAbort);
@@ -138,12 +138,15 @@ export class LoopCommandRuntime implements Runtime {
     let forced = escalation?.forced ?? false;
     if (groupAlive(pid)) forced = (await stopGroup(pid, req.limits.killGraceMs)) || forced;
     if (tree.length > 0) forced = (await stopProcesses(tree.filter((p) => p.pid !== pid), req.limits.killGraceMs)).forced || forced;
-    const [exitCode, signal] = await Promise.race([closed, sleep(Math.max(req.limits.killGraceMs, 200)).then(() => {
-      // A process that escaped the group holds the pipes: stop reading; the sweep finds it.
-      child.stdout.destroy();
-      child.stderr.destroy();
-      return [child.exitCode, child.signalCode] as [number | null, NodeJS.Signals | null];
+    let drained: NodeJS.Timeout | undefined;
+    await Promise.race([child.closed, new Promise<void>((resolve) => {
+      drained = setTimeout(() => {
+        // A process that escaped the group holds the pipes: stop reading; the sweep finds it.
+        child.abandonOutput();
+        resolve();
+      }, Math.max(req.limits.killGraceMs, 200));
     })]);
+    clearTimeout(drained);
     this.#ended.push(req.attemptId);
     const transcriptError = await transcript.close();
 
@@ -170,6 +173,29 @@ export class LoopCommandRuntime implements Runtime {
     if (transcriptError !== undefined) outcome.error = outcome.error ? `${outcome.error}; ${transcriptError}` : transcriptError;
     yield { type: "finished", outcome };
   }
+}
+
+/**
+ * Words that mean something to the shell itself: a command starting with one of them always goes
+ * through `sh -c`, even when it has no other shell syntax.
+ */
+const SHELL_WORDS = new Set([
+  ".", ":", "alias", "bg", "break", "case", "cd", "command", "continue", "do", "done", "elif", "else", "esac", "eval", "exec", "exit",
+  "export", "fc", "fg", "fi", "for", "function", "getopts", "hash", "if", "jobs", "local", "read", "readonly", "return", "select", "set",
+  "shift", "source", "then", "time", "times", "trap", "type", "ulimit", "umask", "unalias", "unset", "until", "wait", "while",
+]);
+
+/**
+ * A command that is only plain words (no quotes, variables, globs, redirections, operators) runs
+ * without the shell, as make runs such recipes: `sh -c` would do nothing but start it, and that is
+ * one process fewer per attempt. Anything else is given to `sh -c` unchanged.
+ */
+export function plainCommand(command: string): string[] | null {
+  if (!/^[A-Za-z0-9_./,:@+-]+(?: +[A-Za-z0-9_./,:@+=-]+)*$/.test(command.trim())) return null;
+  const words = command.trim().split(/ +/);
+  const first = words[0]!;
+  if (SHELL_WORDS.has(first)) return null;
+  return words;
 }
 
 function groupAlive(pgid: number): boolean {

@@ -74,6 +74,7 @@ export interface PlanLoopResult {
   commits: { commits: number; ops: number };
 }
 
+const KILL_SWITCH_POLL_MS = 200;
 /** How often the leftovers of finished command attempts are looked for (see loop-command-runtime.ts). */
 const SWEEP_INTERVAL_MS = 1000;
 
@@ -192,11 +193,18 @@ export async function runPlanLoop(deps: PlanLoopDeps, opts: PlanLoopOptions): Pr
       emit({ ...stamp(), type: "item_blocked", item: id, reason, dependents });
     }
 
+    // The kill switch is read from the store at most this often (it is a query and a validation);
+    // `viable stop` also signals the running loop, which aborts at once.
+    let killSwitchCheckedAt = -Infinity;
     const pump = (): void => {
       while (outcome === null && !asking) {
-        if (store.killSwitch()) {
-          controller.abort(new LoopStopped("kill_switch", "stopped by the kill switch (`viable stop`)"));
-          break;
+        const now = performance.now();
+        if (now - killSwitchCheckedAt >= KILL_SWITCH_POLL_MS) {
+          killSwitchCheckedAt = now;
+          if (store.killSwitch()) {
+            controller.abort(new LoopStopped("kill_switch", "stopped by the kill switch (`viable stop`)"));
+            break;
+          }
         }
         const room = maxSessions - sessions;
         const ids = sched.take(Math.max(0, room));
@@ -266,10 +274,12 @@ export async function runPlanLoop(deps: PlanLoopDeps, opts: PlanLoopOptions): Pr
           return;
         }
         case "interrupted":
+          sched.retry(id);
           recorder.interrupted(id, attempt, end.reason);
           recorder.session({ feature: id, success: false, elapsed_seconds: round(elapsed), error: `interrupted: ${end.reason}`, attempt_id: null });
           return;
         case "fatal":
+          sched.retry(id);
           recorder.interrupted(id, attempt, end.error.message);
           controller.abort(end.error instanceof CommitFailed ? end.error : new LoopStopped("failed", end.error.message));
           return;
