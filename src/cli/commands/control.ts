@@ -70,7 +70,7 @@ export async function resetCommand(args: { dir: string; yes: boolean; json: bool
   const ctx = await openProject(args.dir, { writer: true, command: "reset" });
   try {
     ctx.store.atomically(() => {
-      for (const table of ["events", "tasks", "attempts", "task_analysis", "file_versions", "settings"]) {
+      for (const table of ["events", "tasks", "attempts", "task_analysis", "file_versions", "settings", "plan_sessions", "plan_items", "plans"]) {
         ctx.store.db.exec(`DELETE FROM ${table}`);
       }
     });
