@@ -1,0 +1,57 @@
+// Seed 004's git-history sync, per-runtime concurrency limits, and `viable reset` of a plan.
+
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import { test } from "node:test";
+import { viable } from "../support/cli.ts";
+import { loopProject } from "./support.ts";
+
+const LIMIT = { timeout: 60_000 };
+
+void test("an item whose `session: completed <id>` commit is already on the branch has passed: it never runs", LIMIT, async (t) => {
+  const p = loopProject(t, [{ id: "done-by-hand" }, { id: "todo", dependencies: ["done-by-hand"] }]);
+  p.script(`echo "$VIABLE_ITEM_ID" >> '${p.sig("ran")}'; echo x > "$VIABLE_ITEM_ID.txt"`);
+  await viable(["plan", "import", "feature_list.json", "-d", p.dir], { cwd: p.dir });
+  p.write("manual.txt", "done by a person\n");
+  p.commitAll("session: completed done-by-hand");
+  const run = await p.loop();
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(run.of("reconciled")[0]?.synced_from_git, ["done-by-hand"]);
+  assert.equal(fs.readFileSync(p.sig("ran"), "utf8"), "todo\n");
+  const show = JSON.parse((await viable(["plan", "show", "--json", "-d", p.dir])).stdout) as { items: { id: string; merged_commit: string }[] };
+  assert.equal(show.items[0]?.merged_commit, p.git("rev-parse", "HEAD~1").trim());
+});
+
+void test("per-runtime limits hold below the global concurrency", LIMIT, async (t) => {
+  const ids = ["r1", "r2", "r3", "r4"];
+  const p = loopProject(t, ids.map((id) => ({ id })), { config: { workspace: { mode: "none" }, loop: { concurrency: 4, runtime_limits: { command: 1 } } } });
+  // Each agent marks itself running, waits long enough for any other to do the same, and fails if
+  // it is not alone.
+  const running = p.sig("running");
+  fs.mkdirSync(running);
+  p.script(`touch '${running}'/"$VIABLE_ITEM_ID"; sleep 0.2
+others=$(ls '${running}' | grep -v "^$VIABLE_ITEM_ID$" | tr '\\n' ' ')
+sleep 0.1; rm '${running}'/"$VIABLE_ITEM_ID"
+if [ -n "$others" ]; then echo "overlap with $others" >&2; exit 1; fi`);
+  await viable(["plan", "import", "feature_list.json", "-d", p.dir], { cwd: p.dir });
+  const run = await p.loop();
+  assert.equal(run.code, 0, `${run.stderr}\n${JSON.stringify(run.of("item_failed"))}`);
+  assert.equal(run.of("item_passed").length, 4);
+  assert.ok(run.events.every((e) => e.counts.running <= 1), "never more than one running");
+
+  // The same plan without the limit does overlap: the check above can fail.
+  p.config({ verify: [], workspace: { mode: "none" }, loop: { concurrency: 4, max_attempts: 1 }, defaults: { runtime: "command", kill_grace_ms: 200 } });
+  p.features(ids.map((id) => ({ id: `${id}-again` })));
+  await viable(["plan", "import", "feature_list.json", "-d", p.dir], { cwd: p.dir });
+  const unlimited = await p.loop();
+  assert.ok(unlimited.of("item_failed").some((e) => /overlap/.test(e.reason)), JSON.stringify(unlimited.of("item_failed")));
+});
+
+void test("`viable reset` clears the plan with the rest of the recorded state", LIMIT, async (t) => {
+  const p = loopProject(t, [{ id: "a" }]);
+  await viable(["plan", "import", "feature_list.json", "-d", p.dir], { cwd: p.dir });
+  assert.equal((await viable(["reset", "--yes", "-d", p.dir])).code, 0);
+  const show = await viable(["plan", "show", "-d", p.dir]);
+  assert.equal(show.code, 2);
+  assert.match(show.stderr, /no plan has been imported/);
+});
