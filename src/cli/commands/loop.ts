@@ -157,7 +157,7 @@ class LiveDisplay {
     const remaining = c.pending + c.failed + c.running;
     const eta = c.passed > 0 && remaining > 0 ? ` · ETA ${formatDuration((elapsed / c.passed) * remaining)}` : "";
     const agents = [...this.#agents.values()];
-    const width = process.stderr.columns ?? 100;
+    const width = process.stderr.columns || 100;
     const line = `${c.passed}/${this.#total} done · ${c.running} running · ${c.blocked} blocked · ${remaining} remaining · ${formatDuration(elapsed)}${eta}${agents.length ? ` · ${agents.join(", ")}` : ""}`;
     process.stderr.write(`\r\x1b[2K${line.slice(0, Math.max(20, width - 1))}`);
   }
