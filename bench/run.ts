@@ -19,6 +19,7 @@ const BENCHMARKS: readonly { name: string; file: string }[] = [
   { name: "cycle-overhead", file: "cycle-overhead.ts" },
   { name: "state-latency", file: "state-latency.ts" },
   { name: "plan-scale", file: "plan-scale.ts" },
+  { name: "warm-pool", file: "warm-pool.ts" },
 ];
 
 /** Far above any benchmark's expected run time; only there so a hung benchmark cannot hang the run. */
