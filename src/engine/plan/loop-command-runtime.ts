@@ -199,11 +199,17 @@ export function plainCommand(command: string): string[] | null {
 }
 
 function groupAlive(pgid: number): boolean {
+  // Asked after every exit, and the answer is nearly always "no" (ESRCH): the error's stack trace
+  // would cost more than the syscall.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     process.kill(-pgid, 0);
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === "EPERM";
+  } finally {
+    Error.stackTraceLimit = limit;
   }
 }
 
