@@ -19,6 +19,7 @@ const BENCHMARKS: readonly { name: string; file: string }[] = [
   { name: "cycle-overhead", file: "cycle-overhead.ts" },
   { name: "state-latency", file: "state-latency.ts" },
   { name: "plan-scale", file: "plan-scale.ts" },
+  { name: "plan-loop", file: "plan-loop.ts" },
   { name: "warm-pool", file: "warm-pool.ts" },
 ];
 

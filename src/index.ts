@@ -8,6 +8,13 @@ export { collectState, exportVsm, renderState, type VsmState } from "./cli/comma
 export { runCycle, CycleStopped, type CycleDeps, type CycleOptions } from "./engine/cycle.ts";
 export type { AgentResult, VSMCycleResult, CycleConflict } from "./engine/cycle-result.ts";
 export { reconcile, type Reconciliation } from "./engine/reconcile.ts";
+export { runPlanLoop, LoopStopped, type PlanLoopDeps, type PlanLoopOptions, type PlanLoopResult } from "./engine/plan/plan-loop.ts";
+export { importPlan, exportPlan } from "./plan/import/import-plan.ts";
+export { validatePlan } from "./plan/validate.ts";
+export { Scheduler } from "./plan/scheduler.ts";
+export { nextFeature } from "./plan/next-feature.ts";
+export { itemComplexity } from "./plan/item-complexity.ts";
+export type { Plan, PlanItem, ItemStatus } from "./plan/plan.ts";
 export { engageKillSwitch, releaseKillSwitch } from "./engine/kill-switch.ts";
 export { analyze, getAgentRecommendation, type ComplexityAssessment, type AgentRecommendation } from "./analysis/complexity.ts";
 export { scanEnvironment, type EnvironmentScan } from "./analysis/environment-scan.ts";
