@@ -1,0 +1,5 @@
+// gemini through Viable: the basic scenarios (see basic-scenarios.ts).
+
+import { defineBasicScenarios } from "./basic-scenarios.ts";
+
+defineBasicScenarios("gemini", { retries500: true });
