@@ -1,14 +1,18 @@
-// Type-aware lint: floating promises and committed `.only` are the bugs we most want caught.
+// Type-aware lint for TypeScript: floating promises and committed `.only` are the bugs we most want
+// caught. Plain JS files (the bin shim, the example's scripted agent) get the untyped rules.
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
+const nodeGlobals = { process: "readonly", console: "readonly", Buffer: "readonly", URL: "readonly", setTimeout: "readonly", clearTimeout: "readonly" };
+
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", ".viable/**", "examples/**/node_modules/**", "**/.cache/**"] },
+  { ignores: ["dist/**", "node_modules/**", "**/.viable/state/**", "**/node_modules/**", "**/.cache/**"] },
   js.configs.recommended,
-  ...tseslint.configs.recommendedTypeChecked,
   {
+    files: ["**/*.ts"],
+    extends: [...tseslint.configs.recommendedTypeChecked],
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ["*.js", "bin/*.js"] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
     rules: {
       "@typescript-eslint/no-floating-promises": "error",
@@ -22,7 +26,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["**/*.js"],
-    ...tseslint.configs.disableTypeChecked,
+    files: ["**/*.js", "**/*.mjs"],
+    languageOptions: { globals: nodeGlobals, sourceType: "module" },
   },
 );
