@@ -6,14 +6,11 @@
 //   node_modules/.bin/node bench/plan-scale.ts [--items N] [--seed S] [--runs R] [--semi-space MiB]
 
 import { execFile } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs, promisify } from "node:util";
-import { importPlan } from "../src/plan/import/import-plan.ts";
-import { Scheduler } from "../src/plan/scheduler.ts";
-import { validatePlan } from "../src/plan/validate.ts";
 
 export interface PlanScaleOptions {
   items?: number;
@@ -62,6 +59,7 @@ export interface PlanScaleResult {
 }
 
 const run = promisify(execFile);
+const CHILD = fileURLToPath(new URL("./plan-scale-child.mjs", import.meta.url));
 
 const LAYERS = 100;
 const MAX_DEPS = 6;
@@ -129,11 +127,6 @@ export function generateFeatureList(path: string, n: number, seed: number): numb
   return edges;
 }
 
-function time<T>(f: () => T): [T, number] {
-  const start = performance.now();
-  const value = f();
-  return [value, performance.now() - start];
-}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -141,9 +134,7 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-const rssMiB = () => process.memoryUsage().rss / 2 ** 20;
 /** Memory figures are in MiB; `maxRSS` comes in KiB. */
-const peakRssMiB = () => process.resourceUsage().maxRSS / 1024;
 
 interface Measured {
   fileMiB: number;
@@ -157,56 +148,18 @@ interface Measured {
   peakRssMiB: number;
 }
 
-/** The measured pipeline, run in a fresh process (see `main`). */
-function measure(file: string): Measured {
-  const baselineRssMiB = rssMiB();
-  // One scope for the text and the parsed input, so they can be collected once no longer needed,
-  // as they would be in the real loop.
-  const phases = (() => {
-    const [text, readMs] = time(() => readFileSync(file, "utf8"));
-    const fileMiB = text.length / 2 ** 20;
-    const [imported, importMs] = time(() => importPlan(text, file));
-    const [validation, validateMs] = time(() => validatePlan(imported));
-    if (!validation.ok) throw new Error(`generated plan is invalid: ${validation.problems[0]?.message ?? ""}`);
-    const [scheduler, schedulerMs] = time(() => new Scheduler(imported.plan, { graph: validation.graph }));
-    const [passed, drainMs] = time(() => {
-      let count = 0;
-      while (!scheduler.done()) {
-        for (const id of scheduler.take()) {
-          scheduler.markPassed(id);
-          count++;
-        }
-      }
-      return count;
-    });
-    if (passed !== imported.plan.items.length) throw new Error(`drained ${passed} of ${imported.plan.items.length} items`);
-    return { fileMiB, readMs, importMs, validateMs, schedulerMs, drainMs };
-  })();
-  return { ...phases, baselineRssMiB, peakRssMiB: peakRssMiB() };
-}
-
 interface Reference {
   jsonParseMs: number;
   peakRssMiB: number;
 }
 
-/** The reference: reading and JSON.parse of the same file, in an identical fresh process. */
-function reference(file: string): Reference {
-  const parsed = (() => {
-    const text = readFileSync(file, "utf8");
-    const [data, jsonParseMs] = time(() => JSON.parse(text) as unknown);
-    return { jsonParseMs, ok: data !== undefined };
-  })();
-  return { jsonParseMs: parsed.jsonParseMs, peakRssMiB: peakRssMiB() };
-}
-
 /**
  * Each measurement runs in a fresh Node process, so that the peak RSS is the pipeline's and not
- * whatever the calling bench runner held before; the child runs this same file, so both have the
- * same modules loaded and the same baseline.
+ * whatever the calling bench runner held before. Both modes run the same compiled child
+ * (plan-scale-child.mjs over dist/), so both have the same modules loaded and the same baseline.
  */
 async function inChild<T>(mode: "--measure" | "--reference", file: string, v8Flags: readonly string[]): Promise<T> {
-  const { stdout } = await run(process.execPath, [...v8Flags, fileURLToPath(import.meta.url), mode, file], { maxBuffer: 1 << 20 });
+  const { stdout } = await run(process.execPath, [...v8Flags, CHILD, mode, file], { maxBuffer: 1 << 20 });
   return JSON.parse(stdout) as T;
 }
 
@@ -297,9 +250,10 @@ if (import.meta.main) {
     },
   });
   const file = positionals[0];
-  if (values.measure && file !== undefined) console.log(JSON.stringify(measure(file)));
-  else if (values.reference && file !== undefined) console.log(JSON.stringify(reference(file)));
-  else {
+  if ((values.measure || values.reference) && file !== undefined) {
+    const { stdout } = await run(process.execPath, [CHILD, values.measure ? "--measure" : "--reference", file]);
+    process.stdout.write(stdout);
+  } else {
     await main({
       ...(values.items === undefined ? {} : { items: Number(values.items) }),
       ...(values.seed === undefined ? {} : { seed: Number(values.seed) }),
