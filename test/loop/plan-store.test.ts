@@ -103,3 +103,29 @@ void test("a full disk (SQLITE_FULL) fails with a clear error and loses nothing 
   t.after(() => reopened.close());
   assert.deepEqual(readSessions(reopened.db).map((s) => s.session), Array.from({ length: committed }, (_, i) => i + 1));
 });
+
+void test("the group committer batches what is staged within its window after a commit, and flush() does not wait the window out", async (t) => {
+  const p = makeProject();
+  t.after(() => p.cleanup());
+  const paths = projectPaths(p.dir);
+  Store.open(paths, { writer: true, command: "test" }).close();
+  const committer = await GroupCommitter.open(paths.database, { batchWindowMs: 60_000 });
+  t.after(() => committer.close());
+  const ev = (n: number) => eventOp({ timestamp: new Date().toISOString(), event_type: "item_status", task_id: "run", agent: null, data: { n }, session_id: "s" });
+  committer.stage([ev(0)]);
+  await committer.flush();
+  // Staged in separate turns, within the window after the first commit: one commit for all of them.
+  for (let n = 1; n <= 20; n++) {
+    committer.stage([ev(n)]);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  assert.equal(committer.stats.commits, 1);
+  const started = performance.now();
+  await committer.flush();
+  assert.ok(performance.now() - started < 30_000, "flush() waited out the window");
+  assert.equal(committer.stats.commits, 2);
+  const db = new DatabaseSync(paths.database);
+  t.after(() => db.close());
+  const rows = db.prepare("SELECT data FROM events WHERE event_type = 'item_status' ORDER BY id").all() as { data: string }[];
+  assert.deepEqual(rows.map((r) => (JSON.parse(r.data) as { n: number }).n), Array.from({ length: 21 }, (_, n) => n));
+});
