@@ -124,8 +124,8 @@ process.on("message", (m) => {
   child.once("close", () => {
     clearTimeout(timer);
     children.delete(m.id);
-    if (exited !== "sent") send({ t: "exit", id: m.id, code: exited.code, signal: exited.signal });
-    send({ t: "close", id: m.id });
+    if (exited !== "sent") send({ t: "end", id: m.id, code: exited.code, signal: exited.signal });
+    else send({ t: "close", id: m.id });
   });
 });
 send({ t: "ready" });
@@ -137,7 +137,9 @@ type FromHelper =
   | { t: "error"; id: number; message: string }
   | { t: "out"; id: number; s: 1 | 2; d: string }
   | { t: "exit"; id: number; code: number | null; signal: NodeJS.Signals | null }
-  | { t: "close"; id: number };
+  | { t: "close"; id: number }
+  /** Exit and close at once. */
+  | { t: "end"; id: number; code: number | null; signal: NodeJS.Signals | null };
 
 interface Pending {
   onOutput: OnOutput;
@@ -242,6 +244,11 @@ export class HelperSpawner implements Spawner {
         return;
       case "exit":
         p.exited?.({ code: m.code, signal: m.signal });
+        return;
+      case "end":
+        p.exited?.({ code: m.code, signal: m.signal });
+        this.#done(m.id);
+        p.closed?.();
         return;
       case "close":
         this.#done(m.id);
