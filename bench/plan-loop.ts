@@ -2,8 +2,11 @@
 //
 // (a) Throughput: 10,000 no-op items (command agent `true`, workspace mode `none`, concurrency 2)
 //     on a layered random DAG, every transition durably committed, against a bare Node spawn pool
-//     running the same commands (`sh -c true`, as the command runtime runs them) in topological
-//     order, and against GNU `make -j2` on the same DAG. Target: ≤ 1.15× the bare pool.
+//     running the same commands in topological order, and against GNU `make -j2` on the same DAG.
+//     Target: ≤ 1.15× the bare pool through `sh -c` (output ignored). Also reported, like for like
+//     with how the loop's command runtime starts a plain command: the pool executing it directly,
+//     and the pool doing so the way the runtime must — in its own process group, the prompt on a
+//     stdin pipe, stdout and stderr read from pipes until they close.
 // (b) Scheduling: a weighted chain+fan DAG — a chain of 200 items of 50 ms plus 9,800 independent
 //     items of 10 ms — at concurrency 8: the makespan against the lower bound
 //     max(critical path, total work / 8), and against `make -j8`. Targets: ≤ 1.10× the bound and
@@ -135,7 +138,7 @@ export async function runLoop(dir: string, concurrency: number): Promise<PlanLoo
 // stdin (one per line, in topological order), `concurrency` at a time, waiting for each to exit.
 const BARE_POOL = `
 const { spawn } = require("node:child_process");
-const [concurrency, direct] = [Number(process.argv[1]), process.argv[2] === "direct"];
+const [concurrency, mode] = [Number(process.argv[1]), process.argv[2]];
 let input = "";
 process.stdin.setEncoding("utf8").on("data", (d) => (input += d)).on("end", async () => {
   const commands = input.split("\\n").filter((l) => l !== "");
@@ -146,7 +149,19 @@ process.stdin.setEncoding("utf8").on("data", (d) => (input += d)).on("end", asyn
       const command = commands[next++];
       const words = command.split(" ");
       await new Promise((resolve, reject) => {
-        const child = direct ? spawn(words[0], words.slice(1), { stdio: "ignore" }) : spawn("/bin/sh", ["-c", command], { stdio: "ignore" });
+        if (mode === "capture") {
+          const child = spawn(words[0], words.slice(1), { stdio: "pipe", detached: true });
+          let code;
+          child.once("error", reject);
+          child.stdin.on("error", () => {});
+          child.stdin.end("Task: " + command + "\\n");
+          child.stdout.setEncoding("utf8").on("data", () => {});
+          child.stderr.setEncoding("utf8").on("data", () => {});
+          child.once("exit", (c) => (code = c));
+          child.once("close", () => (code === 0 ? resolve() : reject(new Error(command + " exited " + code))));
+          return;
+        }
+        const child = mode === "direct" ? spawn(words[0], words.slice(1), { stdio: "ignore" }) : spawn("/bin/sh", ["-c", command], { stdio: "ignore" });
         child.once("error", reject);
         child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(command + " exited " + code))));
       });
@@ -159,12 +174,13 @@ process.stdin.setEncoding("utf8").on("data", (d) => (input += d)).on("end", asyn
 
 /**
  * The reference: the same commands in topological order, `concurrency` at a time, in a process of
- * its own — through `sh -c` (what a runner taking shell commands does), or, like for like with the
- * loop's command runtime for plain commands, executed directly.
+ * its own — through `sh -c` (what a runner taking shell commands does); or, like for like with the
+ * loop's command runtime for plain commands, executed directly ("direct"), and executed directly
+ * with what the runtime needs of each process: its own group, stdin and output pipes ("capture").
  */
-async function barePool(jobs: Job[], concurrency: number, direct = false): Promise<number> {
+async function barePool(jobs: Job[], concurrency: number, mode: "sh" | "direct" | "capture" = "sh"): Promise<number> {
   return new Promise<number>((resolve, reject) => {
-    const child = spawn(process.execPath, ["-e", BARE_POOL, String(concurrency), direct ? "direct" : "sh"], { stdio: ["pipe", "pipe", "inherit"] });
+    const child = spawn(process.execPath, ["-e", BARE_POOL, String(concurrency), mode], { stdio: ["pipe", "pipe", "inherit"] });
     let out = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
     child.once("error", reject);
@@ -210,9 +226,9 @@ export interface PlanLoopBenchResult {
   bench: "plan-loop";
   throughput?: {
     items: number; concurrency: number; rounds: number;
-    loopMs: number; barePoolMs: number; directPoolMs: number; makeMs: number;
+    loopMs: number; barePoolMs: number; directPoolMs: number; capturePoolMs: number; makeMs: number;
     loopPerItemMs: number; barePoolPerItemMs: number;
-    ratioToBarePool: number; ratioToDirectPool: number; ratioToMake: number;
+    ratioToBarePool: number; ratioToDirectPool: number; ratioToCapturePool: number; ratioToMake: number;
     commits: number; ops: number;
     target: { ratioToBarePool: number; met: boolean };
   };
@@ -240,12 +256,13 @@ export async function main(options: PlanLoopBenchOptions = {}): Promise<PlanLoop
       const loop: number[] = [];
       const bare: number[] = [];
       const direct: number[] = [];
+      const capture: number[] = [];
       const mk: number[] = [];
       let commits = 0;
       let ops = 0;
       for (let r = 0; r < rounds; r++) {
         // Alternate which runs first, so a load change does not always favour the same side.
-        const order = r % 2 === 0 ? ["loop", "bare", "direct", "make"] : ["make", "direct", "bare", "loop"];
+        const order = r % 2 === 0 ? ["loop", "bare", "direct", "capture", "make"] : ["make", "capture", "direct", "bare", "loop"];
         for (const which of order) {
           if (which === "loop") {
             const res = await runLoop(p.dir, 2);
@@ -253,22 +270,24 @@ export async function main(options: PlanLoopBenchOptions = {}): Promise<PlanLoop
             commits = res.commits.commits;
             ops = res.commits.ops;
           } else if (which === "bare") bare.push(await barePool(jobs, 2));
-          else if (which === "direct") direct.push(await barePool(jobs, 2, true));
+          else if (which === "direct") direct.push(await barePool(jobs, 2, "direct"));
+          else if (which === "capture") capture.push(await barePool(jobs, 2, "capture"));
           else mk.push(await make(jobs, 2, p.dir));
         }
       }
       const t = {
         items: n, concurrency: 2, rounds,
-        loopMs: r0(median(loop)), barePoolMs: r0(median(bare)), directPoolMs: r0(median(direct)), makeMs: r0(median(mk)),
+        loopMs: r0(median(loop)), barePoolMs: r0(median(bare)), directPoolMs: r0(median(direct)), capturePoolMs: r0(median(capture)), makeMs: r0(median(mk)),
         loopPerItemMs: r2(median(loop) / n), barePoolPerItemMs: r2(median(bare) / n),
-        ratioToBarePool: r2(median(loop) / median(bare)), ratioToDirectPool: r2(median(loop) / median(direct)), ratioToMake: r2(median(loop) / median(mk)),
+        ratioToBarePool: r2(median(loop) / median(bare)), ratioToDirectPool: r2(median(loop) / median(direct)),
+        ratioToCapturePool: r2(median(loop) / median(capture)), ratioToMake: r2(median(loop) / median(mk)),
         commits, ops,
         target: { ratioToBarePool: 1.15, met: median(loop) / median(bare) <= 1.15 },
       };
       result.throughput = t;
       say(`(a) ${n} no-op items, concurrency 2, layered DAG, every transition committed (${ops} writes in ${commits} commits):`);
-      say(`    loop ${t.loopMs} ms (${t.loopPerItemMs} ms/item) · bare spawn pool, sh -c ${t.barePoolMs} ms (${t.barePoolPerItemMs} ms/item) · bare pool, direct exec ${t.directPoolMs} ms · make -j2 ${t.makeMs} ms`);
-      say(`    loop / bare pool (sh -c) ×${t.ratioToBarePool} (target ≤ ×1.15: ${t.target.met ? "met" : "MISSED"}) · loop / bare pool (direct, like for like) ×${t.ratioToDirectPool} · loop / make ×${t.ratioToMake}`);
+      say(`    loop ${t.loopMs} ms (${t.loopPerItemMs} ms/item) · bare spawn pool, sh -c ${t.barePoolMs} ms (${t.barePoolPerItemMs} ms/item) · bare pool, direct exec ${t.directPoolMs} ms · bare pool, direct exec with own group and pipes ${t.capturePoolMs} ms · make -j2 ${t.makeMs} ms`);
+      say(`    loop / bare pool (sh -c) ×${t.ratioToBarePool} (target ≤ ×1.15: ${t.target.met ? "met" : "MISSED"}) · loop / bare pool (direct) ×${t.ratioToDirectPool} · loop / bare pool (direct, group and pipes: like for like) ×${t.ratioToCapturePool} · loop / make ×${t.ratioToMake}`);
     } finally {
       fs.rmSync(p.dir, { recursive: true, force: true });
     }
