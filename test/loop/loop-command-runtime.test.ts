@@ -6,7 +6,7 @@ import { test } from "node:test";
 import type { AgentEvent, AttemptOutcome } from "../../src/domain/outcome.ts";
 import type { RunRequest } from "../../src/domain/runtime.ts";
 import { LoopCommandRuntime, plainCommand } from "../../src/engine/plan/loop-command-runtime.ts";
-import { InProcessSpawner } from "../../src/engine/plan/spawner.ts";
+import { HelperPool, InProcessSpawner } from "../../src/engine/plan/spawner.ts";
 import { isRunning, pidsCarrying, waitFor } from "../support/e2e.ts";
 
 function request(dir: string, command: string, patch: Partial<RunRequest> = {}): RunRequest {
@@ -40,7 +40,27 @@ void test("plain commands run without a shell; anything with shell syntax or a s
   }
 });
 
-for (const [where, spawner] of [["from the helper process", undefined], ["in process (the fallback)", new InProcessSpawner()]] as const) {
+void test("the helper pool starts a second helper only while the first is busy starting a process, and no more than its limit", async (t) => {
+  const dir = tempDir(t);
+  const pool = new HelperPool(2);
+  t.after(() => pool.close());
+  const spec = (n: number) => ({ file: "/bin/sh", args: ["-c", `echo ${n}`], cwd: dir, baseEnv: { PATH: process.env.PATH ?? "/usr/bin:/bin" }, env: {}, stdin: "" });
+  const outputs: string[] = [];
+  // One at a time: one helper is enough.
+  for (let n = 0; n < 3; n++) {
+    const child = await pool.spawn(spec(n), (_, text) => outputs.push(text.trim()));
+    await child.closed;
+  }
+  assert.equal(pool.size, 1);
+  // Several in the same turn: the first helper is busy with the first, so a second one starts; never a third.
+  const children = await Promise.all([3, 4, 5, 6].map((n) => pool.spawn(spec(n), (_, text) => outputs.push(text.trim()))));
+  assert.equal(pool.size, 2);
+  for (const c of children) assert.deepEqual(await c.exited, { code: 0, signal: null });
+  await Promise.all(children.map((c) => c.closed));
+  assert.deepEqual(outputs.sort(), ["0", "1", "2", "3", "4", "5", "6"]);
+});
+
+for (const [where, spawner] of [["from the helper processes", undefined], ["in process (the fallback)", new InProcessSpawner()]] as const) {
   void test(`${where}: the prompt arrives on stdin and in the environment; output goes to a capped transcript; the last line is the summary`, async (t) => {
     const dir = tempDir(t);
     const runtime = new LoopCommandRuntime(spawner ? { spawner } : {});

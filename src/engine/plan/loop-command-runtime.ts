@@ -25,7 +25,7 @@ import { scrubbedEnv } from "../../process/environment.ts";
 import { escalateGroupKill, type Escalation } from "../../process/escalation.ts";
 import { ATTEMPT_MARKER_VARIABLE, findAttemptProcesses, type ProcessInfo } from "../../process/process-tree.ts";
 import { sendSignal, stopAttemptProcesses, stopProcesses } from "../../process/stop-processes.ts";
-import { HelperSpawner, type OnOutput, type Spawned, type Spawner } from "./spawner.ts";
+import { HelperPool, type OnOutput, type Spawned, type Spawner } from "./spawner.ts";
 
 /** The same allowlist as the foundation's command runtime. */
 const COMMAND_ENV_ALLOWED: readonly (string | RegExp)[] = [/^VIABLE_/, "CI", "EDITOR", "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"];
@@ -45,10 +45,10 @@ export class LoopCommandRuntime implements Runtime {
 
   constructor(options: { env?: NodeJS.ProcessEnv; spawner?: Spawner } = {}) {
     this.#baseEnv = scrubbedEnv(options.env ?? process.env, COMMAND_ENV_ALLOWED);
-    this.#spawner = options.spawner ?? new HelperSpawner();
+    this.#spawner = options.spawner ?? new HelperPool();
   }
 
-  /** Stops the helper process that starts the agents (spawner.ts); running agents are not affected. */
+  /** Stops the helper processes that start the agents (spawner.ts); running agents are not affected. */
   async close(): Promise<void> {
     this.#spawner.close();
   }

@@ -5,12 +5,17 @@
 // loaded but child_process — that forks cheaply and relays each child's pid, output and exit over
 // its IPC channel. Signals, /proc and the rest of supervision stay in the loop: pids are global.
 //
+// A helper is blocked while it forks and the child execs (Node's spawn waits for the exec), so one
+// helper starts one process at a time. When every helper is busy starting one, another helper is
+// started, up to the number of CPUs (HelperPool): a loop at concurrency 1 keeps one helper.
+//
 // The helper exits when its channel closes (the loop ended, or was killed): the agents it started
 // run detached in their own groups, exactly as if the loop had started them, and are reaped by
 // their markers like any other. If the helper cannot start, or dies, processes are started in
 // process instead; nothing but speed depends on it.
 
 import { spawn, type ChildProcess } from "node:child_process";
+import os from "node:os";
 
 export interface SpawnSpec {
   file: string;
@@ -159,6 +164,18 @@ export class HelperSpawner implements Spawner {
   #next = 0;
   #broken = false;
   #sentBase: Readonly<Record<string, string>> | undefined;
+  /** Spawns sent to the helper and not yet answered: while there are any, the helper is forking. */
+  #starting = 0;
+
+  /** Spawn requests this helper is still working on. */
+  get starting(): number {
+    return this.#starting;
+  }
+
+  /** Processes started by this helper (or being started) that have not closed. */
+  get load(): number {
+    return this.#pending.size;
+  }
 
   #start(): Promise<boolean> {
     this.#ready ??= new Promise<boolean>((resolve) => {
@@ -190,7 +207,13 @@ export class HelperSpawner implements Spawner {
   }
 
   async spawn(spec: SpawnSpec, onOutput: OnOutput): Promise<Spawned> {
-    if (this.#broken || !(await this.#start()) || !this.#helper?.connected) return this.#fallback.spawn(spec, onOutput);
+    if (this.#broken) return this.#fallback.spawn(spec, onOutput);
+    // Counted from the call on, so that spawns made in the same turn go to different helpers.
+    this.#starting++;
+    if (!(await this.#start()) || !this.#helper?.connected) {
+      this.#starting--;
+      return this.#fallback.spawn(spec, onOutput);
+    }
     const id = ++this.#next;
     if (spec.baseEnv !== this.#sentBase) {
       this.#helper.send({ t: "base", env: spec.baseEnv });
@@ -229,10 +252,12 @@ export class HelperSpawner implements Spawner {
     if (p === undefined) return;
     switch (m.t) {
       case "error":
+        this.#starting--;
         this.#done(m.id);
         p.reject(new Error(m.message));
         return;
       case "spawned": {
+        this.#starting--;
         p.pid = m.pid;
         const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => (p.exited = r));
         const closed = new Promise<void>((r) => (p.closed = r));
@@ -266,11 +291,47 @@ export class HelperSpawner implements Spawner {
     this.#broken = true;
     for (const [id, p] of this.#pending) {
       this.#pending.delete(id);
-      if (p.pid === undefined) p.reject(new Error("the process spawner stopped"));
-      else {
+      if (p.pid === undefined) {
+        this.#starting--;
+        p.reject(new Error("the process spawner stopped"));
+      } else {
         p.exited?.({ code: null, signal: "SIGKILL" });
         p.closed?.();
       }
     }
+  }
+}
+
+/**
+ * Helpers, started as needed: a spawn goes to a helper that is not busy starting another process,
+ * and a new helper is started only when every one is, up to `max` (default: the CPUs, at most 4).
+ */
+export class HelperPool implements Spawner {
+  readonly #helpers: HelperSpawner[] = [];
+  readonly #max: number;
+
+  constructor(max = Math.min(4, os.availableParallelism())) {
+    this.#max = Math.max(1, max);
+  }
+
+  /** Helpers started so far. */
+  get size(): number {
+    return this.#helpers.length;
+  }
+
+  spawn(spec: SpawnSpec, onOutput: OnOutput): Promise<Spawned> {
+    let best: HelperSpawner | undefined;
+    for (const h of this.#helpers) {
+      if (best === undefined || h.starting < best.starting || (h.starting === best.starting && h.load < best.load)) best = h;
+    }
+    if (best === undefined || (best.starting > 0 && this.#helpers.length < this.#max)) {
+      best = new HelperSpawner();
+      this.#helpers.push(best);
+    }
+    return best.spawn(spec, onOutput);
+  }
+
+  close(): void {
+    for (const h of this.#helpers) h.close();
   }
 }
