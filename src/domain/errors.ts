@@ -64,3 +64,9 @@ export function unreachable(x: never): never {
 export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
+
+/** What an aborted signal says about why: its reason's message, or `fallback`. */
+export function abortReason(signal: AbortSignal, fallback = "cancelled"): string {
+  const r: unknown = signal.reason;
+  return r instanceof Error ? r.message : typeof r === "string" ? r : fallback;
+}

@@ -51,3 +51,8 @@ export type AgentEvent =
   | { type: "finished"; outcome: AttemptOutcome };
 
 export type AgentEventType = AgentEvent["type"];
+
+/** An attempt that failed before or outside the agent's own work (not installed, no budget, a crash). */
+export function failedOutcome(error: string, summary: string = error): AttemptOutcome {
+  return { status: "failed", summary, error, exitCode: null, signal: null, usage: { ...ZERO_USAGE }, retryable: false, durationMs: 0, outputTruncated: false };
+}

@@ -4,19 +4,19 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { AgentDefinition } from "../domain/agent.ts";
-import type { AgentEvent, AttemptOutcome } from "../domain/outcome.ts";
-import { ZERO_USAGE } from "../domain/outcome.ts";
+import type { AttemptOutcome } from "../domain/outcome.ts";
+import { failedOutcome, ZERO_USAGE } from "../domain/outcome.ts";
 import type { Runtime } from "../domain/runtime.ts";
 import type { ViableConfig } from "../config/config.ts";
 import type { NewEvent } from "../store/event-log.ts";
 import type { Store } from "../store/store.ts";
+import { eventData, MAX_EVENT_TEXT } from "./agent-event-data.ts";
 import { finishAttempt, insertAttempt, setAttemptPid } from "../store/tasks.ts";
 import type { AttemptBudget, BudgetExceeded } from "./budget.ts";
 import { costOf } from "./pricing.ts";
 
 /** Normalized events beyond this many per attempt are counted, not logged one by one. */
 const MAX_LOGGED_EVENTS = 2000;
-const MAX_EVENT_TEXT = 4000;
 const EVENT_BATCH = 50;
 const EVENT_FLUSH_MS = 250;
 
@@ -135,19 +135,19 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
       }
       if (logged < MAX_LOGGED_EVENTS) {
         logged++;
-        pending.push({ event_type: "agent_event", task_id: input.taskId, agent: logAgent, data: { attempt_id: attemptId, ...trimEvent(ev) } });
+        pending.push({ event_type: "agent_event", task_id: input.taskId, agent: logAgent, data: { attempt_id: attemptId, ...eventData(ev) } });
         if (pending.length >= EVENT_BATCH) flush();
       } else {
         dropped++;
       }
     }
   } catch (e) {
-    outcome = crashedOutcome(e);
+    outcome = crashed(e);
   }
   clearInterval(flushTimer);
   flush();
   input.signal.removeEventListener("abort", onAbort);
-  outcome ??= crashedOutcome(new Error("the runtime ended without an outcome"));
+  outcome ??= crashed(new Error("the runtime ended without an outcome"));
   if (outcome.costUsd === undefined) {
     const computed = costOf(outcome.usage, outcome.model ?? agent.model, config.prices);
     if (computed !== undefined) outcome = { ...outcome, costUsd: computed };
@@ -179,19 +179,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
   return { attemptId, outcome: final, transcriptPath };
 }
 
-function trimEvent(ev: Exclude<AgentEvent, { type: "finished" }>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...ev };
-  for (const key of ["text", "output"] as const) {
-    const v = out[key];
-    if (typeof v === "string" && v.length > MAX_EVENT_TEXT) out[key] = `${v.slice(0, MAX_EVENT_TEXT)}… (${v.length} chars)`;
-  }
-  return out;
-}
-
-function crashedOutcome(e: unknown): AttemptOutcome {
+function crashed(e: unknown): AttemptOutcome {
   const message = e instanceof Error ? e.message : String(e);
-  return {
-    status: "failed", summary: `runtime error: ${message}`, error: message, exitCode: null, signal: null,
-    usage: { ...ZERO_USAGE }, retryable: false, durationMs: 0, outputTruncated: false,
-  };
+  return failedOutcome(message, `runtime error: ${message}`);
 }

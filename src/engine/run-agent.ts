@@ -7,7 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { ViableConfig } from "../config/config.ts";
 import type { AgentDefinition } from "../domain/agent.ts";
 import type { AttemptOutcome } from "../domain/outcome.ts";
-import { ZERO_USAGE } from "../domain/outcome.ts";
+import { failedOutcome } from "../domain/outcome.ts";
 import type { Runtime, RuntimeName } from "../domain/runtime.ts";
 import type { Store } from "../store/store.ts";
 import { changedPaths } from "../workspace/git.ts";
@@ -65,7 +65,7 @@ export async function runAgentStep(step: AgentStep): Promise<AgentStepResult> {
     if (!breaker.allows()) {
       store.log.append({ event_type: "policy_decision", task_id: step.taskId, agent: `s1-${agent.name}`,
         data: { decision: "skip_runtime", runtime: runtimeName, reason: `circuit open for ${Math.ceil(breaker.retryInMs() / 1000)} s more after repeated failures` } });
-      last ??= { outcome: skipped(`the ${runtimeName} runtime's circuit breaker is open after repeated failures`), runtime: runtimeName };
+      last ??= { outcome: failedOutcome(`the ${runtimeName} runtime's circuit breaker is open after repeated failures`), runtime: runtimeName };
       continue;
     }
     const definition = runtimeName === agent.runtime ? agent : fallbackDefinition(agent, runtimeName, step.config);
@@ -77,7 +77,7 @@ export async function runAgentStep(step: AgentStep): Promise<AgentStepResult> {
       } catch (e) {
         if (!(e instanceof BudgetExceeded)) throw e;
         store.log.append({ event_type: "policy_decision", task_id: step.taskId, agent: `s1-${agent.name}`, data: { decision: "budget_stop", scope: e.scope, reason: e.message } });
-        return { outcome: skipped(e.message), attempts, runtime: runtimeName };
+        return { outcome: failedOutcome(e.message), attempts, runtime: runtimeName };
       }
       const result = await runAttempt({
         store, config: step.config, runtime: step.runtimeFor(runtimeName), agent: definition, taskId: step.taskId,
@@ -123,7 +123,7 @@ export async function runAgentStep(step: AgentStep): Promise<AgentStepResult> {
         data: { decision: "fallback", from: runtimeName, to: chain[chain.indexOf(runtimeName) + 1], reason: last.outcome.error ?? last.outcome.status, changed_files: files.slice(0, 50) } });
     }
   }
-  return { outcome: last?.outcome ?? skipped("no runtime could run the agent"), attempts, runtime: last?.runtime ?? agent.runtime };
+  return { outcome: last?.outcome ?? failedOutcome("no runtime could run the agent"), attempts, runtime: last?.runtime ?? agent.runtime };
 }
 
 function fallbackDefinition(agent: AgentDefinition, runtime: RuntimeName, config: ViableConfig): AgentDefinition {
@@ -139,8 +139,4 @@ function madeProgress(outcome: AttemptOutcome): boolean {
 function nextAttemptNo(store: Store, taskId: string, agent: string): number {
   const row = store.db.prepare("SELECT count(*) AS n FROM attempts WHERE task_id = ? AND agent = ?").get(taskId, agent) as { n: number };
   return row.n + 1;
-}
-
-function skipped(reason: string): AttemptOutcome {
-  return { status: "failed", summary: reason, error: reason, exitCode: null, signal: null, usage: { ...ZERO_USAGE }, retryable: false, durationMs: 0, outputTruncated: false };
 }

@@ -5,7 +5,7 @@
 
 import type { ViableConfig } from "../../config/config.ts";
 import type { AgentEvent, AttemptOutcome } from "../../domain/outcome.ts";
-import { ZERO_USAGE } from "../../domain/outcome.ts";
+import { failedOutcome } from "../../domain/outcome.ts";
 import type { Runtime, RunRequest } from "../../domain/runtime.ts";
 import { scrubbedEnv } from "../../process/environment.ts";
 import { superviseProcess } from "../../process/supervise-process.ts";
@@ -38,7 +38,7 @@ export function cliRuntime(protocol: CliProtocol, config: ViableConfig, options:
       const file = resolveCliBinary(protocol, settings.bin);
       if (!file) {
         const why = `${protocol.command} is not installed or not on PATH`;
-        yield { type: "finished", outcome: notStarted(`${why} (install it with \`npm install -g ${protocol.npmPackage}\`, or set runtimes.${protocol.name}.bin in .viable/config.json)`) };
+        yield { type: "finished", outcome: failedOutcome(`${why} (install it with \`npm install -g ${protocol.npmPackage}\`, or set runtimes.${protocol.name}.bin in .viable/config.json)`) };
         return;
       }
       const isRoot = process.getuid?.() === 0;
@@ -83,7 +83,7 @@ export function cliRuntime(protocol: CliProtocol, config: ViableConfig, options:
       for (const ev of parser.end()) yield ev;
       const exit = await proc.exited;
       if (exit.termination === "spawn_failed") {
-        yield { type: "finished", outcome: notStarted(`${protocol.command} could not start: ${exit.error ?? "spawn failed"}`) };
+        yield { type: "finished", outcome: failedOutcome(`${protocol.command} could not start: ${exit.error ?? "spawn failed"}`) };
         return;
       }
       const outcome: AttemptOutcome = parser.classify({
@@ -105,8 +105,4 @@ export function cliRuntime(protocol: CliProtocol, config: ViableConfig, options:
       };
     },
   };
-}
-
-function notStarted(message: string): AttemptOutcome {
-  return { status: "failed", summary: message, error: message, exitCode: null, signal: null, usage: { ...ZERO_USAGE }, retryable: false, durationMs: 0, outputTruncated: false };
 }

@@ -3,7 +3,8 @@
 // exit status; its output goes to the transcript and its last line becomes the summary.
 
 import type { AgentEvent, AttemptOutcome } from "../../domain/outcome.ts";
-import { ZERO_USAGE } from "../../domain/outcome.ts";
+import { failedOutcome, ZERO_USAGE } from "../../domain/outcome.ts";
+import { abortReason } from "../../domain/errors.ts";
 import type { Runtime, RunRequest } from "../../domain/runtime.ts";
 import { scrubbedEnv } from "../../process/environment.ts";
 import type { ProcessExit } from "../../process/process-exit.ts";
@@ -18,7 +19,7 @@ export const commandRuntime: Runtime = {
   name: "command",
   async *run(req: RunRequest): AsyncGenerator<AgentEvent> {
     if (!req.command) {
-      yield { type: "finished", outcome: failed("the agent has no `command` (the command runtime needs one)", null) };
+      yield { type: "finished", outcome: failedOutcome("the agent has no `command` (the command runtime needs one)") };
       return;
     }
     const proc = superviseProcess({
@@ -71,7 +72,7 @@ function outcomeOf(exit: ProcessExit, req: RunRequest, lastLine: string, stderrT
     case "idle_timeout":
       return { ...base, status: "timed_out", retryable: true, summary: `no output for ${seconds(req.limits.idleTimeoutMs)}`, error: `idle for ${seconds(req.limits.idleTimeoutMs)}; the process group was stopped` };
     case "cancelled":
-      return { ...base, status: "cancelled", retryable: false, summary: "cancelled", error: signalReason(req.signal) };
+      return { ...base, status: "cancelled", retryable: false, summary: "cancelled", error: abortReason(req.signal) };
     case "exited":
       break;
   }
@@ -82,13 +83,4 @@ function outcomeOf(exit: ProcessExit, req: RunRequest, lastLine: string, stderrT
     : exit.exitCode === 126 ? `command cannot be executed: ${detail || req.command}`
     : exit.signal ? `killed by ${exit.signal}` : `exited ${exit.exitCode}${detail ? `: ${detail}` : ""}`;
   return { ...base, status: "failed", retryable: false, summary: clip(why), error: why };
-}
-
-function signalReason(signal: AbortSignal): string {
-  const r: unknown = signal.reason;
-  return r instanceof Error ? r.message : typeof r === "string" ? r : "cancelled";
-}
-
-function failed(message: string, exitCode: number | null): AttemptOutcome {
-  return { status: "failed", summary: message, error: message, exitCode, signal: null, usage: { ...ZERO_USAGE }, retryable: false, durationMs: 0, outputTruncated: false };
 }

@@ -6,13 +6,14 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { AgentDefinition } from "../../domain/agent.ts";
-import { errorMessage } from "../../domain/errors.ts";
-import type { AgentEvent, AttemptOutcome } from "../../domain/outcome.ts";
-import { ZERO_USAGE } from "../../domain/outcome.ts";
+import { abortReason, errorMessage } from "../../domain/errors.ts";
+import type { AttemptOutcome } from "../../domain/outcome.ts";
+import { failedOutcome } from "../../domain/outcome.ts";
 import type { PlanItem } from "../../plan/plan.ts";
 import { runVerification } from "../../audit/verification.ts";
 import { CommitFailed } from "../../store/group-commit.ts";
 import { removeMergedWorkspace } from "../../workspace/worktrees.ts";
+import { eventData } from "../agent-event-data.ts";
 import { composePrompt } from "../prompt.ts";
 import { allocateItem, type ItemAllocation } from "./item-allocation.ts";
 import { AttemptFailure, checkIntegrity, commitWork, prepareWorkspace, runSetup, type ItemWorkspace } from "./item-workspace.ts";
@@ -20,7 +21,6 @@ import type { LoopContext } from "./loop-context.ts";
 import { mergeItem, MergeBlocked } from "./merge-queue.ts";
 
 const MAX_LOGGED_EVENTS = 2000;
-const MAX_EVENT_TEXT = 4000;
 
 export interface AttemptInput {
   item: PlanItem;
@@ -119,7 +119,7 @@ export async function runItemAttempt(ctx: LoopContext, input: AttemptInput): Pro
     }
     return { kind: "passed", commit: merged.commit, reverified: merged.reverified };
   } catch (e) {
-    if (signal.aborted) return { kind: "interrupted", reason: reasonOf(signal) };
+    if (signal.aborted) return { kind: "interrupted", reason: abortReason(signal, "interrupted") };
     if (e instanceof AttemptFailure) return { kind: "failed", reason: e.message, context: e.context, keptBranch };
     if (e instanceof MergeBlocked || e instanceof CommitFailed) return { kind: "fatal", error: e };
     // Anything else (git refusing, a runtime that is not installed) fails this attempt, with its message.
@@ -181,7 +181,7 @@ async function runAgent(
       else if (ev.type === "started") continue; // the pid is on the attempt row
       else if (logged < MAX_LOGGED_EVENTS) {
         logged++;
-        recorder.event("agent_event", { attempt_id: attemptId, item: item.id, ...trimEvent(ev) }, `s1-${agent.name}`);
+        recorder.event("agent_event", { attempt_id: attemptId, item: item.id, ...eventData(ev) }, `s1-${agent.name}`);
       } else dropped++;
     }
     transcript = fs.existsSync(transcriptPath) ? transcriptPath : null;
@@ -232,21 +232,7 @@ function stamp(ctx: LoopContext) {
   return { counts: ctx.recorder.counts(), at: ctx.recorder.timestamp() };
 }
 
-function reasonOf(signal: AbortSignal): string {
-  const r: unknown = signal.reason;
-  return r instanceof Error ? r.message : typeof r === "string" ? r : "interrupted";
-}
-
-function trimEvent(ev: Exclude<AgentEvent, { type: "finished" }>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...ev };
-  for (const key of ["text", "output"] as const) {
-    const v = out[key];
-    if (typeof v === "string" && v.length > MAX_EVENT_TEXT) out[key] = `${v.slice(0, MAX_EVENT_TEXT)}… (${v.length} chars)`;
-  }
-  return out;
-}
-
 function crashed(e: unknown): AttemptOutcome {
   const message = errorMessage(e);
-  return { status: "failed", summary: `runtime error: ${message}`, error: message, exitCode: null, signal: null, usage: { ...ZERO_USAGE }, retryable: false, durationMs: 0, outputTruncated: false };
+  return failedOutcome(message, `runtime error: ${message}`);
 }

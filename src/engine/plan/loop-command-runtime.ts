@@ -19,7 +19,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { AgentEvent, AttemptOutcome } from "../../domain/outcome.ts";
-import { ZERO_USAGE } from "../../domain/outcome.ts";
+import { failedOutcome, ZERO_USAGE } from "../../domain/outcome.ts";
+import { abortReason } from "../../domain/errors.ts";
 import type { Runtime, RunRequest } from "../../domain/runtime.ts";
 import { scrubbedEnv } from "../../process/environment.ts";
 import { escalateGroupKill, type Escalation } from "../../process/escalation.ts";
@@ -71,11 +72,11 @@ export class LoopCommandRuntime implements Runtime {
 
   async *run(req: RunRequest): AsyncGenerator<AgentEvent> {
     if (!req.command) {
-      yield { type: "finished", outcome: failed("the agent has no `command` (the command runtime needs one)") };
+      yield { type: "finished", outcome: failedOutcome("the agent has no `command` (the command runtime needs one)") };
       return;
     }
     if (req.signal.aborted) {
-      yield { type: "finished", outcome: { ...failed("cancelled before it started"), status: "cancelled" } };
+      yield { type: "finished", outcome: { ...failedOutcome("cancelled before it started"), status: "cancelled" } };
       return;
     }
     const started = performance.now();
@@ -102,7 +103,7 @@ export class LoopCommandRuntime implements Runtime {
       }, onOutput);
     } catch (e) {
       const why = fs.existsSync(req.cwd) ? (e instanceof Error ? e.message : String(e)) : `the directory ${req.cwd} does not exist`;
-      yield { type: "finished", outcome: failed(`could not start: ${why}`) };
+      yield { type: "finished", outcome: failedOutcome(`could not start: ${why}`) };
       return;
     }
     const pid = child.pid;
@@ -284,13 +285,4 @@ function lastNonEmptyLine(text: string): string {
 
 function seconds(ms: number): string {
   return `${Math.round(ms / 100) / 10}s`;
-}
-
-function abortReason(signal: AbortSignal): string {
-  const r: unknown = signal.reason;
-  return r instanceof Error ? r.message : typeof r === "string" ? r : "cancelled";
-}
-
-function failed(message: string): AttemptOutcome {
-  return { status: "failed", summary: message, error: message, exitCode: null, signal: null, usage: { ...ZERO_USAGE }, retryable: false, durationMs: 0, outputTruncated: false };
 }
