@@ -30,6 +30,7 @@ import { importPlan } from "../src/plan/import/import-plan.ts";
 import { replacePlan } from "../src/store/plan-store.ts";
 import { Store } from "../src/store/store.ts";
 import { projectPaths } from "../src/workspace/paths.ts";
+import { prng } from "./support.ts";
 
 export interface PlanLoopBenchOptions {
   items?: number;
@@ -47,17 +48,6 @@ interface Job {
   agent: string;
 }
 
-/** mulberry32: the same DAG on every machine. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A layered random DAG: 50 layers, each item depending on up to 3 items of the layers just before. */
 export function layeredDag(n: number, seed = 4): Job[] {

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs, promisify } from "node:util";
+import { prng } from "./support.ts";
 
 export interface PlanScaleOptions {
   items?: number;
@@ -68,17 +69,6 @@ const REACH = 4;
 const WORDS = ["parser", "config", "cache", "report", "export", "index", "search", "queue", "retry", "view", "form", "list", "sync", "user", "billing", "upload", "theme", "layout"];
 const CATEGORIES = ["core", "ui", "backend", "infra", "qa"];
 
-/** mulberry32: small, fast, and the same sequence on every machine. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const featureId = (i: number) => `feature-${String(i).padStart(6, "0")}`;
 
