@@ -66,12 +66,19 @@ function releaseIfMine(file: string): void {
   if (holder?.pid === process.pid) fs.rmSync(file, { force: true });
 }
 
-/** Field 22 of /proc/<pid>/stat; null when the process does not exist. */
+/**
+ * Field 22 of /proc/<pid>/stat; null when the process does not exist or is no longer alive. A
+ * holder killed with SIGKILL stays in /proc as a zombie until its parent reaps it — in a container
+ * without an init that reaps, for as long as the container runs — and a zombie (Z) or exiting (X)
+ * process holds nothing.
+ */
 export function processStartTime(pid: number): string | null {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
     // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
     const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const state = rest[0];
+    if (state === "Z" || state === "X" || state === "x") return null;
     return rest[19] ?? null;
   } catch {
     return null;
