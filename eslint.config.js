@@ -3,6 +3,37 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
+// Imports point inward (docs/ARCHITECTURE.md, "Layers"): each folder of src/ may import only the
+// folders listed for it. Everything else is refused with the rule that it breaks.
+const LAYERS = {
+  domain: [],
+  config: ["domain"],
+  plan: ["domain"],
+  process: ["domain"],
+  workspace: ["domain"],
+  viability: ["domain"],
+  store: ["domain", "plan", "workspace"],
+  agents: ["domain", "config", "process", "workspace"],
+  analysis: ["domain", "workspace"],
+  audit: ["domain", "process", "workspace"],
+  engine: ["domain", "config", "plan", "process", "workspace", "viability", "store", "agents", "analysis", "audit"],
+  app: ["domain", "config", "plan", "process", "workspace", "viability", "store", "agents", "analysis", "audit", "engine"],
+  cli: ["domain", "app"],
+};
+const FOLDERS = Object.keys(LAYERS);
+const layerRules = FOLDERS.map((folder) => ({
+  files: [`src/${folder}/**/*.ts`],
+  rules: {
+    "no-restricted-imports": ["error", {
+      patterns: FOLDERS.filter((other) => other !== folder && !LAYERS[folder].includes(other)).map((other) => ({
+        // Relative imports only: a path that climbs out of src/<folder> into src/<other>.
+        regex: `^(\\.\\./)+${other}/`,
+        message: `src/${folder} may import only ${LAYERS[folder].length ? LAYERS[folder].map((f) => `src/${f}`).join(", ") : "nothing outside itself"}: imports point inward (docs/ARCHITECTURE.md, Layers).`,
+      })),
+    }],
+  },
+}));
+
 const nodeGlobals = { process: "readonly", console: "readonly", Buffer: "readonly", URL: "readonly", setTimeout: "readonly", clearTimeout: "readonly", performance: "readonly" };
 
 export default tseslint.config(
@@ -25,6 +56,7 @@ export default tseslint.config(
         { object: "test", property: "only", message: "Do not commit .only" }],
     },
   },
+  ...layerRules,
   {
     files: ["**/*.js", "**/*.mjs"],
     languageOptions: { globals: nodeGlobals, sourceType: "module" },

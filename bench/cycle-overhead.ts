@@ -8,13 +8,12 @@
 //   --version` (startup and module loading) plus the same `sh -c true` spawns.
 //
 // Rounds alternate which of the pair goes first, so drift in machine load hits both alike. The
-// breakdown comes from progress callbacks (library, sub-millisecond) and from the event log's
-// timestamps (CLI, millisecond resolution).
+// breakdown comes from the journal's timestamps (millisecond resolution).
 //
 //   node_modules/.bin/node bench/cycle-overhead.ts [--cycles N] [--cli-cycles N]
 
 import { parseArgs } from "node:util";
-import { openProject, runCycle, runtimeFor, Store, projectPaths, type LogEntry, type VSMCycleResult } from "../src/index.ts";
+import { openProject, runTask, type LogEntry, type VSMCycleResult } from "../src/index.ts";
 import {
   fmtRatio, fmtStats, makeBenchProject, ratio, round, stats, statsOf, timeGit, timeShTrue, timeViable, type Ratio, type Stats,
 } from "./support.ts";
@@ -97,18 +96,17 @@ export async function main(options: CycleOverheadOptions = {}): Promise<CycleOve
 async function measureLibrary(dir: string, cycles: number) {
   const ctx = await openProject(dir, { writer: true, command: "bench" });
   try {
-    const deps = { store: ctx.store, config: ctx.config, registry: ctx.registry(), runtimeFor };
     const verifyCount = ctx.config.verify?.length ?? 0;
     const cycle = async () => {
-      const marks: { line: string; at: number }[] = [];
+      const startedAt = Date.now();
       const start = performance.now();
-      const result = await runCycle(deps, {
-        task: TASK, autoApprove: true, interactive: false, ask: async () => true, signal: new AbortController().signal,
-        progress: (line) => marks.push({ line, at: performance.now() }),
-      });
+      const result = await runTask(ctx, { task: TASK, autoApprove: true, interactive: false, ask: async () => true, signal: new AbortController().signal });
       const end = performance.now();
+      const endedAt = Date.now();
       checkCycle(result);
-      return { ms: end - start, phases: libraryPhases(start, marks, end), spawns: result.s1_results.length + verifyCount * iterationsOf(result) };
+      await ctx.store.journal.flush();
+      const events = await ctx.store.queries.events({ taskId: result.task_id });
+      return { ms: end - start, phases: libraryPhases(events, startedAt, endedAt), spawns: result.s1_results.length + verifyCount * iterationsOf(result) };
     };
 
     let spawnsPerCycle = 0;
@@ -143,7 +141,7 @@ async function measureLibrary(dir: string, cycles: number) {
     };
     return { spawnsPerCycle, result };
   } finally {
-    ctx.store.close();
+    await ctx.close();
   }
 }
 
@@ -158,25 +156,16 @@ function iterationsOf(r: VSMCycleResult): number {
   return Math.max(1, ...r.s1_results.map((s) => Number(s.metadata.iteration ?? 1)));
 }
 
-/** Phase durations from the cycle's progress lines (see runCycle's `say` calls). */
-function libraryPhases(start: number, marks: { line: string; at: number }[], end: number): Record<LibraryPhase, number> {
-  const first = (re: RegExp) => marks.find((m) => re.test(m.line))?.at;
-  const last = (re: RegExp) => marks.findLast((m) => re.test(m.line))?.at;
-  const task = first(/^task /);
-  const s4 = first(/^S4:/);
-  const s2 = first(/^S2:/);
-  const s1End = last(/^S1: \S+ (?!\(.*\) started$)/);
-  const audit = last(/^S3\*:/);
-  if (task === undefined || s4 === undefined || s2 === undefined || s1End === undefined || audit === undefined) {
-    throw new Error(`unexpected progress lines: ${marks.map((m) => m.line).join(" | ")}`);
-  }
+/** Phase durations of a library cycle, from its events' timestamps. */
+function libraryPhases(events: LogEntry[], startedAt: number, endedAt: number): Record<LibraryPhase, number> {
+  const p = phasesOf(events);
   return {
-    "task record": task - start,
-    "S4 scan": s4 - task,
-    "S3+S2 plan": s2 - s4,
-    "S1 agents": s1End - s2,
-    "S3* audit": audit - s1End,
-    finish: end - audit,
+    "task record": p.started - startedAt,
+    "S4 scan": p.scanned - p.started,
+    "S3+S2 plan": p.planned - p.scanned,
+    "S1 agents": p.agentsDone - p.planned,
+    "S3* audit": p.audited - p.agentsDone,
+    finish: endedAt - p.audited,
   };
 }
 
@@ -214,14 +203,14 @@ async function measureCli(dir: string, runs: number, spawnsPerCycle: number) {
   }
 
   const phases = Object.fromEntries(CLI_PHASES.map((p) => [p, [] as number[]])) as Record<CliPhase, number[]>;
-  const store = Store.open(projectPaths(dir), { writer: false, command: "bench" });
+  const reader = await openProject(dir, { writer: false, command: "bench" });
   try {
     for (const r of runs_) {
-      const p = cliPhases(store.log.query({ taskId: r.taskId }), r.startedAt, r.endedAt);
+      const p = cliPhases(await reader.store.queries.events({ taskId: r.taskId }), r.startedAt, r.endedAt);
       for (const k of CLI_PHASES) phases[k].push(p[k]);
     }
   } finally {
-    store.close();
+    await reader.close();
   }
   return {
     msPerRun: stats(runMs),
@@ -234,27 +223,34 @@ async function measureCli(dir: string, runs: number, spawnsPerCycle: number) {
 }
 
 /** Phase durations from one task's events, plus process start and exit around them. */
-function cliPhases(events: LogEntry[], startedAt: number, endedAt: number): Record<CliPhase, number> {
+/** When each step's event was recorded (the journal stamps an event when it is handed in). */
+function phasesOf(events: LogEntry[]) {
   const first = (type: string) => events.find((e) => e.event_type === type);
   const last = (type: string) => events.findLast((e) => e.event_type === type);
   const at = (e: LogEntry | undefined, what: string) => {
     if (!e) throw new Error(`no ${what} event in the task's log`);
     return Date.parse(e.timestamp);
   };
-  const started = at(first("task_started"), "task_started");
-  const scanned = at(first("environment_scanned"), "environment_scanned");
-  const planned = at(first("coordination_planned"), "coordination_planned");
-  const agentsDone = at(last("agent_completed"), "agent_completed");
-  const audited = at(last("audit_performed"), "audit_performed");
-  const completed = at(first("task_completed"), "task_completed");
   return {
-    "startup→task_started": started - startedAt,
-    "S4 scan": scanned - started,
-    "S3+S2 plan": planned - scanned,
-    "S1 agents": agentsDone - planned,
-    "S3* audit": audited - agentsDone,
-    finish: completed - audited,
-    "task_completed→exit": endedAt - completed,
+    started: at(first("task_started"), "task_started"),
+    scanned: at(first("environment_scanned"), "environment_scanned"),
+    planned: at(first("coordination_planned"), "coordination_planned"),
+    agentsDone: at(last("agent_completed"), "agent_completed"),
+    audited: at(last("audit_performed"), "audit_performed"),
+    completed: at(first("task_completed"), "task_completed"),
+  };
+}
+
+function cliPhases(events: LogEntry[], startedAt: number, endedAt: number): Record<CliPhase, number> {
+  const p = phasesOf(events);
+  return {
+    "startup→task_started": p.started - startedAt,
+    "S4 scan": p.scanned - p.started,
+    "S3+S2 plan": p.planned - p.scanned,
+    "S1 agents": p.agentsDone - p.planned,
+    "S3* audit": p.audited - p.agentsDone,
+    finish: p.completed - p.audited,
+    "task_completed→exit": endedAt - p.completed,
   };
 }
 

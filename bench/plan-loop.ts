@@ -22,13 +22,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { AgentRegistry } from "../src/agents/registry.ts";
-import { loadConfig } from "../src/config/config.ts";
-import { LoopCommandRuntime } from "../src/engine/plan/loop-command-runtime.ts";
-import { runPlanLoop, type PlanLoopResult } from "../src/engine/plan/plan-loop.ts";
+import { openProject } from "../src/app/project.ts";
+import { runPlanLoop, type LoopResult } from "../src/app/run-loop.ts";
 import { importPlan } from "../src/plan/import/import-plan.ts";
-import { replacePlan } from "../src/store/plan-store.ts";
-import { Store } from "../src/store/store.ts";
 import { projectPaths } from "../src/workspace/paths.ts";
 import { prng } from "./support.ts";
 
@@ -100,27 +96,23 @@ export function project(jobs: Job[], concurrency: number): { dir: string; paths:
 }
 
 /** Imports the plan afresh (every item pending) and works it; returns the loop's own figures. */
-export async function runLoop(dir: string, concurrency: number): Promise<PlanLoopResult & { ms: number }> {
+export async function runLoop(dir: string, concurrency: number): Promise<LoopResult & { ms: number }> {
   const paths = projectPaths(dir);
   fs.rmSync(paths.stateDir, { recursive: true, force: true });
-  const store = Store.open(paths, { writer: true, command: "bench" });
+  // What `viable loop` does: the project opened with the journal on its writer thread, then the
+  // loop use case (which starts and closes the runtimes).
+  const project = await openProject(dir, { writer: true, command: "bench", journal: "thread" });
   try {
     const text = fs.readFileSync(path.join(dir, "feature_list.json"), "utf8");
     const plan = importPlan(text, "feature_list.json").plan;
-    store.atomically(() => replacePlan(store.db, plan, null, store.timestamp()));
-    const config = loadConfig(paths.configFile);
-    const commandRuntime = new LoopCommandRuntime();
+    await project.store.journal.commit({ changes: [{ type: "plan_replaced", plan, sourceText: null, passed: new Map(), now: project.store.timestamp() }] });
     const start = performance.now();
-    const result = await runPlanLoop(
-      { store, config, registry: AgentRegistry.load(paths, "command"), commandRuntime, runtimeFor: () => commandRuntime },
-      { allowDirty: true, concurrency, signal: new AbortController().signal },
-    );
+    const result = await runPlanLoop(project, { allowDirty: true, concurrency, signal: new AbortController().signal });
     const ms = performance.now() - start;
-    await commandRuntime.close();
     if (result.outcome !== "all_passed") throw new Error(`the loop did not pass every item: ${result.outcome}: ${result.message}`);
     return { ...result, ms };
   } finally {
-    store.close();
+    await project.close();
   }
 }
 

@@ -102,11 +102,11 @@ async function inProcess(dir: string, rounds: number): Promise<Record<Step, Stat
     };
     const ctx = await openProject(dir, { writer: false, command: "state" });
     lap("openProject (reader)");
-    collectState(ctx.store, ctx.registry());
+    await collectState(ctx);
     lap("collectState");
-    ctx.store.log.query({ last: 20 });
+    await ctx.store.queries.events({ last: 20 });
     lap("log.query last 20");
-    ctx.store.close();
+    await ctx.close();
     lap("close");
     // For scale: openProject runs one git command (resolveProject) besides its own work.
     await timeGit(dir);

@@ -14,7 +14,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
-import { runtimesFor, type AttemptOutcome, type RunRequest, type Runtime } from "../src/index.ts";
+import { type AttemptOutcome, type RunRequest, type Runtime } from "../src/index.ts";
+import { RuntimeResolver } from "../src/agents/runtimes.ts";
 import { configSchema } from "../src/config/config.ts";
 import { TEST_MODELS } from "../test/support/agent-clis/environments.ts";
 import { installAgentCli } from "../test/support/agent-clis/install.ts";
@@ -63,8 +64,10 @@ export async function main(options: WarmPoolOptions = {}): Promise<WarmPoolResul
     HOME: scratch.home, TMPDIR: scratch.tmp, ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: "sk-ant-bench", CLAUDE_CODE_MAX_RETRIES: "0",
   });
   const claudeSettings = { bin: claude.bin, model: TEST_MODELS.claude };
-  const warm = runtimesFor(configSchema.parse({ runtimes: { claude: { ...claudeSettings, warm_pool: { size: 1, max_tasks: 1 } } } }), scratch.repo);
-  const cold = runtimesFor(configSchema.parse({ runtimes: { claude: claudeSettings } }), scratch.repo);
+  const warmRuntimes = new RuntimeResolver(configSchema.parse({ runtimes: { claude: { ...claudeSettings, warm_pool: { size: 1, max_tasks: 1 } } } }), { projectRoot: scratch.repo });
+  const coldRuntimes = new RuntimeResolver(configSchema.parse({ runtimes: { claude: claudeSettings } }), { projectRoot: scratch.repo });
+  const warm = (name: "claude") => warmRuntimes.get(name);
+  const cold = (name: "claude") => coldRuntimes.get(name);
   try {
     say(`warm-pool: claude ${claude.version}, one-turn text tasks, ${gapMs} ms between tasks (verification stand-in)`);
     let n = 0;
@@ -106,7 +109,7 @@ export async function main(options: WarmPoolOptions = {}): Promise<WarmPoolResul
     say(`  warm / cold    ${fmtRatio(result.ratio)} (target ≤ 0.4)`);
     return result;
   } finally {
-    await Promise.all([warm.closeAll(), cold.closeAll()]);
+    await Promise.all([warmRuntimes.close(), coldRuntimes.close()]);
     await server.close();
     await scratch.remove();
   }

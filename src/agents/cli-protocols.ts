@@ -18,12 +18,17 @@ export interface CliProtocol {
   command: string;
   /** The npm package, for `viable doctor`'s install hint. */
   npmPackage: string;
-  args(o: AgentInvocationOptions): string[];
+  args: (o: AgentInvocationOptions) => string[];
   /** Variables set on every run (telemetry off, no relaunch, ...). */
-  env(o: { autoApprove: boolean; isRoot: boolean }): Record<string, string>;
+  env: (o: { autoApprove: boolean; isRoot: boolean }) => Record<string, string>;
   /** The user's variables the CLI may see: credentials, endpoints, provider choices. */
   passthrough: readonly (string | RegExp)[];
-  parser(o: ParserOptions): ProtocolParser;
+  /**
+   * Variables the CLI needs only in a setup the environment selects (Claude on Bedrock needs the
+   * AWS credentials; without Bedrock they stay out of the agent's reach).
+   */
+  selected?: (env: NodeJS.ProcessEnv) => readonly (string | RegExp)[];
+  parser: (o: ParserOptions) => ProtocolParser;
   /** Variables whose presence means the CLI can authenticate, for `viable doctor`. */
   authEnv: readonly string[];
 }
@@ -33,11 +38,16 @@ export const CLI_PROTOCOLS: Readonly<Record<CliRuntimeName, CliProtocol>> = {
     name: "claude", command: "claude", npmPackage: "@anthropic-ai/claude-code",
     // CLAUDE_CODE_*: the CLI's own settings (CLAUDE_CODE_MAX_RETRIES, CLAUDE_CODE_OAUTH_TOKEN, ...).
     args: claudeArgs, env: claudeEnv, passthrough: [...CLAUDE_PASSTHROUGH_ENV, /^ANTHROPIC_/, /^CLAUDE_CODE_/, "IS_SANDBOX"], parser: createClaudeParser,
+    selected: (env) => [
+      ...(env.CLAUDE_CODE_USE_BEDROCK ? [/^AWS_/] : []),
+      ...(env.CLAUDE_CODE_USE_VERTEX ? ["GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT", "CLOUDSDK_CONFIG", /^VERTEX_REGION_/] : []),
+      ...(env.CLAUDE_CODE_USE_FOUNDRY ? [/^AZURE_/] : []),
+    ],
     authEnv: ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN", "CLAUDE_CODE_USE_BEDROCK", "CLAUDE_CODE_USE_VERTEX"],
   },
   codex: {
     name: "codex", command: "codex", npmPackage: "@openai/codex",
-    args: codexArgs, env: () => ({ ...CODEX_FIXED_ENV }), passthrough: [...CODEX_PASSTHROUGH_ENV, /^OPENAI_/], parser: createCodexParser,
+    args: codexArgs, env: () => ({ ...CODEX_FIXED_ENV }), passthrough: [...CODEX_PASSTHROUGH_ENV, /^OPENAI_/, /^CODEX_/], parser: createCodexParser,
     authEnv: ["OPENAI_API_KEY", "CODEX_API_KEY"],
   },
   gemini: {

@@ -1,40 +1,63 @@
-// Which runtime runs an agent: the command runtime, or one of the agent CLIs configured from
-// `.viable/config.json` (binary, default model, extra arguments).
+// Which runtime runs an agent: the command runtime, or one of the agent CLIs configured from the
+// project's `.viable/config.json` (binary, default model, extra arguments, passed-through
+// variables, warm pool). One resolver per command run, built from the project's config, and closed
+// when the command ends: warm processes and spawn helpers never outlive it.
 
 import { createHash } from "node:crypto";
 import type { ViableConfig } from "../config/config.ts";
-import { defaultConfig } from "../config/config.ts";
 import type { Runtime, RuntimeName } from "../domain/runtime.ts";
 import { CLI_PROTOCOLS } from "./cli-protocols.ts";
 import { cliRuntime } from "./runtimes/cli-runtime.ts";
 import { commandRuntime } from "./runtimes/command-runtime.ts";
+import { LoopCommandRuntime } from "../engine/loop/loop-command-runtime.ts";
 
-export type RuntimeResolver = ((name: RuntimeName) => Runtime) & {
-  /** Ends what runtimes keep between attempts (warm processes); call before the process exits. */
-  closeAll(): Promise<void>;
-};
+export interface RuntimeResolverOptions {
+  /** The project: its warm processes carry a marker derived from it, so a restart can reap them. */
+  projectRoot: string;
+  /**
+   * How command agents are started: "direct" from this process, checking for leftovers at every
+   * exit (a VSM cycle runs a handful); "pooled" from small helper processes, leftovers swept in
+   * batches (a plan loop may run thousands of short ones).
+   */
+  commands?: "direct" | "pooled";
+}
 
-export function runtimesFor(config: ViableConfig, projectRoot?: string): RuntimeResolver {
-  const made = new Map<RuntimeName, Runtime>();
-  const resolve = (name: RuntimeName): Runtime => {
-    let r = made.get(name);
-    if (!r) {
-      r = name === "command" ? commandRuntime : cliRuntime(CLI_PROTOCOLS[name], config, projectRoot ? { warmMarkerPrefix: warmMarkerPrefix(projectRoot) } : {});
-      made.set(name, r);
+export class RuntimeResolver {
+  readonly #config: ViableConfig;
+  readonly #options: RuntimeResolverOptions;
+  readonly #made = new Map<RuntimeName, Runtime>();
+  #closed = false;
+
+  constructor(config: ViableConfig, options: RuntimeResolverOptions) {
+    this.#config = config;
+    this.#options = options;
+  }
+
+  /** The runtime for `name`, made on first use. */
+  get(name: RuntimeName): Runtime {
+    if (this.#closed) throw new Error("the runtime resolver is closed");
+    let r = this.#made.get(name);
+    if (r === undefined) {
+      r = name === "command"
+        ? (this.#options.commands === "pooled" ? new LoopCommandRuntime() : commandRuntime)
+        : cliRuntime(CLI_PROTOCOLS[name], this.#config, { warmMarkerPrefix: warmMarkerPrefix(this.#options.projectRoot) });
+      this.#made.set(name, r);
     }
     return r;
-  };
-  return Object.assign(resolve, {
-    closeAll: async () => {
-      await Promise.all([...made.values()].map((r) => r.close?.() ?? Promise.resolve()));
-    },
-  });
+  }
+
+  /** Ends what runtimes keep between attempts (warm processes, spawn helpers, pending sweeps). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.all([...this.#made.values()].map(async (r) => {
+      if (r instanceof LoopCommandRuntime) await r.sweep(this.#config.defaults.kill_grace_ms);
+      await r.close?.();
+    }));
+  }
 }
 
 /** Warm processes of one project carry markers with this prefix, so a restart can reap them. */
 export function warmMarkerPrefix(projectRoot: string): string {
   return `warm-${createHash("sha256").update(projectRoot).digest("hex").slice(0, 10)}`;
 }
-
-/** With default settings (PATH lookup, no extra arguments). */
-export const runtimeFor: (name: RuntimeName) => Runtime = runtimesFor(defaultConfig());

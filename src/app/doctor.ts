@@ -1,16 +1,15 @@
-// `viable doctor`: for each runtime, whether its CLI is installed, which version, how it would
-// authenticate, and the known problems that make headless runs fail in surprising ways.
+// Use case behind `viable doctor`: for each runtime, whether its CLI is installed, which version,
+// how it would authenticate, and the known problems that make headless runs fail in surprising ways.
 
 import { execFile } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { resolveCliBinary } from "../../agents/cli-binary.ts";
-import { CLI_PROTOCOLS, type CliRuntimeName } from "../../agents/cli-protocols.ts";
-import { defaultConfig, loadConfig, type ViableConfig } from "../../config/config.ts";
-import { projectPaths } from "../../workspace/paths.ts";
-import { printJson, type Output } from "../output.ts";
+import { resolveCliBinary } from "../agents/cli-binary.ts";
+import { CLI_PROTOCOLS, type CliRuntimeName } from "../agents/cli-protocols.ts";
+import { defaultConfig, loadConfig, type ViableConfig } from "../config/config.ts";
+import { projectPaths } from "../workspace/paths.ts";
 
 const run = promisify(execFile);
 
@@ -67,20 +66,10 @@ export async function diagnose(config: ViableConfig, env: NodeJS.ProcessEnv = pr
   }));
 }
 
-export async function doctorCommand(args: { dir: string; json: boolean }, o: Output): Promise<number> {
+/** The diagnosis with the project's config (its `runtimes.<cli>.bin`), or the defaults outside a project. */
+export async function doctor(dir: string): Promise<{ node: string; runtimes: RuntimeDiagnosis[] }> {
   let config = defaultConfig();
-  const file = projectPaths(path.resolve(args.dir)).configFile;
+  const file = projectPaths(path.resolve(dir)).configFile;
   if (fs.existsSync(file)) config = loadConfig(file);
-  const report = await diagnose(config);
-  if (args.json) {
-    printJson(o, { node: process.version, runtimes: report });
-    return 0;
-  }
-  o.out(`node ${process.version}`);
-  for (const r of report) {
-    o.out(`${r.installed ? "✓" : "✗"} ${r.runtime.padEnd(9)} ${r.version ?? "-"}  ${r.binary ?? ""}`);
-    o.out(`    auth: ${r.auth}`);
-    for (const p of r.problems) o.out(`    ! ${p}`);
-  }
-  return 0;
+  return { node: process.version, runtimes: await diagnose(config) };
 }

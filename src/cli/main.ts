@@ -46,10 +46,11 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option("--simple", "hint: simple task").option("--medium", "hint: medium task").option("--complex", "hint: complex task")
     .option("--hint <level>", "complexity hint: simple | medium | complex")
     .option("-v, --verbose", "print each step as it happens (to stderr)")
+    .option("--events", "print the run's events as NDJSON on stdout while it runs")
     .option("--auto-approve", "approve S5 checkpoints without asking")
-    .action(async (task: string, opts: { dir: string; json?: boolean; verbose?: boolean; autoApprove?: boolean; simple?: boolean; medium?: boolean; complex?: boolean; hint?: string }) => {
+    .action(async (task: string, opts: { dir: string; json?: boolean; events?: boolean; verbose?: boolean; autoApprove?: boolean; simple?: boolean; medium?: boolean; complex?: boolean; hint?: string }) => {
       const hint = hintOf(opts);
-      setExit(await (await import("./commands/run.ts")).runCommand({ task, dir: opts.dir, ...(hint !== undefined ? { hint } : {}), verbose: !!opts.verbose, json: !!opts.json, autoApprove: !!opts.autoApprove }, o));
+      setExit(await (await import("./commands/run.ts")).runCommand({ task, dir: opts.dir, ...(hint !== undefined ? { hint } : {}), verbose: !!opts.verbose, json: !!opts.json, events: !!opts.events, autoApprove: !!opts.autoApprove }, o));
     });
 
   program.command("analyze").description("assess a task's complexity (S3) without running it")

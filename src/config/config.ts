@@ -48,9 +48,10 @@ export const configSchema = z.strictObject({
     successes: z.number().int().positive().default(2),
     reset_ms: z.number().int().nonnegative().default(60_000),
   }).prefault({}),
-  /** Limits that stop work: per attempt, per task, per run; dollars, tokens, seconds. */
+  /** Limits that stop work: per attempt, per plan item (all its attempts), per task, per run; dollars, tokens, seconds. */
   budgets: z.strictObject({
     attempt: budgetSchema.optional(),
+    item: budgetSchema.optional(),
     task: budgetSchema.optional(),
     run: budgetSchema.optional(),
   }).prefault({}),
@@ -61,6 +62,12 @@ export const configSchema = z.strictObject({
     bin: z.string().min(1).optional(),
     model: z.string().min(1).optional(),
     args: z.array(z.string()).optional(),
+    /**
+     * Names of further environment variables the CLI may see, beyond its own (e.g. the key
+     * variable of a custom provider: ["OPENROUTER_API_KEY"]). Values that look secret are redacted
+     * from transcripts like the others.
+     */
+    pass_env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name")).default([]),
     max_turns: z.number().int().positive().optional(),
     /**
      * Let the agent edit files and run commands without asking (the workspace is the sandbox).

@@ -29,19 +29,38 @@ export const VIABLE_EVENT_TYPES = [
   "task_interrupted",
   // plan loop (seed 004)
   "plan_imported",
+  "loop_started",
+  "loop_reconciled",
+  "loop_note",
   "item_status",
   "item_started",
   "item_verified",
-  "item_merged",
+  "item_passed",
+  "item_failed",
   "item_blocked",
+  /** Written by Viable 0.1 when an item merged; item_passed since. */
+  "item_merged",
   "session_recorded",
+  "failure_streak",
+  "loop_finished",
 ] as const;
 
 export type SeedEventType = (typeof SEED_EVENT_TYPES)[number];
 export type EventType = SeedEventType | (typeof VIABLE_EVENT_TYPES)[number];
 export const EVENT_TYPES: readonly EventType[] = [...SEED_EVENT_TYPES, ...VIABLE_EVENT_TYPES];
 
-/** Seed 001's LogEntry, field for field. `id` is the store's sequence number. */
+/** An event as the engine records it; the journal stamps it with the time and the session. */
+export interface NewEvent {
+  event_type: EventType;
+  task_id?: string | null;
+  agent?: string | null;
+  data?: Record<string, unknown>;
+}
+
+/**
+ * Seed 001's LogEntry, field for field. `id` is the journal's sequence number: it increases with
+ * every committed event, so a reader that has seen N asks for what came after N.
+ */
 export interface LogEntry {
   id: number;
   timestamp: string;

@@ -12,8 +12,30 @@ export interface Usage {
 
 export const ZERO_USAGE: Usage = Object.freeze({ inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 });
 
+/** Where a budget applies: one attempt, one plan item (all its attempts), one task, one process run. */
+export const BUDGET_SCOPES = ["attempt", "item", "task", "run"] as const;
+export type BudgetScope = (typeof BUDGET_SCOPES)[number];
+
+/**
+ * Why an attempt failed, when the reason is not the agent's own work. Policies decide on this,
+ * never on the text of a message:
+ * - budget_exceeded: a budget was crossed (`scope` says which); nothing more may start in it
+ * - authentication: the provider refused the credentials (401, 403): check the key
+ * - configuration: the provider refused the request itself (400, 404): model name, base URL
+ * - not_installed: the runtime's program could not be found or started
+ * - circuit_open: the runtime's circuit breaker is open after repeated failures
+ */
+export type OutcomeFailure =
+  | { kind: "budget_exceeded"; scope: BudgetScope }
+  | { kind: "authentication"; status: number | null }
+  | { kind: "configuration"; status: number | null }
+  | { kind: "not_installed" }
+  | { kind: "circuit_open" };
+
 export interface AttemptOutcome {
   status: OutcomeStatus;
+  /** Set when the failure is about the setup or a policy rather than the work (see OutcomeFailure). */
+  failure?: OutcomeFailure;
   /** One or two lines a person can read: what the agent did, or why it did not. */
   summary: string;
   /** Why it failed, when it did. */
@@ -53,6 +75,9 @@ export type AgentEvent =
 export type AgentEventType = AgentEvent["type"];
 
 /** An attempt that failed before or outside the agent's own work (not installed, no budget, a crash). */
-export function failedOutcome(error: string, summary: string = error): AttemptOutcome {
-  return { status: "failed", summary, error, exitCode: null, signal: null, usage: { ...ZERO_USAGE }, retryable: false, durationMs: 0, outputTruncated: false };
+export function failedOutcome(error: string, summary: string = error, failure?: OutcomeFailure): AttemptOutcome {
+  return {
+    status: "failed", summary, error, exitCode: null, signal: null, usage: { ...ZERO_USAGE }, retryable: false, durationMs: 0, outputTruncated: false,
+    ...(failure ? { failure } : {}),
+  };
 }

@@ -8,19 +8,18 @@ import { analyze, type ComplexityAssessment } from "../analysis/complexity.ts";
 import { coordinate, type Coordination } from "../analysis/coordination.ts";
 import { scanEnvironment, type EnvironmentScan } from "../analysis/environment-scan.ts";
 import type { AgentRegistry } from "../agents/registry.ts";
-import { recordFileVersions, type Oscillation } from "../audit/oscillation.ts";
+import { fileVersionsAfter, type Oscillation } from "../audit/oscillation.ts";
 import { auditMarker, runVerification, type VerificationReport } from "../audit/verification.ts";
 import type { ViableConfig } from "../config/config.ts";
 import { errorMessage } from "../domain/errors.ts";
-import type { Runtime, RuntimeName } from "../domain/runtime.ts";
 import type { Adaptation, ViabilityMetrics } from "../domain/viability.ts";
 import type { Store } from "../store/store.ts";
-import { insertTask, updateTask } from "../store/tasks.ts";
 import { applyAdaptations, shouldRequireS5Approval, shouldTightenAudit } from "../viability/adaptation-engine.ts";
 import {
   recordAgentResult, recordAuditResult, recordConflict, recordCycleIterations, recordOscillation, recordTaskCompletion,
 } from "../viability/metrics.ts";
-import { policiesFrom, runAgentStep, type AgentPolicies } from "./run-agent.ts";
+import type { AttemptPipeline } from "./attempt/pipeline.ts";
+import { runAgent } from "./attempt/run-agent.ts";
 import type { AgentResult, CycleConflict, VSMCycleResult } from "./cycle-result.ts";
 import { assertNotStopped } from "./kill-switch.ts";
 import { composePrompt } from "./prompt.ts";
@@ -34,17 +33,14 @@ export interface CycleOptions {
   interactive: boolean;
   ask: ApprovalRequest["ask"];
   signal: AbortSignal;
-  /** Progress lines for `-v`. */
-  progress?: (line: string) => void;
 }
 
 export interface CycleDeps {
   store: Store;
   config: ViableConfig;
   registry: AgentRegistry;
-  runtimeFor: (name: RuntimeName) => Runtime;
-  /** Breakers, budget and retry settings shared across cycles of one process; default: fresh from config. */
-  policies?: AgentPolicies;
+  /** The process's attempt pipeline: its runtimes, breakers, budgets and retry settings. */
+  pipeline: AttemptPipeline;
 }
 
 /** Why a cycle ended without running to its end (Ctrl-C, the kill switch, a refused approval). */
@@ -56,56 +52,52 @@ export class CycleStopped extends Error {
   }
 }
 
-export async function runCycle(depsIn: CycleDeps, opts: CycleOptions): Promise<VSMCycleResult> {
-  // One set of breakers and one run budget for the whole cycle, unless the caller shares its own.
-  const deps: CycleDeps = { ...depsIn, policies: depsIn.policies ?? policiesFrom(depsIn.config) };
+export async function runCycle(deps: CycleDeps, opts: CycleOptions): Promise<VSMCycleResult> {
   const { store, config } = deps;
-  assertNotStopped(store);
+  const { journal, queries } = store;
+  await assertNotStopped(store);
   const taskId = opts.taskId ?? crypto.randomUUID().replaceAll("-", "").slice(0, 8);
-  const say = opts.progress ?? (() => {});
   const now = () => store.now();
 
-  store.transition(
-    { event_type: "task_started", task_id: taskId, data: { description: opts.task, hint: opts.hint ?? null, pid: process.pid } },
-    () => insertTask(store.db, {
-      id: taskId, description: opts.task, created_at: store.timestamp(), updated_at: store.timestamp(), status: "in_progress",
-      complexity: "unknown", assigned_agents: [], metadata: { hint: opts.hint ?? null }, session_id: store.log.sessionId, owner_pid: process.pid, failure_reason: null,
-    }),
-  );
-  say(`task ${taskId}: ${opts.task}`);
+  // Durable before anything runs: a crash from here on leaves a task the next start reconciles.
+  await journal.commit({
+    event: { event_type: "task_started", task_id: taskId, data: { description: opts.task, hint: opts.hint ?? null, pid: process.pid } },
+    changes: [{
+      type: "task_inserted",
+      task: {
+        id: taskId, description: opts.task, created_at: store.timestamp(), updated_at: store.timestamp(), status: "in_progress",
+        complexity: "unknown", assigned_agents: [], metadata: { hint: opts.hint ?? null }, session_id: store.sessionId, owner_pid: process.pid, failure_reason: null,
+      },
+    }],
+  });
 
   const results: AgentResult[] = [];
   const conflicts: CycleConflict[] = [];
   let newAdaptations: Adaptation[];
-  let metrics = store.metrics();
+  let metrics = await queries.metrics();
   try {
     // Algedonic loop first: what the metrics call for acts on this very cycle.
     const adapted = applyAdaptations(metrics, now());
     metrics = adapted.metrics;
     newAdaptations = adapted.applied;
-    store.atomically(() => {
-      for (const a of adapted.applied) {
-        store.log.append({ event_type: "adaptation_applied", task_id: taskId, data: { ...a } });
-      }
-      for (const a of adapted.cleared) {
-        store.log.append({ event_type: "adaptation_cleared", task_id: taskId, data: { ...a } });
-      }
-      store.saveMetrics(metrics);
+    journal.stage({
+      events: [
+        ...adapted.applied.map((a) => ({ event_type: "adaptation_applied" as const, task_id: taskId, data: { ...a } })),
+        ...adapted.cleared.map((a) => ({ event_type: "adaptation_cleared" as const, task_id: taskId, data: { ...a } })),
+      ],
+      changes: [{ type: "metrics_saved", metrics }],
     });
     const active = metrics.active_adaptations;
-    for (const a of adapted.applied) say(`adaptation: ${a.type} (${a.trigger})`);
 
     // S4: the environment, read from the repository itself.
     const scan = await scanEnvironment(store.paths.root, opts.task, opts.signal);
-    store.transition({ event_type: "environment_scanned", task_id: taskId, data: { ...scan } }, () => saveAnalysis(store, taskId, "s4_environment", scan));
-    say(`S4: ${scan.analysis}`);
+    journal.stage({ event: { event_type: "environment_scanned", task_id: taskId, data: { ...scan } }, changes: [{ type: "analysis_saved", taskId, column: "s4_environment", value: scan }] });
     checkStopped(opts.signal);
 
     // S3: complexity and allocation; S5 may reject it once, after which S3 re-plans with S4's view.
     let assessment = assess(opts.task, opts.hint, metrics, active, config);
     let allocation = allocateAgents(deps, assessment, active);
     recordAllocation(store, taskId, assessment, allocation);
-    say(`S3: ${assessment.complexity} (${assessment.confidence.toFixed(2)}) → ${allocation.agents.map((a) => a.name).join(", ")} [${allocation.execution_mode}]`);
 
     if (shouldRequireS5Approval(metrics)) {
       let decision = await approve(store, taskId, opts, config, allocation, assessment);
@@ -122,8 +114,7 @@ export async function runCycle(depsIn: CycleDeps, opts: CycleOptions): Promise<V
 
     // S2: who runs with whom, so agents that would touch the same files never run at once.
     const coordination = coordinate({ allocation, task: opts.task, adaptations: active });
-    store.transition({ event_type: "coordination_planned", task_id: taskId, data: { ...coordination } });
-    say(`S2: ${coordination.groups.map((g) => g.join(" + ")).join(" → ")}`);
+    journal.stage({ event: { event_type: "coordination_planned", task_id: taskId, data: { ...coordination } } });
 
     // S1 and S3*: run the schedule, audit, and run again with the findings while iterations remain.
     const maxIterations = config.defaults.max_iterations;
@@ -136,10 +127,8 @@ export async function runCycle(depsIn: CycleDeps, opts: CycleOptions): Promise<V
       const oscillations = await runSchedule(deps, opts, taskId, coordination, allocation, results, iteration, audit);
       const iterationResults = results.slice(before);
       oscillated ||= oscillations.length > 0;
-      audit = await audit3Star(deps, opts, taskId, scan, iterationResults, metrics, oscillations.length > 0);
-      say(`S3*: audit ${audit.passed ? "passed" : "failed"} (score ${audit.score.toFixed(2)})`);
+      audit = await audit3Star(deps, opts, taskId, scan, iterationResults, metrics, oscillations.length > 0, iteration);
       if (audit.passed || iterationResults.every((r) => !r.success)) break;
-      if (iteration < maxIterations) say(`S1: iteration ${iteration + 1} with the audit's findings`);
     }
 
     // S3/S4 conflict: S3's complexity and S4's independent estimate disagree → escalate to S5.
@@ -147,9 +136,11 @@ export async function runCycle(depsIn: CycleDeps, opts: CycleOptions): Promise<V
       const conflict: CycleConflict = { type: "complexity_disagreement", s3: assessment.complexity, s4: scan.assessed_complexity };
       conflicts.push(conflict);
       metrics = recordConflict(metrics, now());
-      store.atomically(() => {
-        store.log.append({ event_type: "conflict_detected", task_id: taskId, data: { ...conflict, s3_position: `complexity ${assessment.complexity}`, s4_position: `complexity ${scan.assessed_complexity}` } });
-        store.log.append({ event_type: "policy_decision", task_id: taskId, data: { decision: "keep S3's allocation for this cycle; counted towards require_s5_approval", escalated: true, conflict: conflict.type } });
+      journal.stage({
+        events: [
+          { event_type: "conflict_detected", task_id: taskId, data: { ...conflict, s3_position: `complexity ${assessment.complexity}`, s4_position: `complexity ${scan.assessed_complexity}` } },
+          { event_type: "policy_decision", task_id: taskId, data: { decision: "keep S3's allocation for this cycle; counted towards require_s5_approval", escalated: true, conflict: conflict.type } },
+        ],
       });
     }
     metrics = recordOscillation(metrics, oscillated, now());
@@ -164,10 +155,10 @@ export async function runCycle(depsIn: CycleDeps, opts: CycleOptions): Promise<V
     const error = !(e instanceof CycleStopped) && opts.signal.aborted ? stopOf(opts.signal) : e;
     const reason = error instanceof CycleStopped ? error.message : errorMessage(error);
     const status = error instanceof CycleStopped ? error.kind : "error";
-    store.transition(
-      { event_type: "task_failed", task_id: taskId, data: { reason, status, agents_invoked: results.map((r) => `s1-${r.agent}`) } },
-      () => updateTask(store.db, taskId, { status: "failed", updated_at: store.timestamp(), failure_reason: reason, owner_pid: null }),
-    );
+    await journal.commit({
+      event: { event_type: "task_failed", task_id: taskId, data: { reason, status, agents_invoked: results.map((r) => `s1-${r.agent}`) } },
+      changes: [{ type: "task_updated", id: taskId, patch: { status: "failed", updated_at: store.timestamp(), failure_reason: reason, owner_pid: null } }],
+    });
     throw error;
   }
 }
@@ -186,45 +177,53 @@ function allocateAgents(deps: CycleDeps, assessment: ComplexityAssessment, activ
 }
 
 function recordAllocation(store: Store, taskId: string, assessment: ComplexityAssessment, allocation: Allocation): void {
-  store.atomically(() => {
-    store.log.append({ event_type: "complexity_assessed", task_id: taskId, data: { ...assessment } });
-    store.log.append({
-      event_type: "allocation_made", task_id: taskId,
-      data: { complexity: assessment.complexity, selected_agents: allocation.agents.map((a) => a.name), rationale: allocation.rationale, execution_mode: allocation.execution_mode, agents: allocation.agents },
-    });
-    updateTask(store.db, taskId, { complexity: assessment.complexity, assigned_agents: allocation.agents.map((a) => a.name), updated_at: store.timestamp() });
-    saveAnalysis(store, taskId, "s3_allocation", {
-      task_id: taskId, complexity: assessment.complexity, selected_agents: allocation.agents.map((a) => a.name), rationale: allocation.rationale,
-      created_at: store.timestamp(), parallel_execution: allocation.execution_mode !== "sequential", confidence: assessment.confidence, agents: allocation.agents,
-    });
+  const names = allocation.agents.map((a) => a.name);
+  store.journal.stage({
+    events: [
+      { event_type: "complexity_assessed", task_id: taskId, data: { ...assessment } },
+      {
+        event_type: "allocation_made", task_id: taskId,
+        data: { complexity: assessment.complexity, selected_agents: names, rationale: allocation.rationale, execution_mode: allocation.execution_mode, agents: allocation.agents },
+      },
+    ],
+    changes: [
+      { type: "task_updated", id: taskId, patch: { complexity: assessment.complexity, assigned_agents: names, updated_at: store.timestamp() } },
+      {
+        type: "analysis_saved", taskId, column: "s3_allocation",
+        value: {
+          task_id: taskId, complexity: assessment.complexity, selected_agents: names, rationale: allocation.rationale, created_at: store.timestamp(),
+          parallel_execution: allocation.execution_mode !== "sequential", confidence: assessment.confidence, agents: allocation.agents,
+        },
+      },
+    ],
   });
 }
 
 async function approve(store: Store, taskId: string, opts: CycleOptions, config: ViableConfig, allocation: Allocation, assessment: ComplexityAssessment): Promise<"approved" | "rejected"> {
   const question = `S5 approval required (recent S3/S4 conflicts). Run ${allocation.agents.map((a) => a.name).join(", ")} on this ${assessment.complexity} task?`;
-  store.transition({ event_type: "approval_requested", task_id: taskId, data: { question, agents: allocation.agents.map((a) => a.name) } });
+  await store.journal.commit({ event: { event_type: "approval_requested", task_id: taskId, data: { question, agents: allocation.agents.map((a) => a.name) } } });
   const d = await decideApproval({ question, autoApprove: opts.autoApprove, policy: config.approval, interactive: opts.interactive, ask: opts.ask, signal: opts.signal });
   if (d.decision === "unavailable") {
-    store.transition({ event_type: "policy_decision", task_id: taskId, data: { decision: "approval_required", by: d.by } });
+    await store.journal.commit({ event: { event_type: "policy_decision", task_id: taskId, data: { decision: "approval_required", by: d.by } } });
     throw new CycleStopped("approval_required",
       "S5 approval is required (the require_s5_approval adaptation is active) and nobody is at a terminal to give it; rerun with --auto-approve, or set \"approval\": \"approve\" in .viable/config.json");
   }
-  store.transition({ event_type: "policy_decision", task_id: taskId, data: { decision: d.decision, by: d.by, subject: "allocation" } });
+  await store.journal.commit({ event: { event_type: "policy_decision", task_id: taskId, data: { decision: d.decision, by: d.by, subject: "allocation" } } });
   return d.decision;
 }
 
 /** Runs one S1 iteration, group by group; returns the oscillations found after each group. */
 async function runSchedule(deps: CycleDeps, opts: CycleOptions, taskId: string, coordination: Coordination, allocation: Allocation,
   results: AgentResult[], iteration: number, lastAudit: VerificationReport | null): Promise<Oscillation[]> {
+  const { store } = deps;
   const oscillations: Oscillation[] = [];
   // An agent may appear twice (a reviewer inserted before an agent and the final review): groups
   // keep the allocation's order, so each occurrence takes the next step of that name.
-  const policies = deps.policies ?? policiesFrom(deps.config);
   const steps = new Map<string, Allocation["agents"]>();
   for (const a of allocation.agents) steps.set(a.name, [...(steps.get(a.name) ?? []), a]);
   for (const group of coordination.groups) {
     checkStopped(opts.signal);
-    assertNotStopped(deps.store);
+    await assertNotStopped(store);
     const previous = results.map((r) => ({ agent: r.agent, success: r.success, summary: r.output }));
     const groupResults = await Promise.all(group.map(async (name) => {
       const step = steps.get(name)?.shift();
@@ -233,17 +232,16 @@ async function runSchedule(deps: CycleDeps, opts: CycleOptions, taskId: string, 
         task: opts.task, agent, role: step?.role ?? "primary", focus: step?.focus ?? opts.task, previous,
         ...(lastAudit && !lastAudit.passed ? { auditFeedback: lastAudit.feedback } : {}),
       });
-      opts.progress?.(`S1: ${name} (${agent.runtime}) started`);
-      deps.store.transition({ event_type: "state_changed", task_id: taskId, agent: `s1-${name}`, data: { entity: "agent", agent: name, status: "busy" } });
-      const { outcome, attempts, runtime } = await runAgentStep({
-        store: deps.store, config: deps.config, runtimeFor: deps.runtimeFor, policies, agent, taskId, prompt, cwd: deps.store.paths.root, signal: opts.signal,
-      });
+      store.journal.stage({ event: { event_type: "state_changed", task_id: taskId, agent: `s1-${name}`, data: { entity: "agent", agent: name, status: "busy", iteration } } });
+      const { outcome, attempts, runtime } = await runAgent(deps.pipeline, { agent, taskId, prompt, cwd: store.paths.root, signal: opts.signal });
       const lastAttempt = attempts.at(-1);
-      deps.store.transition({ event_type: "state_changed", task_id: taskId, agent: `s1-${name}`, data: { entity: "agent", agent: name, status: "idle" } });
-      opts.progress?.(`S1: ${name} ${outcome.status}: ${outcome.summary}`);
+      store.journal.stage({ event: { event_type: "state_changed", task_id: taskId, agent: `s1-${name}`, data: { entity: "agent", agent: name, status: "idle", iteration } } });
       const result: AgentResult = {
         agent: name, success: outcome.status === "succeeded", output: outcome.summary, error: outcome.status === "succeeded" ? null : (outcome.error ?? outcome.status),
-        metadata: { status: outcome.status, attempt_id: lastAttempt?.attemptId ?? null, attempts: attempts.length, iteration, runtime, exit_code: outcome.exitCode, duration_ms: outcome.durationMs, usage: outcome.usage, cost_usd: outcome.costUsd ?? null, session_id: outcome.sessionId ?? null, transcript: lastAttempt?.transcriptPath ?? null },
+        metadata: {
+          status: outcome.status, attempt_id: lastAttempt?.attemptId ?? null, attempts: attempts.length, iteration, runtime, exit_code: outcome.exitCode, duration_ms: outcome.durationMs,
+          usage: outcome.usage, cost_usd: outcome.costUsd ?? null, session_id: outcome.sessionId ?? null, transcript: lastAttempt?.transcriptPath ?? null, failure: outcome.failure ?? null,
+        },
       };
       return result;
     }));
@@ -251,7 +249,7 @@ async function runSchedule(deps: CycleDeps, opts: CycleOptions, taskId: string, 
     checkStopped(opts.signal);
     // File versions are recorded after every group, not once after the iteration: by then a later
     // agent may have undone an earlier one's change, and the round trip would go unseen.
-    oscillations.push(...await collectOscillations(deps.store, taskId, groupResults, opts.signal));
+    oscillations.push(...await collectOscillations(store, taskId, groupResults, opts.signal));
   }
   return oscillations;
 }
@@ -260,16 +258,20 @@ async function collectOscillations(store: Store, taskId: string, groupResults: A
   // Recorded per group member after the whole group: parallel members touch disjoint zones by S2's plan.
   const found: Oscillation[] = [];
   for (const r of groupResults) {
-    for (const o of await recordFileVersions(store.db, taskId, r.agent, store.paths.root, signal)) {
-      found.push(o);
-      store.log.append({ event_type: "oscillation_detected", task_id: taskId, agent: `s1-${o.agent}`, data: { ...o, description: `${o.path} returned to the version from ${o.returned_to}` } });
-    }
+    const history = await store.queries.fileVersions(taskId);
+    const { versions, oscillations } = await fileVersionsAfter(history, r.agent, store.paths.root, signal);
+    found.push(...oscillations);
+    // Committed before the next member reads the history it extends.
+    await store.journal.commit({
+      changes: versions.map((v) => ({ type: "file_version" as const, taskId, ...v })),
+      events: oscillations.map((o) => ({ event_type: "oscillation_detected" as const, task_id: taskId, agent: `s1-${o.agent}`, data: { ...o, description: `${o.path} returned to the version from ${o.returned_to}` } })),
+    });
   }
   return found;
 }
 
 async function audit3Star(deps: CycleDeps, opts: CycleOptions, taskId: string, scan: EnvironmentScan, iterationResults: AgentResult[],
-  metrics: ViabilityMetrics, oscillation: boolean): Promise<VerificationReport> {
+  metrics: ViabilityMetrics, oscillation: boolean, iteration: number): Promise<VerificationReport> {
   const strict = shouldTightenAudit(metrics);
   const commands = deps.config.verify ?? [scan.commands.test, ...(strict ? [scan.commands.lint, scan.commands.build] : [])].filter((c): c is string => typeof c === "string");
   const report = await runVerification({
@@ -280,7 +282,7 @@ async function audit3Star(deps: CycleDeps, opts: CycleOptions, taskId: string, s
     requireCommands: strict,
     agentFailures: iterationResults.filter((r) => !r.success).map((r) => r.agent),
   });
-  deps.store.transition({ event_type: "audit_performed", task_id: taskId, data: { passed: report.passed, score: report.score, strict, oscillation, findings: report.findings, checks: report.checks } });
+  deps.store.journal.stage({ event: { event_type: "audit_performed", task_id: taskId, data: { passed: report.passed, score: report.score, strict, oscillation, iteration, findings: report.findings, checks: report.checks } } });
   checkStopped(opts.signal);
   return report;
 }
@@ -296,15 +298,17 @@ async function finish(deps: CycleDeps, taskId: string, task: string, metricsIn: 
   if (iterations > 0) m = recordCycleIterations(m, iterations, now);
   const agentsInvoked = [...new Set(results.map((r) => `s1-${r.agent}`))];
   const metrics = m;
-  store.transition(
-    { event_type: success ? "task_completed" : "task_failed", task_id: taskId,
-      data: { success, summary, description: task, agents_invoked: agentsInvoked, audit_passed: audit?.passed ?? null, iterations } },
-    () => {
-      store.saveMetrics(metrics);
-      store.log.append({ event_type: "metrics_updated", task_id: taskId, data: { completion_rate: metrics.completion_rate, audit_pass_rate: metrics.audit_pass_rate, oscillation_rate: metrics.oscillation_rate, avg_cycle_iterations: metrics.avg_cycle_iterations, agent_errors: metrics.agent_errors } });
-      updateTask(store.db, taskId, { status: success ? "completed" : "failed", updated_at: store.timestamp(), failure_reason: success ? null : summary, owner_pid: null });
-    },
-  );
+  await store.journal.commit({
+    events: [
+      { event_type: "metrics_updated", task_id: taskId, data: { completion_rate: metrics.completion_rate, audit_pass_rate: metrics.audit_pass_rate, oscillation_rate: metrics.oscillation_rate, avg_cycle_iterations: metrics.avg_cycle_iterations, agent_errors: metrics.agent_errors } },
+      { event_type: success ? "task_completed" : "task_failed", task_id: taskId,
+        data: { success, summary, description: task, agents_invoked: agentsInvoked, audit_passed: audit?.passed ?? null, iterations } },
+    ],
+    changes: [
+      { type: "metrics_saved", metrics },
+      { type: "task_updated", id: taskId, patch: { status: success ? "completed" : "failed", updated_at: store.timestamp(), failure_reason: success ? null : summary, owner_pid: null } },
+    ],
+  });
   return {
     task_id: taskId, success, summary, agents_invoked: agentsInvoked, audit_passed: audit?.passed ?? null, conflicts,
     adaptations: adaptations.map((a) => ({ ...a })), s1_results: results,
@@ -328,11 +332,6 @@ function summarize(results: AgentResult[], audit: VerificationReport | null, suc
   if (failed.length) parts.push(failed.join("; "));
   if (audit && !audit.passed) parts.push(`audit failed: ${audit.findings.join("; ")}`);
   return parts.join(" — ");
-}
-
-function saveAnalysis(store: Store, taskId: string, column: "s3_allocation" | "s4_environment", value: unknown): void {
-  store.db.prepare(`INSERT INTO task_analysis (task_id, ${column}) VALUES (?, ?) ON CONFLICT(task_id) DO UPDATE SET ${column} = excluded.${column}`)
-    .run(taskId, JSON.stringify(value));
 }
 
 function checkStopped(signal: AbortSignal): void {

@@ -5,25 +5,29 @@
 
 import { UserError } from "../domain/errors.ts";
 import type { Store } from "../store/store.ts";
-import { writeKillSwitch } from "../store/settings.ts";
 
 export const KILL_SIGNAL = "SIGUSR2";
 
-export function engageKillSwitch(store: Store, reason: string): void {
-  store.transition({ event_type: "kill_switch", data: { engaged: true, reason } }, () =>
-    writeKillSwitch(store.db, { engaged: true, since: store.timestamp(), by_pid: process.pid, reason }));
+export async function engageKillSwitch(store: Store, reason: string): Promise<void> {
+  await store.journal.commit({
+    event: { event_type: "kill_switch", data: { engaged: true, reason } },
+    changes: [{ type: "kill_switch_set", value: { engaged: true, since: store.timestamp(), by_pid: process.pid, reason } }],
+  });
 }
 
-export function releaseKillSwitch(store: Store): boolean {
-  const was = store.killSwitch();
+/** Releases it; false when it was not engaged. */
+export async function releaseKillSwitch(store: Store): Promise<boolean> {
+  const was = await store.queries.killSwitch();
   if (!was) return false;
-  store.transition({ event_type: "kill_switch", data: { engaged: false } }, () =>
-    writeKillSwitch(store.db, { engaged: false, since: store.timestamp(), by_pid: process.pid, reason: "resumed" }));
+  await store.journal.commit({
+    event: { event_type: "kill_switch", data: { engaged: false } },
+    changes: [{ type: "kill_switch_set", value: { engaged: false, since: store.timestamp(), by_pid: process.pid, reason: "resumed" } }],
+  });
   return true;
 }
 
-export function assertNotStopped(store: Store): void {
-  const k = store.killSwitch();
+export async function assertNotStopped(store: Store): Promise<void> {
+  const k = await store.queries.killSwitch();
   if (k) {
     throw new UserError({
       reason: "kill_switch",

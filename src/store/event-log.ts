@@ -1,7 +1,8 @@
-// The append-only execution log (seed 001's ExecutionLog) on SQLite: append, the seed's queries,
-// the task summary, and JSONL export. Rows are never updated or deleted except by `viable reset`.
+// Reading the append-only execution log (seed 001's ExecutionLog): the seed's queries, the task
+// summary, and JSONL export. Rows are appended by the journal and never updated or deleted except
+// by `viable reset`.
 
-import type { DatabaseSync, StatementSync } from "node:sqlite";
+import type { DatabaseSync } from "node:sqlite";
 import type { EventType, LogEntry } from "../domain/events.ts";
 
 interface EventRow {
@@ -14,18 +15,13 @@ interface EventRow {
   session_id: string;
 }
 
-export interface NewEvent {
-  event_type: EventType;
-  task_id?: string | null;
-  agent?: string | null;
-  data?: Record<string, unknown>;
-}
-
 export interface LogQuery {
   taskId?: string;
   sessionId?: string;
   /** The most recent N, returned oldest first. */
   last?: number;
+  /** Only entries after this sequence number. */
+  after?: number;
 }
 
 export interface TaskSummary {
@@ -42,113 +38,90 @@ export interface TaskSummary {
   event_count: number;
 }
 
-export class EventLog {
-  readonly sessionId: string;
-  private readonly db: DatabaseSync;
-  private readonly now: () => Date;
-  private readonly insert: StatementSync;
-
-  constructor(db: DatabaseSync, sessionId: string, now: () => Date = () => new Date()) {
-    this.db = db;
-    this.sessionId = sessionId;
-    this.now = now;
-    this.insert = db.prepare(
-      "INSERT INTO events (timestamp, event_type, task_id, agent, data, session_id) VALUES (?, ?, ?, ?, ?, ?)",
-    );
+/** Entries matching `q`, oldest first. */
+export function queryEvents(db: DatabaseSync, q: LogQuery = {}): LogEntry[] {
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  if (q.taskId !== undefined) {
+    where.push("task_id = ?");
+    params.push(q.taskId);
   }
-
-  append(event: NewEvent): LogEntry {
-    const entry = {
-      timestamp: this.now().toISOString(),
-      event_type: event.event_type,
-      task_id: event.task_id ?? null,
-      agent: event.agent ?? null,
-      data: event.data ?? {},
-      session_id: this.sessionId,
-    };
-    const r = this.insert.run(entry.timestamp, entry.event_type, entry.task_id, entry.agent, JSON.stringify(entry.data), entry.session_id);
-    return { id: Number(r.lastInsertRowid), ...entry };
+  if (q.sessionId !== undefined) {
+    where.push("session_id = ?");
+    params.push(q.sessionId);
   }
+  if (q.after !== undefined) {
+    where.push("id > ?");
+    params.push(q.after);
+  }
+  const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
+  if (q.last !== undefined) {
+    // Newest N through the primary key index, then back to chronological order.
+    const rows = db
+      .prepare(`SELECT * FROM (SELECT * FROM events ${clause} ORDER BY id DESC LIMIT ?) ORDER BY id ASC`)
+      .all(...params, q.last) as unknown as EventRow[];
+    return rows.map(toEntry);
+  }
+  return (db.prepare(`SELECT * FROM events ${clause} ORDER BY id ASC`).all(...params) as unknown as EventRow[]).map(toEntry);
+}
 
-  query(q: LogQuery = {}): LogEntry[] {
-    const where: string[] = [];
-    const params: (string | number)[] = [];
-    if (q.taskId !== undefined) {
-      where.push("task_id = ?");
-      params.push(q.taskId);
+/** Streams every entry matching `q` without loading the log into memory. */
+export function* iterateEvents(db: DatabaseSync, q: Pick<LogQuery, "taskId" | "sessionId" | "after"> = {}): Generator<LogEntry> {
+  const after = q.after ?? 0;
+  const stmt = q.taskId !== undefined
+    ? db.prepare("SELECT * FROM events WHERE task_id = ? AND id > ? ORDER BY id").iterate(q.taskId, after)
+    : q.sessionId !== undefined
+      ? db.prepare("SELECT * FROM events WHERE session_id = ? AND id > ? ORDER BY id").iterate(q.sessionId, after)
+      : db.prepare("SELECT * FROM events WHERE id > ? ORDER BY id").iterate(after);
+  for (const row of stmt) yield toEntry(row as unknown as EventRow);
+}
+
+export function countEvents(db: DatabaseSync): number {
+  return (db.prepare("SELECT count(*) AS n FROM events").get() as { n: number }).n;
+}
+
+/** Seed 001's get_task_summary. */
+export function taskSummary(db: DatabaseSync, taskId: string): TaskSummary {
+  const summary: TaskSummary = {
+    task_id: taskId, description: null, started_at: null, completed_at: null, status: "unknown",
+    agents_invoked: [], agent_errors: [], audits: [], conflicts: 0, oscillations: 0, event_count: 0,
+  };
+  for (const e of iterateEvents(db, { taskId })) {
+    summary.event_count++;
+    switch (e.event_type) {
+      case "task_started":
+        summary.started_at = e.timestamp;
+        summary.status = "in_progress";
+        summary.description = typeof e.data.description === "string" ? e.data.description : null;
+        break;
+      case "task_completed":
+        summary.completed_at = e.timestamp;
+        summary.status = "completed";
+        break;
+      case "task_failed":
+        summary.completed_at = e.timestamp;
+        summary.status = "failed";
+        break;
+      case "agent_invoked":
+        if (e.agent && !summary.agents_invoked.includes(e.agent)) summary.agents_invoked.push(e.agent);
+        break;
+      case "agent_error":
+        if (e.agent) summary.agent_errors.push(e.agent);
+        break;
+      case "audit_performed":
+        summary.audits.push({ passed: e.data.passed === true });
+        break;
+      case "conflict_detected":
+        summary.conflicts++;
+        break;
+      case "oscillation_detected":
+        summary.oscillations++;
+        break;
+      default:
+        break;
     }
-    if (q.sessionId !== undefined) {
-      where.push("session_id = ?");
-      params.push(q.sessionId);
-    }
-    const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
-    if (q.last !== undefined) {
-      // Newest N through the primary key index, then back to chronological order.
-      const rows = this.db
-        .prepare(`SELECT * FROM (SELECT * FROM events ${clause} ORDER BY id DESC LIMIT ?) ORDER BY id ASC`)
-        .all(...params, q.last) as unknown as EventRow[];
-      return rows.map(toEntry);
-    }
-    return (this.db.prepare(`SELECT * FROM events ${clause} ORDER BY id ASC`).all(...params) as unknown as EventRow[]).map(toEntry);
   }
-
-  /** Streams every entry (or one task's) without loading the log into memory. */
-  *iterate(q: Pick<LogQuery, "taskId" | "sessionId"> = {}): Generator<LogEntry> {
-    const stmt = q.taskId !== undefined
-      ? this.db.prepare("SELECT * FROM events WHERE task_id = ? ORDER BY id").iterate(q.taskId)
-      : q.sessionId !== undefined
-        ? this.db.prepare("SELECT * FROM events WHERE session_id = ? ORDER BY id").iterate(q.sessionId)
-        : this.db.prepare("SELECT * FROM events ORDER BY id").iterate();
-    for (const row of stmt) yield toEntry(row as unknown as EventRow);
-  }
-
-  count(): number {
-    return (this.db.prepare("SELECT count(*) AS n FROM events").get() as { n: number }).n;
-  }
-
-  /** Seed 001's get_task_summary. */
-  taskSummary(taskId: string): TaskSummary {
-    const summary: TaskSummary = {
-      task_id: taskId, description: null, started_at: null, completed_at: null, status: "unknown",
-      agents_invoked: [], agent_errors: [], audits: [], conflicts: 0, oscillations: 0, event_count: 0,
-    };
-    for (const e of this.iterate({ taskId })) {
-      summary.event_count++;
-      switch (e.event_type) {
-        case "task_started":
-          summary.started_at = e.timestamp;
-          summary.status = "in_progress";
-          summary.description = typeof e.data.description === "string" ? e.data.description : null;
-          break;
-        case "task_completed":
-          summary.completed_at = e.timestamp;
-          summary.status = "completed";
-          break;
-        case "task_failed":
-          summary.completed_at = e.timestamp;
-          summary.status = "failed";
-          break;
-        case "agent_invoked":
-          if (e.agent && !summary.agents_invoked.includes(e.agent)) summary.agents_invoked.push(e.agent);
-          break;
-        case "agent_error":
-          if (e.agent) summary.agent_errors.push(e.agent);
-          break;
-        case "audit_performed":
-          summary.audits.push({ passed: e.data.passed === true });
-          break;
-        case "conflict_detected":
-          summary.conflicts++;
-          break;
-        case "oscillation_detected":
-          summary.oscillations++;
-          break;
-        default:
-          break;
-      }
-    }
-    return summary;
-  }
+  return summary;
 }
 
 function toEntry(row: EventRow): LogEntry {

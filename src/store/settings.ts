@@ -1,10 +1,13 @@
-// Small singletons kept in the `settings` table: viability metrics, the kill switch. Each value is
-// versioned JSON, validated on read — a damaged value is an error naming the key, never a silent reset.
+// Reading the small singletons kept in the `settings` table: viability metrics, the kill switch.
+// Each value is versioned JSON (written by changes.ts), validated on read — a damaged value is an
+// error naming the key, never a silent reset.
 
 import type { DatabaseSync } from "node:sqlite";
 import { z } from "zod";
 import { UserError } from "../domain/errors.ts";
 import { ADAPTATION_TYPES, initialMetrics, type ViabilityMetrics } from "../domain/viability.ts";
+import { KILL_SWITCH_KEY, METRICS_KEY } from "./changes.ts";
+import type { KillSwitch } from "./records.ts";
 
 const adaptationSchema = z.object({
   type: z.enum(ADAPTATION_TYPES),
@@ -28,15 +31,6 @@ const metricsSchema = z.object({
 
 const stored = <T extends z.ZodType>(value: T) => z.object({ version: z.literal(1), value });
 
-export const METRICS_KEY = "viability_metrics";
-export const KILL_SWITCH_KEY = "kill_switch";
-
-export interface KillSwitch {
-  engaged: boolean;
-  since: string;
-  by_pid: number;
-  reason: string;
-}
 
 const killSwitchSchema = z.object({ engaged: z.boolean(), since: z.string(), by_pid: z.number(), reason: z.string() });
 
@@ -62,24 +56,11 @@ function readSetting<T extends z.ZodType>(db: DatabaseSync, dbFile: string, key:
   return (parsed.data as { value: z.infer<T> }).value;
 }
 
-function writeSetting(db: DatabaseSync, key: string, value: unknown): void {
-  db.prepare("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
-    .run(key, JSON.stringify({ version: 1, value }));
-}
-
 export function readMetrics(db: DatabaseSync, dbFile: string): ViabilityMetrics {
   return (readSetting(db, dbFile, METRICS_KEY, metricsSchema) as ViabilityMetrics | null) ?? initialMetrics();
-}
-
-export function writeMetrics(db: DatabaseSync, metrics: ViabilityMetrics): void {
-  writeSetting(db, METRICS_KEY, metrics);
 }
 
 export function readKillSwitch(db: DatabaseSync, dbFile: string): KillSwitch | null {
   const k = readSetting(db, dbFile, KILL_SWITCH_KEY, killSwitchSchema);
   return k?.engaged ? k : null;
-}
-
-export function writeKillSwitch(db: DatabaseSync, value: KillSwitch): void {
-  writeSetting(db, KILL_SWITCH_KEY, value);
 }

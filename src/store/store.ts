@@ -1,17 +1,37 @@
-// The project's store: one SQLite database, the execution log, and the projections. Every state
-// change goes through `transition`, which appends its event and updates projections atomically.
+// The project's store: one SQLite database (`.viable/state/viable.db`) behind two doors — the
+// journal, through which every state change goes in (journal.ts), and the named queries, through
+// which everything comes out (queries.ts). No SQL lives outside this folder.
 
+import fs from "node:fs";
 import type { DatabaseSync } from "node:sqlite";
-import type { LogEntry } from "../domain/events.ts";
-import type { ViabilityMetrics } from "../domain/viability.ts";
 import type { ProjectPaths } from "../workspace/paths.ts";
 import { inTransaction, openDatabase } from "./database.ts";
-import { EventLog, type NewEvent } from "./event-log.ts";
-import { readKillSwitch, readMetrics, writeMetrics, type KillSwitch } from "./settings.ts";
+import { EventBus } from "./event-bus.ts";
+import { SqliteJournal, type Journal } from "./journal.ts";
+import { SqliteQueries, type Queries } from "./queries.ts";
+import { inlineWriter, threadWriter } from "./sql-writer.ts";
 import { acquireWriterLock, type WriterLock } from "./writer-lock.ts";
 
+export interface Store {
+  readonly paths: ProjectPaths;
+  readonly journal: Journal;
+  readonly queries: Queries;
+  /** This process's session: every event it records carries it. */
+  readonly sessionId: string;
+  /** Whether this process holds the project's writer lock. */
+  readonly isWriter: boolean;
+  readonly now: () => Date;
+  timestamp(): string;
+  /** Deletes every record: tasks, attempts, the log, metrics, the plan and its sessions. */
+  reset(): Promise<void>;
+  /** Commits what is staged, then closes. */
+  close(): Promise<void>;
+}
+
+export type JournalTransport = "inline" | "thread";
+
 export interface StoreOptions {
-  /** Take the project's writer lock (run, loop, reset, stop...). Readers leave it. */
+  /** Take the project's writer lock (run, loop, reset...). Readers leave it. */
   writer: boolean;
   /** Create the database if needed even without the lock: `viable stop` must reach a busy project. */
   create?: boolean;
@@ -19,30 +39,50 @@ export interface StoreOptions {
   command: string;
   sessionId?: string;
   now?: () => Date;
+  /**
+   * Where the journal's commits run: on this connection ("inline", the default: one-shot commands
+   * and a VSM cycle), or on a writer thread ("thread": the plan loop, whose event loop must never
+   * wait for the disk).
+   */
+  journal?: JournalTransport;
+  /** Default 10 ms on a thread, 100 ms inline (where a commit holds up the event loop). */
+  batchWindowMs?: number;
+  /** A size limit for the journal's connection (`PRAGMA max_page_count`): for quotas and tests. */
+  maxPageCount?: number;
 }
 
-export class Store {
-  readonly db: DatabaseSync;
-  readonly log: EventLog;
+export class SqliteStore implements Store {
   readonly paths: ProjectPaths;
+  readonly journal: Journal;
+  readonly queries: Queries;
+  readonly sessionId: string;
   readonly now: () => Date;
-  private lock: WriterLock | null;
+  readonly #db: DatabaseSync;
+  #lock: WriterLock | null;
 
-  private constructor(paths: ProjectPaths, db: DatabaseSync, log: EventLog, lock: WriterLock | null, now: () => Date) {
+  private constructor(paths: ProjectPaths, db: DatabaseSync, lock: WriterLock | null, options: StoreOptions) {
     this.paths = paths;
-    this.db = db;
-    this.log = log;
-    this.lock = lock;
-    this.now = now;
+    this.#db = db;
+    this.#lock = lock;
+    this.now = options.now ?? (() => new Date());
+    this.sessionId = options.sessionId ?? newSessionId();
+    this.queries = new SqliteQueries(db, paths.database);
+    const transport = options.journal ?? "inline";
+    // An in-memory reader (no database file yet) has nothing for a thread to open.
+    const writer = transport === "thread" && fs.existsSync(paths.database)
+      ? threadWriter(paths.database, { ...(options.maxPageCount ? { maxPageCount: options.maxPageCount } : {}) })
+      : inlineWriter(db, paths.database, { ...(options.maxPageCount ? { maxPageCount: options.maxPageCount } : {}) });
+    this.journal = new SqliteJournal(writer, {
+      sessionId: this.sessionId, now: this.now, bus: new EventBus(),
+      batchWindowMs: options.batchWindowMs ?? (transport === "thread" ? 10 : 100),
+    });
   }
 
-  static open(paths: ProjectPaths, options: StoreOptions): Store {
+  static open(paths: ProjectPaths, options: StoreOptions): SqliteStore {
     const lock = options.writer ? acquireWriterLock(paths.lockFile, options.command) : null;
     try {
       const db = openDatabase(paths.database, { create: options.writer || options.create === true });
-      const now = options.now ?? (() => new Date());
-      const log = new EventLog(db, options.sessionId ?? newSessionId(), now);
-      return new Store(paths, db, log, lock, now);
+      return new SqliteStore(paths, db, lock, options);
     } catch (e) {
       lock?.release();
       throw e;
@@ -50,45 +90,44 @@ export class Store {
   }
 
   get isWriter(): boolean {
-    return this.lock !== null;
-  }
-
-  /** Appends `event` and applies `update` in one transaction; returns the logged entry. */
-  transition(event: NewEvent, update?: () => void): LogEntry {
-    return inTransaction(this.db, () => {
-      update?.();
-      return this.log.append(event);
-    });
-  }
-
-  atomically<T>(fn: () => T): T {
-    return inTransaction(this.db, fn);
-  }
-
-  metrics(): ViabilityMetrics {
-    return readMetrics(this.db, this.paths.database);
-  }
-
-  saveMetrics(m: ViabilityMetrics): void {
-    writeMetrics(this.db, m);
-  }
-
-  killSwitch(): KillSwitch | null {
-    return readKillSwitch(this.db, this.paths.database);
+    return this.#lock !== null;
   }
 
   timestamp(): string {
     return this.now().toISOString();
   }
 
-  close(): void {
+  async reset(): Promise<void> {
+    await this.journal.flush();
+    inTransaction(this.#db, () => {
+      for (const table of ["events", "tasks", "attempts", "task_analysis", "file_versions", "settings", "plan_sessions", "plan_items", "plans"]) {
+        this.#db.exec(`DELETE FROM ${table}`);
+      }
+    });
+    this.#db.exec("VACUUM");
+  }
+
+  async close(): Promise<void> {
     try {
-      if (this.db.isOpen) this.db.close();
+      await this.journal.close();
     } finally {
-      this.lock?.release();
-      this.lock = null;
+      try {
+        if (this.#db.isOpen) this.#db.close();
+      } finally {
+        this.#lock?.release();
+        this.#lock = null;
+      }
     }
   }
+
+  /** The raw connection, for tests of the storage format itself. */
+  get database(): DatabaseSync {
+    return this.#db;
+  }
+}
+
+export function openStore(paths: ProjectPaths, options: StoreOptions): Store {
+  return SqliteStore.open(paths, options);
 }
 
 /** Seed 001 took the session id from Claude Code's environment when there was one. */

@@ -1,42 +1,9 @@
-// Tasks (seed 001's CurrentTask, one row per task) and their attempts: projections kept in step with
-// the event log by the Store, which writes both in one transaction.
+// Reading tasks (seed 001's CurrentTask, one row per task) and their attempts: projections the
+// journal keeps in step with the execution log.
 
 import type { DatabaseSync } from "node:sqlite";
 import type { AttemptOutcome } from "../domain/outcome.ts";
-
-export type TaskStatus = "pending" | "in_progress" | "completed" | "failed";
-
-/** Seed 001's CurrentTask, field for field, plus where it ran. */
-export interface TaskRecord {
-  id: string;
-  description: string;
-  created_at: string;
-  updated_at: string;
-  status: TaskStatus;
-  complexity: string;
-  assigned_agents: string[];
-  metadata: Record<string, unknown>;
-  session_id: string;
-  owner_pid: number | null;
-  failure_reason: string | null;
-}
-
-export type AttemptStatus = "running" | "finished" | "interrupted";
-
-export interface AttemptRecord {
-  id: string;
-  task_id: string;
-  item_id: string | null;
-  agent: string;
-  runtime: string;
-  attempt_no: number;
-  status: AttemptStatus;
-  pid: number | null;
-  started_at: string;
-  ended_at: string | null;
-  outcome: AttemptOutcome | null;
-  transcript_path: string | null;
-}
+import type { AttemptRecord, TaskRecord, TaskStatus } from "./records.ts";
 
 interface TaskRow extends Omit<TaskRecord, "assigned_agents" | "metadata"> {
   assigned_agents: string;
@@ -45,25 +12,6 @@ interface TaskRow extends Omit<TaskRecord, "assigned_agents" | "metadata"> {
 
 interface AttemptRow extends Omit<AttemptRecord, "outcome"> {
   outcome: string | null;
-}
-
-export function insertTask(db: DatabaseSync, t: TaskRecord): void {
-  db.prepare(
-    `INSERT INTO tasks (id, description, created_at, updated_at, status, complexity, assigned_agents, metadata, session_id, owner_pid, failure_reason)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(t.id, t.description, t.created_at, t.updated_at, t.status, t.complexity, JSON.stringify(t.assigned_agents),
-    JSON.stringify(t.metadata), t.session_id, t.owner_pid, t.failure_reason);
-}
-
-export function updateTask(db: DatabaseSync, id: string, patch: Partial<Omit<TaskRecord, "id">>): void {
-  const sets: string[] = [];
-  const values: (string | number | null)[] = [];
-  for (const [key, value] of Object.entries(patch)) {
-    sets.push(`${key} = ?`);
-    values.push(key === "assigned_agents" || key === "metadata" ? JSON.stringify(value) : (value as string | number | null));
-  }
-  if (sets.length === 0) return;
-  db.prepare(`UPDATE tasks SET ${sets.join(", ")} WHERE id = ?`).run(...values, id);
 }
 
 export function getTask(db: DatabaseSync, id: string): TaskRecord | null {
@@ -79,6 +27,11 @@ export function latestTask(db: DatabaseSync): TaskRecord | null {
 
 export function tasksInProgress(db: DatabaseSync): TaskRecord[] {
   return (db.prepare("SELECT * FROM tasks WHERE status IN ('pending', 'in_progress')").all() as unknown as TaskRow[]).map(toTask);
+}
+
+/** Ids of tasks whose id starts with `prefix` (the plan loop's runs). */
+export function taskIdsWithPrefix(db: DatabaseSync, prefix: string): string[] {
+  return (db.prepare("SELECT id FROM tasks WHERE substr(id, 1, ?) = ?").all(prefix.length, prefix) as { id: string }[]).map((r) => r.id);
 }
 
 export function countTasks(db: DatabaseSync): Record<TaskStatus, number> {
@@ -97,30 +50,43 @@ function toTask(row: TaskRow): TaskRecord {
   };
 }
 
-export function insertAttempt(db: DatabaseSync, a: AttemptRecord): void {
-  db.prepare(
-    `INSERT INTO attempts (id, task_id, item_id, agent, runtime, attempt_no, status, pid, started_at, ended_at, outcome, transcript_path)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(a.id, a.task_id, a.item_id, a.agent, a.runtime, a.attempt_no, a.status, a.pid, a.started_at, a.ended_at,
-    a.outcome ? JSON.stringify(a.outcome) : null, a.transcript_path);
-}
-
-export function setAttemptPid(db: DatabaseSync, id: string, pid: number): void {
-  db.prepare("UPDATE attempts SET pid = ? WHERE id = ?").run(pid, id);
-}
-
-export function finishAttempt(db: DatabaseSync, id: string, status: AttemptStatus, endedAt: string, outcome: AttemptOutcome | null): void {
-  db.prepare("UPDATE attempts SET status = ?, ended_at = ?, outcome = ? WHERE id = ?").run(status, endedAt, outcome ? JSON.stringify(outcome) : null, id);
-}
-
 export function runningAttempts(db: DatabaseSync): AttemptRecord[] {
   return (db.prepare("SELECT * FROM attempts WHERE status = 'running'").all() as unknown as AttemptRow[]).map(toAttempt);
+}
+
+/** Agents with an attempt running now. */
+export function busyAgents(db: DatabaseSync): string[] {
+  return (db.prepare("SELECT DISTINCT agent FROM attempts WHERE status = 'running'").all() as { agent: string }[]).map((r) => r.agent);
 }
 
 export function attemptsOfTask(db: DatabaseSync, taskId: string): AttemptRecord[] {
   return (db.prepare("SELECT * FROM attempts WHERE task_id = ? ORDER BY started_at, rowid").all(taskId) as unknown as AttemptRow[]).map(toAttempt);
 }
 
+export function attemptsOfItem(db: DatabaseSync, itemId: string): AttemptRecord[] {
+  return (db.prepare("SELECT * FROM attempts WHERE item_id = ? ORDER BY started_at, rowid").all(itemId) as unknown as AttemptRow[]).map(toAttempt);
+}
+
 function toAttempt(row: AttemptRow): AttemptRecord {
   return { ...row, outcome: row.outcome ? (JSON.parse(row.outcome) as AttemptOutcome) : null };
+}
+
+/** S3's allocation and S4's scan of a task, as recorded. */
+export function taskAnalysis(db: DatabaseSync, taskId: string): { s3_allocation: unknown; s4_environment: unknown } {
+  const row = db.prepare("SELECT s3_allocation, s4_environment FROM task_analysis WHERE task_id = ?").get(taskId) as { s3_allocation: string | null; s4_environment: string | null } | undefined;
+  return {
+    s3_allocation: row?.s3_allocation ? JSON.parse(row.s3_allocation) : null,
+    s4_environment: row?.s4_environment ? JSON.parse(row.s4_environment) : null,
+  };
+}
+
+/** Oscillation detection's history of a task: every file's recorded versions, oldest first. */
+export function fileVersions(db: DatabaseSync, taskId: string): Map<string, { seq: number; hash: string; agent: string }[]> {
+  const out = new Map<string, { seq: number; hash: string; agent: string }[]>();
+  for (const r of db.prepare("SELECT path, seq, hash, agent FROM file_versions WHERE task_id = ? ORDER BY path, seq").all(taskId) as { path: string; seq: number; hash: string; agent: string }[]) {
+    let list = out.get(r.path);
+    if (!list) out.set(r.path, (list = []));
+    list.push({ seq: r.seq, hash: r.hash, agent: r.agent });
+  }
+  return out;
 }

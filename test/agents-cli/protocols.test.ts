@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { AGENT_PROTOCOLS } from "../../src/agents/protocols/protocols.ts";
+import { CLI_PROTOCOLS as AGENT_PROTOCOLS } from "../../src/agents/cli-protocols.ts";
 
 const base = { prompt: "-starts with a dash", autoApprove: true };
 
@@ -58,8 +58,8 @@ void test("qwen: stream-json with the approval mode spelled out", () => {
 
 void test("every protocol table entry is complete and names its runtime", () => {
   for (const [name, p] of Object.entries(AGENT_PROTOCOLS)) {
-    assert.equal(p.runtime, name);
-    assert.ok(p.passthroughEnv.length > 0, name);
-    assert.equal(typeof p.createParser().classify, "function");
+    assert.equal(p.name, name);
+    assert.ok(p.passthrough.length > 0, name);
+    assert.equal(typeof p.parser({}).classify, "function");
   }
 });

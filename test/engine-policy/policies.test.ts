@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { BudgetTracker } from "../../src/engine/budget.ts";
-import { CircuitBreaker } from "../../src/engine/circuit-breaker.ts";
-import { costOf } from "../../src/engine/pricing.ts";
-import { DEFAULT_RETRY, retryDelayMs, shouldRetry } from "../../src/engine/retry-policy.ts";
+import { BudgetTracker } from "../../src/engine/attempt/budget.ts";
+import { CircuitBreaker } from "../../src/engine/attempt/circuit-breaker.ts";
+import { costOf } from "../../src/engine/attempt/pricing.ts";
+import { DEFAULT_RETRY, retryDelayMs, shouldRetry } from "../../src/engine/attempt/retry-policy.ts";
 import type { AttemptOutcome } from "../../src/domain/outcome.ts";
 
 const outcome = (o: Partial<AttemptOutcome>): AttemptOutcome => ({
@@ -54,16 +54,29 @@ void test("the circuit breaker opens after N failures, half-opens after the rese
 void test("budgets stop at the first limit crossed: attempt, task or run", () => {
   let now = 0;
   const t = new BudgetTracker({ attempt: { tokens: 100 }, task: { usd: 1 }, run: { seconds: 60 } }, () => now);
-  const a1 = t.attempt("t1");
+  const a1 = t.attempt({ taskId: "t1" });
   assert.equal(a1.add({ usage: { inputTokens: 50, outputTokens: 40, cachedInputTokens: 0 } }), undefined);
   assert.match(a1.add({ usage: { inputTokens: 5, outputTokens: 5, cachedInputTokens: 0 } })?.message ?? "", /attempt budget exceeded: 100 tokens used of 100/);
-  const a2 = t.attempt("t1");
+  const a2 = t.attempt({ taskId: "t1" });
   assert.match(a2.add({ costUsd: 1.5 })?.message ?? "", /task budget exceeded: \$1\.5000 spent of \$1/);
-  assert.throws(() => t.checkCanStart("t1"), /task budget exceeded/);
-  t.checkCanStart("t2");
+  assert.equal(t.blocking({ taskId: "t1" })?.scope, "task");
+  assert.equal(t.blocking({ taskId: "t2" }), undefined);
   now = 61_000;
-  assert.throws(() => t.checkCanStart("t2"), /run budget exceeded: 61 s of 60 s/);
+  assert.match(t.blocking({ taskId: "t2" })?.message ?? "", /run budget exceeded: 61 s of 60 s/);
   assert.deepEqual(t.spent(), { usd: 1.5, tokens: 100 });
+});
+
+void test("an item budget covers all of the item's attempts, and only that item", () => {
+  const t = new BudgetTracker({ item: { tokens: 100 } });
+  const a = t.attempt({ taskId: "run", itemId: "a" });
+  assert.equal(a.add({ usage: { inputTokens: 60, outputTokens: 0, cachedInputTokens: 0 } }), undefined);
+  const again = t.attempt({ taskId: "run", itemId: "a" });
+  const over = again.add({ usage: { inputTokens: 40, outputTokens: 0, cachedInputTokens: 0 } });
+  assert.equal(over?.scope, "item");
+  assert.match(over?.message ?? "", /item budget exceeded: 100 tokens used of 100/);
+  assert.equal(t.blocking({ taskId: "run", itemId: "a" })?.scope, "item");
+  assert.equal(t.blocking({ taskId: "run", itemId: "b" }), undefined, "another item has its own budget");
+  assert.deepEqual(t.spent({ taskId: "run", itemId: "a" }), { usd: 0, tokens: 100 });
 });
 
 void test("cost from the price table, by exact model or prefix; unknown models have no cost", () => {

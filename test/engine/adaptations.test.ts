@@ -34,7 +34,7 @@ void test("S5 approval: off a terminal it stops with exit 2 naming --auto-approv
   const ran = p.sig("ran");
   p.agent("code-writer", `echo "$VIABLE_TASK_ID" >> '${ran}'; ${ECHO_AGENT}`);
   p.commitAll("code-writer that leaves a trace");
-  seedMetrics(p.dir, { s3_s4_conflicts: 5, recent_s3_s4_conflicts: 5 });
+  await seedMetrics(p.dir, { s3_s4_conflicts: 5, recent_s3_s4_conflicts: 5 });
 
   const refused = await p.viable("run", "Add a greeting function");
   assert.equal(refused.code, 2);
@@ -76,7 +76,7 @@ void test("add_review_step{target_agent: tester}: a reviewer runs right before t
   const before = await runJson(p, task);
   assert.deepEqual(invokedOrder(before.events), ["s1-code-writer", "s1-tester"]);
 
-  seedMetrics(p.dir, { agent_errors: { tester: 0.5 } });
+  await seedMetrics(p.dir, { agent_errors: { tester: 0.5 } });
   const after = await runJson(p, task);
   assert.equal(after.code, 0);
   assert.deepEqual(after.result.adaptations.map((a) => [a.type, a.parameters]), [["add_review_step", { target_agent: "tester" }]]);
@@ -88,7 +88,7 @@ void test("add_review_step{target_agent: tester}: a reviewer runs right before t
 
 void test("two agents with high error rates get two add_review_step adaptations, each once", async (t) => {
   const p = agentsProject(t);
-  seedMetrics(p.dir, { agent_errors: { "code-writer": 0.5, tester: 0.6 } });
+  await seedMetrics(p.dir, { agent_errors: { "code-writer": 0.5, tester: 0.6 } });
 
   const first = await runJson(p, "Add a greeting function with tests");
   assert.equal(first.code, 0);
@@ -111,7 +111,7 @@ void test("lower_complexity_threshold: the same task's complexity scores rise by
   const baseline = ofType(before.events, "complexity_assessed")[0]?.data;
   assert.deepEqual(baseline?.scores, { simple: 0, medium: 0.25, complex: 0 });
 
-  seedMetrics(p.dir, { completion_rate: 0.4 });
+  await seedMetrics(p.dir, { completion_rate: 0.4 });
   const after = await runJson(p, task);
   assert.deepEqual(after.result.adaptations.map((a) => a.type), ["lower_complexity_threshold"]);
   const assessed = ofType(after.events, "complexity_assessed")[0]?.data;
@@ -125,7 +125,7 @@ void test("increase_s2_involvement: every S2 group has one agent, and no two age
   const before = await runJson(p, task);
   assert.ok(groupsOf(before.events).some((g) => g.length > 1), `without the adaptation some agents share a group: ${JSON.stringify(groupsOf(before.events))}`);
 
-  seedMetrics(p.dir, { oscillation_rate: 0.3 });
+  await seedMetrics(p.dir, { oscillation_rate: 0.3 });
   const after = await runJson(p, task);
   assert.equal(after.code, 0);
   assert.deepEqual(after.result.adaptations.map((a) => a.type), ["increase_s2_involvement"]);
@@ -162,7 +162,7 @@ void test("parallelize_s1: agents whose file zones are disjoint share a group an
 
   for (const f of fs.readdirSync(p.signals)) fs.rmSync(p.sig(f));
   fs.writeFileSync(p.sig(rendezvous), "");
-  seedMetrics(p.dir, { avg_cycle_iterations: 2 });
+  await seedMetrics(p.dir, { avg_cycle_iterations: 2 });
   const after = await runJson(p, task);
   assert.equal(after.code, 0, JSON.stringify(after.result.s1_results.map((r) => r.error)));
   assert.deepEqual(after.result.adaptations.map((a) => a.type), ["parallelize_s1"]);
@@ -177,7 +177,7 @@ void test("tighten_s3_star: with no verify command and no detected test command 
   assert.equal(before.code, 0, "without the adaptation, having nothing to verify with is only a finding");
   assert.match(String((ofType(before.events, "audit_performed")[0]?.data.findings as string[])[0]), /no verification command found/);
 
-  seedMetrics(p.dir, { audit_pass_rate: 0.5 });
+  await seedMetrics(p.dir, { audit_pass_rate: 0.5 });
   const after = await runJson(p, "Add a greeting function");
   assert.equal(after.code, 1);
   assert.deepEqual(after.result.adaptations.map((a) => a.type), ["tighten_s3_star"]);
@@ -191,7 +191,7 @@ void test("tighten_s3_star: with no verify command and no detected test command 
 
 void test("an adaptation whose metric has recovered is cleared: logged, and gone from state", async (t) => {
   const p = agentsProject(t, ECHO_AGENT, {});
-  seedMetrics(p.dir, {
+  await seedMetrics(p.dir, {
     audit_pass_rate: 0.95,
     agent_errors: { tester: 0.1, "code-writer": 0.25 },
     active_adaptations: [adaptation("tighten_s3_star"), adaptation("add_review_step", { target_agent: "tester" }),

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { AgentRegistry } from "../../src/agents/registry.ts";
 import { builtinAgents } from "../../src/agents/builtin-agents.ts";
 import { defaultConfig } from "../../src/config/config.ts";
-import { allocateItem } from "../../src/engine/plan/item-allocation.ts";
+import { allocateItem } from "../../src/engine/loop/item-allocation.ts";
 import { newItem } from "../../src/plan/plan.ts";
 
 const registry = new AgentRegistry(builtinAgents("command"));

@@ -5,8 +5,8 @@ import path from "node:path";
 import { test } from "node:test";
 import type { AgentEvent, AttemptOutcome } from "../../src/domain/outcome.ts";
 import type { RunRequest } from "../../src/domain/runtime.ts";
-import { LoopCommandRuntime, plainCommand } from "../../src/engine/plan/loop-command-runtime.ts";
-import { HelperPool, InProcessSpawner } from "../../src/engine/plan/spawner.ts";
+import { LoopCommandRuntime, plainCommand } from "../../src/engine/loop/loop-command-runtime.ts";
+import { HelperPool, InProcessSpawner } from "../../src/engine/loop/spawner.ts";
 import { isRunning, pidsCarrying, waitFor } from "../support/e2e.ts";
 
 function request(dir: string, command: string, patch: Partial<RunRequest> = {}): RunRequest {

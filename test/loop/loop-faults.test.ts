@@ -5,13 +5,9 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import { DatabaseSync } from "node:sqlite";
 import { test } from "node:test";
-import { AgentRegistry } from "../../src/agents/registry.ts";
-import { loadConfig } from "../../src/config/config.ts";
-import type { LoopEvent } from "../../src/engine/plan/loop-context.ts";
-import { LoopCommandRuntime } from "../../src/engine/plan/loop-command-runtime.ts";
-import { runPlanLoop } from "../../src/engine/plan/plan-loop.ts";
-import { readPlan, readSessions } from "../../src/store/plan-store.ts";
-import { Store } from "../../src/store/store.ts";
+import { openProject } from "../../src/app/project.ts";
+import { runPlanLoop } from "../../src/app/run-loop.ts";
+import { SqliteStore } from "../../src/store/store.ts";
 import { projectPaths } from "../../src/workspace/paths.ts";
 import { viable } from "../support/cli.ts";
 import { waitFor } from "../support/e2e.ts";
@@ -46,29 +42,30 @@ void test("the disk filling up while the loop records stops it with a clear erro
   p.script("true");
   await viable(["plan", "import", "feature_list.json", "-d", p.dir], { cwd: p.dir });
   const paths = projectPaths(p.dir);
-  const store = Store.open(paths, { writer: true, command: "test" });
-  const pages = (store.db.prepare("PRAGMA page_count").get() as { page_count: number }).page_count;
-  const config = loadConfig(paths.configFile);
-  const commandRuntime = new LoopCommandRuntime();
-  const events: LoopEvent[] = [];
+  const pages = (() => {
+    const db = new DatabaseSync(paths.database);
+    try {
+      return (db.prepare("PRAGMA page_count").get() as { page_count: number }).page_count;
+    } finally {
+      db.close();
+    }
+  })();
+  const project = await openProject(p.dir, { writer: true, command: "test", journal: "thread", maxPageCount: pages + 6 });
   let result;
   try {
-    result = await runPlanLoop(
-      { store, config, registry: AgentRegistry.load(paths, "command"), commandRuntime, runtimeFor: () => commandRuntime, journal: { maxPageCount: pages + 6 } },
-      { allowDirty: false, signal: new AbortController().signal, emit: (e) => events.push(e) },
-    );
+    result = await runPlanLoop(project, { allowDirty: false, signal: new AbortController().signal });
   } finally {
-    store.close();
+    await project.close();
   }
   assert.equal(result.outcome, "failed");
   assert.match(result.message, /the disk is full \(or .*viable\.db reached its size limit\).*everything recorded before them is intact/);
 
   // What was recorded is all there and consistent: every item recorded as passed has its session.
-  const reader = Store.open(paths, { writer: false, command: "test" });
-  const stored = readPlan(reader.db, paths.database)!;
+  const reader = SqliteStore.open(paths, { writer: false, command: "test" });
+  const stored = (await reader.queries.plan())!;
   const passedBefore = stored.plan.items.filter((i) => i.status === "passed").map((i) => i.id);
-  const sessionsBefore = readSessions(reader.db);
-  reader.close();
+  const sessionsBefore = await reader.queries.sessions();
+  await reader.close();
   assert.ok(passedBefore.length > 0 && passedBefore.length < 60, `${passedBefore.length} passed before the disk filled up`);
   for (const id of passedBefore) assert.ok(sessionsBefore.some((s) => s.feature === id && s.success), `${id} has its session`);
 

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import { test } from "node:test";
-import type { LoopEvent } from "../../src/engine/plan/loop-context.ts";
+import type { LoopEvent, StreamEvent } from "./support.ts";
 import { viable } from "../support/cli.ts";
 import { pidsCarrying, waitFor } from "../support/e2e.ts";
 import { loopProject, startLoop, type Feature } from "./support.ts";
@@ -31,10 +31,10 @@ function features(): Feature[] {
   return list;
 }
 
-async function killAfter(dir: string, until: (events: LoopEvent[]) => boolean, what: string) {
+async function killAfter(dir: string, until: (events: LoopEvent[], stream: StreamEvent[]) => boolean, what: string) {
   const run = startLoop(dir);
   try {
-    await waitFor(() => until(run.events) || (run.child.exitCode !== null && run.child.exitCode !== undefined ? "exited" : false), what, 60_000);
+    await waitFor(() => until(run.events, run.stream) || (run.child.exitCode !== null && run.child.exitCode !== undefined ? "exited" : false), what, 60_000);
   } finally {
     run.child.kill("SIGKILL");
   }
@@ -72,10 +72,10 @@ echo "wrote items/$VIABLE_ITEM_ID.txt"
   const r3 = await killAfter(p.dir, (ev) => ev.some((e) => e.type === "item_verified"), "an item to be verified");
   assert.equal(r3.signal, "SIGKILL");
   assert.deepEqual(pidsCarrying(orphanMarker), [], "the orphaned agent was reaped when the loop started again");
-  assert.ok(r3.events.some((e) => e.type === "reconciled" && e.reaped > 0), JSON.stringify(r3.events.find((e) => e.type === "reconciled")));
+  assert.ok(r3.events.some((e) => e.type === "loop_reconciled" && e.reaped > 0), JSON.stringify(r3.events.find((e) => e.type === "loop_reconciled")));
 
   // 4. Right after an agent finished, before its work was verified or merged.
-  const r4 = await killAfter(p.dir, (ev) => ev.some((e) => e.type === "agent_finished" && e.status === "succeeded"), "an agent to finish");
+  const r4 = await killAfter(p.dir, (_ev, stream) => stream.some((e) => e.event_type === "agent_completed" && e.data["status"] === "succeeded"), "an agent to finish");
   assert.equal(r4.signal, "SIGKILL");
 
   // 5. To the end.

@@ -105,7 +105,9 @@ esac
   assert.ok(!fs.readFileSync(p.sig("prompt-1"), "utf8").includes("out.txt says bad"));
   assert.ok(run.of("item_passed").some((e) => e.item === "flaky"));
 
-  const blocked = run.of("item_blocked");
+  // The blocked item's event names its dependents; each dependent has its own, saying by whom.
+  const blocked = run.of("item_blocked").filter((e) => e.blocked_by === undefined);
+  assert.deepEqual(run.of("item_blocked").filter((e) => e.blocked_by === "broken").map((e) => e.item), ["after-broken", "after-after"]);
   assert.equal(blocked.length, 1);
   assert.equal(blocked[0]?.item, "broken");
   assert.match(blocked[0]?.reason ?? "", /failed 2 attempts; last: code-writer failed: exited 3: cannot do it/);
@@ -233,7 +235,7 @@ echo "$VIABLE_ITEM_ID" > "$VIABLE_ITEM_ID.txt"
   const resumed = await p.loop();
   assert.equal(resumed.code, 0, resumed.stderr);
   // Interrupted while its agent worked: it runs again (the interrupted session is in the log).
-  assert.deepEqual(resumed.of("reconciled")[0]?.reset, ["slow"]);
+  assert.deepEqual(resumed.of("loop_reconciled")[0]?.reset, ["slow"]);
   assert.deepEqual(p.sessionCommits(), ["session: completed slow", "session: completed next"]);
   const sessions = JSON.parse((await viable(["plan", "sessions", "--json", "-d", p.dir])).stdout) as { feature: string; success: boolean; error: string | null }[];
   assert.deepEqual(sessions.map((s) => [s.feature, s.success]), [["slow", false], ["slow", true], ["next", true]]);
@@ -248,9 +250,9 @@ void test("consecutive failures open the circuit breaker: without a terminal the
   await viable(["plan", "import", "feature_list.json", "-d", p.dir], { cwd: p.dir });
   const run = await p.loop();
   assert.equal(run.code, 1);
-  assert.equal(run.of("loop_finished")[0]?.outcome, "circuit_open");
+  assert.equal(run.of("loop_finished")[0]?.outcome, "failure_streak");
   assert.equal(run.of("item_started").length, 3);
-  assert.equal(run.of("circuit_open")[0]?.consecutive_failures, 3);
+  assert.equal(run.of("failure_streak")[0]?.consecutive_failures, 3);
   assert.match(run.of("loop_finished")[0]?.message ?? "", /3 attempts failed in a row/);
 });
 

@@ -5,7 +5,7 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import type { LoopEvent } from "../../src/engine/plan/loop-context.ts";
+import type { LoopEventData, LoopEventType } from "../../src/domain/loop-events.ts";
 import { viable, startViable, type CliResult } from "../support/cli.ts";
 import { e2eProject, type E2EProject } from "../support/e2e.ts";
 
@@ -33,9 +33,27 @@ export interface LoopProject extends E2EProject {
   sessionCommits(): string[];
 }
 
+/** One journal event of `viable loop --json`, as printed. */
+export interface StreamEvent {
+  seq: number;
+  timestamp: string;
+  event_type: string;
+  task_id: string | null;
+  agent: string | null;
+  data: Record<string, unknown>;
+}
+
+/** The loop's own events, flattened for assertions: `{type, seq, ...data}`. */
+export type LoopEvent = { [T in LoopEventType]: { type: T; seq: number } & LoopEventData[T] }[LoopEventType];
+
+const LOOP_TYPES = new Set<string>(["loop_started", "loop_reconciled", "item_started", "item_status", "item_verified", "item_passed", "item_failed", "item_blocked", "loop_note", "failure_streak", "loop_finished"] satisfies LoopEventType[]);
+
 export interface LoopRun extends CliResult {
+  /** The loop's own events, in order. */
   events: LoopEvent[];
-  of<T extends LoopEvent["type"]>(type: T): Extract<LoopEvent, { type: T }>[];
+  /** Every event of the stream, agents' included. */
+  stream: StreamEvent[];
+  of<T extends LoopEventType>(type: T): Extract<LoopEvent, { type: T }>[];
 }
 
 export interface LoopProjectOptions {
@@ -67,22 +85,28 @@ export function loopProject(t: { after: (fn: () => void) => void }, features: Fe
 }
 
 export function parseRun(r: CliResult): LoopRun {
-  const events: LoopEvent[] = [];
+  const stream: StreamEvent[] = [];
   for (const line of r.stdout.split("\n")) {
     if (line.trim() === "") continue;
     try {
-      events.push(JSON.parse(line) as LoopEvent);
+      stream.push(JSON.parse(line) as StreamEvent);
     } catch {
       throw new Error(`not NDJSON (exit ${r.code}): ${line}\n--- stderr ---\n${r.stderr}`);
     }
   }
-  return Object.assign(r, { events, of: <T extends LoopEvent["type"]>(type: T) => events.filter((e): e is Extract<LoopEvent, { type: T }> => e.type === type) });
+  const events = loopEvents(stream);
+  return Object.assign(r, { events, stream, of: <T extends LoopEventType>(type: T) => events.filter((e): e is Extract<LoopEvent, { type: T }> => e.type === type) });
+}
+
+export function loopEvents(stream: readonly StreamEvent[]): LoopEvent[] {
+  return stream.filter((e) => LOOP_TYPES.has(e.event_type)).map((e) => ({ ...e.data, type: e.event_type, seq: e.seq }) as LoopEvent);
 }
 
 /** Starts `viable loop --json` and hands out its events as they arrive. */
 export function startLoop(dir: string, ...args: string[]) {
   const run = startViable(["loop", "--json", "-d", dir, ...args]);
   const seen: LoopEvent[] = [];
+  const stream: StreamEvent[] = [];
   let buffer = "";
   run.child.stdout?.on("data", (d: Buffer | string) => {
     buffer += d.toString();
@@ -90,10 +114,13 @@ export function startLoop(dir: string, ...args: string[]) {
     while ((nl = buffer.indexOf("\n")) >= 0) {
       const line = buffer.slice(0, nl);
       buffer = buffer.slice(nl + 1);
-      if (line.trim() !== "") seen.push(JSON.parse(line) as LoopEvent);
+      if (line.trim() === "") continue;
+      const e = JSON.parse(line) as StreamEvent;
+      stream.push(e);
+      seen.push(...loopEvents([e]));
     }
   });
-  return { ...run, events: seen, done: run.done.then(parseRun) };
+  return { ...run, events: seen, stream, done: run.done.then(parseRun) };
 }
 
 export function importPlan(p: E2EProject, file = "feature_list.json"): Promise<CliResult> {

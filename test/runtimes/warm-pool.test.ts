@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fs from "node:fs";
 import { createStreamHold, shell, text } from "../support/model-server/script.ts";
-import { Store } from "../../src/store/store.ts";
+import { openStore } from "../../src/store/store.ts";
 import { projectPaths } from "../../src/workspace/paths.ts";
 import { isRunning, stateOf, waitFor } from "../support/e2e.ts";
 import { attemptEnds, explain, ofType, processesMarked, runtimeWorld, streamed, TEST_TIMEOUT, warmPrefix } from "./world.ts";
@@ -57,7 +57,7 @@ void test("warm pool: after kill -9 of viable, the next `viable state` reaps the
   assert.equal(reaped.length, 1, explain({ code: 0, signal: null, stdout: "", stderr: "" }, events));
   const reapedPids = (reaped[0]?.data["processes"] as { pid: number }[]).map((p) => p.pid);
   // The attempt's pid is the warm process that was serving it (recorded when the task was handed over).
-  const serving = attemptPids(w.project.dir);
+  const serving = await attemptPids(w.project.dir);
   assert.equal(serving.length, 1);
   assert.ok(alive.some((p) => p.pid === serving[0]));
   assert.ok(reapedPids.includes(serving[0]!), `the serving process ${serving[0]} was reaped: ${JSON.stringify(reapedPids)}`);
@@ -87,11 +87,12 @@ void test("warm pool: idle timeout while a setsid'd tool child runs → the task
   assert.equal(w.server.remainingSteps(), 1);
 });
 
-function attemptPids(dir: string): number[] {
-  const store = Store.open(projectPaths(dir), { writer: false, command: "test" });
+async function attemptPids(dir: string): Promise<number[]> {
+  const store = openStore(projectPaths(dir), { writer: false, command: "test" });
   try {
-    return (store.db.prepare("SELECT pid FROM attempts ORDER BY started_at").all() as { pid: number | null }[]).map((r) => r.pid ?? 0);
+    const task = await store.queries.latestTask();
+    return task ? (await store.queries.attemptsOfTask(task.id)).map((a) => a.pid ?? 0) : [];
   } finally {
-    store.close();
+    await store.close();
   }
 }

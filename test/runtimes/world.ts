@@ -44,6 +44,11 @@ export interface WorldOptions {
   cliRetries?: number;
   /** Variables added to viable's environment. */
   env?: Record<string, string>;
+  /**
+   * The variable codex's custom provider reads its key from (`env_key` in its config.toml, set to
+   * the key the scripted server accepts). Default OPENAI_API_KEY, which Viable passes anyway.
+   */
+  codexKeyVariable?: string;
 }
 
 export interface World {
@@ -96,7 +101,7 @@ export async function runtimeWorld(t: TestContext, o: WorldOptions): Promise<Wor
     const launch = await prepare[cli](installed[cli]!, scratch, server, { prompt: "unused", retries: o.cliRetries ?? 0 });
     env = { ...env, ...launch.env };
   }
-  if (o.clis.includes("codex")) env = { ...env, ...(await codexKeyFromOpenAiVariable(scratch)) };
+  if (o.clis.includes("codex")) env = { ...env, ...(await codexKeyIn(scratch, o.codexKeyVariable ?? "OPENAI_API_KEY")) };
   env = { ...env, ...o.env };
 
   const start = (...args: string[]) => startViable([...args, "-d", project.dir], { env });
@@ -111,15 +116,12 @@ export async function runtimeWorld(t: TestContext, o: WorldOptions): Promise<Wor
   };
 }
 
-/**
- * The kit's codex config names the key variable SCRIPTED_API_KEY, which Viable rightly does not
- * forward (only OPENAI_* and CODEX_* reach codex); the provider reads OPENAI_API_KEY here instead.
- */
-async function codexKeyFromOpenAiVariable(scratch: Scratch): Promise<Record<string, string>> {
+/** Points the kit's codex provider at `variable` for its key, and sets it. */
+async function codexKeyIn(scratch: Scratch, variable: string): Promise<Record<string, string>> {
   const file = path.join(scratch.home, ".codex", "config.toml");
   const text = await fs.promises.readFile(file, "utf8");
-  await fs.promises.writeFile(file, text.replace(`env_key = "SCRIPTED_API_KEY"`, `env_key = "OPENAI_API_KEY"`));
-  return { OPENAI_API_KEY: "sk-scripted-openai" };
+  await fs.promises.writeFile(file, text.replace(`env_key = "SCRIPTED_API_KEY"`, `env_key = "${variable}"`));
+  return { [variable]: "sk-scripted-openai" };
 }
 
 function writeAgent(project: E2EProject, name: string, runtime: AgentCliName, spec: AgentSpec): void {

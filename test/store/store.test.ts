@@ -5,7 +5,7 @@ import { DatabaseSync } from "node:sqlite";
 import { test } from "node:test";
 import { isUserError } from "../../src/domain/errors.ts";
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from "../../src/store/migrations.ts";
-import { Store } from "../../src/store/store.ts";
+import { SqliteStore as Store } from "../../src/store/store.ts";
 import { projectPaths } from "../../src/workspace/paths.ts";
 import { makeProject } from "../support/project.ts";
 
@@ -14,16 +14,16 @@ void test("the store is WAL with synchronous=FULL and the current schema version
   t.after(() => p.cleanup());
   const store = Store.open(projectPaths(p.dir), { writer: true, command: "test" });
   t.after(() => store.close());
-  assert.equal((store.db.prepare("PRAGMA journal_mode").get() as { journal_mode: string }).journal_mode, "wal");
-  assert.equal((store.db.prepare("PRAGMA synchronous").get() as { synchronous: number }).synchronous, 2);
-  assert.equal((store.db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version, LATEST_SCHEMA_VERSION);
+  assert.equal((store.database.prepare("PRAGMA journal_mode").get() as { journal_mode: string }).journal_mode, "wal");
+  assert.equal((store.database.prepare("PRAGMA synchronous").get() as { synchronous: number }).synchronous, 2);
+  assert.equal((store.database.prepare("PRAGMA user_version").get() as { user_version: number }).user_version, LATEST_SCHEMA_VERSION);
 });
 
-void test("a database written by a newer Viable is refused, not reused", (t) => {
+void test("a database written by a newer Viable is refused, not reused", async (t) => {
   const p = makeProject();
   t.after(() => p.cleanup());
   const paths = projectPaths(p.dir);
-  Store.open(paths, { writer: true, command: "test" }).close();
+  await Store.open(paths, { writer: true, command: "test" }).close();
   const raw = new DatabaseSync(paths.database);
   raw.exec(`PRAGMA user_version = ${LATEST_SCHEMA_VERSION + 1}`);
   raw.close();
@@ -54,7 +54,7 @@ void test("a second writer is refused with the holder's pid; a dead holder's loc
   // Another process's view: a lock held by a live process other than us.
   const holder = JSON.parse(fs.readFileSync(paths.lockFile, "utf8")) as { pid: number };
   assert.equal(holder.pid, process.pid);
-  first.close();
+  await first.close();
 
   const child = spawn("sleep", ["30"], { stdio: "ignore" });
   t.after(() => child.kill("SIGKILL"));
@@ -69,29 +69,36 @@ void test("a second writer is refused with the holder's pid; a dead holder's loc
   await exited;
   const taken = Store.open(paths, { writer: true, command: "run" });
   assert.equal((JSON.parse(fs.readFileSync(paths.lockFile, "utf8")) as { pid: number }).pid, process.pid);
-  taken.close();
+  await taken.close();
   assert.equal(fs.existsSync(paths.lockFile), false);
 });
 
-void test("the execution log answers the seed's queries and summarizes a task", (t) => {
+void test("the execution log answers the seed's queries and summarizes a task", async (t) => {
   const p = makeProject();
   t.after(() => p.cleanup());
   const store = Store.open(projectPaths(p.dir), { writer: true, command: "test", sessionId: "s-1" });
   t.after(() => store.close());
-  store.log.append({ event_type: "task_started", task_id: "t1", data: { description: "do it" } });
-  store.log.append({ event_type: "agent_invoked", task_id: "t1", agent: "s1-code-writer" });
-  store.log.append({ event_type: "agent_error", task_id: "t1", agent: "s1-tester" });
-  store.log.append({ event_type: "audit_performed", task_id: "t1", data: { passed: false } });
-  store.log.append({ event_type: "conflict_detected", task_id: "t1" });
-  store.log.append({ event_type: "task_failed", task_id: "t1" });
-  store.log.append({ event_type: "task_started", task_id: "t2" });
+  const q = store.queries;
+  await store.journal.commit({
+    events: [
+      { event_type: "task_started", task_id: "t1", data: { description: "do it" } },
+      { event_type: "agent_invoked", task_id: "t1", agent: "s1-code-writer" },
+      { event_type: "agent_error", task_id: "t1", agent: "s1-tester" },
+      { event_type: "audit_performed", task_id: "t1", data: { passed: false } },
+      { event_type: "conflict_detected", task_id: "t1" },
+      { event_type: "task_failed", task_id: "t1" },
+      { event_type: "task_started", task_id: "t2" },
+    ],
+  });
 
-  assert.equal(store.log.query().length, 7);
-  assert.deepEqual(store.log.query({ taskId: "t2" }).map((e) => e.event_type), ["task_started"]);
-  assert.deepEqual(store.log.query({ last: 2 }).map((e) => e.task_id), ["t1", "t2"]);
-  assert.equal(store.log.query({ sessionId: "s-1" }).length, 7);
-  assert.equal(store.log.query({ sessionId: "other" }).length, 0);
-  const s = store.log.taskSummary("t1");
+  assert.equal((await q.events()).length, 7);
+  assert.deepEqual((await q.events({ taskId: "t2" })).map((e) => e.event_type), ["task_started"]);
+  assert.deepEqual((await q.events({ last: 2 })).map((e) => e.task_id), ["t1", "t2"]);
+  assert.equal((await q.events({ sessionId: "s-1" })).length, 7);
+  assert.equal((await q.events({ sessionId: "other" })).length, 0);
+  const third = (await q.events())[2]!.id;
+  assert.deepEqual((await q.events({ after: third })).map((e) => e.event_type), ["audit_performed", "conflict_detected", "task_failed", "task_started"]);
+  const s = await q.taskSummary("t1");
   assert.equal(s.status, "failed");
   assert.equal(s.description, "do it");
   assert.deepEqual(s.agents_invoked, ["s1-code-writer"]);
@@ -100,20 +107,23 @@ void test("the execution log answers the seed's queries and summarizes a task", 
   assert.equal(s.conflicts, 1);
 });
 
-void test("a transition's event and projection commit together or not at all", (t) => {
+void test("an entry's events and changes commit together or not at all", async (t) => {
   const p = makeProject();
   t.after(() => p.cleanup());
   const store = Store.open(projectPaths(p.dir), { writer: true, command: "test" });
   t.after(() => store.close());
-  assert.throws(() => store.transition({ event_type: "state_changed", data: { x: 1 } }, () => {
-    store.db.prepare("INSERT INTO settings (key, value) VALUES ('k', 'v')").run();
-    throw new Error("boom");
-  }));
-  assert.equal(store.log.count(), 0);
-  assert.equal(store.db.prepare("SELECT * FROM settings WHERE key = 'k'").get(), undefined);
+  // The second change breaks a constraint (the task does not exist... twice): nothing of the entry lands.
+  const task = { id: "t1", description: "d", created_at: "t", updated_at: "t", status: "in_progress" as const, complexity: "unknown", assigned_agents: [], metadata: {}, session_id: "s", owner_pid: null, failure_reason: null };
+  await assert.rejects(store.journal.commit({
+    event: { event_type: "task_started", task_id: "t1" },
+    changes: [{ type: "metrics_saved", metrics: await store.queries.metrics() }, { type: "task_inserted", task }, { type: "task_inserted", task }],
+  }), /UNIQUE constraint failed/);
+  assert.equal(await store.queries.eventCount(), 0);
+  assert.equal(store.database.prepare("SELECT * FROM settings").get(), undefined);
+  assert.equal(await store.queries.task("t1"), null);
 });
 
-void test("a database from an older schema version is migrated in place, keeping its records", (t) => {
+void test("a database from an older schema version is migrated in place, keeping its records", async (t) => {
   const p = makeProject();
   t.after(() => p.cleanup());
   const paths = projectPaths(p.dir);
@@ -130,7 +140,7 @@ void test("a database from an older schema version is migrated in place, keeping
 
   const store = Store.open(paths, { writer: true, command: "test" });
   t.after(() => store.close());
-  assert.equal((store.db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version, LATEST_SCHEMA_VERSION);
-  assert.equal((store.db.prepare("SELECT description FROM tasks WHERE id = 'abcd1234'").get() as { description: string }).description, "old task");
-  assert.equal(store.log.query({ taskId: "abcd1234" }).length, 1);
+  assert.equal((store.database.prepare("PRAGMA user_version").get() as { user_version: number }).user_version, LATEST_SCHEMA_VERSION);
+  assert.equal((store.database.prepare("SELECT description FROM tasks WHERE id = 'abcd1234'").get() as { description: string }).description, "old task");
+  assert.equal((await store.queries.events({ taskId: "abcd1234" })).length, 1);
 });

@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import type { LogEntry } from "../../src/domain/events.ts";
 import { initialMetrics, type Adaptation, type AdaptationType, type ViabilityMetrics } from "../../src/domain/viability.ts";
-import { Store } from "../../src/store/store.ts";
+import { openStore } from "../../src/store/store.ts";
 import { projectPaths } from "../../src/workspace/paths.ts";
 import { pidsCarrying } from "../process/helpers.ts";
 import { json, viable, type CliResult } from "./cli.ts";
@@ -130,12 +130,12 @@ export function ofType(events: Event[], type: string): Event[] {
 }
 
 /** Writes the project's metrics the way a run would, so the next run's adaptations act on them. */
-export function seedMetrics(dir: string, patch: Partial<ViabilityMetrics>): void {
-  const store = Store.open(projectPaths(dir), { writer: true, command: "test" });
+export async function seedMetrics(dir: string, patch: Partial<ViabilityMetrics>): Promise<void> {
+  const store = openStore(projectPaths(dir), { writer: true, command: "test" });
   try {
-    store.saveMetrics({ ...initialMetrics(), ...patch });
+    await store.journal.commit({ changes: [{ type: "metrics_saved", metrics: { ...initialMetrics(), ...patch } }] });
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

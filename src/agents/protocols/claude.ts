@@ -4,8 +4,10 @@ import type { AgentEvent, Usage } from "../../domain/outcome.ts";
 import {
   arr,
   isRecord,
+  NEVER_RETRYABLE,
   num,
   ParserBase,
+  refusedForGood,
   retryAfterInMessage,
   statusInMessage,
   str,
@@ -39,6 +41,13 @@ export const CLAUDE_PASSTHROUGH_ENV: readonly string[] = [
   "AWS_PROFILE",
   "CLOUD_ML_REGION",
   "ANTHROPIC_VERTEX_PROJECT_ID",
+  // Claude Code's own tuning variables (timeouts, thinking budget, caching).
+  "API_TIMEOUT_MS",
+  "MAX_THINKING_TOKENS",
+  "BASH_DEFAULT_TIMEOUT_MS",
+  "BASH_MAX_TIMEOUT_MS",
+  "DISABLE_PROMPT_CACHING",
+  "MCP_TIMEOUT",
 ];
 
 export function claudeArgs(o: AgentInvocationOptions): string[] {
@@ -128,6 +137,8 @@ export class ClaudeStreamParser extends ParserBase {
         const error = str(e["error"]);
         const reason = [status === undefined ? undefined : `HTTP ${status}`, error].filter(Boolean).join(": ") || "API error";
         if (status === 429) this.rateLimitDelayMs = num(e["retry_delay_ms"]);
+        // Claude retries a 401 ten times over about three minutes before it gives up.
+        if (status !== undefined && NEVER_RETRYABLE.has(status)) this.fatal ??= refusedForGood(this.cli, status, error);
         return [{ type: "retry", attempt: num(e["attempt"]) ?? 0, delayMs: num(e["retry_delay_ms"]) ?? 0, reason }];
       }
       default:

@@ -5,8 +5,10 @@ import {
   arr,
   combinedPrompt,
   isRecord,
+  NEVER_RETRYABLE,
   num,
   ParserBase,
+  refusedForGood,
   retryAfterInMessage,
   statusInMessage,
   str,
@@ -82,7 +84,12 @@ export class CodexParser extends ParserBase {
         const message = str(e["message"]) ?? "";
         // Stream retries are announced as errors: "Reconnecting... 2/5 (...)".
         const retry = /Reconnecting\.*\s*(\d+)\/(\d+)/i.exec(message);
-        if (retry) return [{ type: "retry", attempt: Number(retry[1]), delayMs: retryAfterInMessage(message) ?? 0, reason: message }];
+        if (retry) {
+          // "unexpected status 401 Unauthorized": codex retries even that, five times.
+          const status = /unexpected status (\d{3})/i.exec(message);
+          if (status?.[1] !== undefined && NEVER_RETRYABLE.has(Number(status[1]))) this.fatal ??= refusedForGood("codex", Number(status[1]), message);
+          return [{ type: "retry", attempt: Number(retry[1]), delayMs: retryAfterInMessage(message) ?? 0, reason: message }];
+        }
         this.lastError = message;
         return [{ type: "message", role: "system", text: message }];
       }

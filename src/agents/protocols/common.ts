@@ -2,7 +2,7 @@
 // arrive, and the one place where those facts and the way the process ended become an outcome.
 // Parsers are pure: no I/O, no clock; the runtime feeds them lines and tells them how it ended.
 
-import type { AgentEvent, AttemptOutcome, OutcomeStatus, Usage } from "../../domain/outcome.ts";
+import type { AgentEvent, AttemptOutcome, OutcomeFailure, OutcomeStatus, Usage } from "../../domain/outcome.ts";
 
 /** How the process ended from the supervisor's side: on its own, or stopped by it. */
 export type Termination = "exited" | "cancelled" | "timed_out";
@@ -27,6 +27,12 @@ export interface ProtocolParser {
   end(): AgentEvent[];
   /** The outcome, from the protocol's facts first and the exit only where the protocol is silent. */
   classify(exit: ExitFacts): AttemptOutcome;
+  /**
+   * Set once the stream shows that the run cannot succeed however long it goes on — the CLI
+   * retrying a request the provider refused for good (a wrong key: HTTP 401). The runtime stops
+   * the process at once; the outcome is this verdict, not "cancelled".
+   */
+  readonly fatal: Verdict | undefined;
   readonly sessionId: string | undefined;
   readonly model: string | undefined;
 }
@@ -42,6 +48,8 @@ export interface Verdict {
   error?: string;
   retryable: boolean;
   retryAfterMs?: number;
+  /** Why, when it is the setup rather than the work (the key, the model name, the URL). */
+  failure?: OutcomeFailure;
 }
 
 export const SUMMARY_MAX_CHARS = 300;
@@ -55,6 +63,7 @@ export abstract class ParserBase implements ProtocolParser {
   protected costUsd: number | undefined;
   protected lastAssistantText: string | undefined;
   protected verdict: Verdict | undefined;
+  fatal: Verdict | undefined;
   protected readonly changedFiles = new Set<string>();
   protected readonly stderrTail: string[] = [];
   protected readonly cwd: string | undefined;
@@ -100,7 +109,8 @@ export abstract class ParserBase implements ProtocolParser {
   }
 
   classify(exit: ExitFacts): AttemptOutcome {
-    const verdict = this.verdict ?? this.implicitVerdict(exit);
+    // A run stopped because it could not succeed ends with the reason it could not, not "cancelled".
+    const verdict = this.fatal ?? this.verdict ?? this.implicitVerdict(exit);
     const base = {
       exitCode: exit.exitCode,
       signal: exit.signal,
@@ -113,7 +123,7 @@ export abstract class ParserBase implements ProtocolParser {
     };
     // A run the protocol reports as done is done, even if a cancel or timeout raced its exit.
     if (verdict?.status === "succeeded") return { ...base, status: "succeeded", summary: this.summary(), retryable: false };
-    if (exit.termination === "cancelled") {
+    if (exit.termination === "cancelled" && this.fatal === undefined) {
       return { ...base, status: "cancelled", summary: "Cancelled.", error: "cancelled by the supervisor", retryable: false };
     }
     if (exit.termination === "timed_out") {
@@ -128,6 +138,7 @@ export abstract class ParserBase implements ProtocolParser {
         ...(error === undefined ? {} : { error }),
         retryable: verdict.retryable,
         ...(verdict.retryAfterMs === undefined ? {} : { retryAfterMs: verdict.retryAfterMs }),
+        ...(verdict.failure === undefined ? {} : { failure: verdict.failure }),
       };
     }
     const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.exitCode ?? "unknown"}`;
@@ -157,7 +168,21 @@ export function verdictForHttpStatus(status: number, error: string, retryAfterMs
   if (status === 429) return { status: "rate_limited", error, retryable: true, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
   // 529 is Anthropic's "overloaded"; 408 a request timeout: both pass with time.
   if (status >= 500 || status === 408) return { status: "failed", error, retryable: true };
+  if (NEVER_RETRYABLE.has(status)) return { status: "failed", error, retryable: false, failure: { kind: status === 401 || status === 403 ? "authentication" : "configuration", status } };
   return { status: "failed", error, retryable: false };
+}
+
+/**
+ * Statuses that no retry can turn into a success: the provider refused the credentials (401,
+ * 403) or the request itself (400, 404: a model it does not have, a wrong base URL).
+ */
+export const NEVER_RETRYABLE: ReadonlySet<number> = new Set([400, 401, 403, 404]);
+
+/** A request refused for good while the CLI announces it will retry it: what the run ends with. */
+export function refusedForGood(cli: string, status: number, detail: string | undefined): Verdict {
+  const what = status === 401 || status === 403 ? "refused the credentials" : "refused the request";
+  const error = `the provider ${what} (HTTP ${status}${detail ? `: ${detail}` : ""}); ${cli} would keep retrying, so Viable stopped it — retrying cannot help`;
+  return verdictForHttpStatus(status, error);
 }
 
 /** Finds an HTTP status in an error message ("429 Too Many Requests", "status: 500", "[401]"). */

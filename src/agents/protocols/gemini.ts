@@ -35,6 +35,18 @@ export const GEMINI_PASSTHROUGH_ENV: readonly string[] = [
   "GOOGLE_CLOUD_LOCATION",
   "GOOGLE_GENAI_USE_VERTEXAI",
   "GOOGLE_APPLICATION_CREDENTIALS",
+  // Read by gemini for Vertex, Code Assist and gateway setups.
+  "GOOGLE_VERTEX_BASE_URL",
+  "GOOGLE_CLOUD_PROJECT_ID",
+  "GOOGLE_GENAI_USE_GCA",
+  "GOOGLE_CLOUD_ACCESS_TOKEN",
+  "GOOGLE_CLOUD_QUOTA_PROJECT",
+  "GOOGLE_GENAI_API_VERSION",
+  "CODE_ASSIST_ENDPOINT",
+  "CODE_ASSIST_API_VERSION",
+  "CLOUDSDK_CONFIG",
+  "GCLOUD_PROJECT",
+  "CLOUD_SHELL",
 ];
 
 /** Always pass a model: with "auto" gemini first asks a router model, a call of its own. */

@@ -41,6 +41,17 @@ export const OPENCODE_PASSTHROUGH_ENV: readonly string[] = [
   "OPENAI_API_KEY",
   "GEMINI_API_KEY",
   "OPENROUTER_API_KEY",
+  // The keys of the providers people use most with OpenCode; any other: runtimes.opencode.pass_env,
+  // or an `{env:NAME}` in opencode.json (read by configured-env.ts).
+  "GOOGLE_GENERATIVE_AI_API_KEY",
+  "GROQ_API_KEY",
+  "DEEPSEEK_API_KEY",
+  "XAI_API_KEY",
+  "MISTRAL_API_KEY",
+  "TOGETHER_AI_API_KEY",
+  "FIREWORKS_API_KEY",
+  "CEREBRAS_API_KEY",
+  "OPENCODE_API_KEY",
 ];
 
 /** The model is "provider/model" as configured in opencode.json. */

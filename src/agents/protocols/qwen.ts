@@ -9,7 +9,12 @@ export const QWEN_FIXED_ENV: Readonly<Record<string, string>> = {
   QWEN_CODE_SUPPRESS_YOLO_WARNING: "1",
 };
 
-export const QWEN_PASSTHROUGH_ENV: readonly string[] = ["OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL", "DASHSCOPE_API_KEY", "QWEN_HOME"];
+export const QWEN_PASSTHROUGH_ENV: readonly (string | RegExp)[] = [
+  "OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL", "DASHSCOPE_API_KEY", /^QWEN_/,
+  // Qwen's other auth types: anthropic, gemini, vertex-ai.
+  "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "ANTHROPIC_MODEL", "GEMINI_API_KEY", "GEMINI_MODEL", "GOOGLE_API_KEY", "GOOGLE_MODEL",
+  "GOOGLE_CLOUD_PROJECT", "GOOGLE_CLOUD_LOCATION", "GOOGLE_GENAI_USE_VERTEXAI", "GOOGLE_APPLICATION_CREDENTIALS",
+];
 
 export function qwenArgs(o: AgentInvocationOptions): string[] {
   const args = [`--prompt=${o.prompt}`, "--output-format", "stream-json"];

@@ -158,6 +158,8 @@ export class ClaudeWarmPool {
         }
         for (const ev of parser.push(line.text)) yield ev;
         if (/^\s*\{.*"type"\s*:\s*"result"/.test(line.text)) resultSeen = true;
+        // A request refused for good (a wrong key) is retried by claude for minutes: stop now.
+        if (parser.fatal && !stop) stopWith("cancelled", parser.fatal.error ?? "the run cannot succeed");
       }
     } finally {
       clearTimeout(timer);

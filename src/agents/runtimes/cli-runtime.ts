@@ -10,8 +10,10 @@ import type { Runtime, RunRequest } from "../../domain/runtime.ts";
 import { scrubbedEnv } from "../../process/environment.ts";
 import { superviseProcess } from "../../process/supervise-process.ts";
 import { resolveCliBinary } from "../cli-binary.ts";
+import { configuredEnv } from "../configured-env.ts";
 import type { CliProtocol } from "../cli-protocols.ts";
 import { claudeWarmArgs } from "../protocols/claude.ts";
+import { trimSummary } from "../protocols/common.ts";
 import { ClaudeWarmPool, userMessageLine } from "./claude-warm-pool.ts";
 
 const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL/i;
@@ -21,6 +23,17 @@ const CLI_COMMON_ENV: readonly (string | RegExp)[] = [/^VIABLE_/, "NODE_EXTRA_CA
 export interface CliRuntimeOptions {
   /** Marker prefix for warm processes, unique to the project (so the next start can reap them). */
   warmMarkerPrefix?: string;
+}
+
+/** An outcome whose failure is the setup says what to check. */
+export function withFix(protocol: CliProtocol, outcome: AttemptOutcome): AttemptOutcome {
+  const kind = outcome.failure?.kind;
+  if (kind !== "authentication" && kind !== "configuration") return outcome;
+  const fix = kind === "authentication"
+    ? `check the key ${protocol.command} uses (${protocol.authEnv.slice(0, 2).join(" or ")}, or its login) and its base URL, if you set one`
+    : `check the model name (runtimes.${protocol.name}.model, or the agent's model) and the provider's base URL`;
+  const error = `${outcome.error ?? outcome.summary}\n  fix: ${fix}`;
+  return { ...outcome, error, summary: trimSummary(outcome.error ?? outcome.summary) };
 }
 
 export function cliRuntime(protocol: CliProtocol, config: ViableConfig, options: CliRuntimeOptions = {}): Runtime {
@@ -53,7 +66,11 @@ export function cliRuntime(protocol: CliProtocol, config: ViableConfig, options:
         // The workspace is the sandbox: a headless agent that must ask for each edit gets nothing done.
         autoApprove,
       })];
-      const inherited = scrubbedEnv(process.env, [...CLI_COMMON_ENV, ...protocol.passthrough]);
+      const inherited = scrubbedEnv(process.env, [
+        ...CLI_COMMON_ENV, ...protocol.passthrough, ...(protocol.selected?.(process.env) ?? []),
+        // What the user named in .viable/config.json, and what the CLI's own config points at.
+        ...(settings.pass_env ?? []), ...configuredEnv(protocol.name, process.env, req.cwd),
+      ]);
       const env = { ...inherited, ...protocol.env({ autoApprove, isRoot }), ...req.env };
       const secrets = Object.entries(inherited).filter(([k, v]) => SECRET_NAME.test(k) && v.length >= 6).map(([, v]) => v);
       if (warm && req.resumeSessionId === undefined) {
@@ -63,7 +80,9 @@ export function cliRuntime(protocol: CliProtocol, config: ViableConfig, options:
         // Per-attempt variables (VIABLE_TASK_ID, ...) cannot reach a process started earlier, so
         // the key leaves them out and the prompt carries what the agent needs.
         const key = JSON.stringify([file, warmArgs, req.cwd]);
-        yield* warm.run(key, spawn, req, userMessageLine(req.prompt));
+        for await (const ev of warm.run(key, spawn, req, userMessageLine(req.prompt))) {
+          yield ev.type === "finished" ? { type: "finished", outcome: withFix(protocol, ev.outcome) } : ev;
+        }
         return;
       }
       const parser = protocol.parser({ cwd: req.cwd });
@@ -76,9 +95,14 @@ export function cliRuntime(protocol: CliProtocol, config: ViableConfig, options:
         ...(req.onSpawn ? { onSpawn: req.onSpawn } : {}),
       });
       if (proc.pid !== undefined) yield { type: "started", pid: proc.pid, pgid: proc.pid, command: `${protocol.command} ${args.slice(0, 4).join(" ")} …`, ...(model ? { model } : {}) };
+      let stopping = false;
       for await (const line of proc.lines) {
         const events = line.stream === "stdout" ? parser.push(line.text) : parser.pushStderr(line.text);
         for (const ev of events) yield ev;
+        if (parser.fatal && !stopping) {
+          stopping = true;
+          proc.terminate(parser.fatal.error ?? "the run cannot succeed");
+        }
       }
       for (const ev of parser.end()) yield ev;
       const exit = await proc.exited;
@@ -86,13 +110,13 @@ export function cliRuntime(protocol: CliProtocol, config: ViableConfig, options:
         yield { type: "finished", outcome: failedOutcome(`${protocol.command} could not start: ${exit.error ?? "spawn failed"}`) };
         return;
       }
-      const outcome: AttemptOutcome = parser.classify({
+      const outcome: AttemptOutcome = withFix(protocol, parser.classify({
         exitCode: exit.exitCode,
         signal: exit.signal,
         termination: exit.termination === "idle_timeout" ? "timed_out" : exit.termination,
         durationMs: exit.durationMs,
         outputTruncated: exit.outputTruncated,
-      });
+      }));
       const model2 = parser.model ?? model;
       yield {
         type: "finished",

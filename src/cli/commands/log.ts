@@ -1,10 +1,10 @@
 // `viable log`: the execution log — most recent N (seed default 20), by task or session, the whole
 // log as JSONL for export, or one task's summary.
 
+import { readLog, streamLog, taskSummary } from "../../app/log.ts";
 import type { LogEntry } from "../../domain/events.ts";
-import { toJsonl } from "../../store/event-log.ts";
+import { toJsonl } from "../../app/log.ts";
 import { printJson, type Output } from "../output.ts";
-import { openProject } from "../project-context.ts";
 
 export interface LogArgs {
   dir: string;
@@ -18,38 +18,32 @@ export interface LogArgs {
 }
 
 export async function logCommand(args: LogArgs, o: Output): Promise<number> {
-  const ctx = await openProject(args.dir, { writer: false, command: "log" });
-  try {
-    const log = ctx.store.log;
-    if (args.summary) {
-      if (args.task === undefined) {
-        o.err("viable log --summary needs --task ID\n  fix: pass the task id shown by `viable run` or `viable state`");
-        return 2;
-      }
-      const s = log.taskSummary(args.task);
-      if (args.json) printJson(o, s);
-      else o.out(Object.entries(s).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : String(v)}`).join("\n"));
-      return 0;
+  if (args.summary) {
+    if (args.task === undefined) {
+      o.err("viable log --summary needs --task ID\n  fix: pass the task id shown by `viable run` or `viable state`");
+      return 2;
     }
-    const filter = { ...(args.task !== undefined ? { taskId: args.task } : {}), ...(args.session !== undefined ? { sessionId: args.session } : {}) };
-    if (args.jsonl) {
-      // Streamed: an export of a large log never sits in memory.
-      const chunk: string[] = [];
-      for (const e of log.iterate(filter)) {
-        chunk.push(toJsonl(e));
-        if (chunk.length >= 1000) o.out(chunk.splice(0).join("\n"));
-      }
-      if (chunk.length) o.out(chunk.join("\n"));
-      return 0;
-    }
-    const last = args.all ? undefined : args.count ?? (args.task !== undefined || args.session !== undefined ? undefined : 20);
-    const entries = log.query({ ...filter, ...(last !== undefined ? { last } : {}) });
-    if (args.json) printJson(o, entries.map(({ id: _id, ...rest }) => rest));
-    else o.out(entries.length ? entries.map(renderEntry).join("\n") : "(no log entries)");
+    const s = await taskSummary(args.dir, args.task);
+    if (args.json) printJson(o, s);
+    else o.out(Object.entries(s).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : String(v)}`).join("\n"));
     return 0;
-  } finally {
-    ctx.store.close();
   }
+  const filter = { ...(args.task !== undefined ? { taskId: args.task } : {}), ...(args.session !== undefined ? { sessionId: args.session } : {}) };
+  if (args.jsonl) {
+    // Streamed: an export of a large log never sits in memory.
+    const chunk: string[] = [];
+    await streamLog(args.dir, filter, (e) => {
+      chunk.push(toJsonl(e));
+      if (chunk.length >= 1000) o.out(chunk.splice(0).join("\n"));
+    });
+    if (chunk.length) o.out(chunk.join("\n"));
+    return 0;
+  }
+  const last = args.all ? undefined : args.count ?? (args.task !== undefined || args.session !== undefined ? undefined : 20);
+  const entries = await readLog(args.dir, { ...filter, ...(last !== undefined ? { last } : {}) });
+  if (args.json) printJson(o, entries.map(({ id: _id, ...rest }) => rest));
+  else o.out(entries.length ? entries.map(renderEntry).join("\n") : "(no log entries)");
+  return 0;
 }
 
 function renderEntry(e: LogEntry): string {

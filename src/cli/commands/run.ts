@@ -1,14 +1,16 @@
-// `viable run "<task>"`: one VSM cycle. Ctrl-C cancels the running attempts and records the task as
-// failed with the reason; `viable stop` from another terminal does the same through SIGUSR2.
+// `viable run "<task>"`: one VSM cycle. `--json` prints seed 001's VSMCycleResult at the end;
+// `--events` prints the run's events as NDJSON while it runs; `-v` prints each step on stderr; at a
+// terminal a live line shows the step, the agents at work and the time. Ctrl-C cancels the running
+// attempts and records the task as failed; `viable stop` from another terminal does the same.
 
-import { runtimesFor } from "../../agents/runtimes.ts";
-import { CycleStopped, runCycle } from "../../engine/cycle.ts";
-import type { VSMCycleResult } from "../../engine/cycle-result.ts";
-import { KILL_SIGNAL } from "../../engine/kill-switch.ts";
+import { openProject } from "../../app/project.ts";
+import { CycleStopped, runTask, type VSMCycleResult } from "../../app/run-task.ts";
+import { CycleView, ndjson } from "../event-stream.ts";
 import { EXIT } from "../exit-codes.ts";
+import { LiveLine } from "../live-line.ts";
 import { printJson, type Output } from "../output.ts";
-import { openProject } from "../project-context.ts";
 import { reportReconciliation } from "../reconciliation-report.ts";
+import { onStopSignals } from "../stop-signals.ts";
 
 export interface RunArgs {
   task: string;
@@ -16,54 +18,60 @@ export interface RunArgs {
   hint?: string;
   verbose: boolean;
   json: boolean;
+  events: boolean;
   autoApprove: boolean;
 }
 
 export async function runCommand(args: RunArgs, o: Output): Promise<number> {
-  const ctx = await openProject(args.dir, { writer: true, command: "run" });
-  const runtimes = runtimesFor(ctx.config, ctx.paths.root);
+  const project = await openProject(args.dir, { writer: true, command: "run" });
   const controller = new AbortController();
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (signal === KILL_SIGNAL) {
-      controller.abort(new CycleStopped("kill_switch", "stopped by the kill switch (`viable stop`)"));
-    } else {
-      controller.abort(new CycleStopped("interrupted", `interrupted by ${signal === "SIGINT" ? "Ctrl-C (SIGINT)" : signal}`));
-    }
-  };
-  const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", KILL_SIGNAL];
-  for (const s of signals) process.on(s, onSignal);
+  const offSignals = onStopSignals((kind, message) => controller.abort(new CycleStopped(kind, message)));
+  const view = new CycleView();
+  const live = o.interactive && !args.json && !args.events && !args.verbose ? new LiveLine(() => view.status()) : null;
+  const unsubscribe = project.store.journal.bus.subscribe((e) => {
+    if (args.events) o.out(ndjson(e));
+    const line = view.lineOf(e);
+    if (line === null) return;
+    if (args.verbose) o.err(line);
+    else live?.draw();
+  });
   try {
-    reportReconciliation(ctx.reconciliation, o);
-    const result = await runCycle(
-      { store: ctx.store, config: ctx.config, registry: ctx.registry(), runtimeFor: runtimes },
-      {
-        task: args.task,
-        ...(args.hint !== undefined ? { hint: args.hint } : {}),
-        autoApprove: args.autoApprove,
-        interactive: o.interactive,
-        // Loaded only when a person must be asked: it is a large import for every other run.
-        ask: async (message, signal) => (await import("@inquirer/confirm")).default({ message, default: false }, { signal }),
-        signal: controller.signal,
-        ...(args.verbose ? { progress: (line: string) => o.err(line) } : {}),
+    if (!args.json && !args.events) reportReconciliation(project.reconciliation, o);
+    const result = await runTask(project, {
+      task: args.task,
+      ...(args.hint !== undefined ? { hint: args.hint } : {}),
+      autoApprove: args.autoApprove,
+      interactive: o.interactive,
+      // Loaded only when a person must be asked: it is a large import for every other run.
+      ask: async (message, signal) => {
+        const confirm = (await import("@inquirer/confirm")).default;
+        return live ? live.pause(() => confirm({ message, default: false }, { signal })) : confirm({ message, default: false }, { signal });
       },
-    );
-    if (args.json) printJson(o, result);
-    else printResult(result, o);
+      signal: controller.signal,
+    });
+    await project.store.journal.flush();
+    live?.stop();
+    // With --events, the result is the stream's last line; alone, seed 001's object, indented.
+    if (args.json && args.events) o.out(JSON.stringify(result));
+    else if (args.json) printJson(o, result);
+    else if (!args.events) printResult(result, o);
     return result.success ? EXIT.ok : EXIT.failed;
   } catch (e) {
     if (e instanceof CycleStopped) {
+      await project.store.journal.flush().catch(() => undefined);
+      live?.stop();
       if (args.json) printJson(o, { success: false, stopped: e.kind, reason: e.message });
       o.err(`viable: ${e.message}`);
       return e.kind === "interrupted" ? EXIT.interrupted : e.kind === "approval_required" ? EXIT.usage : EXIT.failed;
     }
     throw e;
   } finally {
-    for (const s of signals) process.off(s, onSignal);
-    await runtimes.closeAll();
-    ctx.store.close();
+    live?.stop();
+    offSignals();
+    await project.close();
+    unsubscribe();
   }
 }
-
 
 function printResult(r: VSMCycleResult, o: Output): void {
   o.out(`${r.success ? "✓" : "✗"} task ${r.task_id}: ${r.summary}`);

@@ -1,57 +1,12 @@
 // `viable state`: seed 001's state view (human layout by default, --json for the same data) and
 // `--export-vsm DIR`, which writes seed 001's six files so tools built for that layout keep working.
 
-import fs from "node:fs";
 import path from "node:path";
-import type { AgentRegistry } from "../../agents/registry.ts";
-import { toJsonl } from "../../store/event-log.ts";
-import type { Store } from "../../store/store.ts";
-import { countTasks, latestTask, type TaskRecord } from "../../store/tasks.ts";
-import { activeAdaptationLines, healthIssues } from "../../viability/health.ts";
+import { openProject } from "../../app/project.ts";
+import { collectState, exportVsm, type VsmState } from "../../app/state.ts";
+import { activeAdaptationLines } from "../../app/state.ts";
 import { printJson, type Output } from "../output.ts";
-import { openProject } from "../project-context.ts";
 import { reportReconciliation } from "../reconciliation-report.ts";
-
-export interface VsmState {
-  current_task: Omit<TaskRecord, "session_id" | "owner_pid" | "updated_at"> | null;
-  viability_metrics: ReturnType<Store["metrics"]>;
-  agent_registry: { agents: Record<string, { type: string; status: string; capabilities: string[]; runtime: string; source: string }>; last_updated: string };
-  s3_allocation: unknown;
-  s4_environment: unknown;
-  tasks: ReturnType<typeof countTasks>;
-  kill_switch: ReturnType<Store["killSwitch"]>;
-  health: string[];
-}
-
-export function collectState(store: Store, registry: AgentRegistry): VsmState {
-  const task = latestTask(store.db);
-  const analysis = task
-    ? (store.db.prepare("SELECT s3_allocation, s4_environment FROM task_analysis WHERE task_id = ?").get(task.id) as { s3_allocation: string | null; s4_environment: string | null } | undefined)
-    : undefined;
-  const busy = new Set(
-    (store.db.prepare("SELECT DISTINCT agent FROM attempts WHERE status = 'running'").all() as { agent: string }[]).map((r) => r.agent),
-  );
-  const metrics = store.metrics();
-  const agents: VsmState["agent_registry"]["agents"] = {};
-  for (const a of registry.all()) {
-    agents[a.name] = { type: a.kind, status: busy.has(a.name) ? "busy" : "idle", capabilities: a.capabilities, runtime: a.runtime, source: a.source };
-  }
-  let current: VsmState["current_task"] = null;
-  if (task) {
-    const { session_id: _s, owner_pid: _p, updated_at: _u, ...rest } = task;
-    current = rest;
-  }
-  return {
-    current_task: current,
-    viability_metrics: metrics,
-    agent_registry: { agents, last_updated: metrics.last_updated },
-    s3_allocation: analysis?.s3_allocation ? JSON.parse(analysis.s3_allocation) : null,
-    s4_environment: analysis?.s4_environment ? JSON.parse(analysis.s4_environment) : null,
-    tasks: countTasks(store.db),
-    kill_switch: store.killSwitch(),
-    health: healthIssues(metrics),
-  };
-}
 
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 
@@ -92,41 +47,13 @@ export function renderState(s: VsmState): string {
   return lines.join("\n");
 }
 
-export function exportVsm(store: Store, state: VsmState, dir: string): string[] {
-  fs.mkdirSync(dir, { recursive: true });
-  const write = (name: string, value: unknown) => {
-    const file = path.join(dir, name);
-    fs.writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
-    return file;
-  };
-  const files = [
-    write("current-task.json", state.current_task ?? {}),
-    write("viability-metrics.json", state.viability_metrics),
-    write("agent-registry.json", {
-      agents: Object.fromEntries(Object.entries(state.agent_registry.agents).map(([n, a]) => [n, { type: a.type, status: a.status, capabilities: a.capabilities }])),
-      last_updated: state.agent_registry.last_updated,
-    }),
-    write("s3-allocations.json", state.s3_allocation ?? {}),
-    write("s4-environment.json", state.s4_environment ?? {}),
-  ];
-  const logFile = path.join(dir, "execution-log.jsonl");
-  const fd = fs.openSync(logFile, "w");
-  try {
-    for (const e of store.log.iterate()) fs.writeSync(fd, `${toJsonl(e)}\n`);
-  } finally {
-    fs.closeSync(fd);
-  }
-  files.push(logFile);
-  return files;
-}
-
 export async function stateCommand(args: { dir: string; json: boolean; exportVsm?: string }, o: Output): Promise<number> {
-  const ctx = await openProject(args.dir, { writer: false, command: "state" });
+  const project = await openProject(args.dir, { writer: false, command: "state" });
   try {
-    reportReconciliation(ctx.reconciliation, o);
-    const state = collectState(ctx.store, ctx.registry());
+    reportReconciliation(project.reconciliation, o);
+    const state = await collectState(project);
     if (args.exportVsm !== undefined) {
-      const files = exportVsm(ctx.store, state, path.resolve(args.exportVsm));
+      const files = await exportVsm(project, state, path.resolve(args.exportVsm));
       if (args.json) printJson(o, { exported: files });
       else o.out(`wrote ${files.length} files to ${path.resolve(args.exportVsm)}`);
       return 0;
@@ -135,6 +62,6 @@ export async function stateCommand(args: { dir: string; json: boolean; exportVsm
     else o.out(renderState(state));
     return 0;
   } finally {
-    ctx.store.close();
+    await project.close();
   }
 }

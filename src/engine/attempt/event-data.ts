@@ -1,7 +1,7 @@
 // How a normalized agent event is kept in the execution log: long texts are cut, so one chatty
 // tool result cannot bloat the log (the transcript keeps the whole output).
 
-import type { AgentEvent } from "../domain/outcome.ts";
+import type { AgentEvent } from "../../domain/outcome.ts";
 
 export const MAX_EVENT_TEXT = 4000;
 

@@ -1,7 +1,7 @@
 // Cost when a CLI does not report it: tokens times the price table in config (dollars per million
 // tokens). Unknown models give no cost rather than a made-up one.
 
-import type { Usage } from "../domain/outcome.ts";
+import type { Usage } from "../../domain/outcome.ts";
 
 export interface ModelPrice {
   input: number;

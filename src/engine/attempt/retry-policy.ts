@@ -2,7 +2,7 @@
 // same request can succeed later: 5xx, rate limits, timeouts. Auth failures and other 4xx, a
 // permission denial (needs_input), a cancel, or an agent that simply failed its task are not.
 
-import type { AttemptOutcome } from "../domain/outcome.ts";
+import type { AttemptOutcome } from "../../domain/outcome.ts";
 
 export interface RetrySettings {
   /** Retries after the first attempt, per runtime. */

@@ -1,66 +1,85 @@
 // One attempt of one agent: record it (so a crash can be reconciled), run its runtime under the
-// supervisor, log its normalized events, and record the outcome — each step its own transaction.
+// supervisor, record its normalized events, stop it the moment a budget is crossed, and record the
+// outcome with its cost. The policies around single attempts (retries, breaker, fallback) are in
+// run-agent.ts; this is the one place an agent process is started from.
 
 import fs from "node:fs";
 import path from "node:path";
-import type { AgentDefinition } from "../domain/agent.ts";
-import type { AttemptOutcome } from "../domain/outcome.ts";
-import { failedOutcome, ZERO_USAGE } from "../domain/outcome.ts";
-import type { Runtime } from "../domain/runtime.ts";
-import type { ViableConfig } from "../config/config.ts";
-import type { NewEvent } from "../store/event-log.ts";
-import type { Store } from "../store/store.ts";
-import { eventData, MAX_EVENT_TEXT } from "./agent-event-data.ts";
-import { finishAttempt, insertAttempt, setAttemptPid } from "../store/tasks.ts";
+import type { AgentDefinition } from "../../domain/agent.ts";
+import { errorMessage } from "../../domain/errors.ts";
+import type { AttemptOutcome } from "../../domain/outcome.ts";
+import { failedOutcome, ZERO_USAGE } from "../../domain/outcome.ts";
+import type { Runtime } from "../../domain/runtime.ts";
+import type { ViableConfig } from "../../config/config.ts";
+import type { Journal } from "../../store/journal.ts";
 import type { AttemptBudget, BudgetExceeded } from "./budget.ts";
+import { eventData, MAX_EVENT_TEXT } from "./event-data.ts";
 import { costOf } from "./pricing.ts";
 
 /** Normalized events beyond this many per attempt are counted, not logged one by one. */
 const MAX_LOGGED_EVENTS = 2000;
-const EVENT_BATCH = 50;
-const EVENT_FLUSH_MS = 250;
 
-export interface AttemptInput {
-  store: Store;
+/** What every attempt of one process shares. */
+export interface AttemptEnvironment {
+  journal: Journal;
   config: ViableConfig;
+  transcriptsDir: string;
+  now: () => Date;
+  /**
+   * How the attempt's row is recorded before its process starts. "commit": durably, before the
+   * spawn. "stage": with the next batch — for attempts whose id starts with a task id that is
+   * already durable, so that a crash before the row lands still leaves the marker prefix to reap by
+   * (the plan loop: thousands of short attempts must not each wait for the disk).
+   */
+  startRecord: "commit" | "stage";
+}
+
+/** One attempt: who, on what, where. */
+export interface AttemptInput {
   runtime: Runtime;
   agent: AgentDefinition;
   taskId: string;
-  itemId?: string;
+  itemId?: string | undefined;
+  /** Unique; starts with the task id. Exported to every process of the attempt as its marker. */
+  attemptId: string;
+  /** The nth attempt of this agent at this task or item. */
   attemptNo: number;
   prompt: string;
   cwd: string;
   signal: AbortSignal;
-  /** Extra environment for the agent (e.g. VIABLE_ITEM for plan items). */
-  env?: Record<string, string>;
-  resumeSessionId?: string;
+  /** Extra environment for the agent (VIABLE_ITEM_ID, ...), over the VIABLE_* defaults. */
+  env?: Record<string, string> | undefined;
+  resumeSessionId?: string | undefined;
   /** Stops the attempt the moment a budget is crossed. */
-  budget?: AttemptBudget;
+  budget?: AttemptBudget | undefined;
 }
 
 export interface AttemptResult {
   attemptId: string;
   outcome: AttemptOutcome;
-  transcriptPath: string;
+  /** null when the attempt printed nothing. */
+  transcriptPath: string | null;
 }
 
-export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
-  const { store, agent, config } = input;
-  const attemptId = `${input.taskId}-${agent.name}-${input.attemptNo}-${crypto.randomUUID().slice(0, 8)}`;
+export async function runAttempt(env: AttemptEnvironment, input: AttemptInput): Promise<AttemptResult> {
+  const { journal, config } = env;
+  const { agent, attemptId } = input;
   const logAgent = `s1-${agent.name}`;
-  fs.mkdirSync(store.paths.transcriptsDir, { recursive: true });
-  const transcriptPath = path.join(store.paths.transcriptsDir, `${attemptId}.log`);
+  const transcriptPath = path.join(env.transcriptsDir, `${attemptId}.log`);
+  const started = {
+    event: {
+      event_type: "agent_invoked" as const, task_id: input.taskId, agent: logAgent,
+      data: { attempt_id: attemptId, runtime: agent.runtime, model: agent.model ?? null, attempt: input.attemptNo, item_id: input.itemId ?? null, prompt: input.prompt.slice(0, MAX_EVENT_TEXT) },
+    },
+    changes: [{
+      type: "attempt_started" as const,
+      attempt: { id: attemptId, task_id: input.taskId, item_id: input.itemId ?? null, agent: agent.name, runtime: agent.runtime, attempt_no: input.attemptNo, started_at: env.now().toISOString(), transcript_path: null },
+    }],
+  };
+  if (env.startRecord === "commit") await journal.commit(started);
+  else journal.stage(started);
 
-  store.transition(
-    { event_type: "agent_invoked", task_id: input.taskId, agent: logAgent,
-      data: { attempt_id: attemptId, runtime: agent.runtime, model: agent.model ?? null, attempt: input.attemptNo, item_id: input.itemId ?? null, prompt: input.prompt.slice(0, MAX_EVENT_TEXT) } },
-    () => insertAttempt(store.db, {
-      id: attemptId, task_id: input.taskId, item_id: input.itemId ?? null, agent: agent.name, runtime: agent.runtime,
-      attempt_no: input.attemptNo, status: "running", pid: null, started_at: store.timestamp(), ended_at: null, outcome: null, transcript_path: transcriptPath,
-    }),
-  );
-
-  const env: Record<string, string> = {
+  const agentEnv: Record<string, string> = {
     VIABLE_TASK_ID: input.taskId,
     VIABLE_AGENT: agent.name,
     VIABLE_ATTEMPT: String(input.attemptNo),
@@ -77,20 +96,9 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
   else input.signal.addEventListener("abort", onAbort, { once: true });
   let overBudget: BudgetExceeded | undefined;
   const streamed = { ...ZERO_USAGE, usd: 0 };
-  // Agent events are committed in batches: one durable sync per event would make a chatty agent
-  // wait on the disk. State transitions (attempt start and end) stay one transaction each.
-  const pending: NewEvent[] = [];
-  const flush = () => {
-    if (pending.length === 0) return;
-    const batch = pending.splice(0);
-    store.atomically(() => {
-      for (const e of batch) store.log.append(e);
-    });
-  };
-  const flushTimer = setInterval(flush, EVENT_FLUSH_MS);
-  flushTimer.unref();
   const budgetSeconds = input.budget?.attemptSeconds;
   const timeoutSeconds = Math.min(agent.timeout ?? config.defaults.timeout, budgetSeconds ?? Infinity);
+  const idleSeconds = agent.idleTimeout ?? config.defaults.idle_timeout;
   try {
     const events = input.runtime.run({
       attemptId,
@@ -100,18 +108,17 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
       ...(agent.model !== undefined ? { model: agent.model } : {}),
       ...(agent.command !== undefined ? { command: agent.command } : {}),
       ...(input.resumeSessionId !== undefined ? { resumeSessionId: input.resumeSessionId } : {}),
-      env,
+      env: agentEnv,
       signal: local.signal,
       limits: {
         timeoutMs: timeoutSeconds * 1000,
-        ...(agent.idleTimeout ?? config.defaults.idle_timeout
-          ? { idleTimeoutMs: (agent.idleTimeout ?? config.defaults.idle_timeout!) * 1000 } : {}),
+        ...(idleSeconds !== undefined ? { idleTimeoutMs: idleSeconds * 1000 } : {}),
         maxOutputBytes: config.defaults.max_output_bytes,
         killGraceMs: config.defaults.kill_grace_ms,
       },
       transcriptPath,
-      // Recorded before any output so a crash of Viable leaves the pid to reap.
-      onSpawn: (pid) => store.atomically(() => setAttemptPid(store.db, attemptId, pid)),
+      // Recorded with the next batch: the marker, not the pid, is what reaping relies on.
+      onSpawn: (pid) => journal.stage({ changes: [{ type: "attempt_pid", id: attemptId, pid }] }),
     });
     for await (const ev of events) {
       if (ev.type === "finished") {
@@ -135,8 +142,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
       }
       if (logged < MAX_LOGGED_EVENTS) {
         logged++;
-        pending.push({ event_type: "agent_event", task_id: input.taskId, agent: logAgent, data: { attempt_id: attemptId, ...eventData(ev) } });
-        if (pending.length >= EVENT_BATCH) flush();
+        journal.stage({ event: { event_type: "agent_event", task_id: input.taskId, agent: logAgent, data: { attempt_id: attemptId, ...(input.itemId !== undefined ? { item: input.itemId } : {}), ...eventData(ev) } } });
       } else {
         dropped++;
       }
@@ -144,8 +150,6 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
   } catch (e) {
     outcome = crashed(e);
   }
-  clearInterval(flushTimer);
-  flush();
   input.signal.removeEventListener("abort", onAbort);
   outcome ??= crashed(new Error("the runtime ended without an outcome"));
   if (outcome.costUsd === undefined) {
@@ -162,24 +166,31 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
     if (overBudget && outcome.status === "succeeded") overBudget = undefined;
   }
   if (overBudget) {
-    outcome = { ...outcome, status: "failed", retryable: false, error: overBudget.message, summary: `stopped: ${overBudget.message}` };
+    outcome = {
+      ...outcome, status: "failed", retryable: false, error: overBudget.message, summary: `stopped: ${overBudget.message}`,
+      failure: { kind: "budget_exceeded", scope: overBudget.scope },
+    };
   }
   const final = outcome;
-  store.transition(
-    {
+  const transcript = fs.existsSync(transcriptPath) ? transcriptPath : null;
+  journal.stage({
+    event: {
       event_type: final.status === "succeeded" ? "agent_completed" : "agent_error",
       task_id: input.taskId,
       agent: logAgent,
-      data: { attempt_id: attemptId, success: final.status === "succeeded", status: final.status, summary: final.summary, error: final.error ?? null,
-        exit_code: final.exitCode, signal: final.signal, duration_ms: final.durationMs, usage: final.usage, cost_usd: final.costUsd ?? null,
-        session_id: final.sessionId ?? null, output_truncated: final.outputTruncated, events_not_logged: dropped },
+      data: {
+        attempt_id: attemptId, ...(input.itemId !== undefined ? { item: input.itemId } : {}), success: final.status === "succeeded", status: final.status,
+        summary: final.summary, error: final.error ?? null, failure: final.failure ?? null, exit_code: final.exitCode, signal: final.signal, duration_ms: final.durationMs,
+        usage: final.usage, cost_usd: final.costUsd ?? null, model: final.model ?? agent.model ?? null, session_id: final.sessionId ?? null,
+        output_truncated: final.outputTruncated, events_not_logged: dropped, transcript,
+      },
     },
-    () => finishAttempt(store.db, attemptId, "finished", store.timestamp(), final),
-  );
-  return { attemptId, outcome: final, transcriptPath };
+    changes: [{ type: "attempt_finished", id: attemptId, status: final.status === "cancelled" ? "interrupted" : "finished", endedAt: env.now().toISOString(), outcome: final, transcriptPath: transcript }],
+  });
+  return { attemptId, outcome: final, transcriptPath: transcript };
 }
 
 function crashed(e: unknown): AttemptOutcome {
-  const message = e instanceof Error ? e.message : String(e);
+  const message = errorMessage(e);
   return failedOutcome(message, `runtime error: ${message}`);
 }

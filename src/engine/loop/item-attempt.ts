@@ -1,28 +1,23 @@
 // One attempt at one plan item, start to finish: workspace, agents, commit, verification, and the
 // merge queue. Every step is recorded as it happens; the item's phase says how far a crash got, so
-// a resumed loop can pick the work up (plan-reconcile.ts). Failures the item caused are
-// `AttemptFailure`s and come back as values; an interruption comes back as one too.
+// a resumed loop can pick the work up (loop-reconcile.ts). The agents run through the attempt
+// pipeline, with every policy `viable run` has. Failures the item caused are `AttemptFailure`s and
+// come back as values; an interruption comes back as one too.
 
-import fs from "node:fs";
-import path from "node:path";
-import type { AgentDefinition } from "../../domain/agent.ts";
 import { abortReason, errorMessage } from "../../domain/errors.ts";
-import type { AttemptOutcome } from "../../domain/outcome.ts";
-import { failedOutcome } from "../../domain/outcome.ts";
+import type { OutcomeFailure } from "../../domain/outcome.ts";
 import type { PlanItem } from "../../plan/plan.ts";
 import { runVerification } from "../../audit/verification.ts";
-import { CommitFailed } from "../../store/group-commit.ts";
+import { CommitFailed } from "../../store/journal.ts";
 import { removeMergedWorkspace } from "../../workspace/worktrees.ts";
-import { eventData } from "../agent-event-data.ts";
+import { runAgent } from "../attempt/run-agent.ts";
 import { composePrompt } from "../prompt.ts";
 import { allocateItem, type ItemAllocation } from "./item-allocation.ts";
 import { AttemptFailure, checkIntegrity, commitWork, prepareWorkspace, runSetup, type ItemWorkspace } from "./item-workspace.ts";
 import type { LoopContext } from "./loop-context.ts";
 import { mergeItem, MergeBlocked } from "./merge-queue.ts";
 
-const MAX_LOGGED_EVENTS = 2000;
-
-export interface AttemptInput {
+export interface ItemAttemptInput {
   item: PlanItem;
   attempt: number;
   /** Worktree slot, for VIABLE_PORT_BASE. */
@@ -33,25 +28,27 @@ export interface AttemptInput {
   previousFailure?: string;
 }
 
+/** `attemptId`: the last agent attempt of this item attempt, if any ran. */
 export type AttemptEnd =
-  | { kind: "passed"; commit: string | null; reverified: boolean }
-  | { kind: "failed"; reason: string; context: string; keptBranch: string | null }
+  | { kind: "passed"; commit: string | null; reverified: boolean; attemptId: string | null }
+  /** `failure`: when an agent's outcome says why in a way policies act on (a spent budget). */
+  | { kind: "failed"; reason: string; context: string; keptBranch: string | null; attemptId: string | null; failure?: OutcomeFailure }
   | { kind: "interrupted"; reason: string }
   /** Not the item's fault, and the loop cannot go on (a full disk, the main worktree in the way). */
   | { kind: "fatal"; error: Error };
 
-export async function runItemAttempt(ctx: LoopContext, input: AttemptInput): Promise<AttemptEnd> {
+export async function runItemAttempt(ctx: LoopContext, input: ItemAttemptInput): Promise<AttemptEnd> {
   const { item, attempt } = input;
   const { recorder, signal } = ctx;
   let keptBranch: string | null = null;
+  const last: { attemptId: string | null } = { attemptId: null };
   try {
     const allocation = input.resume ? null : allocateItem(item, ctx.registry, ctx.config);
     let ws: ItemWorkspace | null = input.resume ?? null;
     const cwd = () => ws?.dir ?? ctx.paths.root;
 
     if (input.resume) {
-      recorder.item(item.id, "item_started", { attempt, resumed: true, phase: "verifying" }, { phase: "verifying" });
-      ctx.emit({ ...stamp(ctx), type: "item_started", item: item.id, attempt, agents: [], base: input.resume.base, workspace: input.resume.dir });
+      recorder.item(item.id, "item_started", { attempt, resumed: true, agents: [], phase: "verifying", base: input.resume.base, workspace: input.resume.dir }, { phase: "verifying" });
     } else if (ctx.mode === "worktree") {
       const integration = ctx.integration!;
       recorder.item(item.id, "item_started", { attempt, agents: allocation!.steps.map((s) => s.agent.name), rationale: allocation!.rationale }, { phase: "workspace", last_error: null });
@@ -60,19 +57,17 @@ export async function runItemAttempt(ctx: LoopContext, input: AttemptInput): Pro
       const prepared = await ctx.adminQueue.run(() => prepareWorkspace(ctx.paths, item.id, integration, keptLabel, signal));
       ws = prepared.workspace;
       keptBranch = prepared.kept.keptBranch;
-      if (keptBranch) ctx.emit({ ...stamp(ctx), type: "note", item: item.id, message: `kept the previous attempt's work on branch ${keptBranch}` });
-      recorder.item(item.id, "item_status", { phase: "workspace", branch: ws.branch, base: ws.base, kept_branch: keptBranch }, { branch: ws.branch, base_commit: ws.base });
-      ctx.emit({ ...stamp(ctx), type: "item_started", item: item.id, attempt, agents: allocation!.steps.map((s) => s.agent.name), base: ws.base, workspace: ws.dir });
+      if (keptBranch) note(ctx, item, `kept the previous attempt's work on branch ${keptBranch}`);
+      recorder.item(item.id, "item_status", { phase: "workspace", branch: ws.branch, base: ws.base, workspace: ws.dir, kept_branch: keptBranch }, { branch: ws.branch, base_commit: ws.base });
       await runSetup(ctx.config, ctx.paths, ws, itemEnv(ctx, item, input.slot, ws), label(ctx, item, attempt), signal);
     } else {
-      recorder.item(item.id, "item_started", { attempt, agents: allocation!.steps.map((s) => s.agent.name) }, { phase: "agents", last_error: null });
-      ctx.emit({ ...stamp(ctx), type: "item_started", item: item.id, attempt, agents: allocation!.steps.map((s) => s.agent.name), base: null, workspace: ctx.paths.root });
+      recorder.item(item.id, "item_started", { attempt, agents: allocation!.steps.map((s) => s.agent.name), base: null, workspace: ctx.paths.root }, { phase: "agents", last_error: null });
     }
     const env = itemEnv(ctx, item, input.slot, ws);
 
     if (!input.resume) {
       if (ws) recorder.item(item.id, "item_status", { phase: "agents" }, { phase: "agents" });
-      await runAgents(ctx, item, attempt, allocation!, cwd(), env, input.previousFailure, keptBranch);
+      await runAgents(ctx, item, attempt, allocation!, cwd(), env, input.previousFailure, keptBranch, last);
       if (ws) {
         await checkIntegrity(ws, signal);
         const head = await commitWork(ws, item.id, attempt, signal);
@@ -99,9 +94,8 @@ export async function runItemAttempt(ctx: LoopContext, input: AttemptInput): Pro
     } else {
       recorder.item(item.id, "item_verified", { checks: [] }, { phase: ws ? "queued" : null });
     }
-    ctx.emit({ ...stamp(ctx), type: "item_verified", item: item.id });
 
-    if (!ws) return { kind: "passed", commit: null, reverified: false };
+    if (!ws) return { kind: "passed", commit: null, reverified: false, attemptId: last.attemptId };
     const workspace = ws;
     const merged = await ctx.mergeQueue.run(async () => {
       if (signal.aborted) throw signal.reason;
@@ -113,24 +107,24 @@ export async function runItemAttempt(ctx: LoopContext, input: AttemptInput): Pro
     // Merged: from here on nothing may turn this into a failure (a retry would merge it twice).
     try {
       const left = await ctx.adminQueue.run(() => removeMergedWorkspace(ctx.paths.root, item.id, workspace.dir, ctx.integration!));
-      for (const l of left) ctx.emit({ ...stamp(ctx), type: "note", item: item.id, message: `merged; left in place: ${l}` });
+      for (const l of left) note(ctx, item, `merged; left in place: ${l}`);
     } catch (e) {
-      ctx.emit({ ...stamp(ctx), type: "note", item: item.id, message: `merged; its worktree could not be removed: ${errorMessage(e)}` });
+      note(ctx, item, `merged; its worktree could not be removed: ${errorMessage(e)}`);
     }
-    return { kind: "passed", commit: merged.commit, reverified: merged.reverified };
+    return { kind: "passed", commit: merged.commit, reverified: merged.reverified, attemptId: last.attemptId };
   } catch (e) {
     if (signal.aborted) return { kind: "interrupted", reason: abortReason(signal, "interrupted") };
-    if (e instanceof AttemptFailure) return { kind: "failed", reason: e.message, context: e.context, keptBranch };
+    if (e instanceof AttemptFailure) return { kind: "failed", reason: e.message, context: e.context, keptBranch, attemptId: last.attemptId, ...(e.failure ? { failure: e.failure } : {}) };
     if (e instanceof MergeBlocked || e instanceof CommitFailed) return { kind: "fatal", error: e };
     // Anything else (git refusing, a runtime that is not installed) fails this attempt, with its message.
     const message = errorMessage(e);
-    return { kind: "failed", reason: message, context: `Your previous attempt failed: ${message}`, keptBranch };
+    return { kind: "failed", reason: message, context: `Your previous attempt failed: ${message}`, keptBranch, attemptId: last.attemptId };
   }
 }
 
 async function runAgents(
   ctx: LoopContext, item: PlanItem, attempt: number, allocation: ItemAllocation, cwd: string, env: Record<string, string>,
-  previousFailure: string | undefined, keptBranch: string | null,
+  previousFailure: string | undefined, keptBranch: string | null, last: { attemptId: string | null },
 ): Promise<void> {
   const previous: { agent: string; success: boolean; summary: string }[] = [];
   for (const [index, step] of allocation.steps.entries()) {
@@ -140,58 +134,18 @@ async function runAgents(
       task: itemTask(item), agent: step.agent, role: step.role, focus: step.focus, previous, acceptance: item.tests,
       ...(failure !== undefined ? { auditFeedback: failure } : {}),
     });
-    const outcome = await runAgent(ctx, item, attempt, index, step.agent, prompt, cwd, env);
+    const { outcome, attempts } = await runAgent(ctx.pipeline, {
+      agent: step.agent, taskId: ctx.runId, itemId: item.id, prompt, cwd, signal: ctx.signal,
+      env: { ...env, VIABLE_ATTEMPT: String(attempt), VIABLE_STEP: String(index + 1) },
+    });
+    last.attemptId = attempts.at(-1)?.attemptId ?? last.attemptId;
     previous.push({ agent: step.agent.name, success: outcome.status === "succeeded", summary: outcome.summary });
     if (ctx.signal.aborted) throw ctx.signal.reason;
     if (outcome.status !== "succeeded") {
       throw new AttemptFailure(`${step.agent.name} ${outcome.status}: ${outcome.error ?? outcome.summary}`,
-        `In your previous attempt ${step.agent.name} ${outcome.status.replace("_", " ")}: ${outcome.error ?? outcome.summary}`);
+        `In your previous attempt ${step.agent.name} ${outcome.status.replace("_", " ")}: ${outcome.error ?? outcome.summary}`, outcome.failure);
     }
   }
-}
-
-async function runAgent(
-  ctx: LoopContext, item: PlanItem, attempt: number, step: number, agent: AgentDefinition, prompt: string, cwd: string, env: Record<string, string>,
-): Promise<AttemptOutcome> {
-  const { recorder } = ctx;
-  const attemptId = `${ctx.runId}-${recorder.nextAttemptSeq()}`;
-  const transcriptPath = path.join(ctx.paths.transcriptsDir, `${attemptId}.log`);
-  recorder.attemptStarted({ id: attemptId, item: item.id, agent: agent.name, runtime: agent.runtime, attemptNo: attempt, prompt, model: agent.model ?? null });
-  ctx.emit({ ...stamp(ctx), type: "agent_started", item: item.id, agent: agent.name, attempt_id: attemptId });
-  let outcome: AttemptOutcome | undefined;
-  let logged = 0;
-  let dropped = 0;
-  let transcript: string | null = null;
-  try {
-    const runtime = ctx.runtimeFor(agent.runtime);
-    const limits = {
-      timeoutMs: (agent.timeout ?? ctx.config.defaults.timeout) * 1000,
-      maxOutputBytes: ctx.config.defaults.max_output_bytes,
-      killGraceMs: ctx.config.defaults.kill_grace_ms,
-      ...(agent.idleTimeout ?? ctx.config.defaults.idle_timeout ? { idleTimeoutMs: (agent.idleTimeout ?? ctx.config.defaults.idle_timeout!) * 1000 } : {}),
-    };
-    for await (const ev of runtime.run({
-      attemptId, prompt, systemPrompt: agent.prompt, cwd, signal: ctx.signal, limits, transcriptPath,
-      ...(agent.model !== undefined ? { model: agent.model } : {}),
-      ...(agent.command !== undefined ? { command: agent.command } : {}),
-      env: { ...env, VIABLE_TASK_ID: ctx.runId, VIABLE_AGENT: agent.name, VIABLE_ATTEMPT: String(attempt), VIABLE_STEP: String(step + 1), VIABLE_PROMPT: prompt },
-      onSpawn: (pid) => recorder.attemptPid(attemptId, pid),
-    })) {
-      if (ev.type === "finished") outcome = ev.outcome;
-      else if (ev.type === "started") continue; // the pid is on the attempt row
-      else if (logged < MAX_LOGGED_EVENTS) {
-        logged++;
-        recorder.event("agent_event", { attempt_id: attemptId, item: item.id, ...eventData(ev) }, `s1-${agent.name}`);
-      } else dropped++;
-    }
-    transcript = fs.existsSync(transcriptPath) ? transcriptPath : null;
-  } catch (e) {
-    outcome = crashed(e);
-  }
-  outcome ??= crashed(new Error("the runtime ended without an outcome"));
-  recorder.attemptFinished({ id: attemptId, item: item.id, agent: agent.name, outcome, transcript, eventsNotLogged: dropped });
-  ctx.emit({ ...stamp(ctx), type: "agent_finished", item: item.id, agent: agent.name, attempt_id: attemptId, status: outcome.status, summary: outcome.summary });
-  return outcome;
 }
 
 /** What the agents are told the item is. */
@@ -228,11 +182,6 @@ function label(ctx: LoopContext, item: PlanItem, attempt: number): string {
   return `${ctx.runId}-${item.id.replace(/[^A-Za-z0-9._-]+/g, "_")}-${attempt}`;
 }
 
-function stamp(ctx: LoopContext) {
-  return { counts: ctx.recorder.counts(), at: ctx.recorder.timestamp() };
-}
-
-function crashed(e: unknown): AttemptOutcome {
-  const message = errorMessage(e);
-  return failedOutcome(message, `runtime error: ${message}`);
+function note(ctx: LoopContext, item: PlanItem, message: string): void {
+  ctx.recorder.event("loop_note", { item: item.id, message });
 }

@@ -7,6 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { runVerification } from "../../audit/verification.ts";
 import type { ViableConfig } from "../../config/config.ts";
+import type { OutcomeFailure } from "../../domain/outcome.ts";
 import type { ItemId } from "../../plan/plan.ts";
 import { git } from "../../workspace/git.ts";
 import type { ProjectPaths } from "../../workspace/paths.ts";
@@ -25,10 +26,13 @@ export interface ItemWorkspace {
 export class AttemptFailure extends Error {
   /** What the next attempt's agents are told. */
   readonly context: string;
-  constructor(message: string, context = message) {
+  /** An agent's typed failure, when there is one (a spent budget stops more than this attempt). */
+  readonly failure: OutcomeFailure | undefined;
+  constructor(message: string, context = message, failure?: OutcomeFailure) {
     super(message);
     this.name = "AttemptFailure";
     this.context = context;
+    this.failure = failure;
   }
 }
 

@@ -13,11 +13,12 @@
 // 4. Passed items' leftover worktrees and branches are removed when what they hold is merged.
 
 import fs from "node:fs";
-import type { EventType } from "../../domain/events.ts";
+import type { EventType, NewEvent } from "../../domain/events.ts";
 import type { ItemId, Plan, PlanItem } from "../../plan/plan.ts";
 import { readProcessTable } from "../../process/process-tree.ts";
 import { reapMarked, type ReapedProcess } from "../../process/reaper.ts";
-import { applyOps, eventOp, itemStateOp, sessionOp, lastSessionNumber, type ItemState, type SqlOp } from "../../store/plan-store.ts";
+import type { Change } from "../../store/changes.ts";
+import { EMPTY_ITEM_STATE, type ItemState } from "../../store/records.ts";
 import type { Store } from "../../store/store.ts";
 import { branchExists, completedSessions, itemBranch, itemWorktreeDir, listWorktrees, removeMergedWorkspace } from "../../workspace/worktrees.ts";
 import { checkIntegrity, type ItemWorkspace } from "./item-workspace.ts";
@@ -53,15 +54,15 @@ export async function reconcilePlan(input: ReconcileInput): Promise<PlanReconcil
   const { store, plan, state, signal } = input;
   const root = store.paths.root;
   const result: PlanReconciliation = { synced: [], resume: new Map(), reset: [], reaped: await reapEarlierRuns(store, input.graceMs), notes: [] };
-  const ops: SqlOp[] = [];
+  const changes: Change[] = [];
+  const events: NewEvent[] = [];
   const now = store.timestamp();
-  const event = (type: EventType, data: Record<string, unknown>) =>
-    ops.push(eventOp({ timestamp: now, event_type: type, task_id: input.runId, agent: null, data, session_id: store.log.sessionId }));
+  const event = (type: EventType, data: Record<string, unknown>) => events.push({ event_type: type, task_id: input.runId, data });
   const write = (item: PlanItem, s: ItemState) => {
     state.set(item.id, s);
-    ops.push(itemStateOp(item.id, item.status, item.attempts, item.status === "blocked" ? (item.blocked_reason ?? null) : null, s, now));
+    changes.push({ type: "item_state", id: item.id, status: item.status, attempts: item.attempts, blockedReason: item.status === "blocked" ? (item.blocked_reason ?? null) : null, state: s, now });
   };
-  let session = lastSessionNumber(store.db);
+  let session = await store.queries.lastSessionNumber();
 
   const completed = await completedSessions(root, input.historyRev, { signal });
   for (const item of plan.items) {
@@ -70,13 +71,13 @@ export async function reconcilePlan(input: ReconcileInput): Promise<PlanReconcil
     const wasRunning = item.status === "running";
     item.status = "passed";
     delete item.blocked_reason;
-    write(item, { ...(state.get(item.id) ?? emptyState()), phase: null, merged_commit: commit, last_error: null });
-    event("item_merged", { item: item.id, status: "passed", commit, via: "git history", was_running: wasRunning });
+    write(item, { ...(state.get(item.id) ?? EMPTY_ITEM_STATE), phase: null, merged_commit: commit, last_error: null });
+    event("item_passed", { item: item.id, status: "passed", commit, via: "git history", was_running: wasRunning });
     result.synced.push(item.id);
   }
 
   for (const item of plan.items) {
-    const s = state.get(item.id) ?? emptyState();
+    const s = state.get(item.id) ?? EMPTY_ITEM_STATE;
     if (item.status === "passed" || (item.status !== "running" && s.phase === null)) continue;
     const wasRunning = item.status === "running";
     // The interrupted attempt is not the item's fault: the next take() counts it again.
@@ -103,7 +104,7 @@ export async function reconcilePlan(input: ReconcileInput): Promise<PlanReconcil
     }
     if (wasRunning) {
       const record = { session: ++session, timestamp: now, feature: item.id, success: false, elapsed_seconds: 0, error: "interrupted: Viable stopped during this session", attempt_id: null, run_id: null };
-      ops.push(sessionOp(record));
+      changes.push({ type: "session_recorded", session: record });
       event("session_recorded", { ...record });
     }
   }
@@ -119,13 +120,13 @@ export async function reconcilePlan(input: ReconcileInput): Promise<PlanReconcil
     }
   }
 
-  if (ops.length > 0) store.atomically(() => applyOps(store.db, ops));
+  if (changes.length > 0 || events.length > 0) await store.journal.commit({ events, changes });
   return result;
 }
 
 /** Stops processes left by earlier runs of the loop on this project, found by their run's marker prefix. */
 async function reapEarlierRuns(store: Store, graceMs: number): Promise<ReapedProcess[]> {
-  const runs = (store.db.prepare("SELECT id FROM tasks WHERE id LIKE ?").all(`${LOOP_RUN_PREFIX}%`) as { id: string }[]).map((r) => r.id);
+  const runs = await store.queries.taskIdsWithPrefix(LOOP_RUN_PREFIX);
   if (runs.length === 0) return [];
   const markers = new Set<string>();
   for (const p of readProcessTable()) {
@@ -133,8 +134,4 @@ async function reapEarlierRuns(store: Store, graceMs: number): Promise<ReapedPro
   }
   if (markers.size === 0) return [];
   return reapMarked([...markers], { graceMs });
-}
-
-function emptyState(): ItemState {
-  return { phase: null, branch: null, base_commit: null, merged_commit: null, last_error: null };
 }

@@ -1,50 +1,46 @@
 // `viable loop`: works the stored plan until every item has passed or only blocked ones remain.
 //
-// Start-up, on the store's own connection: check the project (git, the integration branch, a clean
-// main worktree), record the run as a task (its id prefixes every attempt's marker, so a crash
-// always leaves something to reconcile), and reconcile (plan-reconcile.ts). Then the loop proper,
-// whose writes go through the group committer: the scheduler hands out ready items within the
-// global and per-runtime limits; each item attempt runs concurrently up to the merge queue, which
-// is serial; each result updates the scheduler, which releases dependents once an item has passed
-// (verified and merged). Failed attempts are retried up to `loop.max_attempts`, then the item is
-// blocked with its reason, and so is everything depending on it. A run of consecutive failures
-// opens the circuit breaker: at a terminal the user is asked, otherwise the loop stops.
+// Start-up: check the project (git, the integration branch, a clean main worktree), record the run
+// as a task — durably: its id prefixes every attempt's marker, so a crash always leaves something to
+// reconcile — and reconcile (loop-reconcile.ts). Then the loop proper: the scheduler hands out
+// ready items within the global and per-runtime limits; each item attempt runs concurrently up to
+// the merge queue, which is serial; each result updates the scheduler, which releases dependents
+// once an item has passed (verified and merged). Agents run through the attempt pipeline, under the
+// same retries, breakers, fallbacks and budgets as `viable run`. Above it sits the loop's own item
+// policy: a failed attempt is retried on a fresh base up to `loop.max_attempts`, then the item is
+// blocked with its reason, and so is everything depending on it; a streak of
+// `loop.max_consecutive_failures` failed attempts stops the loop (at a terminal the user is asked).
+// Everything the loop does is a journal event, which is also how it reports progress.
 
 import type { AgentRegistry } from "../../agents/registry.ts";
 import type { ViableConfig } from "../../config/config.ts";
 import { detectTooling } from "../../analysis/project-commands.ts";
 import { UserError, errorMessage } from "../../domain/errors.ts";
-import type { Runtime, RuntimeName } from "../../domain/runtime.ts";
 import type { ItemId, PlanItem } from "../../plan/plan.ts";
 import { Scheduler, type SchedulerCounts } from "../../plan/scheduler.ts";
 import { planValidationError, validatePlan } from "../../plan/validate.ts";
-import { CommitFailed, GroupCommitter, type GroupCommitOptions } from "../../store/group-commit.ts";
-import { lastSessionNumber, readPlan, setIntegrationBranch } from "../../store/plan-store.ts";
+import { CommitFailed } from "../../store/journal.ts";
 import type { Store } from "../../store/store.ts";
-import { insertTask, updateTask } from "../../store/tasks.ts";
 import { git } from "../../workspace/git.ts";
 import { currentBranch, revParse, uncommittedPaths } from "../../workspace/worktrees.ts";
+import type { AttemptPipeline } from "../attempt/pipeline.ts";
 import { assertNotStopped } from "../kill-switch.ts";
 import { allocateItem } from "./item-allocation.ts";
 import { runItemAttempt, type AttemptEnd } from "./item-attempt.ts";
-import type { LoopContext, LoopEvent, LoopOutcome, WorkspaceMode } from "./loop-context.ts";
-import type { LoopCommandRuntime } from "./loop-command-runtime.ts";
+import type { LoopContext, LoopOutcome, WorkspaceMode } from "./loop-context.ts";
+import { LOOP_RUN_PREFIX, reconcilePlan } from "./loop-reconcile.ts";
 import { SerialQueue } from "./merge-queue.ts";
-import { LOOP_RUN_PREFIX, reconcilePlan } from "./plan-reconcile.ts";
-import { PlanRecorder } from "./plan-recorder.ts";
+import { LoopRecorder } from "./recorder.ts";
 
-export interface PlanLoopDeps {
+export interface LoopDeps {
   store: Store;
   config: ViableConfig;
   registry: AgentRegistry;
-  runtimeFor: (name: RuntimeName) => Runtime;
-  /** The loop's command runtime, whose leftover sweeps the loop schedules. */
-  commandRuntime?: LoopCommandRuntime;
-  /** For tests and quotas: options of the writer connection (e.g. a size limit). */
-  journal?: GroupCommitOptions;
+  /** The process's attempt pipeline (its attempts' rows may be staged: see AttemptEnvironment). */
+  pipeline: AttemptPipeline;
 }
 
-export interface PlanLoopOptions {
+export interface LoopOptions {
   /** Items at once; default `loop.concurrency`. */
   concurrency?: number;
   /** Sessions (attempts) in this run; default `loop.max_sessions`. */
@@ -54,14 +50,13 @@ export interface PlanLoopOptions {
   /** Default `workspace.mode`. */
   mode?: WorkspaceMode;
   signal: AbortSignal;
-  emit?: (event: LoopEvent) => void;
   /** What the start-up reconciliation (engine/reconcile.ts) already stopped, reported with the loop's own. */
   startupReaped?: number;
-  /** At a terminal: whether to go on after the circuit breaker opened. Without it the loop stops. */
+  /** At a terminal: whether to go on after a streak of failures. Without it the loop stops. */
   askToContinue?: (question: string, signal: AbortSignal) => Promise<boolean>;
 }
 
-export interface PlanLoopResult {
+export interface LoopResult {
   runId: string;
   outcome: LoopOutcome;
   message: string;
@@ -70,19 +65,19 @@ export interface PlanLoopResult {
   sessions: number;
   elapsedSeconds: number;
   blocked: { id: ItemId; reason: string }[];
-  /** Commits and operations of the group committer, for benchmarks. */
+  /** The journal's commits and operations during the run, for benchmarks. */
   commits: { commits: number; ops: number };
 }
 
+/** The kill switch is read from the store this often; `viable stop` also signals the loop at once. */
 const KILL_SWITCH_POLL_MS = 200;
-/** How often the leftovers of finished command attempts are looked for (see loop-command-runtime.ts). */
-const SWEEP_INTERVAL_MS = 1000;
 
-export async function runPlanLoop(deps: PlanLoopDeps, opts: PlanLoopOptions): Promise<PlanLoopResult> {
+export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopResult> {
   const { store, config } = deps;
+  const { journal } = store;
   const started = performance.now();
-  const emit = opts.emit ?? (() => {});
-  const stored = readPlan(store.db, store.paths.database);
+  const commitsBefore = { ...journal.stats };
+  const stored = await store.queries.plan();
   if (stored === null) {
     throw new UserError({ reason: "not_found", message: "no plan has been imported into this project", fix: "run `viable plan import FILE` (a feature_list.json, a Task Master tasks.json or a beads .jsonl)" });
   }
@@ -94,76 +89,74 @@ export async function runPlanLoop(deps: PlanLoopDeps, opts: PlanLoopOptions): Pr
   const concurrency = opts.concurrency ?? config.loop.concurrency;
   const maxSessions = opts.maxSessions ?? config.loop.max_sessions;
   const integration = mode === "worktree" ? await preflight(store, config, stored.meta.integration_branch, opts) : null;
-  assertNotStopped(store);
+  await assertNotStopped(store);
 
-  // The run is a task: recorded (durably, on this connection) before any attempt can start.
   const runId = `${LOOP_RUN_PREFIX}${crypto.randomUUID().replaceAll("-", "").slice(0, 8)}`;
-  store.transition(
-    { event_type: "task_started", task_id: runId, data: { description: `plan loop: ${plan.source.file}`, items: plan.items.length, mode, integration_branch: integration, pid: process.pid } },
-    () => {
-      insertTask(store.db, {
-        id: runId, description: `plan loop: ${plan.source.file} (${plan.items.length} items)`, created_at: store.timestamp(), updated_at: store.timestamp(),
-        status: "in_progress", complexity: "unknown", assigned_agents: [], metadata: { kind: "plan_loop", mode, integration_branch: integration },
-        session_id: store.log.sessionId, owner_pid: process.pid, failure_reason: null,
-      });
-      if (integration) setIntegrationBranch(store.db, integration, store.timestamp());
-    },
-  );
+  await journal.commit({
+    event: { event_type: "task_started", task_id: runId, data: { description: `plan loop: ${plan.source.file}`, items: plan.items.length, mode, integration_branch: integration, pid: process.pid } },
+    changes: [
+      {
+        type: "task_inserted",
+        task: {
+          id: runId, description: `plan loop: ${plan.source.file} (${plan.items.length} items)`, created_at: store.timestamp(), updated_at: store.timestamp(),
+          status: "in_progress", complexity: "unknown", assigned_agents: [], metadata: { kind: "plan_loop", mode, integration_branch: integration },
+          session_id: store.sessionId, owner_pid: process.pid, failure_reason: null,
+        },
+      },
+      ...(integration ? [{ type: "integration_branch_set" as const, branch: integration, now: store.timestamp() }] : []),
+    ],
+  });
 
   const controller = new AbortController();
   const onOuterAbort = () => controller.abort(opts.signal.reason);
   if (opts.signal.aborted) controller.abort(opts.signal.reason);
   else opts.signal.addEventListener("abort", onOuterAbort, { once: true });
+  const previousOnFailure = journal.onFailure;
+  journal.onFailure = (e) => controller.abort(e);
 
-  let journal: GroupCommitter | undefined;
   let outcome: LoopOutcome | null = null;
   let message = "";
   let sessions = 0;
   let scheduler: Scheduler | undefined;
-  let sweepTimer: NodeJS.Timeout | undefined;
-  let sweeping: Promise<unknown> = Promise.resolve();
+  let killSwitchTimer: NodeJS.Timeout | undefined;
   try {
     const reconciliation = await reconcilePlan({
       store, plan, state: stored.state, mode, historyRev: integration ?? "HEAD", integration, graceMs: config.defaults.kill_grace_ms, runId, signal: controller.signal,
     });
     const projectVerify = config.verify ?? (mode === "none" ? [] : await detectedTestCommand(store.paths.root));
-
-    journal = await GroupCommitter.open(store.paths.database, deps.journal ?? {});
-    journal.onFailure = (e) => controller.abort(e);
-    const recorder = new PlanRecorder({ journal, runId, sessionId: store.log.sessionId, now: store.now, state: stored.state, lastSession: lastSessionNumber(store.db) });
+    const lastSession = await store.queries.lastSessionNumber();
+    const rec = new LoopRecorder({ journal, runId, now: store.now, state: stored.state, lastSession });
     const items = new Map(plan.items.map((i) => [i.id, i]));
     const keyLimits = config.loop.runtime_limits;
     const keyOf = Object.keys(keyLimits).length === 0 ? undefined : (item: PlanItem) => runtimeOf(item, deps, config);
     scheduler = new Scheduler(plan, { graph: validation.graph, concurrency, ...(keyOf ? { keyOf, keyLimits } : {}) });
-    recorder.attach(scheduler);
+    rec.attach(scheduler);
     const sched = scheduler;
-    const stamp = () => ({ counts: sched.counts(), at: recorder.timestamp() });
 
     // Items whose last attempt failed: retried while attempts remain, blocked otherwise.
     for (const item of plan.items) {
       if (sched.status(item.id) !== "failed") continue;
       if (sched.attempts(item.id) < config.loop.max_attempts) sched.retry(item.id);
-      else blockItem(item.id, `failed ${sched.attempts(item.id)} attempts: ${recorder.state(item.id).last_error ?? "see the log"}`);
+      else blockItem(item.id, `failed ${sched.attempts(item.id)} attempts: ${rec.state(item.id).last_error ?? "see the log"}`);
     }
 
-    emit({ ...stamp(), type: "loop_started", run_id: runId, items: plan.items.length, mode, integration_branch: integration, concurrency });
-    emit({
-      ...stamp(), type: "reconciled", synced_from_git: reconciliation.synced, resumed: [...reconciliation.resume.keys()], reset: reconciliation.reset,
+    // Items blocked because something they depend on is blocked in the file: recorded, so that
+    // `viable plan show` and the events say what blocks them.
+    for (const item of plan.items) {
+      if (item.status === "blocked" || sched.status(item.id) !== "blocked") continue;
+      rec.item(item.id, "item_blocked", { reason: sched.blockedReason(item.id) ?? "blocked", dependents: [] }, { phase: null });
+    }
+    // The counts every reader of the stream starts from: from here on each item event carries the
+    // item's new status (items start pending, passed or blocked).
+    rec.event("loop_started", { run_id: runId, items: plan.items.length, mode, integration_branch: integration, concurrency, counts: sched.counts() });
+    rec.event("loop_reconciled", {
+      synced_from_git: reconciliation.synced, resumed: [...reconciliation.resume.keys()], reset: reconciliation.reset,
       reaped: reconciliation.reaped.length + (opts.startupReaped ?? 0), notes: reconciliation.notes,
     });
 
-    // Items blocked because something they depend on is blocked in the file: recorded and
-    // reported, so that `viable plan show` and the events say what blocks them.
-    for (const item of plan.items) {
-      if (item.status === "blocked" || sched.status(item.id) !== "blocked") continue;
-      const reason = sched.blockedReason(item.id) ?? "blocked";
-      recorder.item(item.id, "item_blocked", { reason }, { phase: null });
-      emit({ ...stamp(), type: "item_blocked", item: item.id, reason, dependents: [] });
-    }
-
     const ctx: LoopContext = {
-      paths: store.paths, config, registry: deps.registry, runtimeFor: deps.runtimeFor, recorder, mode, integration, projectVerify,
-      mergeQueue: new SerialQueue(), adminQueue: new SerialQueue(), runId, signal: controller.signal, emit,
+      paths: store.paths, config, registry: deps.registry, pipeline: deps.pipeline, recorder: rec, mode, integration, projectVerify,
+      mergeQueue: new SerialQueue(), adminQueue: new SerialQueue(), runId, signal: controller.signal,
     };
     const groups = new Set(plan.items.filter((i) => i.parent !== undefined).map((i) => i.parent!));
     const freeSlots: number[] = [];
@@ -188,24 +181,18 @@ export async function runPlanLoop(deps: PlanLoopDeps, opts: PlanLoopOptions): Pr
 
     function blockItem(id: ItemId, reason: string): void {
       const dependents = sched.markBlocked(id, reason);
-      recorder.item(id, "item_blocked", { reason, dependents }, { phase: null });
-      for (const d of dependents) recorder.item(d, "item_blocked", { reason: `blocked by ${id}`, blocked_by: id }, { phase: null });
-      emit({ ...stamp(), type: "item_blocked", item: id, reason, dependents });
+      rec.item(id, "item_blocked", { reason, dependents }, { phase: null });
+      for (const d of dependents) rec.item(d, "item_blocked", { reason: `blocked by ${id}`, blocked_by: id }, { phase: null });
     }
 
-    // The kill switch is read from the store at most this often (it is a query and a validation);
-    // `viable stop` also signals the running loop, which aborts at once.
-    let killSwitchCheckedAt = -Infinity;
+    killSwitchTimer = setInterval(() => {
+      void store.queries.killSwitch().then((k) => {
+        if (k) controller.abort(new LoopStopped("kill_switch", "stopped by the kill switch (`viable stop`)"));
+      }, () => undefined);
+    }, KILL_SWITCH_POLL_MS).unref();
+
     const pump = (): void => {
       while (outcome === null && !asking) {
-        const now = performance.now();
-        if (now - killSwitchCheckedAt >= KILL_SWITCH_POLL_MS) {
-          killSwitchCheckedAt = now;
-          if (store.killSwitch()) {
-            controller.abort(new LoopStopped("kill_switch", "stopped by the kill switch (`viable stop`)"));
-            break;
-          }
-        }
         const room = maxSessions - sessions;
         const ids = sched.take(Math.max(0, room));
         if (ids.length === 0) {
@@ -223,8 +210,7 @@ export async function runPlanLoop(deps: PlanLoopDeps, opts: PlanLoopOptions): Pr
       if (groups.has(id)) {
         // A group (a Task Master parent task, a beads epic) is done when its members are: they all passed.
         sched.markPassed(id);
-        recorder.item(id, "item_status", { group: true, reason: "every member passed" }, { phase: null, last_error: null });
-        emit({ ...stamp(), type: "item_passed", item: id, commit: null, reverified: false, elapsed_seconds: 0 });
+        rec.item(id, "item_passed", { group: true, commit: null, reverified: false, elapsed_seconds: 0 }, { phase: null, last_error: null });
         return;
       }
       sessions++;
@@ -233,7 +219,7 @@ export async function runPlanLoop(deps: PlanLoopDeps, opts: PlanLoopOptions): Pr
       const attempt = sched.attempts(id);
       const resume = reconciliation.resume.get(id);
       reconciliation.resume.delete(id);
-      const previousFailure = recorder.state(id).last_error ?? undefined;
+      const previousFailure = rec.state(id).last_error ?? undefined;
       const t0 = performance.now();
       void runItemAttempt(ctx, { item, attempt, slot, ...(resume ? { resume } : {}), ...(previousFailure !== undefined ? { previousFailure } : {}) })
         .then((end) => settle(id, attempt, end, (performance.now() - t0) / 1000), (e: unknown) => settle(id, attempt, { kind: "fatal", error: e instanceof Error ? e : new Error(String(e)) }, 0))
@@ -250,47 +236,50 @@ export async function runPlanLoop(deps: PlanLoopDeps, opts: PlanLoopOptions): Pr
         case "passed": {
           sched.markPassed(id);
           consecutiveFailures = 0;
-          recorder.item(id, end.commit !== null ? "item_merged" : "item_status",
-            { commit: end.commit, reverified: end.reverified, elapsed_seconds: round(elapsed) },
-            { phase: null, merged_commit: end.commit, last_error: null });
-          recorder.session({ feature: id, success: true, elapsed_seconds: round(elapsed), error: null, attempt_id: null });
-          emit({ ...stamp(), type: "item_passed", item: id, commit: end.commit, reverified: end.reverified, elapsed_seconds: round(elapsed) });
+          rec.item(id, "item_passed", { attempt, commit: end.commit, reverified: end.reverified, elapsed_seconds: round(elapsed) }, { phase: null, merged_commit: end.commit, last_error: null });
+          rec.session({ feature: id, success: true, elapsed_seconds: round(elapsed), error: null, attempt_id: end.attemptId });
           return;
         }
         case "failed": {
-          consecutiveFailures++;
-          recorder.session({ feature: id, success: false, elapsed_seconds: round(elapsed), error: end.reason, attempt_id: null });
-          const retry = sched.attempts(id) < config.loop.max_attempts;
-          emit({ ...stamp(), type: "item_failed", item: id, attempt, reason: end.reason, will_retry: retry, kept_branch: end.keptBranch });
-          if (retry) {
-            sched.markFailed(id);
-            recorder.item(id, "item_status", { attempt, error: end.reason, will_retry: true }, { phase: null, last_error: end.context });
+          rec.session({ feature: id, success: false, elapsed_seconds: round(elapsed), error: end.reason, attempt_id: end.attemptId });
+          const budget = end.failure?.kind === "budget_exceeded" ? end.failure.scope : undefined;
+          const failed = { attempt, reason: end.reason, kept_branch: end.keptBranch, failure: end.failure ?? null };
+          if (budget === "task" || budget === "run") {
+            // Not the item's fault: it waits, its attempt not counted, for a run with budget left.
             sched.retry(id);
-          } else {
-            recorder.item(id, "item_status", { attempt, error: end.reason, will_retry: false }, { phase: null, last_error: end.context });
-            blockItem(id, `failed ${attempt} attempt${attempt === 1 ? "" : "s"}; last: ${end.reason}`);
+            rec.item(id, "item_failed", { ...failed, will_retry: false }, { phase: null, last_error: end.context });
+            rec.interrupted(id, attempt, end.reason);
+            controller.abort(new LoopStopped("budget_exceeded", `${end.reason}; raise budgets.${budget} in .viable/config.json, or run \`viable loop\` again with a new budget`));
+            return;
           }
-          if (consecutiveFailures >= config.loop.max_consecutive_failures) void openCircuit();
+          consecutiveFailures++;
+          // A spent item budget is spent for every further attempt.
+          const retry = budget !== "item" && sched.attempts(id) < config.loop.max_attempts;
+          if (retry) sched.markFailed(id);
+          rec.item(id, "item_failed", { ...failed, will_retry: retry }, { phase: null, last_error: end.context });
+          if (retry) sched.retry(id);
+          else blockItem(id, budget === "item" ? end.reason : `failed ${attempt} attempt${attempt === 1 ? "" : "s"}; last: ${end.reason}`);
+          if (consecutiveFailures >= config.loop.max_consecutive_failures) void failureStreak();
           return;
         }
         case "interrupted":
           sched.retry(id);
-          recorder.interrupted(id, attempt, end.reason);
-          recorder.session({ feature: id, success: false, elapsed_seconds: round(elapsed), error: `interrupted: ${end.reason}`, attempt_id: null });
+          rec.interrupted(id, attempt, end.reason);
+          rec.session({ feature: id, success: false, elapsed_seconds: round(elapsed), error: `interrupted: ${end.reason}`, attempt_id: null });
           return;
         case "fatal":
           sched.retry(id);
-          recorder.interrupted(id, attempt, end.error.message);
+          rec.interrupted(id, attempt, end.error.message);
           controller.abort(end.error instanceof CommitFailed ? end.error : new LoopStopped("failed", end.error.message));
           return;
       }
     };
 
-    const openCircuit = async (): Promise<void> => {
+    const failureStreak = async (): Promise<void> => {
       const n = consecutiveFailures;
       if (!opts.askToContinue) {
-        emit({ ...stamp(), type: "circuit_open", consecutive_failures: n, continued: false });
-        stop("circuit_open", `${n} attempts failed in a row; stopped (seed 004's circuit breaker). Look at the failures with \`viable plan show\`, then run \`viable loop\` again`);
+        rec.event("failure_streak", { consecutive_failures: n, continued: false });
+        stop("failure_streak", `${n} attempts failed in a row (loop.max_consecutive_failures); stopped. Look at the failures with \`viable plan show\`, then run \`viable loop\` again`);
         return;
       }
       asking = true;
@@ -301,20 +290,15 @@ export async function runPlanLoop(deps: PlanLoopDeps, opts: PlanLoopOptions): Pr
         go = false;
       }
       asking = false;
-      emit({ ...stamp(), type: "circuit_open", consecutive_failures: n, continued: go });
+      rec.event("failure_streak", { consecutive_failures: n, continued: go });
       if (go) consecutiveFailures = 0;
-      else stop("circuit_open", `${n} attempts failed in a row; stopped at your request`);
+      else stop("failure_streak", `${n} attempts failed in a row; stopped at your request`);
       pump();
     };
 
-    if (deps.commandRuntime) {
-      const runtime = deps.commandRuntime;
-      sweepTimer = setInterval(() => {
-        if (runtime.unswept > 0) sweeping = sweeping.then(() => runtime.sweep(config.defaults.kill_grace_ms)).catch(() => undefined);
-      }, SWEEP_INTERVAL_MS).unref();
-    }
-
     pump();
+    // Resolves when nothing is in flight and nothing more will start (an abort included: its
+    // attempts finish cancelling first).
     await drained;
     if (outcome === null) {
       const c = sched.counts();
@@ -327,7 +311,6 @@ export async function runPlanLoop(deps: PlanLoopDeps, opts: PlanLoopOptions): Pr
         message = `${c.passed}/${plan.items.length} items passed; ${blocked.length} blocked: ${blocked.slice(0, 5).map((i) => `${i.id} (${sched.blockedReason(i.id) ?? "blocked"})`).join(", ")}${blocked.length > 5 ? ", ..." : ""}`;
       }
     }
-    await journal.flush();
   } catch (e) {
     if (e instanceof CommitFailed) {
       outcome = "failed";
@@ -337,25 +320,21 @@ export async function runPlanLoop(deps: PlanLoopDeps, opts: PlanLoopOptions): Pr
     }
   } finally {
     opts.signal.removeEventListener("abort", onOuterAbort);
-    clearInterval(sweepTimer);
-    await sweeping;
-    await deps.commandRuntime?.sweep(config.defaults.kill_grace_ms);
-    await journal?.close().catch(() => undefined);
-    finishRun(store, runId, outcome, message);
+    clearInterval(killSwitchTimer);
+    journal.onFailure = previousOnFailure;
   }
-  const failure = journal?.failure;
-  if (failure && outcome !== "failed") {
+  if (journal.failure && outcome !== "failed") {
     outcome = "failed";
-    message = failure.message;
+    message = journal.failure.message;
   }
   const counts = scheduler?.counts() ?? { pending: 0, running: 0, passed: 0, blocked: 0, failed: 0, ready: 0 };
   const final = outcome ?? "failed";
   const elapsedSeconds = round((performance.now() - started) / 1000);
-  emit({ counts, at: store.timestamp(), type: "loop_finished", outcome: final, message, elapsed_seconds: elapsedSeconds, sessions });
+  await finishRun(store, runId, final, message, { counts, elapsed_seconds: elapsedSeconds, sessions });
   return {
     runId, outcome: final, message, counts, items: plan.items.length, sessions, elapsedSeconds,
     blocked: blockedItems(plan.items, scheduler),
-    commits: journal ? { ...journal.stats } : { commits: 0, ops: 0 },
+    commits: { commits: journal.stats.commits - commitsBefore.commits, ops: journal.stats.ops - commitsBefore.ops },
   };
 }
 
@@ -369,20 +348,23 @@ export class LoopStopped extends Error {
   }
 }
 
-/** The run's task row: finished (completed when every item passed), unless the disk refuses even that. */
-function finishRun(store: Store, runId: string, outcome: LoopOutcome | null, message: string): void {
+/** The run's task row and its last event: finished (completed when every item passed), unless the disk refuses even that. */
+async function finishRun(store: Store, runId: string, outcome: LoopOutcome, message: string, data: Record<string, unknown>): Promise<void> {
   const success = outcome === "all_passed";
   try {
-    store.transition(
-      { event_type: success ? "task_completed" : "task_failed", task_id: runId, data: { success, outcome, summary: message } },
-      () => updateTask(store.db, runId, { status: success ? "completed" : "failed", updated_at: store.timestamp(), failure_reason: success ? null : message, owner_pid: null }),
-    );
+    await store.journal.commit({
+      events: [
+        { event_type: "loop_finished", task_id: runId, data: { outcome, message, ...data } },
+        { event_type: success ? "task_completed" : "task_failed", task_id: runId, data: { success, outcome, summary: message } },
+      ],
+      changes: [{ type: "task_updated", id: runId, patch: { status: success ? "completed" : "failed", updated_at: store.timestamp(), failure_reason: success ? null : message, owner_pid: null } }],
+    });
   } catch {
     // A full disk: the run stays "in progress" and the next start reconciles it as interrupted.
   }
 }
 
-async function preflight(store: Store, config: ViableConfig, storedBranch: string | null, opts: PlanLoopOptions): Promise<string> {
+async function preflight(store: Store, config: ViableConfig, storedBranch: string | null, opts: LoopOptions): Promise<string> {
   const root = store.paths.root;
   const version = (await git(root, ["version"])).stdout.match(/(\d+)\.(\d+)/);
   if (!version || Number(version[1]) < 2 || (Number(version[1]) === 2 && Number(version[2]) < 38)) {
@@ -417,7 +399,7 @@ async function detectedTestCommand(root: string): Promise<string[]> {
   return tooling.commands.test ? [tooling.commands.test] : [];
 }
 
-function runtimeOf(item: PlanItem, deps: PlanLoopDeps, config: ViableConfig): string {
+function runtimeOf(item: PlanItem, deps: LoopDeps, config: ViableConfig): string {
   try {
     return allocateItem(item, deps.registry, config).steps[0]?.agent.runtime ?? config.defaults.runtime;
   } catch {

@@ -1,33 +1,30 @@
-// The plan loop's writes. Each state transition of an item is one staged unit — its event, the
-// item's row, and the attempt or session rows it changes — handed to the group committer, which
-// commits it in order with whatever else happens in the same turn (see store/group-commit.ts). The
-// loop's view of statuses, attempts and blocked reasons is the scheduler's; the rest of an item's
-// state (phase, branch, commits, last error) is kept here, and each write carries the whole row.
+// The plan loop's writes. Each state transition of an item is one journal entry — its event, the
+// item's row, and the session rows it changes — staged with the journal, which commits it in order
+// with whatever else happens in the same turn. The loop's view of statuses, attempts and blocked
+// reasons is the scheduler's; the rest of an item's state (phase, branch, commits, last error) is
+// kept here, and each write carries the whole row. Every item event says the item's status after
+// it, so a reader of the stream can count items without asking the scheduler.
 
-import type { AttemptOutcome } from "../../domain/outcome.ts";
-import type { EventType } from "../../domain/events.ts";
+import type { LoopEventData } from "../../domain/loop-events.ts";
 import type { ItemId } from "../../plan/plan.ts";
 import type { Scheduler, SchedulerCounts } from "../../plan/scheduler.ts";
-import type { GroupCommitter } from "../../store/group-commit.ts";
-import {
-  attemptFinishOp, attemptPidOp, attemptStartOp, EMPTY_ITEM_STATE, eventOp, itemStateOp, sessionOp,
-  type ItemState, type SessionRecord, type SqlOp,
-} from "../../store/plan-store.ts";
+import type { Change } from "../../store/changes.ts";
+import type { Journal } from "../../store/journal.ts";
+import { EMPTY_ITEM_STATE, type ItemState, type SessionRecord } from "../../store/records.ts";
 
-export class PlanRecorder {
+type ItemEventType = "item_started" | "item_status" | "item_verified" | "item_passed" | "item_failed" | "item_blocked";
+
+export class LoopRecorder {
   readonly runId: string;
-  readonly #journal: GroupCommitter;
-  readonly #sessionId: string;
+  readonly #journal: Journal;
   readonly #now: () => Date;
   readonly #state: Map<ItemId, ItemState>;
   #scheduler: Scheduler | undefined;
   #session: number;
-  #attemptSeq = 0;
 
-  constructor(opts: { journal: GroupCommitter; runId: string; sessionId: string; now: () => Date; state: Map<ItemId, ItemState>; lastSession: number }) {
+  constructor(opts: { journal: Journal; runId: string; now: () => Date; state: Map<ItemId, ItemState>; lastSession: number }) {
     this.#journal = opts.journal;
     this.runId = opts.runId;
-    this.#sessionId = opts.sessionId;
     this.#now = opts.now;
     this.#state = opts.state;
     this.#session = opts.lastSession;
@@ -41,11 +38,6 @@ export class PlanRecorder {
     return this.#state.get(id) ?? EMPTY_ITEM_STATE;
   }
 
-  /** Attempt ids are the run id and this sequence: the run id is their common marker prefix. */
-  nextAttemptSeq(): number {
-    return ++this.#attemptSeq;
-  }
-
   counts(): SchedulerCounts {
     const c = this.#scheduler?.counts();
     return c ?? { pending: 0, running: 0, passed: 0, blocked: 0, failed: 0, ready: 0 };
@@ -57,20 +49,21 @@ export class PlanRecorder {
 
   /**
    * One transition of an item: its event, its row as the scheduler and `patch` now have it, and any
-   * further rows, committed together.
+   * further changes, committed together.
    */
-  item(id: ItemId, type: EventType, data: Record<string, unknown>, patch: Partial<ItemState> = {}, extra: readonly SqlOp[] = []): void {
+  item<T extends ItemEventType>(id: ItemId, type: T, data: Omit<LoopEventData[T], "item">, patch: Partial<ItemState> = {}, extra: readonly Change[] = []): void {
     const scheduler = this.#scheduler;
-    if (scheduler === undefined) throw new Error("PlanRecorder.item before attach()");
+    if (scheduler === undefined) throw new Error("LoopRecorder.item before attach()");
     const next: ItemState = { ...this.state(id), ...patch };
     this.#state.set(id, next);
-    const now = this.timestamp();
     const status = scheduler.status(id);
-    this.#journal.stage([
-      ...extra,
-      itemStateOp(id, status, scheduler.attempts(id), status === "blocked" ? (scheduler.blockedReason(id) ?? null) : null, next, now),
-      eventOp({ timestamp: now, event_type: type, task_id: this.runId, agent: null, data: { item: id, status, ...data }, session_id: this.#sessionId }),
-    ]);
+    this.#journal.stage({
+      event: { event_type: type, task_id: this.runId, data: { item: id, status, ...data } },
+      changes: [
+        ...extra,
+        { type: "item_state", id, status, attempts: scheduler.attempts(id), blockedReason: status === "blocked" ? (scheduler.blockedReason(id) ?? null) : null, state: next, now: this.timestamp() },
+      ],
+    });
   }
 
   /**
@@ -78,50 +71,28 @@ export class PlanRecorder {
    * counting, and keeps its phase, so the next run knows what its worktree holds.
    */
   interrupted(id: ItemId, attempts: number, reason: string): void {
-    const now = this.timestamp();
     const s = this.state(id);
-    this.#journal.stage([
-      itemStateOp(id, "pending", Math.max(0, attempts - 1), null, s, now),
-      eventOp({ timestamp: now, event_type: "item_status", task_id: this.runId, agent: null, data: { item: id, status: "pending", phase: s.phase, reason }, session_id: this.#sessionId }),
-    ]);
+    this.#journal.stage({
+      event: { event_type: "item_status", task_id: this.runId, data: { item: id, status: "pending", phase: s.phase, reason } },
+      changes: [{ type: "item_state", id, status: "pending", attempts: Math.max(0, attempts - 1), blockedReason: null, state: s, now: this.timestamp() }],
+    });
   }
 
-  /** An event that changes no item row (an agent's normalized event, a sweep). */
-  event(type: EventType, data: Record<string, unknown>, agent: string | null = null, extra: readonly SqlOp[] = []): void {
-    this.#journal.stage([...extra, eventOp({ timestamp: this.timestamp(), event_type: type, task_id: this.runId, agent, data, session_id: this.#sessionId })]);
+  /** An event of the run that changes no item row. */
+  event<T extends "loop_started" | "loop_reconciled" | "loop_note" | "failure_streak">(type: T, data: LoopEventData[T]): void {
+    this.#journal.stage({ event: { event_type: type, task_id: this.runId, data } });
   }
 
-  attemptStarted(a: { id: string; item: ItemId; agent: string; runtime: string; attemptNo: number; prompt: string; model: string | null }): void {
-    this.event("agent_invoked",
-      { attempt_id: a.id, item: a.item, runtime: a.runtime, model: a.model, attempt: a.attemptNo, item_id: a.item, prompt: a.prompt.slice(0, 4000) },
-      `s1-${a.agent}`,
-      [attemptStartOp({ id: a.id, task_id: this.runId, item_id: a.item, agent: a.agent, runtime: a.runtime, attempt_no: a.attemptNo, started_at: this.timestamp(), transcript_path: null })]);
-  }
-
-  attemptPid(id: string, pid: number): void {
-    this.#journal.stage([attemptPidOp(id, pid)]);
-  }
-
-  attemptFinished(a: { id: string; item: ItemId; agent: string; outcome: AttemptOutcome; transcript: string | null; eventsNotLogged: number }): void {
-    const o = a.outcome;
-    this.event(o.status === "succeeded" ? "agent_completed" : "agent_error", {
-      attempt_id: a.id, item: a.item, success: o.status === "succeeded", status: o.status, summary: o.summary, error: o.error ?? null,
-      exit_code: o.exitCode, signal: o.signal, duration_ms: o.durationMs, usage: o.usage, cost_usd: o.costUsd ?? null,
-      session_id: o.sessionId ?? null, output_truncated: o.outputTruncated, events_not_logged: a.eventsNotLogged, transcript: a.transcript,
-    }, `s1-${a.agent}`, [
-      attemptFinishOp(a.id, o.status === "cancelled" ? "interrupted" : "finished", this.timestamp(), o),
-      ...(a.transcript !== null ? [{ sql: "UPDATE attempts SET transcript_path = ? WHERE id = ?", params: [a.transcript, a.id] }] : []),
-    ]);
-  }
-
-  /** Seed 004's session record for one attempt at an item; returns its number. */
+  /** Seed 004's session record for one attempt at an item. */
   session(s: Omit<SessionRecord, "session" | "timestamp" | "run_id">): SessionRecord {
     const record: SessionRecord = { ...s, session: ++this.#session, timestamp: this.timestamp(), run_id: this.runId };
-    this.event("session_recorded", { ...record }, null, [sessionOp(record)]);
+    this.#journal.stage({ event: { event_type: "session_recorded", task_id: this.runId, data: { ...record } }, changes: [{ type: "session_recorded", session: record }] });
     return record;
   }
 
+  /** Commits everything staged; for the end of the run. */
   flush(): Promise<void> {
     return this.#journal.flush();
   }
 }
+

@@ -6,7 +6,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { AgentInvocationOptions } from "../../../src/agents/protocols/common.ts";
-import { AGENT_PROTOCOLS } from "../../../src/agents/protocols/protocols.ts";
+import { CLI_PROTOCOLS as AGENT_PROTOCOLS } from "../../../src/agents/cli-protocols.ts";
 import type { ModelServer } from "../model-server/server.ts";
 import type { AgentCliName, InstalledAgentCli } from "./install.ts";
 import type { CliLaunch } from "./launch.ts";
@@ -65,7 +65,7 @@ function runtimePart(cli: AgentCliName, scratch: Scratch, o: TestRunOptions): Pi
     args: protocol.args(inv),
     cwd: scratch.repo,
     env: { ...baseEnv(scratch), ...protocol.env({ autoApprove: inv.autoApprove, isRoot: process.getuid?.() === 0 }) },
-    createParser: () => protocol.createParser({ cwd: scratch.repo }),
+    createParser: () => protocol.parser({ cwd: scratch.repo }),
   };
 }
 

@@ -1,0 +1,66 @@
+// Use cases of S5's controls over a project: the kill switch (`viable stop` / `viable resume`) and
+// `viable reset`.
+
+import { loadConfig } from "../config/config.ts";
+import { engageKillSwitch, KILL_SIGNAL, releaseKillSwitch } from "../engine/kill-switch.ts";
+import { isProcessAlive } from "../process/process-tree.ts";
+import { stopAttemptProcesses } from "../process/stop-processes.ts";
+import { openStore } from "../store/store.ts";
+import { readHolder } from "../store/writer-lock.ts";
+import { ensureStateIgnored, resolveProject } from "../workspace/project.ts";
+import { withProject } from "./project.ts";
+
+/** The signal `viable stop` sends to the process holding the project. */
+export { KILL_SIGNAL };
+
+export interface StopResult {
+  /** Attempts that were running when the switch was engaged. */
+  running_attempts: number;
+  /** Processes stopped here because their Viable did not end them in time. */
+  stopped_directly: number;
+  /** The Viable process that held the project, if one did. */
+  holder_pid: number | null;
+}
+
+/**
+ * Engages the kill switch, tells the Viable working on the project (SIGUSR2) so it cancels its own
+ * attempts and records why, then stops directly whatever is still running after the escalation
+ * window. Works without the writer lock: the point is to reach a busy project.
+ */
+export async function stopProject(dir: string, reason: string): Promise<StopResult> {
+  const paths = await resolveProject(dir);
+  const config = loadConfig(paths.configFile);
+  await ensureStateIgnored(paths);
+  const store = openStore(paths, { writer: false, create: true, command: "stop" });
+  try {
+    await engageKillSwitch(store, reason);
+    const running = await store.queries.runningAttempts();
+    const holder = readHolder(paths.lockFile);
+    if (holder && holder.pid !== process.pid && isProcessAlive(holder.pid)) process.kill(holder.pid, KILL_SIGNAL);
+    const deadline = Date.now() + config.defaults.kill_grace_ms * 3 + 1000;
+    while (Date.now() < deadline && (await store.queries.runningAttempts()).length > 0) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const leftover = await store.queries.runningAttempts();
+    const { stopped } = await stopAttemptProcesses({ markers: leftover.map((a) => a.id) }, config.defaults.kill_grace_ms);
+    return { running_attempts: running.length, stopped_directly: stopped.length, holder_pid: holder?.pid ?? null };
+  } finally {
+    await store.close();
+  }
+}
+
+/** Releases the kill switch; false when it was not engaged. */
+export async function resumeProject(dir: string): Promise<boolean> {
+  const paths = await resolveProject(dir);
+  const store = openStore(paths, { writer: false, create: true, command: "resume" });
+  try {
+    return await releaseKillSwitch(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** Deletes every recorded task, attempt, log entry and metric, and the plan with its sessions. */
+export async function resetProject(dir: string): Promise<void> {
+  await withProject(dir, { writer: true, command: "reset" }, (p) => p.store.reset());
+}

@@ -1,0 +1,191 @@
+// Use cases behind `viable plan ...`: import a plan file (validated, every problem at once), check
+// one, look at the stored plan and its next item, export it back into its own format with the
+// loop's results, and seed 004's session log.
+
+import fs from "node:fs";
+import path from "node:path";
+import { UserError } from "../domain/errors.ts";
+import { exportPlan, importPlan } from "../plan/import/import-plan.ts";
+import { itemComplexity } from "../plan/item-complexity.ts";
+import { nextFeature } from "../plan/next-feature.ts";
+import { PLAN_FORMATS, type Plan, type PlanFormat, type PlanItem } from "../plan/plan.ts";
+import { planValidationError, validatePlan, type PlanValidation } from "../plan/validate.ts";
+import type { StoredPlan } from "../store/plan-store.ts";
+import type { ItemState, SessionRecord } from "../store/records.ts";
+import { withProject, type Project } from "./project.ts";
+
+export interface PlanSource {
+  file: string;
+  format?: string;
+  tag?: string;
+}
+
+export function parseFormat(format: string | undefined): PlanFormat | undefined {
+  if (format === undefined) return undefined;
+  if ((PLAN_FORMATS as readonly string[]).includes(format)) return format as PlanFormat;
+  throw new UserError({ reason: "bad_usage", field: "--format", message: `unknown plan format "${format}"`, fix: `use one of: ${PLAN_FORMATS.join(", ")}` });
+}
+
+function readPlanFile(file: string): string {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError({
+      reason: "not_found", file,
+      message: code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory, not a plan file" : `cannot be read (${code ?? "error"})`,
+      fix: "pass the path of a feature_list.json, a Task Master tasks.json or a beads .jsonl export",
+    });
+  }
+}
+
+/** How the file is named in the store: relative to the project when it is inside it. */
+function storedName(root: string, file: string): string {
+  const abs = path.resolve(file);
+  const rel = path.relative(root, abs);
+  return rel.startsWith("..") || path.isAbsolute(rel) ? abs : rel;
+}
+
+/** Reads and checks a plan file without storing it. */
+export function checkPlanFile(source: PlanSource): { file: string; validation: PlanValidation } {
+  const format = parseFormat(source.format);
+  const plan = importPlan(readPlanFile(source.file), source.file, { ...(format ? { format } : {}), ...(source.tag !== undefined ? { tag: source.tag } : {}) });
+  return { file: source.file, validation: validatePlan(plan) };
+}
+
+export type PlanImport =
+  | { imported: false; file: string; validation: PlanValidation }
+  | { imported: true; file: string; format: PlanFormat; items: number; keptPassed: string[]; statuses: Record<string, number>; validation: PlanValidation };
+
+/**
+ * Validates the file and, when it has no errors, replaces the stored plan with it in one commit.
+ * Items that had passed keep their results: merged work does not un-happen because the file was
+ * imported again.
+ */
+export async function importPlanFile(project: Project, source: PlanSource): Promise<PlanImport> {
+  const format = parseFormat(source.format);
+  const text = readPlanFile(source.file);
+  const name = storedName(project.paths.root, source.file);
+  const imported = importPlan(text, name, { ...(format ? { format } : {}), ...(source.tag !== undefined ? { tag: source.tag } : {}) });
+  const validation = validatePlan(imported);
+  if (!validation.ok) return { imported: false, file: name, validation };
+  const plan = imported.plan;
+  const { store } = project;
+  const passed = await store.queries.passedItems();
+  const kept = plan.items.filter((i) => passed.has(i.id)).map((i) => i.id);
+  await store.journal.commit({
+    event: { event_type: "plan_imported", data: { file: name, format: plan.source.format, items: plan.items.length, warnings: validation.warningCount, kept_passed: kept.length } },
+    changes: [{ type: "plan_replaced", plan, sourceText: text, passed, now: store.timestamp() }],
+  });
+  return {
+    imported: true, file: name, format: plan.source.format, items: plan.items.length, keptPassed: kept, validation,
+    statuses: countStatuses(plan.items.map((i) => (passed.has(i.id) ? "passed" : i.status))),
+  };
+}
+
+export { planValidationError };
+export type { PlanValidation };
+export type { PlanProblem } from "../plan/problem.ts";
+
+export async function storedPlan(project: Project): Promise<StoredPlan> {
+  const stored = await project.store.queries.plan();
+  if (stored === null) throw new UserError({ reason: "not_found", message: "no plan has been imported into this project", fix: "run `viable plan import FILE` first" });
+  return stored;
+}
+
+export async function checkStoredPlan(dir: string): Promise<{ file: string; validation: PlanValidation }> {
+  return withProject(dir, { writer: false, command: "plan validate" }, async (p) => {
+    const stored = await storedPlan(p);
+    return { file: stored.plan.source.file, validation: validatePlan(stored.plan) };
+  });
+}
+
+export interface ItemReport {
+  id: string;
+  name: string;
+  status: string;
+  priority: number;
+  dependencies: string[];
+  attempts: number;
+  complexity: string;
+  phase: string | null;
+  branch: string | null;
+  merged_commit: string | null;
+  blocked_reason: string | null;
+  last_error: string | null;
+}
+
+export function itemReport(item: PlanItem, s: ItemState | undefined): ItemReport {
+  return {
+    id: item.id, name: item.name, status: item.status, priority: item.priority, dependencies: item.dependencies, attempts: item.attempts,
+    complexity: itemComplexity(item).level, phase: s?.phase ?? null, branch: s?.branch ?? null, merged_commit: s?.merged_commit ?? null,
+    blocked_reason: item.blocked_reason ?? null, last_error: s?.last_error ?? null,
+  };
+}
+
+export interface PlanReport {
+  file: string;
+  format: PlanFormat;
+  integration_branch: string | null;
+  imported_at: string;
+  counts: Record<string, number>;
+  items: ItemReport[];
+}
+
+export async function showPlan(dir: string): Promise<PlanReport> {
+  return withProject(dir, { writer: false, command: "plan show" }, async (p) => {
+    const stored = await storedPlan(p);
+    const items = stored.plan.items.map((i) => itemReport(i, stored.state.get(i.id)));
+    return {
+      file: stored.meta.source_file, format: stored.meta.format, integration_branch: stored.meta.integration_branch, imported_at: stored.meta.imported_at,
+      counts: countStatuses(items.map((i) => i.status)), items,
+    };
+  });
+}
+
+/** Seed 004's next feature, and how many items are left when there is none. */
+export async function nextPlanItem(dir: string): Promise<{ next: ItemReport | null; item: PlanItem | null; remaining: number }> {
+  return withProject(dir, { writer: false, command: "plan next" }, async (p) => {
+    const stored = await storedPlan(p);
+    const next = nextFeature(stored.plan);
+    return {
+      next: next ? itemReport(next, stored.state.get(next.id)) : null, item: next ?? null,
+      remaining: stored.plan.items.filter((i) => i.status !== "passed").length,
+    };
+  });
+}
+
+/** The plan in its source format with the loop's results, and the file it came from. */
+export async function exportStoredPlan(dir: string): Promise<{ text: string; format: PlanFormat; source: string }> {
+  return withProject(dir, { writer: false, command: "plan export" }, async (p) => {
+    const stored = await storedPlan(p);
+    const source = path.resolve(p.paths.root, stored.meta.source_file);
+    const current = fs.existsSync(source) ? fs.readFileSync(source, "utf8") : (stored.meta.source_text ?? undefined);
+    return { text: exportPlan(exportable(stored.plan), current), format: stored.meta.format, source };
+  });
+}
+
+/** Running items are not done: exported as what they were before the loop took them. */
+function exportable(plan: Plan): Plan {
+  return { ...plan, items: plan.items.map((i) => (i.status === "running" ? { ...i, status: "pending" as const } : i)) };
+}
+
+export async function planSessions(dir: string): Promise<SessionRecord[]> {
+  return withProject(dir, { writer: false, command: "plan sessions" }, (p) => p.store.queries.sessions());
+}
+
+/** Seed 004's layout: .agent/sessions/session-NNN.json, one per session, plus a progress file. */
+export function writeSessionFiles(sessions: readonly SessionRecord[], dir: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+  for (const s of sessions) {
+    const { session, timestamp, feature, success, elapsed_seconds, error } = s;
+    fs.writeFileSync(path.join(dir, `session-${String(session).padStart(3, "0")}.json`), JSON.stringify({ session, timestamp, feature, success, elapsed_seconds, error }, null, 2) + "\n");
+  }
+  fs.writeFileSync(path.join(dir, "progress.txt"), sessions.map((s) => `[${s.timestamp}] session ${s.session}: ${s.feature} ${s.success ? "completed" : `failed${s.error ? `: ${s.error}` : ""}`} (${s.elapsed_seconds}s)`).join("\n") + (sessions.length ? "\n" : ""));
+}
+
+export function countStatuses(statuses: string[]): Record<string, number> {
+  const counts: Record<string, number> = { passed: 0, pending: 0, running: 0, failed: 0, blocked: 0 };
+  for (const s of statuses) counts[s] = (counts[s] ?? 0) + 1;
+  return counts;
+}

@@ -1,0 +1,34 @@
+// What the plan loop's events carry, by event type. The loop records them in the journal; every
+// reader of the stream (`viable loop --json`, the live display, tests, a dashboard) reads these
+// shapes. Item events also carry the item's status after the event.
+
+import type { OutcomeFailure } from "./outcome.ts";
+
+export interface ItemCounts {
+  pending: number;
+  running: number;
+  passed: number;
+  blocked: number;
+  failed: number;
+  ready: number;
+}
+
+export interface LoopEventData {
+  /** The counts every reader starts from: from here on each item event carries the item's new status. */
+  loop_started: { run_id: string; items: number; mode: "worktree" | "none"; integration_branch: string | null; concurrency: number; counts: ItemCounts };
+  loop_reconciled: { synced_from_git: string[]; resumed: string[]; reset: string[]; reaped: number; notes: string[] };
+  item_started: { item: string; attempt: number; agents: string[]; resumed?: boolean; rationale?: string; base?: string | null; workspace?: string; phase?: string };
+  /** A phase change of a running item (workspace made, agents done, merging ...), or an interrupted item put back. */
+  item_status: { item: string; phase?: string | null; [detail: string]: unknown };
+  item_verified: { item: string; checks: { command: string; passed: boolean; duration_ms: number }[] };
+  /** `via: "git history"` when the start-up sync found its completion commit. */
+  item_passed: { item: string; attempt?: number; commit: string | null; reverified?: boolean; elapsed_seconds?: number; via?: "git history"; group?: boolean };
+  item_failed: { item: string; attempt: number; reason: string; will_retry: boolean; kept_branch: string | null; failure: OutcomeFailure | null };
+  /** `blocked_by`: on each dependent of an item that was blocked; the item's own event lists them. */
+  item_blocked: { item: string; reason: string; dependents?: string[]; blocked_by?: string };
+  loop_note: { item?: string; message: string };
+  failure_streak: { consecutive_failures: number; continued: boolean };
+  loop_finished: { outcome: string; message: string; counts: ItemCounts; elapsed_seconds: number; sessions: number };
+}
+
+export type LoopEventType = keyof LoopEventData;
