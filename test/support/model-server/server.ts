@@ -155,7 +155,7 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
       }
       let resolved: ResolvedReply;
       try {
-        resolved = resolveReply(step.reply, route.model, route.offeredTools);
+        resolved = resolveReply(step.reply, route.model, route.offeredTools, announcedCwd(body) ?? api.cwd);
       } catch (e) {
         fail(e instanceof Error ? e.message : String(e), dialect);
         return;
@@ -168,10 +168,10 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
     fail("unexpected request: no dialect serves it");
   }
 
-  function resolveReply(reply: Reply, model: string, offered: string[]): ResolvedReply {
+  function resolveReply(reply: Reply, model: string, offered: string[], cwd: string | undefined): ResolvedReply {
     return {
       text: reply.text,
-      toolCalls: (reply.toolCalls ?? []).map((c) => concreteToolCall(c, offered, api.cwd)),
+      toolCalls: (reply.toolCalls ?? []).map((c) => concreteToolCall(c, offered, cwd)),
       usage: { inputTokens: 10, outputTokens: 5, cachedInputTokens: 0, ...reply.usage },
       model,
     };
@@ -222,4 +222,16 @@ async function writeStream(res: http.ServerResponse, frames: string[], holdAfter
     res.write(frame);
   }
   res.end();
+}
+
+/**
+ * The working directory the CLI says it works in, from the request itself: relative paths in a
+ * script are resolved against it, so one script serves an agent in any worktree. Claude Code
+ * writes "Primary working directory: <dir>" into its system prompt, Codex `<cwd>dir</cwd>` into
+ * its environment context; other CLIs fall back to the server's `cwd` option.
+ */
+function announcedCwd(body: unknown): string | undefined {
+  const text = typeof body === "string" ? body : JSON.stringify(body ?? "");
+  const m = /Primary working directory: ([^\s"\\]+)/.exec(text) ?? /<cwd>([^<]+)<\/cwd>/.exec(text);
+  return m?.[1];
 }
