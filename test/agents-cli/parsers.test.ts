@@ -210,3 +210,37 @@ void test("summaries are one line of at most 300 characters", () => {
 function pick(o: AttemptOutcome): { status: string; retryable: boolean } {
   return { status: o.status, retryable: o.retryable };
 }
+
+// Lines as the CLIs print them when the provider refuses a request for good (observed with claude
+// 2.1.330 and codex 0.169.0 against a server answering 401): the CLI announces a retry it will make
+// for minutes; the parser says at once that the run cannot succeed.
+void test("claude: an api_retry of a 401 makes the run fatal at once: authentication, not retryable; a 429 or 500 retry does not", () => {
+  const parser = createClaudeParser();
+  parser.push(JSON.stringify({ type: "system", subtype: "init", session_id: "s-1", model: "m" }));
+  parser.push(JSON.stringify({ type: "system", subtype: "api_retry", attempt: 1, max_retries: 10, retry_delay_ms: 600, error_status: 429, error: "rate_limit", session_id: "s-1" }));
+  parser.push(JSON.stringify({ type: "system", subtype: "api_retry", attempt: 2, max_retries: 10, retry_delay_ms: 900, error_status: 500, error: "server_error", session_id: "s-1" }));
+  const fatal = () => parser.fatal;
+  assert.equal(fatal(), undefined);
+  const events = parser.push(JSON.stringify({ type: "system", subtype: "api_retry", attempt: 3, max_retries: 10, retry_delay_ms: 1216, error_status: 401, error: "authentication_failed", session_id: "s-1" }));
+  assert.deepEqual(events.map((e) => e.type), ["retry"]);
+  assert.deepEqual(fatal()?.failure, { kind: "authentication", status: 401 });
+  // Stopped by the runtime: the outcome is the refusal, not a cancel.
+  const outcome = parser.classify({ exitCode: null, signal: "SIGINT", termination: "cancelled" });
+  assert.equal(outcome.status, "failed");
+  assert.equal(outcome.retryable, false);
+  assert.deepEqual(outcome.failure, { kind: "authentication", status: 401 });
+  assert.match(outcome.error ?? "", /the provider refused the credentials \(HTTP 401: authentication_failed\); claude would keep retrying/);
+});
+
+void test("codex: a stream retry of an unexpected 401 or 404 is fatal; a retry of a 500 is not", () => {
+  const line = (message: string) => JSON.stringify({ type: "error", message });
+  const p500 = createCodexParser();
+  p500.push(line("Reconnecting... 1/5 (We're currently experiencing high demand, which may cause temporary errors.)"));
+  assert.equal(p500.fatal, undefined);
+  const p401 = createCodexParser();
+  p401.push(line("Reconnecting... 1/5 (unexpected status 401 Unauthorized: Incorrect API key provided, url: http://127.0.0.1:1/v1/responses)"));
+  assert.deepEqual(p401.fatal?.failure, { kind: "authentication", status: 401 });
+  const p404 = createCodexParser();
+  p404.push(line("Reconnecting... 1/5 (unexpected status 404 Not Found: model not found, url: http://127.0.0.1:1/v1/responses)"));
+  assert.deepEqual(p404.fatal?.failure, { kind: "configuration", status: 404 });
+});
