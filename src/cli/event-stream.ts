@@ -61,6 +61,8 @@ export class CycleView {
       case "agent_completed":
       case "agent_error": {
         this.#running.delete(str(d.attempt_id));
+        // Until another agent starts, what follows is the audit.
+        if (this.#running.size === 0) this.#step = "S3* audit";
         if (d.attempt_id === undefined) return null;
         return `S1: ${agentName(e)} ${str(d.status, "failed")}: ${str(d.summary) || str(d.error)}`;
       }

@@ -198,3 +198,31 @@ void test("an agent whose command does not exist fails the task with \"command n
   const state = await stateOf(p.dir);
   assert.match(state.current_task?.failure_reason ?? "", /command not found/);
 });
+
+void test("--events prints the run's events as NDJSON while it runs, in sequence order; with --json the result is the last line", async (t) => {
+  const p = e2eProject();
+  t.after(() => p.cleanup());
+  p.agent("generalist-coder", "echo implemented");
+  p.commitAll("agents");
+  const r = await p.viable("run", "Add a greeting function", "--simple", "--events");
+  assert.equal(r.code, 0, r.stderr);
+  const events = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { seq: number; event_type: string; task_id: string | null; data: Record<string, unknown> });
+  assert.equal(events[0]?.event_type, "task_started");
+  assert.equal(events.at(-1)?.event_type, "task_completed");
+  const seqs = events.map((e) => e.seq);
+  assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
+  assert.equal(new Set(seqs).size, seqs.length);
+  for (const type of ["environment_scanned", "allocation_made", "agent_invoked", "agent_completed", "audit_performed"]) {
+    assert.ok(events.some((e) => e.event_type === type), `${type} in the stream`);
+  }
+  // The stream is the log: the same events, with the same sequence numbers.
+  const log = await eventsOf(p.dir, events[0]!.task_id!);
+  assert.deepEqual(events.map((e) => e.event_type), log.map((e) => e.event_type));
+
+  const both = await p.viable("run", "Add a farewell function", "--simple", "--events", "--json");
+  assert.equal(both.code, 0, both.stderr);
+  const lines = both.stdout.trim().split("\n");
+  const result = JSON.parse(lines.at(-1)!) as { task_id: string; success: boolean };
+  assert.equal(result.success, true);
+  assert.ok(lines.slice(0, -1).every((l) => "seq" in (JSON.parse(l) as object)));
+});
