@@ -51,6 +51,47 @@ export async function currentBranch(cwd: string, opts: Opts = {}): Promise<strin
   return r.code === 0 ? r.stdout.trim() : null;
 }
 
+/** One look at a work tree: its top directory, its private git directory, HEAD's commit and branch. */
+export interface WorktreeState {
+  top: string;
+  gitDir: string;
+  /** null on an orphan branch with no commit. */
+  head: string | null;
+  /** The branch checked out (short name), or null when HEAD is detached. */
+  branch: string | null;
+}
+
+/**
+ * What `dir` is, in one git call (and one read of its HEAD file, where git keeps the branch checked
+ * out); null when it is not inside a git work tree at all.
+ */
+export async function worktreeState(dir: string, opts: Opts = {}): Promise<WorktreeState | null> {
+  const r = await git(dir, ["rev-parse", "--show-toplevel", "--absolute-git-dir"], opts);
+  if (r.code !== 0) return null;
+  const [top, gitDir] = r.stdout.split("\n");
+  if (!top || !gitDir) return null;
+  let headFile: string;
+  try {
+    headFile = fs.readFileSync(path.join(gitDir, "HEAD"), "utf8").trim();
+  } catch {
+    return null;
+  }
+  const ref = /^ref: (refs\/\S+)$/.exec(headFile)?.[1];
+  const head = ref === undefined ? (/^[0-9a-f]{40,64}$/.test(headFile) ? headFile : null) : await revParse(dir, "HEAD", opts);
+  return { top, gitDir, head, branch: ref?.startsWith("refs/heads/") ? ref.slice("refs/heads/".length) : null };
+}
+
+/** The commits of several refs at once (one git call); a ref that does not exist maps to null. */
+export async function refTips(cwd: string, refs: readonly string[], opts: Opts = {}): Promise<Map<string, string | null>> {
+  const out = await gitOk(cwd, ["for-each-ref", "--format=%(refname) %(objectname)", ...refs], opts);
+  const found = new Map<string, string | null>(refs.map((r) => [r, null]));
+  for (const line of out.split("\n")) {
+    const [ref, sha] = line.split(" ");
+    if (ref && sha && found.has(ref)) found.set(ref, sha);
+  }
+  return found;
+}
+
 export async function isAncestor(cwd: string, ancestor: string, descendant: string, opts: Opts = {}): Promise<boolean> {
   const r = await git(cwd, ["merge-base", "--is-ancestor", ancestor, descendant], opts);
   if (r.code === 0) return true;
@@ -106,6 +147,10 @@ export async function branchExists(root: string, branch: string, opts: Opts = {}
  */
 export async function addWorktree(root: string, dir: string, branch: string, base: string, opts: Opts = {}): Promise<void> {
   fs.mkdirSync(path.dirname(dir), { recursive: true });
+  const added = await git(root, ["worktree", "add", "--quiet", "-B", branch, dir, base], opts);
+  if (added.code === 0) return;
+  // A worktree git still lists whose directory is gone (removed by hand, or by an agent) holds the
+  // path: prune such entries and try once more.
   await gitOk(root, ["worktree", "prune"], opts);
   await gitOk(root, ["worktree", "add", "--quiet", "-B", branch, dir, base], opts);
 }
@@ -118,7 +163,14 @@ export async function recordSetupPaths(dir: string, paths: readonly string[], op
 
 export async function readSetupPaths(dir: string, opts: Opts = {}): Promise<string[]> {
   try {
-    const gitDir = path.resolve(dir, (await gitOk(dir, ["rev-parse", "--git-dir"], opts)).trim());
+    return readSetupPathsIn(path.resolve(dir, (await gitOk(dir, ["rev-parse", "--git-dir"], opts)).trim()));
+  } catch {
+    return [];
+  }
+}
+
+function readSetupPathsIn(gitDir: string): string[] {
+  try {
     return fs.readFileSync(path.join(gitDir, SETUP_PATHS_FILE), "utf8").split("\0").filter((p) => p !== "");
   } catch {
     return [];
@@ -129,21 +181,23 @@ export async function readSetupPaths(dir: string, opts: Opts = {}): Promise<stri
  * Commits everything uncommitted in `dir` (except the setup hook's paths) with `message`. Returns
  * the new commit, or null when there was nothing to commit.
  */
-export async function commitAll(dir: string, message: string, opts: Opts = {}): Promise<string | null> {
+export async function commitAll(dir: string, message: string, opts: Opts & { state?: WorktreeState } = {}): Promise<string | null> {
   // A worktree whose .git was deleted would let git find the enclosing repository instead: never
   // commit there by accident.
-  const top = await git(dir, ["rev-parse", "--show-toplevel"], opts);
-  if (top.code !== 0 || !samePath(top.stdout.trim(), dir)) throw new Error(`${dir} is not the top of a git worktree`);
-  const setup = await readSetupPaths(dir, opts);
+  const state = opts.state ?? (await worktreeState(dir, opts));
+  if (state === null || !samePath(state.top, dir)) throw new Error(`${dir} is not the top of a git worktree`);
+  const setup = readSetupPathsIn(state.gitDir);
   const changed = await uncommittedPaths(dir, setup, opts);
   if (changed.length === 0) return null;
-  const exclude = setup.map((p) => `:(exclude,literal)${p}`);
-  await gitOk(dir, ["add", "--all", "--", ".", ...exclude], opts);
   // Viable's own state never goes into a commit, whatever the ignore rules say.
-  await git(dir, ["reset", "--quiet", "--", ".viable/state"], opts);
-  const staged = await git(dir, ["diff", "--cached", "--quiet"], opts);
-  if (staged.code === 0) return null;
-  await gitOk(dir, ["commit", "--quiet", "-m", message], opts);
+  const exclude = [...setup, ".viable/state"].map((p) => `:(exclude,literal)${p}`);
+  await gitOk(dir, ["add", "--all", "--", ".", ...exclude], opts);
+  const committed = await git(dir, ["commit", "--quiet", "-m", message], opts);
+  if (committed.code !== 0) {
+    // Only what was left out changed (the setup's paths, Viable's state): nothing to commit.
+    if ((await git(dir, ["diff", "--cached", "--quiet"], opts)).code === 0) return null;
+    throw new Error(`git commit failed (${committed.code}): ${committed.stderr.trim() || committed.stdout.trim()}`);
+  }
   return (await gitOk(dir, ["rev-parse", "HEAD"], opts)).trim();
 }
 
@@ -167,6 +221,9 @@ export async function keepWork(root: string, itemId: string, dir: string, integr
   const branch = itemBranch(itemId);
   const result: KeptWork = { keptBranch: null, committed: null, removed: false };
   const tips: string[] = [];
+  // The common case, a first attempt: no directory and no branch, so nothing to keep. (A worktree
+  // git still lists whose directory is gone is pruned before the new one is added.)
+  if (!fs.existsSync(dir) && (await refTips(root, [`refs/heads/${branch}`], opts)).get(`refs/heads/${branch}`) === null) return result;
   const entry = (await listWorktrees(root, opts)).find((e) => samePath(e.path, dir));
   if (entry && !entry.prunable) {
     try {
@@ -204,9 +261,20 @@ export async function keepWork(root: string, itemId: string, dir: string, integr
  * After a merge: removes the worktree and deletes the item's branch, each only when what it holds
  * is in `integration` (or kept elsewhere). Returns what was left in place and why.
  */
-export async function removeMergedWorkspace(root: string, itemId: string, dir: string, integration: string, opts: Opts = {}): Promise<string[]> {
+export async function removeMergedWorkspace(
+  root: string, itemId: string, dir: string, integration: string, opts: Opts & { merged?: { commit: string; gitDir: string } } = {},
+): Promise<string[]> {
   const branch = itemBranch(itemId);
   const left: string[] = [];
+  if (opts.merged) {
+    // Right after its merge: the worktree and its branch point at the merged commit, which is in
+    // the integration branch; only changes made since (by a verify command) would be lost.
+    const dirty = await uncommittedPaths(dir, readSetupPathsIn(opts.merged.gitDir), opts);
+    if (dirty.length > 0) return [`${dir}: uncommitted changes in ${dirty.slice(0, 5).join(", ")}`];
+    await gitOk(root, ["worktree", "remove", "--force", dir], opts);
+    await gitOk(root, ["branch", "-D", branch], opts);
+    return left;
+  }
   const entry = (await listWorktrees(root, opts)).find((e) => samePath(e.path, dir));
   if (entry && !entry.prunable) {
     const dirty = await uncommittedPaths(dir, await readSetupPaths(dir, opts), opts);

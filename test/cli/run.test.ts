@@ -216,7 +216,7 @@ void test("--events prints the run's events as NDJSON while it runs, in sequence
     assert.ok(events.some((e) => e.event_type === type), `${type} in the stream`);
   }
   // The stream is the log: the same events, with the same sequence numbers.
-  const log = await eventsOf(p.dir, events[0]!.task_id!);
+  const log = await eventsOf(p.dir, events[0].task_id!);
   assert.deepEqual(events.map((e) => e.event_type), log.map((e) => e.event_type));
 
   const both = await p.viable("run", "Add a farewell function", "--simple", "--events", "--json");

@@ -69,14 +69,13 @@ export async function runItemAttempt(ctx: LoopContext, input: ItemAttemptInput):
       if (ws) recorder.item(item.id, "item_status", { phase: "agents" }, { phase: "agents" });
       await runAgents(ctx, item, attempt, allocation!, cwd(), env, input.previousFailure, keptBranch, last);
       if (ws) {
-        await checkIntegrity(ws, signal);
-        const head = await commitWork(ws, item.id, attempt, signal);
+        const state = await checkIntegrity(ws, signal);
+        const head = await commitWork(ws, state, item.id, attempt, signal);
         recorder.item(item.id, "item_status", { phase: "verifying", head }, { phase: "verifying" });
       }
     } else if (ws) {
       // The interrupted attempt's agents had finished; whatever they left is committed before verifying.
-      await checkIntegrity(ws, signal);
-      await commitWork(ws, item.id, attempt, signal);
+      await commitWork(ws, await checkIntegrity(ws, signal), item.id, attempt, signal);
     }
 
     const verify = [...item.verify, ...ctx.projectVerify];
@@ -106,7 +105,7 @@ export async function runItemAttempt(ctx: LoopContext, input: ItemAttemptInput):
     });
     // Merged: from here on nothing may turn this into a failure (a retry would merge it twice).
     try {
-      const left = await ctx.adminQueue.run(() => removeMergedWorkspace(ctx.paths.root, item.id, workspace.dir, ctx.integration!));
+      const left = await ctx.adminQueue.run(() => removeMergedWorkspace(ctx.paths.root, item.id, workspace.dir, ctx.integration!, { merged: { commit: merged.commit, gitDir: merged.gitDir } }));
       for (const l of left) note(ctx, item, `merged; left in place: ${l}`);
     } catch (e) {
       note(ctx, item, `merged; its worktree could not be removed: ${errorMessage(e)}`);

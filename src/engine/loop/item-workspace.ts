@@ -9,11 +9,10 @@ import { runVerification } from "../../audit/verification.ts";
 import type { ViableConfig } from "../../config/config.ts";
 import type { OutcomeFailure } from "../../domain/outcome.ts";
 import type { ItemId } from "../../plan/plan.ts";
-import { git } from "../../workspace/git.ts";
 import type { ProjectPaths } from "../../workspace/paths.ts";
 import {
-  addWorktree, commitAll, currentBranch, isAncestor, itemBranch, itemWorktreeDir, keepWork, recordSetupPaths, revParse, uncommittedPaths,
-  type KeptWork,
+  addWorktree, commitAll, isAncestor, itemBranch, itemWorktreeDir, keepWork, recordSetupPaths, refTips, uncommittedPaths, worktreeState,
+  type KeptWork, type WorktreeState,
 } from "../../workspace/worktrees.ts";
 
 export interface ItemWorkspace {
@@ -52,8 +51,8 @@ export async function prepareWorkspace(
     // keepWork left it in place because something could not be saved: never overwrite it.
     throw new AttemptFailure(`the worktree ${dir} holds work that could not be kept automatically: ${kept.note ?? "unknown reason"}; move it away to let the item run again`);
   }
-  const base = await revParse(paths.root, `refs/heads/${integration}`, { signal });
-  if (base === null) throw new Error(`the integration branch ${integration} has no commit`);
+  const base = (await refTips(paths.root, [`refs/heads/${integration}`], { signal })).get(`refs/heads/${integration}`);
+  if (!base) throw new Error(`the integration branch ${integration} has no commit`);
   await addWorktree(paths.root, dir, branch, base, { signal });
   return { workspace: { dir, branch, base }, kept };
 }
@@ -83,33 +82,33 @@ export async function runSetup(
  * still contain the base it started from. Anything else is reported as the attempt's failure; the
  * work that is there is kept by the next attempt's `prepareWorkspace`.
  */
-export async function checkIntegrity(ws: ItemWorkspace, signal: AbortSignal): Promise<void> {
+export async function checkIntegrity(ws: ItemWorkspace, signal: AbortSignal): Promise<WorktreeState> {
   if (!fs.existsSync(ws.dir)) {
     throw new AttemptFailure(`the agent deleted its worktree ${ws.dir}`, "Your previous attempt deleted its own working directory. Work only inside the directory you are started in, and do not remove it.");
   }
-  const top = await git(ws.dir, ["rev-parse", "--show-toplevel"], { signal });
-  if (top.code !== 0 || !samePath(top.stdout.trim(), ws.dir)) {
+  const state = await worktreeState(ws.dir, { signal });
+  if (state === null || !samePath(state.top, ws.dir)) {
     throw new AttemptFailure(`the agent broke its worktree ${ws.dir} (it is no longer a git worktree of its own)`, "Your previous attempt removed the git metadata of its working directory. Do not touch .git.");
   }
-  const branch = await currentBranch(ws.dir, { signal });
-  if (branch !== ws.branch) {
-    throw new AttemptFailure(`the agent left the item's branch ${ws.branch} (HEAD is now ${branch ?? "detached"})`,
+  if (state.branch !== ws.branch) {
+    throw new AttemptFailure(`the agent left the item's branch ${ws.branch} (HEAD is now ${state.branch ?? "detached"})`,
       `Your previous attempt switched away from the branch ${ws.branch}. Stay on it and commit there.`);
   }
-  const head = await revParse(ws.dir, "HEAD", { signal });
-  if (head === null) {
+  if (state.head === null) {
     throw new AttemptFailure(`the agent's branch ${ws.branch} has no commits (an orphan branch?)`, `Your previous attempt emptied the branch ${ws.branch}. Do not create orphan branches.`);
   }
-  if (!(await isAncestor(ws.dir, ws.base, head, { signal }))) {
+  // Agents rarely commit: a branch still at its base needs no ancestry check.
+  if (state.head !== ws.base && !(await isAncestor(ws.dir, ws.base, state.head, { signal }))) {
     throw new AttemptFailure(`the agent rewrote history: ${ws.branch} no longer contains its base ${ws.base.slice(0, 12)}`,
       `Your previous attempt rewrote the branch's history to before its base commit ${ws.base}. Do not reset or rebase below it.`);
   }
+  return state;
 }
 
-/** Commits what the agents left uncommitted; returns the branch's head. */
-export async function commitWork(ws: ItemWorkspace, itemId: ItemId, attempt: number, signal: AbortSignal): Promise<string> {
-  await commitAll(ws.dir, `viable: work on ${itemId} (attempt ${attempt})`, { signal });
-  const head = await revParse(ws.dir, "HEAD", { signal });
+/** Commits what the agents left uncommitted (in a worktree `checkIntegrity` just looked at); returns the branch's head. */
+export async function commitWork(ws: ItemWorkspace, state: WorktreeState, itemId: ItemId, attempt: number, signal: AbortSignal): Promise<string> {
+  const committed = await commitAll(ws.dir, `viable: work on ${itemId} (attempt ${attempt})`, { signal, state });
+  const head = committed ?? state.head;
   if (head === null) throw new AttemptFailure(`the branch ${ws.branch} has no commit after the agents`);
   return head;
 }

@@ -13,7 +13,7 @@ import type { ViableConfig } from "../../config/config.ts";
 import type { PlanItem } from "../../plan/plan.ts";
 import { git, gitOk } from "../../workspace/git.ts";
 import type { ProjectPaths } from "../../workspace/paths.ts";
-import { currentBranch, isAncestor, revParse } from "../../workspace/worktrees.ts";
+import { isAncestor, worktreeState } from "../../workspace/worktrees.ts";
 import { AttemptFailure, type ItemWorkspace } from "./item-workspace.ts";
 
 /** Runs tasks one after another, in the order they were queued. */
@@ -51,6 +51,8 @@ export interface MergeResult {
   commit: string;
   /** Whether the tip had moved, so the merged tree was verified again. */
   reverified: boolean;
+  /** The worktree's private git directory (for its cleanup). */
+  gitDir: string;
 }
 
 /** The message of the commit that lands an item. */
@@ -62,13 +64,14 @@ export async function mergeItem(m: MergeInput): Promise<MergeResult> {
   const { paths, integration, workspace: ws, signal } = m;
   // The tip can move under us (someone commits to the branch): then squash again on the new tip.
   for (let round = 0; round < 5; round++) {
-    const head = await revParse(ws.dir, "HEAD", { signal });
-    const tip = await revParse(paths.root, `refs/heads/${integration}`, { signal });
-    if (head === null || tip === null) throw new AttemptFailure(`cannot read ${head === null ? ws.branch : integration}`);
-    const upToDate = await isAncestor(paths.root, tip, head, { signal });
+    // The worktree shares the repository's refs: its HEAD, HEAD's tree and the tip in one call.
+    const read = await git(ws.dir, ["rev-parse", "--absolute-git-dir", "HEAD", "HEAD^{tree}", `refs/heads/${integration}`], { signal });
+    const [gitDir, head, headTree, tip] = read.stdout.split("\n");
+    if (read.code !== 0 || !gitDir || !head || !headTree || !tip) throw new AttemptFailure(`cannot read ${ws.branch} or ${integration}: ${read.stderr.trim()}`);
+    const upToDate = tip === head || (await isAncestor(paths.root, tip, head, { signal }));
     let tree: string;
     if (upToDate) {
-      tree = (await gitOk(ws.dir, ["rev-parse", "HEAD^{tree}"], { signal })).trim();
+      tree = headTree;
     } else {
       const merged = await git(paths.root, ["merge-tree", "--write-tree", "--name-only", "--no-messages", tip, head], { signal });
       if (merged.code === 1) {
@@ -100,7 +103,7 @@ export async function mergeItem(m: MergeInput): Promise<MergeResult> {
       }
     }
     if (signal.aborted) throw signal.reason;
-    if (await fastForward(paths.root, integration, tip, commit)) return { commit, reverified: !upToDate && m.verify.length > 0 };
+    if (await fastForward(paths.root, integration, tip, commit)) return { commit, reverified: !upToDate && m.verify.length > 0, gitDir };
   }
   throw new AttemptFailure(`${integration} kept moving while the item was being merged`);
 }
@@ -110,9 +113,10 @@ export async function mergeItem(m: MergeInput): Promise<MergeResult> {
  * fast-forward cut short could leave the main worktree's files half updated, and it takes moments.
  */
 async function fastForward(root: string, integration: string, from: string, to: string): Promise<boolean> {
-  if ((await currentBranch(root)) === integration) {
+  const main = await worktreeState(root);
+  if (main?.branch === integration) {
     // Checked out in the main worktree: its files follow, and git refuses to overwrite local changes.
-    if ((await revParse(root, "HEAD")) !== from) return false;
+    if (main.head !== from) return false;
     const r = await git(root, ["merge", "--ff-only", "--quiet", to]);
     if (r.code !== 0) {
       throw new MergeBlocked(`cannot fast-forward ${integration} in ${root}: ${r.stderr.trim() || r.stdout.trim()}`);

@@ -31,12 +31,20 @@ export interface RecordedRequest {
   status: number;
   headers: http.IncomingHttpHeaders;
   body: unknown;
+  /** For turns answered with a stream: from the request's arrival to the stream's end (the model's own time). */
+  durationMs?: number;
 }
 
 export interface ModelServerOptions {
   script?: Step[];
   /** The workspace, for resolving relative paths in neutral tool calls. */
   cwd?: string;
+  /**
+   * Answers turns once the script has run out, from the request itself (for benchmarks that run
+   * many agents at once, whose turns arrive in no fixed order). Without it, a turn past the script
+   * is a failure.
+   */
+  respond?: (turn: { body: unknown; cwd: string | undefined }) => Step;
 }
 
 export interface ModelServer {
@@ -84,6 +92,7 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
   });
 
   async function handle(req: http.IncomingMessage, raw: string, res: http.ServerResponse): Promise<void> {
+    const arrived = performance.now();
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     let body: unknown = undefined;
     if (raw.length > 0) {
@@ -138,13 +147,13 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
         return;
       }
       record.kind = "turn";
-      const next = queue[0];
+      const next = queue[0] ?? (options.respond ? { step: options.respond({ body, cwd: announcedCwd(body) ?? api.cwd }), index: stepCount, left: 1 } : undefined);
       if (!next) {
         fail("the script has run out (no step left for this turn)", dialect);
         return;
       }
       record.step = next.index;
-      if (--next.left <= 0) queue.shift();
+      if (queue[0] === next && --next.left <= 0) queue.shift();
       const { step } = next;
       if (step.error) {
         const { status, headers = {}, message = `scripted error ${step.error.status}` } = step.error;
@@ -163,6 +172,7 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
       record.status = 200;
       const stream = dialect.stream(resolved, ids);
       await writeStream(res, stream.frames, Math.max(1, stream.holdAfter), step.reply);
+      record.durationMs = performance.now() - arrived;
       return;
     }
     fail("unexpected request: no dialect serves it");
