@@ -21,6 +21,7 @@ const BENCHMARKS: readonly { name: string; file: string }[] = [
   { name: "plan-scale", file: "plan-scale.ts" },
   { name: "plan-loop", file: "plan-loop.ts" },
   { name: "warm-pool", file: "warm-pool.ts" },
+  { name: "loop-claude", file: "loop-claude.ts" },
 ];
 
 /** Far above any benchmark's expected run time; only there so a hung benchmark cannot hang the run. */

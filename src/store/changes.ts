@@ -3,7 +3,7 @@
 // same operations run on the store's own connection or on the writer thread (sql-writer.ts).
 
 import type { SQLInputValue } from "node:sqlite";
-import type { EventType } from "../domain/events.ts";
+import type { LogEntry } from "../domain/events.ts";
 import type { AttemptOutcome } from "../domain/outcome.ts";
 import type { ViabilityMetrics } from "../domain/viability.ts";
 import type { ItemId, ItemStatus, Plan, PlanItem } from "../plan/plan.ts";
@@ -42,14 +42,7 @@ export interface SqlOp {
 }
 
 /** What the writer needs: the event rows (stamped) and the changes. */
-export interface StampedEvent {
-  timestamp: string;
-  event_type: EventType;
-  task_id: string | null;
-  agent: string | null;
-  data: Record<string, unknown>;
-  session_id: string;
-}
+export type StampedEvent = Omit<LogEntry, "id">;
 
 export function eventOp(e: StampedEvent): SqlOp {
   return {

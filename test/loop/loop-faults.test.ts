@@ -11,6 +11,7 @@ import { SqliteStore } from "../../src/store/store.ts";
 import { projectPaths } from "../../src/workspace/paths.ts";
 import { viable } from "../support/cli.ts";
 import { waitFor } from "../support/e2e.ts";
+import { pageCount } from "../support/project.ts";
 import { loopProject, startLoop, type Feature } from "./support.ts";
 
 const LIMIT = { timeout: 120_000 };
@@ -42,14 +43,7 @@ void test("the disk filling up while the loop records stops it with a clear erro
   p.script("true");
   await viable(["plan", "import", "feature_list.json", "-d", p.dir], { cwd: p.dir });
   const paths = projectPaths(p.dir);
-  const pages = (() => {
-    const db = new DatabaseSync(paths.database);
-    try {
-      return (db.prepare("PRAGMA page_count").get() as { page_count: number }).page_count;
-    } finally {
-      db.close();
-    }
-  })();
+  const pages = pageCount(paths.database);
   const project = await openProject(p.dir, { writer: true, command: "test", journal: "thread", maxPageCount: pages + 6 });
   let result;
   try {

@@ -9,7 +9,7 @@ import type { LogEntry } from "../../src/domain/events.ts";
 import { CommitFailed } from "../../src/store/journal.ts";
 import { SqliteStore, type JournalTransport } from "../../src/store/store.ts";
 import { projectPaths } from "../../src/workspace/paths.ts";
-import { makeProject } from "../support/project.ts";
+import { makeProject, pageCount } from "../support/project.ts";
 
 const TRANSPORTS: JournalTransport[] = ["inline", "thread"];
 
@@ -90,14 +90,7 @@ for (const transport of TRANSPORTS) {
     t.after(() => p.cleanup());
     const paths = projectPaths(p.dir);
     await SqliteStore.open(paths, { writer: true, command: "test" }).close();
-    const pages = (() => {
-      const db = new DatabaseSync(paths.database);
-      try {
-        return (db.prepare("PRAGMA page_count").get() as { page_count: number }).page_count;
-      } finally {
-        db.close();
-      }
-    })();
+    const pages = pageCount(paths.database);
     const store = SqliteStore.open(paths, { writer: true, command: "test", journal: transport, maxPageCount: pages + 2 });
     t.after(() => store.close());
     let failure: CommitFailed | undefined;

@@ -5,6 +5,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { DatabaseSync } from "node:sqlite";
 
 export interface TestProject {
   dir: string;
@@ -60,4 +61,14 @@ export const BUILTIN_NAMES = ["generalist-coder", "code-writer", "tester", "revi
 
 export function allAgentsRun(project: TestProject, command: string): void {
   for (const n of BUILTIN_NAMES) project.agent(n, command);
+}
+
+/** Pages in a SQLite file now: a size limit a little above it makes the next writes hit a "full disk". */
+export function pageCount(file: string): number {
+  const db = new DatabaseSync(file);
+  try {
+    return (db.prepare("PRAGMA page_count").get() as { page_count: number }).page_count;
+  } finally {
+    db.close();
+  }
 }
