@@ -4,10 +4,11 @@
 // test learns their pids and marker from a file they write, and checks /proc for survivors.
 
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import { DatabaseSync } from "node:sqlite";
 import { test } from "node:test";
-import { json, startViable } from "../support/cli.ts";
+import { json, startViable, testEnv, VIABLE_BIN } from "../support/cli.ts";
 import {
   blockedAgent, blockingAgent, e2eProject, eventsOf, isRunning, ofType, pidsCarrying, stateOf, waitFor, type BlockedAgent, type CycleJson, type E2EProject,
 } from "../support/e2e.ts";
@@ -212,3 +213,36 @@ void test("kill switch: viable stop ends the running attempt and refuses new run
   assert.equal(json<CycleJson>(again).s1_results[0]?.output, "after resume");
   assert.equal((await stateOf(p.dir)).kill_switch, null);
 });
+
+void test("kill -9 of Viable whose parent never reaps it (a zombie holding the lock, as in a container without an init): the next read-only command still reconciles and reaps", LIMIT, async (t) => {
+  const p = blockingProject(t);
+  // A parent that never waits for its children: viable is started in the background by a shell
+  // that then becomes `sleep`, so once killed, viable stays in /proc as a zombie.
+  const pidFile = p.sig("viable.pid");
+  const parent = spawn("sh", ["-c", `'${process.execPath}' '${VIABLE_BIN}' run 'Add a greeting function' -d '${p.dir}' > /dev/null 2>&1 & echo $! > '${pidFile}'; exec sleep 1000`], { env: testEnv(), stdio: "ignore" });
+  t.after(() => parent.kill("SIGKILL"));
+  const agent = await blockedAgent(p.agentFile);
+  const viablePid = Number(await waitFor(() => (fs.existsSync(pidFile) ? fs.readFileSync(pidFile, "utf8").trim() || undefined : undefined), "viable's pid"));
+  process.kill(viablePid, "SIGKILL");
+  await waitFor(() => processState(viablePid) === "Z", "viable to be a zombie");
+  assert.equal((JSON.parse(fs.readFileSync(projectPaths(p.dir).lockFile, "utf8")) as { pid: number }).pid, viablePid, "the zombie still names itself in the lock");
+
+  const r = await p.viable("state", "--json");
+  assert.equal(r.code, 0, r.stderr);
+  const state = json<{ current_task: { status: string; failure_reason: string } }>(r);
+  assert.equal(state.current_task.status, "failed");
+  assert.match(state.current_task.failure_reason, /interrupted/);
+  await waitFor(() => pidsCarrying(agent.marker).length === 0, "the orphans to be gone");
+  assertAllGone(agent);
+  assert.equal(processState(viablePid), "Z", "it was reconciled while the holder was still a zombie");
+});
+
+/** The state letter of /proc/<pid>/stat (R, S, Z, ...), or null when the process is gone. */
+function processState(pid: number): string | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+  } catch {
+    return null;
+  }
+}
