@@ -8,13 +8,13 @@ import type { AgentEvent, AttemptOutcome } from "../../domain/outcome.ts";
 import { failedOutcome } from "../../domain/outcome.ts";
 import type { Runtime, RunRequest } from "../../domain/runtime.ts";
 import { scrubbedEnv } from "../../process/environment.ts";
+import { secretValues } from "../../process/redact.ts";
 import { superviseProcess } from "../../process/supervise-process.ts";
 import { resolveCliBinary } from "../cli-binary.ts";
 import type { CliProtocol } from "../cli-protocols.ts";
 import { claudeWarmArgs } from "../protocols/claude.ts";
 import { ClaudeWarmPool, userMessageLine } from "./claude-warm-pool.ts";
 
-const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL/i;
 /** Tools the CLIs need from the user's environment beyond the base allowlist. */
 const CLI_COMMON_ENV: readonly (string | RegExp)[] = [/^VIABLE_/, "NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "https_proxy", "http_proxy", "no_proxy", "XDG_RUNTIME_DIR"];
 
@@ -55,7 +55,7 @@ export function cliRuntime(protocol: CliProtocol, config: ViableConfig, options:
       })];
       const inherited = scrubbedEnv(process.env, [...CLI_COMMON_ENV, ...protocol.passthrough]);
       const env = { ...inherited, ...protocol.env({ autoApprove, isRoot }), ...req.env };
-      const secrets = Object.entries(inherited).filter(([k, v]) => SECRET_NAME.test(k) && v.length >= 6).map(([, v]) => v);
+      const secrets = secretValues(inherited);
       if (warm && req.resumeSessionId === undefined) {
         // A warm process cannot take a --resume; continuation runs cold.
         const warmArgs = [...(settings.args ?? []), ...claudeWarmArgs({ ...(model !== undefined ? { model } : {}), ...(req.systemPrompt ? { systemPrompt: req.systemPrompt } : {}), ...(settings.max_turns !== undefined ? { maxTurns: settings.max_turns } : {}) })];
