@@ -23,8 +23,8 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { AgentRegistry } from "../src/agents/registry.ts";
+import { createCommandRuntime, loopCommandStrategy } from "../src/agents/runtimes/command-runtime.ts";
 import { loadConfig } from "../src/config/config.ts";
-import { LoopCommandRuntime } from "../src/engine/plan/loop-command-runtime.ts";
 import { runPlanLoop, type PlanLoopResult } from "../src/engine/plan/plan-loop.ts";
 import { importPlan } from "../src/plan/import/import-plan.ts";
 import { replacePlan } from "../src/store/plan-store.ts";
@@ -109,7 +109,7 @@ export async function runLoop(dir: string, concurrency: number): Promise<PlanLoo
     const plan = importPlan(text, "feature_list.json").plan;
     store.atomically(() => replacePlan(store.db, plan, null, store.timestamp()));
     const config = loadConfig(paths.configFile);
-    const commandRuntime = new LoopCommandRuntime();
+    const commandRuntime = createCommandRuntime(loopCommandStrategy());
     const start = performance.now();
     const result = await runPlanLoop(
       { store, config, registry: AgentRegistry.load(paths, "command"), commandRuntime, runtimeFor: () => commandRuntime },

@@ -26,7 +26,7 @@ export { runtimeFor, runtimesFor } from "./agents/runtimes.ts";
 export { loadConfig, defaultConfig, type ViableConfig } from "./config/config.ts";
 export { Store, type StoreOptions } from "./store/store.ts";
 export { EventLog, toJsonl, type LogQuery, type TaskSummary } from "./store/event-log.ts";
-export { superviseProcess, type ProcessSpec, type SupervisedProcess } from "./process/supervise-process.ts";
+export { superviseProcess, type ProcessSpec, type SupervisedProcess, type SupervisionStrategy } from "./process/supervise-process.ts";
 export { reapMarked } from "./process/reaper.ts";
 export { resolveProject } from "./workspace/project.ts";
 export { projectPaths, type ProjectPaths } from "./workspace/paths.ts";

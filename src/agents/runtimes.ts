@@ -7,7 +7,7 @@ import { defaultConfig } from "../config/config.ts";
 import type { Runtime, RuntimeName } from "../domain/runtime.ts";
 import { CLI_PROTOCOLS } from "./cli-protocols.ts";
 import { cliRuntime } from "./runtimes/cli-runtime.ts";
-import { commandRuntime } from "./runtimes/command-runtime.ts";
+import { createCommandRuntime } from "./runtimes/command-runtime.ts";
 
 export type RuntimeResolver = ((name: RuntimeName) => Runtime) & {
   /** Ends what runtimes keep between attempts (warm processes); call before the process exits. */
@@ -19,7 +19,7 @@ export function runtimesFor(config: ViableConfig, projectRoot?: string): Runtime
   const resolve = (name: RuntimeName): Runtime => {
     let r = made.get(name);
     if (!r) {
-      r = name === "command" ? commandRuntime : cliRuntime(CLI_PROTOCOLS[name], config, projectRoot ? { warmMarkerPrefix: warmMarkerPrefix(projectRoot) } : {});
+      r = name === "command" ? createCommandRuntime() : cliRuntime(CLI_PROTOCOLS[name], config, projectRoot ? { warmMarkerPrefix: warmMarkerPrefix(projectRoot) } : {});
       made.set(name, r);
     }
     return r;

@@ -6,9 +6,9 @@ import fs from "node:fs";
 import { DatabaseSync } from "node:sqlite";
 import { test } from "node:test";
 import { AgentRegistry } from "../../src/agents/registry.ts";
+import { createCommandRuntime, loopCommandStrategy } from "../../src/agents/runtimes/command-runtime.ts";
 import { loadConfig } from "../../src/config/config.ts";
 import type { LoopEvent } from "../../src/engine/plan/loop-context.ts";
-import { LoopCommandRuntime } from "../../src/engine/plan/loop-command-runtime.ts";
 import { runPlanLoop } from "../../src/engine/plan/plan-loop.ts";
 import { readPlan, readSessions } from "../../src/store/plan-store.ts";
 import { Store } from "../../src/store/store.ts";
@@ -49,7 +49,7 @@ void test("the disk filling up while the loop records stops it with a clear erro
   const store = Store.open(paths, { writer: true, command: "test" });
   const pages = (store.db.prepare("PRAGMA page_count").get() as { page_count: number }).page_count;
   const config = loadConfig(paths.configFile);
-  const commandRuntime = new LoopCommandRuntime();
+  const commandRuntime = createCommandRuntime(loopCommandStrategy());
   const events: LoopEvent[] = [];
   let result;
   try {

@@ -75,7 +75,8 @@ export function cliRuntime(protocol: CliProtocol, config: ViableConfig, options:
         redact: secrets,
         ...(req.onSpawn ? { onSpawn: req.onSpawn } : {}),
       });
-      if (proc.pid !== undefined) yield { type: "started", pid: proc.pid, pgid: proc.pid, command: `${protocol.command} ${args.slice(0, 4).join(" ")} …`, ...(model ? { model } : {}) };
+      const pid = await proc.started;
+      if (pid !== undefined) yield { type: "started", pid, pgid: pid, command: `${protocol.command} ${args.slice(0, 4).join(" ")} …`, ...(model ? { model } : {}) };
       for await (const line of proc.lines) {
         const events = line.stream === "stdout" ? parser.push(line.text) : parser.pushStderr(line.text);
         for (const ev of events) yield ev;

@@ -5,10 +5,10 @@
 
 import confirm from "@inquirer/confirm";
 import { runtimeFor } from "../../agents/runtimes.ts";
+import { createCommandRuntime, loopCommandStrategy } from "../../agents/runtimes/command-runtime.ts";
 import type { RuntimeName } from "../../domain/runtime.ts";
 import { KILL_SIGNAL } from "../../engine/kill-switch.ts";
 import type { LoopEvent, WorkspaceMode } from "../../engine/plan/loop-context.ts";
-import { LoopCommandRuntime } from "../../engine/plan/loop-command-runtime.ts";
 import { LoopStopped, runPlanLoop } from "../../engine/plan/plan-loop.ts";
 import { EXIT } from "../exit-codes.ts";
 import type { Output } from "../output.ts";
@@ -35,7 +35,7 @@ export async function loopCommand(args: LoopArgs, o: Output): Promise<number> {
   const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", KILL_SIGNAL];
   for (const s of signals) process.on(s, onSignal);
   const live = !args.json && o.interactive ? new LiveDisplay() : null;
-  const commandRuntime = new LoopCommandRuntime();
+  const commandRuntime = createCommandRuntime(loopCommandStrategy());
   try {
     if (!args.json) reportReconciliation(ctx.reconciliation, o);
     const result = await runPlanLoop(

@@ -11,6 +11,7 @@
 // opens the circuit breaker: at a terminal the user is asked, otherwise the loop stops.
 
 import type { AgentRegistry } from "../../agents/registry.ts";
+import type { CommandRuntime } from "../../agents/runtimes/command-runtime.ts";
 import type { ViableConfig } from "../../config/config.ts";
 import { detectTooling } from "../../analysis/project-commands.ts";
 import { UserError, errorMessage } from "../../domain/errors.ts";
@@ -28,7 +29,6 @@ import { assertNotStopped } from "../kill-switch.ts";
 import { allocateItem } from "./item-allocation.ts";
 import { runItemAttempt, type AttemptEnd } from "./item-attempt.ts";
 import type { LoopContext, LoopEvent, LoopOutcome, WorkspaceMode } from "./loop-context.ts";
-import type { LoopCommandRuntime } from "./loop-command-runtime.ts";
 import { SerialQueue } from "./merge-queue.ts";
 import { LOOP_RUN_PREFIX, reconcilePlan } from "./plan-reconcile.ts";
 import { PlanRecorder } from "./plan-recorder.ts";
@@ -38,8 +38,8 @@ export interface PlanLoopDeps {
   config: ViableConfig;
   registry: AgentRegistry;
   runtimeFor: (name: RuntimeName) => Runtime;
-  /** The loop's command runtime, whose leftover sweeps the loop schedules. */
-  commandRuntime?: LoopCommandRuntime;
+  /** The loop's command runtime, closed when the loop ends (its final sweep of leftovers). */
+  commandRuntime?: CommandRuntime;
   /** For tests and quotas: options of the writer connection (e.g. a size limit). */
   journal?: GroupCommitOptions;
 }
@@ -75,8 +75,6 @@ export interface PlanLoopResult {
 }
 
 const KILL_SWITCH_POLL_MS = 200;
-/** How often the leftovers of finished command attempts are looked for (see loop-command-runtime.ts). */
-const SWEEP_INTERVAL_MS = 1000;
 
 export async function runPlanLoop(deps: PlanLoopDeps, opts: PlanLoopOptions): Promise<PlanLoopResult> {
   const { store, config } = deps;
@@ -120,8 +118,6 @@ export async function runPlanLoop(deps: PlanLoopDeps, opts: PlanLoopOptions): Pr
   let message = "";
   let sessions = 0;
   let scheduler: Scheduler | undefined;
-  let sweepTimer: NodeJS.Timeout | undefined;
-  let sweeping: Promise<unknown> = Promise.resolve();
   try {
     const reconciliation = await reconcilePlan({
       store, plan, state: stored.state, mode, historyRev: integration ?? "HEAD", integration, graceMs: config.defaults.kill_grace_ms, runId, signal: controller.signal,
@@ -307,13 +303,6 @@ export async function runPlanLoop(deps: PlanLoopDeps, opts: PlanLoopOptions): Pr
       pump();
     };
 
-    if (deps.commandRuntime) {
-      const runtime = deps.commandRuntime;
-      sweepTimer = setInterval(() => {
-        if (runtime.unswept > 0) sweeping = sweeping.then(() => runtime.sweep(config.defaults.kill_grace_ms)).catch(() => undefined);
-      }, SWEEP_INTERVAL_MS).unref();
-    }
-
     pump();
     await drained;
     if (outcome === null) {
@@ -337,9 +326,7 @@ export async function runPlanLoop(deps: PlanLoopDeps, opts: PlanLoopOptions): Pr
     }
   } finally {
     opts.signal.removeEventListener("abort", onOuterAbort);
-    clearInterval(sweepTimer);
-    await sweeping;
-    await deps.commandRuntime?.sweep(config.defaults.kill_grace_ms);
+    await deps.commandRuntime?.close();
     await journal?.close().catch(() => undefined);
     finishRun(store, runId, outcome, message);
   }
