@@ -23,8 +23,9 @@ export interface LeftoverSweeperOptions {
 export class LeftoverSweeper {
   readonly #intervalMs: number;
   readonly #options: LeftoverSweeperOptions;
-  /** Markers of ended attempts not swept yet, each with its grace between SIGTERM and SIGKILL. */
-  #markers = new Map<string, number>();
+  /** Markers of ended attempts not swept yet, and the longest grace between SIGTERM and SIGKILL they asked for. */
+  #markers: string[] = [];
+  #graceMs = 0;
   #timer: NodeJS.Timeout | undefined;
   #sweeping: Promise<unknown> = Promise.resolve();
 
@@ -37,14 +38,15 @@ export class LeftoverSweeper {
   add(marker: string, graceMs: number): void {
     // An empty marker would match any process whose environment merely mentions the variable.
     if (marker === "") return;
-    this.#markers.set(marker, Math.max(graceMs, this.#markers.get(marker) ?? 0));
+    this.#markers.push(marker);
+    if (graceMs > this.#graceMs) this.#graceMs = graceMs;
     // unref'd: a sweep is never a reason to keep the process alive; close() does the last one.
     this.#timer ??= setInterval(() => void this.sweep(), this.#intervalMs).unref();
   }
 
   /** Markers added and not swept yet. */
   get unswept(): number {
-    return this.#markers.size;
+    return this.#markers.length;
   }
 
   /**
@@ -66,20 +68,22 @@ export class LeftoverSweeper {
 
   async #sweepNow(): Promise<ProcessInfo[]> {
     const markers = this.#markers;
-    if (markers.size === 0) {
+    const graceMs = this.#graceMs;
+    if (markers.length === 0) {
       // Nothing came in since the last sweep: the timer stops until the next add().
       clearInterval(this.#timer);
       this.#timer = undefined;
       return [];
     }
-    this.#markers = new Map();
+    this.#markers = [];
+    this.#graceMs = 0;
     try {
-      const { stopped } = await stopAttemptProcesses({ markers: [...markers.keys()] }, Math.max(...markers.values()));
+      const { stopped } = await stopAttemptProcesses({ markers }, graceMs);
       if (stopped.length > 0) this.#options.onSwept?.(stopped);
       return stopped;
     } catch (e) {
       // Kept for the next sweep.
-      for (const [marker, grace] of markers) this.add(marker, grace);
+      for (const marker of markers) this.add(marker, graceMs);
       this.#options.onError?.(`could not stop the leftovers of ended attempts: ${errorMessage(e)}`);
       return [];
     }

@@ -14,7 +14,8 @@ const MIN_SECRET_LENGTH = 6;
 /** The values of an environment's secret-looking variables: what to pass as `redact`. */
 export function secretValues(env: Readonly<Record<string, string | undefined>>): string[] {
   const secrets: string[] = [];
-  for (const [name, value] of Object.entries(env)) {
+  for (const name in env) {
+    const value = env[name];
     if (value !== undefined && value.length >= MIN_SECRET_LENGTH && SECRET_NAME.test(name)) secrets.push(value);
   }
   return secrets;

@@ -36,8 +36,8 @@ export interface SpawnSpec {
   cwd: string | undefined;
   /** The environment shared by many spawns (sent to a helper once, compared by identity)... */
   baseEnv: Readonly<Record<string, string>>;
-  /** ...and this spawn's own variables on top. */
-  env: Readonly<Record<string, string>>;
+  /** ...and this spawn's own variables on top; undefined ones are left out. */
+  env: Readonly<Record<string, string | undefined>>;
   stdin: StdinSpec;
 }
 
@@ -203,7 +203,7 @@ send({ t: "ready" });
 
 type ToHelper =
   | { t: "base"; env: Readonly<Record<string, string>> }
-  | { t: "spawn"; id: number; file: string; args: readonly string[]; cwd: string | undefined; env: Readonly<Record<string, string>>; stdin: StdinSpec }
+  | { t: "spawn"; id: number; file: string; args: readonly string[]; cwd: string | undefined; env: Readonly<Record<string, string | undefined>>; stdin: StdinSpec }
   | { t: "write"; id: number; w: number; d: string }
   | { t: "end-stdin" | "pause" | "resume" | "abandon"; id: number };
 

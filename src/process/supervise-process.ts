@@ -156,9 +156,10 @@ class Supervisor implements SupervisedProcess {
   readonly #leftovers: LeftoverPolicy;
   readonly #onChunk: ((stream: OutputStream, text: string) => void) | undefined;
   readonly #startedAt = performance.now();
-  readonly #redact: Redactor;
   readonly #transcript: Transcript;
-  readonly #readers: Record<OutputStream, StreamReader>;
+  /** Created with the first output: a process that prints nothing costs none of this. */
+  #redact: Redactor | undefined;
+  readonly #readers: Partial<Record<OutputStream, StreamReader>> = {};
   #resolveExit!: (exit: ProcessExit) => void;
   #resolveStarted!: (pid: number | undefined) => void;
   #pid: number | undefined;
@@ -179,6 +180,8 @@ class Supervisor implements SupervisedProcess {
   #early: [OutputStream, Buffer | string][] | undefined;
   #outputBytes = 0;
   #lineCut = false;
+  /** Both output pipes have closed. */
+  #outputClosed = false;
 
   constructor(spec: ProcessSpec) {
     if (spec.marker === "") throw new Error("superviseProcess: the attempt marker must not be empty");
@@ -187,9 +190,7 @@ class Supervisor implements SupervisedProcess {
     this.#leftovers = strategy.leftovers ?? "scan";
     const output = strategy.output ?? "lines";
     this.#onChunk = output === "lines" ? undefined : output.chunks;
-    this.#redact = redactor(spec.redact);
     this.#transcript = new Transcript(spec.transcriptPath, spec.maxOutputBytes);
-    this.#readers = { stdout: this.#newReader(), stderr: this.#newReader() };
     this.lines = new LineQueue<OutputLine>({
       highWaterMark: UNREAD_LINES_HIGH_WATER_MARK,
       onPause: () => this.#setPaused(true),
@@ -214,7 +215,8 @@ class Supervisor implements SupervisedProcess {
       args: spec.args,
       cwd: spec.cwd,
       baseEnv: spec.sharedEnv ?? NO_ENV,
-      env: { ...definedOnly(spec.env), [ATTEMPT_MARKER_VARIABLE]: spec.marker },
+      // Variables set to undefined are left out by spawn (and by JSON on the way to a helper).
+      env: { ...spec.env, [ATTEMPT_MARKER_VARIABLE]: spec.marker },
       stdin: spec.stdin ?? "ignore",
     }, (stream, data) => this.#onOutput(stream, data)).then(
       (child) => this.#onSpawned(child),
@@ -258,6 +260,9 @@ class Supervisor implements SupervisedProcess {
     this.#pid = child.pid;
     this.#state = "running";
     void child.exited.then(({ code, signal }) => this.#onExit(code, signal));
+    // Attached after the exit's handler: when both come at once (a helper reports them together),
+    // this one runs before the exit handler's first await resumes.
+    void child.closed.then(() => (this.#outputClosed = true));
     if (this.#paused) child.pause();
     if (this.#stdinClosed) child.closeStdin();
     this.#startTimers();
@@ -287,7 +292,7 @@ class Supervisor implements SupervisedProcess {
     if (this.#state === "done") return;
     this.#outputBytes += typeof data === "string" ? Buffer.byteLength(data) : data.length;
     this.#idleTimer?.refresh();
-    const reader = this.#readers[stream];
+    const reader = (this.#readers[stream] ??= this.#newReader());
     if (reader.mode === "lines") {
       this.#deliverLines(stream, reader.splitter.push(typeof data === "string" ? Buffer.from(data) : data));
     } else {
@@ -300,6 +305,7 @@ class Supervisor implements SupervisedProcess {
   #endOutput(): void {
     for (const stream of ["stdout", "stderr"] as const) {
       const reader = this.#readers[stream];
+      if (reader === undefined) continue;
       if (reader.mode === "lines") this.#deliverLines(stream, reader.splitter.end());
       else this.#deliverChunk(stream, reader.redactor.push(reader.decoder?.end() ?? "") + reader.redactor.end());
     }
@@ -307,7 +313,7 @@ class Supervisor implements SupervisedProcess {
 
   #deliverLines(stream: OutputStream, lines: SplitLine[]): void {
     for (const line of lines) {
-      const text = this.#redact(line.text);
+      const text = (this.#redact ??= redactor(this.#spec.redact))(line.text);
       this.#transcript.write(line.terminated ? `${text}\n` : text);
       if (line.truncated) this.#lineCut = true;
       this.lines.push({ stream, text, truncated: line.truncated });
@@ -415,7 +421,9 @@ class Supervisor implements SupervisedProcess {
   /** Reads what is left in the pipes; gives up on pipes held open by a process we could not find. */
   async #drainOutput(): Promise<void> {
     const child = this.#child;
-    if (!child) return;
+    // The usual case, a process whose pipes closed with its exit: no timer to set and clear.
+    await Promise.resolve();
+    if (!child || this.#outputClosed) return;
     let timer: NodeJS.Timeout | undefined;
     const gaveUp = new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(true), Math.max(this.#spec.killGraceMs, MIN_PIPE_DRAIN_MS));
@@ -460,10 +468,4 @@ class Supervisor implements SupervisedProcess {
 function abortMessage(signal: AbortSignal): string {
   const reason: unknown = signal.reason;
   return reason === undefined ? "cancelled" : `cancelled: ${errorMessage(reason)}`;
-}
-
-function definedOnly(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(env)) if (value !== undefined) out[name] = value;
-  return out;
 }

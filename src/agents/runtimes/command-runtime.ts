@@ -90,7 +90,7 @@ export function createCommandRuntime(strategy: CommandStrategy = {}, env: NodeJS
         killGraceMs: req.limits.killGraceMs,
         maxOutputBytes: req.limits.maxOutputBytes,
         transcriptPath: req.transcriptPath,
-        redact: [...baseSecrets, ...secretValues(req.env)],
+        redact: withSecretsOf(req.env, baseSecrets),
         ...(req.onSpawn ? { onSpawn: req.onSpawn } : {}),
         strategy: {
           spawner,
@@ -101,11 +101,16 @@ export function createCommandRuntime(strategy: CommandStrategy = {}, env: NodeJS
       const pid = await proc.started;
       // Every listener is in place before the consumer gets control back.
       if (pid !== undefined) yield { type: "started", pid, pgid: pid, command: req.command };
-      for await (const line of proc.lines) tails[line.stream].pushLine(line.text);
+      if (!chunks) for await (const line of proc.lines) tails[line.stream].pushLine(line.text);
       const exit = await proc.exited;
       yield { type: "finished", outcome: outcomeOf(exit, req, direct, tails.stdout.value, tails.stderr.value) };
     },
   };
+}
+
+function withSecretsOf(env: Record<string, string>, secrets: readonly string[]): readonly string[] {
+  const more = secretValues(env);
+  return more.length === 0 ? secrets : [...secrets, ...more];
 }
 
 function outcomeOf(exit: ProcessExit, req: RunRequest, direct: string[] | null, lastLine: string, stderrLine: string): AttemptOutcome {
