@@ -227,6 +227,57 @@ interface Pending {
   pid?: number;
   /** Writes to its stdin not yet acknowledged by the helper. */
   writes?: Map<number, { resolve: () => void; reject: (e: Error) => void }>;
+  /** It has closed (or the helper is gone). */
+  done?: boolean;
+}
+
+let nextWrite = 0;
+
+/** A process started by a helper: what the supervisor asks of it goes to the helper as a message. */
+class HelperChild implements Spawned {
+  readonly pid: number;
+  readonly exited: Promise<SpawnExit>;
+  readonly closed: Promise<void>;
+  readonly #send: (m: ToHelper) => void;
+  readonly #id: number;
+  readonly #p: Pending;
+
+  constructor(send: (m: ToHelper) => void, id: number, p: Pending, pid: number) {
+    this.#send = send;
+    this.#id = id;
+    this.#p = p;
+    this.pid = pid;
+    this.exited = new Promise<SpawnExit>((r) => (p.exited = r));
+    this.closed = new Promise<void>((r) => (p.closed = r));
+  }
+
+  write(text: string): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (this.#p.done) {
+        reject(new Error("the process has exited"));
+        return;
+      }
+      const w = ++nextWrite;
+      (this.#p.writes ??= new Map()).set(w, { resolve, reject });
+      this.#send({ t: "write", id: this.#id, w, d: text });
+    });
+  }
+
+  closeStdin(): void {
+    this.#send({ t: "end-stdin", id: this.#id });
+  }
+
+  pause(): void {
+    this.#send({ t: "pause", id: this.#id });
+  }
+
+  resume(): void {
+    this.#send({ t: "resume", id: this.#id });
+  }
+
+  abandonOutput(): void {
+    this.#send({ t: "abandon", id: this.#id });
+  }
 }
 
 /** Starts processes from a small helper process; falls back to this process if the helper fails. */
@@ -235,11 +286,11 @@ export class HelperSpawner implements Spawner {
   #helper: ChildProcess | undefined;
   #ready: Promise<boolean> | undefined;
   #next = 0;
-  #nextWrite = 0;
   #broken = false;
   #sentBase: Readonly<Record<string, string>> | undefined;
   /** Spawns sent to the helper and not yet answered: while there are any, the helper is forking. */
   #starting = 0;
+  readonly #sendFn = (m: ToHelper): void => this.#send(m);
 
   /** Spawn requests this helper is still working on. */
   get starting(): number {
@@ -325,33 +376,12 @@ export class HelperSpawner implements Spawner {
   }
 
   #done(id: number, p: Pending): void {
+    p.done = true;
     this.#pending.delete(id);
     if (this.#pending.size === 0) this.#hold(false);
     for (const w of p.writes?.values() ?? []) w.reject(new Error("the process has exited"));
     p.writes?.clear();
     p.closed?.();
-  }
-
-  #spawned(id: number, p: Pending, pid: number): Spawned {
-    p.pid = pid;
-    const exited = new Promise<SpawnExit>((r) => (p.exited = r));
-    const closed = new Promise<void>((r) => (p.closed = r));
-    return {
-      pid, exited, closed,
-      write: (text) => new Promise<void>((resolve, reject) => {
-        if (!this.#pending.has(id)) {
-          reject(new Error("the process has exited"));
-          return;
-        }
-        const w = ++this.#nextWrite;
-        (p.writes ??= new Map()).set(w, { resolve, reject });
-        this.#send({ t: "write", id, w, d: text });
-      }),
-      closeStdin: () => this.#send({ t: "end-stdin", id }),
-      pause: () => this.#send({ t: "pause", id }),
-      resume: () => this.#send({ t: "resume", id }),
-      abandonOutput: () => this.#send({ t: "abandon", id }),
-    };
   }
 
   #onMessage(m: Exclude<FromHelper, { t: "ready" }>): void {
@@ -365,7 +395,8 @@ export class HelperSpawner implements Spawner {
         return;
       case "spawned":
         this.#starting--;
-        p.resolve(this.#spawned(m.id, p, m.pid));
+        p.pid = m.pid;
+        p.resolve(new HelperChild(this.#sendFn, m.id, p, m.pid));
         return;
       case "out":
         p.onOutput(m.s === 1 ? "stdout" : "stderr", m.d);

@@ -148,7 +148,6 @@ type StreamReader =
   | { mode: "chunks"; redactor: StreamRedactor; decoder: StringDecoder | undefined };
 
 class Supervisor implements SupervisedProcess {
-  readonly lines: LineQueue<OutputLine>;
   readonly exited: Promise<ProcessExit>;
   readonly started: Promise<number | undefined>;
 
@@ -182,6 +181,8 @@ class Supervisor implements SupervisedProcess {
   #lineCut = false;
   /** Both output pipes have closed. */
   #outputClosed = false;
+  /** With "lines" output only. */
+  readonly #lineQueue: LineQueue<OutputLine> | undefined;
 
   constructor(spec: ProcessSpec) {
     if (spec.marker === "") throw new Error("superviseProcess: the attempt marker must not be empty");
@@ -191,11 +192,13 @@ class Supervisor implements SupervisedProcess {
     const output = strategy.output ?? "lines";
     this.#onChunk = output === "lines" ? undefined : output.chunks;
     this.#transcript = new Transcript(spec.transcriptPath, spec.maxOutputBytes);
-    this.lines = new LineQueue<OutputLine>({
-      highWaterMark: UNREAD_LINES_HIGH_WATER_MARK,
-      onPause: () => this.#setPaused(true),
-      onResume: () => this.#setPaused(false),
-    });
+    if (this.#onChunk === undefined) {
+      this.#lineQueue = new LineQueue<OutputLine>({
+        highWaterMark: UNREAD_LINES_HIGH_WATER_MARK,
+        onPause: () => this.#setPaused(true),
+        onResume: () => this.#setPaused(false),
+      });
+    }
     this.exited = new Promise((resolve) => (this.#resolveExit = resolve));
     this.started = new Promise((resolve) => (this.#resolveStarted = resolve));
 
@@ -226,6 +229,20 @@ class Supervisor implements SupervisedProcess {
 
   get pid(): number | undefined {
     return this.#pid;
+  }
+
+  get lines(): AsyncIterable<OutputLine> {
+    if (this.#lineQueue) return this.#lineQueue;
+    // Chunk output: nothing, once the output has ended.
+    const exited = this.exited;
+    return {
+      [Symbol.asyncIterator]: () => ({
+        next: async (): Promise<IteratorResult<OutputLine>> => {
+          await exited;
+          return { value: undefined, done: true };
+        },
+      }),
+    };
   }
 
   async write(text: string): Promise<void> {
@@ -316,7 +333,7 @@ class Supervisor implements SupervisedProcess {
       const text = (this.#redact ??= redactor(this.#spec.redact))(line.text);
       this.#transcript.write(line.terminated ? `${text}\n` : text);
       if (line.truncated) this.#lineCut = true;
-      this.lines.push({ stream, text, truncated: line.truncated });
+      this.#lineQueue?.push({ stream, text, truncated: line.truncated });
     }
   }
 
@@ -399,7 +416,7 @@ class Supervisor implements SupervisedProcess {
     }
     await this.#drainOutput();
     this.#endOutput();
-    this.lines.end();
+    this.#lineQueue?.end();
     const transcriptError = this.#transcript.close();
     if (transcriptError !== undefined) errors.push(transcriptError);
     if (this.#termination) errors.unshift(this.#termination.message);
@@ -441,7 +458,7 @@ class Supervisor implements SupervisedProcess {
     if (this.#state === "done") return;
     this.#state = "done";
     this.#clearTimers();
-    this.lines.end();
+    this.#lineQueue?.end();
     this.#resolveStarted(undefined);
     const transcriptError = this.#transcript.close();
     this.#resolveExit({
