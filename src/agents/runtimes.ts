@@ -8,8 +8,7 @@ import type { ViableConfig } from "../config/config.ts";
 import type { Runtime, RuntimeName } from "../domain/runtime.ts";
 import { CLI_PROTOCOLS } from "./cli-protocols.ts";
 import { cliRuntime } from "./runtimes/cli-runtime.ts";
-import { commandRuntime } from "./runtimes/command-runtime.ts";
-import { LoopCommandRuntime } from "../engine/loop/loop-command-runtime.ts";
+import { createCommandRuntime, loopCommandStrategy } from "./runtimes/command-runtime.ts";
 
 export interface RuntimeResolverOptions {
   /** The project: its warm processes carry a marker derived from it, so a restart can reap them. */
@@ -39,7 +38,7 @@ export class RuntimeResolver {
     let r = this.#made.get(name);
     if (r === undefined) {
       r = name === "command"
-        ? (this.#options.commands === "pooled" ? new LoopCommandRuntime() : commandRuntime)
+        ? createCommandRuntime(this.#options.commands === "pooled" ? loopCommandStrategy() : {})
         : cliRuntime(CLI_PROTOCOLS[name], this.#config, { warmMarkerPrefix: warmMarkerPrefix(this.#options.projectRoot) });
       this.#made.set(name, r);
     }
@@ -50,10 +49,7 @@ export class RuntimeResolver {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await Promise.all([...this.#made.values()].map(async (r) => {
-      if (r instanceof LoopCommandRuntime) await r.sweep(this.#config.defaults.kill_grace_ms);
-      await r.close?.();
-    }));
+    await Promise.all([...this.#made.values()].map((r) => r.close?.()));
   }
 }
 

@@ -1,6 +1,8 @@
 // How a supervised process ended. Expected endings (a timeout, a cancel, a command that is not
 // installed) are values, not exceptions: the runtime above turns them into an attempt outcome.
 
+import type { SpawnFailureReason } from "./spawn-error.ts";
+
 export const TERMINATIONS = ["exited", "timed_out", "idle_timeout", "cancelled", "spawn_failed"] as const;
 /**
  * - exited: it ended by itself (whatever its exit code or signal)
@@ -24,7 +26,11 @@ export interface ProcessExit {
   termination: Termination;
   /** True when something had to be stopped with SIGKILL (the process, its group, or a leftover). */
   forced: boolean;
-  /** Descendants still running once it had exited (background jobs, setsid'd tools); all were stopped. */
+  /**
+   * Descendants still running once it had exited (background jobs, setsid'd tools); all were stopped.
+   * With a LeftoverSweeper, processes that had left the group are stopped by the sweep instead, and
+   * are not listed here.
+   */
   leftovers: LeftoverProcess[];
   /** True when output was dropped: past the transcript cap, or a line past the line cap. */
   outputTruncated: boolean;
@@ -33,4 +39,6 @@ export interface ProcessExit {
   durationMs: number;
   /** Why it did not end by itself, or what else went wrong (a transcript that could not be written). */
   error?: string;
+  /** With "spawn_failed": why it could not start. */
+  spawnFailure?: SpawnFailureReason;
 }

@@ -69,6 +69,25 @@ export function sendSignal(target: number, signal: NodeJS.Signals): void {
   }
 }
 
+/**
+ * Whether any process is left in a process group: one system call, no /proc. A group outlives its
+ * leader while any member runs, and the id cannot be reused until the last one is gone.
+ */
+export function isGroupAlive(pgid: number): boolean {
+  // Asked after every exit, and the answer is nearly always "no" (ESRCH): the error's stack trace
+  // would cost more than the system call.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 async function waitUntilGone(processes: readonly ProcessInfo[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (processes.some(isSameProcessAlive) && Date.now() < deadline) await sleep(POLL_MS);

@@ -5,8 +5,7 @@ import fs from "node:fs";
 import { randomUUID } from "node:crypto";
 import type { Readable } from "node:stream";
 
-import type { ProcessExit } from "../../src/process/process-exit.ts";
-import type { OutputLine, ProcessSpec, SupervisedProcess } from "../../src/process/supervise-process.ts";
+import type { OutputLine, ProcessSpec } from "../../src/process/supervise-process.ts";
 
 /** Just enough for `sh`, `sleep` and `setsid` to be found; nothing from the developer's shell. */
 export function hermeticEnv(): Record<string, string> {
@@ -52,13 +51,6 @@ export async function readLines(stream: Readable, count: number): Promise<string
 /** Short grace periods keep the suite fast; the escalation logic is the same at any scale. */
 export function testSpec(marker: string, script: string, extra: Partial<ProcessSpec> = {}): ProcessSpec {
   return { file: "sh", args: ["-c", script], marker, env: hermeticEnv(), killGraceMs: 100, maxOutputBytes: 1024 * 1024, ...extra };
-}
-
-/** Reads every line and waits for the exit. */
-export async function runToEnd(proc: SupervisedProcess): Promise<{ lines: OutputLine[]; exit: ProcessExit }> {
-  const lines: OutputLine[] = [];
-  for await (const line of proc.lines) lines.push(line);
-  return { lines, exit: await proc.exited };
 }
 
 /** Reads lines until one matches, returning the text of all lines read so far. */

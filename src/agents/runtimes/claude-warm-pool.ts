@@ -9,10 +9,10 @@
 // (`warm-<project>-<uuid>`) so that, if Viable is killed, the next start reaps idle ones too.
 
 import crypto from "node:crypto";
-import fs from "node:fs";
 import { ZERO_USAGE, type AgentEvent, type AttemptOutcome } from "../../domain/outcome.ts";
 import type { RunRequest } from "../../domain/runtime.ts";
 import { superviseProcess, type SupervisedProcess } from "../../process/supervise-process.ts";
+import { Transcript } from "../../process/transcript.ts";
 import type { ProtocolParser } from "../protocols/common.ts";
 
 export interface WarmSpawn {
@@ -103,12 +103,14 @@ export class ClaudeWarmPool {
     // The next task should find one ready: start its process while this one works.
     this.prewarm(key, spawn);
     const proc = p;
-    if (proc.proc.pid !== undefined) {
-      req.onSpawn?.(proc.proc.pid);
-      yield { type: "started", pid: proc.proc.pid, pgid: proc.proc.pid, command: `claude (warm pool, ${warm ? "warm" : "cold"})` };
+    const pid = await proc.proc.started;
+    if (pid !== undefined) {
+      req.onSpawn?.(pid);
+      yield { type: "started", pid, pgid: pid, command: `claude (warm pool, ${warm ? "warm" : "cold"})` };
     }
     const parser = this.#options.newParser(req.cwd);
-    const transcript = new CappedTranscript(req.transcriptPath, req.limits.maxOutputBytes);
+    // The task's share of the process's output (already masked by its supervisor), capped like any transcript.
+    const transcript = new Transcript(req.transcriptPath, req.limits.maxOutputBytes);
     const queue: Line[] = [];
     let wake: (() => void) | undefined;
     let resultSeen = false;
@@ -151,7 +153,7 @@ export class ClaudeWarmPool {
           wake = undefined;
           continue;
         }
-        transcript.write(line.text);
+        transcript.write(`${line.text}\n`);
         if (line.stream === "stderr") {
           for (const ev of parser.pushStderr(line.text)) yield ev;
           continue;
@@ -215,36 +217,4 @@ export class ClaudeWarmPool {
 /** Claude's stream-json input: one user message per line. */
 export function userMessageLine(prompt: string): string {
   return JSON.stringify({ type: "user", message: { role: "user", content: [{ type: "text", text: prompt }] }, parent_tool_use_id: null, session_id: "" });
-}
-
-/** The task's share of a warm process's output, capped like any transcript. */
-class CappedTranscript {
-  readonly #fd: number | undefined;
-  readonly #cap: number;
-  #written = 0;
-  truncated = false;
-
-  constructor(file: string, cap: number) {
-    this.#cap = cap;
-    try {
-      this.#fd = fs.openSync(file, "a");
-    } catch {
-      this.#fd = undefined;
-    }
-  }
-
-  write(line: string): void {
-    if (this.#fd === undefined) return;
-    const bytes = Buffer.byteLength(line) + 1;
-    if (this.#written + bytes > this.#cap) {
-      this.truncated = true;
-      return;
-    }
-    this.#written += bytes;
-    fs.writeSync(this.#fd, `${line}\n`);
-  }
-
-  close(): void {
-    if (this.#fd !== undefined) fs.closeSync(this.#fd);
-  }
 }

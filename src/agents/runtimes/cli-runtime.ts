@@ -8,6 +8,7 @@ import type { AgentEvent, AttemptOutcome } from "../../domain/outcome.ts";
 import { failedOutcome } from "../../domain/outcome.ts";
 import type { Runtime, RunRequest } from "../../domain/runtime.ts";
 import { scrubbedEnv } from "../../process/environment.ts";
+import { secretValues } from "../../process/redact.ts";
 import { superviseProcess } from "../../process/supervise-process.ts";
 import { resolveCliBinary } from "../cli-binary.ts";
 import { configuredEnv } from "../configured-env.ts";
@@ -16,7 +17,6 @@ import { claudeWarmArgs } from "../protocols/claude.ts";
 import { trimSummary } from "../protocols/common.ts";
 import { ClaudeWarmPool, userMessageLine } from "./claude-warm-pool.ts";
 
-const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL/i;
 /** Tools the CLIs need from the user's environment beyond the base allowlist. */
 const CLI_COMMON_ENV: readonly (string | RegExp)[] = [/^VIABLE_/, "NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "https_proxy", "http_proxy", "no_proxy", "XDG_RUNTIME_DIR"];
 
@@ -72,7 +72,7 @@ export function cliRuntime(protocol: CliProtocol, config: ViableConfig, options:
         ...(settings.pass_env ?? []), ...configuredEnv(protocol.name, process.env, req.cwd),
       ]);
       const env = { ...inherited, ...protocol.env({ autoApprove, isRoot }), ...req.env };
-      const secrets = Object.entries(inherited).filter(([k, v]) => SECRET_NAME.test(k) && v.length >= 6).map(([, v]) => v);
+      const secrets = secretValues(inherited);
       if (warm && req.resumeSessionId === undefined) {
         // A warm process cannot take a --resume; continuation runs cold.
         const warmArgs = [...(settings.args ?? []), ...claudeWarmArgs({ ...(model !== undefined ? { model } : {}), ...(req.systemPrompt ? { systemPrompt: req.systemPrompt } : {}), ...(settings.max_turns !== undefined ? { maxTurns: settings.max_turns } : {}) })];
@@ -94,7 +94,8 @@ export function cliRuntime(protocol: CliProtocol, config: ViableConfig, options:
         redact: secrets,
         ...(req.onSpawn ? { onSpawn: req.onSpawn } : {}),
       });
-      if (proc.pid !== undefined) yield { type: "started", pid: proc.pid, pgid: proc.pid, command: `${protocol.command} ${args.slice(0, 4).join(" ")} …`, ...(model ? { model } : {}) };
+      const pid = await proc.started;
+      if (pid !== undefined) yield { type: "started", pid, pgid: pid, command: `${protocol.command} ${args.slice(0, 4).join(" ")} …`, ...(model ? { model } : {}) };
       let stopping = false;
       for await (const line of proc.lines) {
         const events = line.stream === "stdout" ? parser.push(line.text) : parser.pushStderr(line.text);
