@@ -8,7 +8,10 @@ import type { ViableConfig } from "../config/config.ts";
 import type { Runtime, RuntimeName } from "../domain/runtime.ts";
 import { CLI_PROTOCOLS } from "./cli-protocols.ts";
 import { cliRuntime } from "./runtimes/cli-runtime.ts";
-import { createCommandRuntime, loopCommandStrategy } from "./runtimes/command-runtime.ts";
+import { LeftoverSweeper } from "../process/leftover-sweeper.ts";
+import { HelperPool } from "../process/spawner.ts";
+import type { SupervisionStrategy } from "../process/supervise-process.ts";
+import { createCommandRuntime } from "./runtimes/command-runtime.ts";
 
 export interface RuntimeResolverOptions {
   /** The project: its warm processes carry a marker derived from it, so a restart can reap them. */
@@ -25,6 +28,7 @@ export class RuntimeResolver {
   readonly #config: ViableConfig;
   readonly #options: RuntimeResolverOptions;
   readonly #made = new Map<RuntimeName, Runtime>();
+  #pooled: { spawner: HelperPool; leftovers: LeftoverSweeper } | undefined;
   #closed = false;
 
   constructor(config: ViableConfig, options: RuntimeResolverOptions) {
@@ -38,18 +42,31 @@ export class RuntimeResolver {
     let r = this.#made.get(name);
     if (r === undefined) {
       r = name === "command"
-        ? createCommandRuntime(this.#options.commands === "pooled" ? loopCommandStrategy() : {})
+        ? createCommandRuntime(this.#options.commands === "pooled" ? { ...this.processes, output: "chunks" } : {})
         : cliRuntime(CLI_PROTOCOLS[name], this.#config, { warmMarkerPrefix: warmMarkerPrefix(this.#options.projectRoot) });
       this.#made.set(name, r);
     }
     return r;
   }
 
+  /**
+   * How the command's other processes (checks, setup hooks) are started: with "pooled", from the
+   * same helpers as command agents, their leftovers swept with theirs; otherwise the supervisor's
+   * defaults.
+   */
+  get processes(): Pick<SupervisionStrategy, "spawner" | "leftovers"> {
+    if (this.#options.commands !== "pooled") return {};
+    this.#pooled ??= { spawner: new HelperPool(), leftovers: new LeftoverSweeper() };
+    return this.#pooled;
+  }
+
   /** Ends what runtimes keep between attempts (warm processes, spawn helpers, pending sweeps). */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await Promise.all([...this.#made.values()].map((r) => r.close?.()));
+    await Promise.all([...this.#made.values()].map((r) => r.close?.() ?? Promise.resolve()));
+    this.#pooled?.spawner.close();
+    await this.#pooled?.leftovers.close();
   }
 }
 

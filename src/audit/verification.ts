@@ -4,7 +4,7 @@
 
 import path from "node:path";
 import { scrubbedEnv } from "../process/environment.ts";
-import { superviseProcess } from "../process/supervise-process.ts";
+import { superviseProcess, type SupervisionStrategy } from "../process/supervise-process.ts";
 
 export interface VerificationCheck {
   command: string;
@@ -45,6 +45,8 @@ export interface VerificationInput {
    * auditMarker(taskId): the checks run one after another, each fully stopped before the next.
    */
   marker?: string;
+  /** How the checks are started (default: the supervisor's; the plan loop passes its helpers and sweeper). */
+  strategy?: Pick<SupervisionStrategy, "spawner" | "leftovers">;
 }
 
 /** The marker of a cycle's S3* checks: what reconciliation reaps for a task a dead Viable left. */
@@ -72,6 +74,7 @@ export async function runVerification(input: VerificationInput): Promise<Verific
       killGraceMs: input.killGraceMs,
       maxOutputBytes: input.maxOutputBytes,
       transcriptPath: path.join(input.transcriptDir, `${input.label}-verify-${i}.log`),
+      ...(input.strategy ? { strategy: input.strategy } : {}),
     });
     const tail: string[] = [];
     for await (const line of proc.lines) {

@@ -5,6 +5,7 @@
 
 import type { ViableConfig } from "../../config/config.ts";
 import type { Runtime, RuntimeName } from "../../domain/runtime.ts";
+import type { SupervisionStrategy } from "../../process/supervise-process.ts";
 import type { Journal } from "../../store/journal.ts";
 import { BudgetTracker } from "./budget.ts";
 import { CircuitBreakers } from "./circuit-breaker.ts";
@@ -20,6 +21,8 @@ export interface PipelineOptions {
   now: () => Date;
   /** See AttemptEnvironment.startRecord. Default "commit". */
   startRecord?: "commit" | "stage";
+  /** How the command's checks and setup hooks are started (the runtimes' helpers, when pooled). */
+  processes?: Pick<SupervisionStrategy, "spawner" | "leftovers">;
 }
 
 export class AttemptPipeline {
@@ -28,6 +31,7 @@ export class AttemptPipeline {
   readonly breakers: CircuitBreakers;
   readonly budget: BudgetTracker;
   readonly retry: RetrySettings;
+  readonly processes: Pick<SupervisionStrategy, "spawner" | "leftovers">;
   #seq = 0;
   readonly #attemptNos = new Map<string, number>();
 
@@ -35,6 +39,7 @@ export class AttemptPipeline {
     const { config } = options;
     this.env = { journal: options.journal, config, transcriptsDir: options.transcriptsDir, now: options.now, startRecord: options.startRecord ?? "commit" };
     this.runtime = options.runtime;
+    this.processes = options.processes ?? {};
     this.breakers = new CircuitBreakers({ failures: config.circuit_breaker.failures, successes: config.circuit_breaker.successes, resetMs: config.circuit_breaker.reset_ms });
     this.budget = new BudgetTracker(config.budgets);
     this.retry = { max: config.retries.max, baseDelayMs: config.retries.base_delay_ms, maxDelayMs: config.retries.max_delay_ms };

@@ -59,7 +59,7 @@ export async function runItemAttempt(ctx: LoopContext, input: ItemAttemptInput):
       keptBranch = prepared.kept.keptBranch;
       if (keptBranch) note(ctx, item, `kept the previous attempt's work on branch ${keptBranch}`);
       recorder.item(item.id, "item_status", { phase: "workspace", branch: ws.branch, base: ws.base, workspace: ws.dir, kept_branch: keptBranch }, { branch: ws.branch, base_commit: ws.base });
-      await runSetup(ctx.config, ctx.paths, ws, itemEnv(ctx, item, input.slot, ws), label(ctx, item, attempt), signal);
+      await runSetup(ctx.config, ctx.paths, ws, itemEnv(ctx, item, input.slot, ws), label(ctx, item, attempt), signal, ctx.pipeline.processes);
     } else {
       recorder.item(item.id, "item_started", { attempt, agents: allocation!.steps.map((s) => s.agent.name), base: null, workspace: ctx.paths.root }, { phase: "agents", last_error: null });
     }
@@ -83,7 +83,7 @@ export async function runItemAttempt(ctx: LoopContext, input: ItemAttemptInput):
       const report = await runVerification({
         commands: verify, cwd: cwd(), signal, env,
         timeoutMs: ctx.config.defaults.verify_timeout * 1000, killGraceMs: ctx.config.defaults.kill_grace_ms, maxOutputBytes: ctx.config.defaults.max_output_bytes,
-        transcriptDir: ctx.paths.transcriptsDir, label: `${label(ctx, item, attempt)}`, requireCommands: false, agentFailures: [],
+        transcriptDir: ctx.paths.transcriptsDir, label: `${label(ctx, item, attempt)}`, requireCommands: false, agentFailures: [], strategy: ctx.pipeline.processes,
       });
       if (signal.aborted) throw signal.reason;
       if (!report.passed) {
@@ -100,7 +100,7 @@ export async function runItemAttempt(ctx: LoopContext, input: ItemAttemptInput):
       if (signal.aborted) throw signal.reason;
       recorder.item(item.id, "item_status", { phase: "merging" }, { phase: "merging" });
       return mergeItem({
-        paths: ctx.paths, config: ctx.config, integration: ctx.integration!, item, attempt, runId: ctx.runId, workspace, verify, env, signal,
+        paths: ctx.paths, config: ctx.config, integration: ctx.integration!, item, attempt, runId: ctx.runId, workspace, verify, env, signal, processes: ctx.pipeline.processes,
       });
     });
     // Merged: from here on nothing may turn this into a failure (a retry would merge it twice).

@@ -5,7 +5,7 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { runVerification } from "../../audit/verification.ts";
+import { runVerification, type VerificationInput } from "../../audit/verification.ts";
 import type { ViableConfig } from "../../config/config.ts";
 import type { OutcomeFailure } from "../../domain/outcome.ts";
 import type { ItemId } from "../../plan/plan.ts";
@@ -63,12 +63,13 @@ export async function prepareWorkspace(
  */
 export async function runSetup(
   config: ViableConfig, paths: ProjectPaths, ws: ItemWorkspace, env: Record<string, string>, label: string, signal: AbortSignal,
+  strategy: VerificationInput["strategy"] = {},
 ): Promise<void> {
   if (config.workspace.setup.length === 0) return;
   const report = await runVerification({
     commands: config.workspace.setup, cwd: ws.dir, signal, env,
     timeoutMs: config.workspace.setup_timeout * 1000, killGraceMs: config.defaults.kill_grace_ms, maxOutputBytes: config.defaults.max_output_bytes,
-    transcriptDir: paths.transcriptsDir, label: `${label}-setup`, requireCommands: false, agentFailures: [],
+    transcriptDir: paths.transcriptsDir, label: `${label}-setup`, requireCommands: false, agentFailures: [], strategy,
   });
   if (signal.aborted) throw signal.reason;
   if (!report.passed) {

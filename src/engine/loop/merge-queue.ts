@@ -8,7 +8,7 @@
 // work tree), so a conflict leaves nothing half-done to clean up: it is reported with its files and
 // the item is retried on a fresh base with that as context.
 
-import { runVerification } from "../../audit/verification.ts";
+import { runVerification, type VerificationInput } from "../../audit/verification.ts";
 import type { ViableConfig } from "../../config/config.ts";
 import type { PlanItem } from "../../plan/plan.ts";
 import { git, gitOk } from "../../workspace/git.ts";
@@ -43,6 +43,8 @@ export interface MergeInput {
   verify: string[];
   env: Record<string, string>;
   signal: AbortSignal;
+  /** How the re-verification's processes are started (the loop's helpers). */
+  processes?: VerificationInput["strategy"];
   /** Called once the squashed commit exists, before the integration branch moves. */
   onSquashed?: (commit: string, reverify: boolean) => void;
 }
@@ -95,6 +97,7 @@ export async function mergeItem(m: MergeInput): Promise<MergeResult> {
         commands: m.verify, cwd: ws.dir, signal, env: m.env,
         timeoutMs: m.config.defaults.verify_timeout * 1000, killGraceMs: m.config.defaults.kill_grace_ms, maxOutputBytes: m.config.defaults.max_output_bytes,
         transcriptDir: paths.transcriptsDir, label: `${m.runId}-${ws.branch.replace(/\//g, "_")}-${m.attempt}-reverify`, requireCommands: false, agentFailures: [],
+        ...(m.processes ? { strategy: m.processes } : {}),
       });
       if (signal.aborted) throw signal.reason;
       if (!report.passed) {
