@@ -115,3 +115,23 @@ export function newItem(fields: Pick<PlanItem, "id" | "name"> & Partial<PlanItem
 export function claimedItems(plan: Plan): PlanItem[] {
   return plan.items.filter((i) => i.claimed !== undefined && i.status !== "passed" && i.status !== "blocked");
 }
+
+/**
+ * A claim covers the whole of the claimed work: the subtasks of an in-progress Task Master task
+ * and the children of a hooked beads epic are that worker's next steps, not free work. Marks
+ * every unfinished, unclaimed item under a claimed parent (however deep) as claimed too.
+ */
+export function inheritClaims(items: PlanItem[]): void {
+  const byId = new Map(items.map((i) => [i.id, i]));
+  for (const item of items) {
+    if (item.claimed !== undefined || item.status === "passed" || item.status === "blocked") continue;
+    const seen = new Set([item.id]);
+    for (let up = item.parent === undefined ? undefined : byId.get(item.parent); up !== undefined && !seen.has(up.id); up = up.parent === undefined ? undefined : byId.get(up.parent)) {
+      seen.add(up.id);
+      if (up.claimed !== undefined && up.status !== "passed") {
+        item.claimed = `part of "${up.id}", ${up.claimed}`;
+        break;
+      }
+    }
+  }
+}

@@ -11,7 +11,7 @@
 // "issue" (newer exports add `memory` records) are not work and are left as they are.
 
 import { z } from "zod";
-import type { ItemStatus, Plan, PlanItem } from "../plan.ts";
+import { inheritClaims, type ItemStatus, type Plan, type PlanItem } from "../plan.ts";
 import { schemaProblems, type PlanProblem } from "../problem.ts";
 import { criteriaLines } from "./criteria.ts";
 import type { ImportedPlan } from "./imported-plan.ts";
@@ -192,6 +192,7 @@ export function importBeads(text: string, file: string): ImportedPlan {
     item.dependencies = ids;
   }
 
+  inheritClaims(items);
   return {
     plan: { version: 1, source: { format: "beads", file }, items },
     locate: {
@@ -257,11 +258,9 @@ export function statusFromBeads(s: string, assignee?: string): { status: ItemSta
   }
 }
 
-function statusToBeads(status: ItemStatus, claimed: boolean, original: string | undefined): string {
-  if (original !== undefined) {
-    const was = statusFromBeads(original);
-    if (was.status === status && (was.claimed !== undefined) === claimed) return original;
-  }
+function statusToBeads(status: ItemStatus, original: string | undefined): string {
+  // The file's own word when it already means the same (in_progress stays so while the loop left it alone).
+  if (original !== undefined && statusFromBeads(original).status === status) return original;
   switch (status) {
     case "passed":
       return "closed";
@@ -271,7 +270,6 @@ function statusToBeads(status: ItemStatus, claimed: boolean, original: string | 
       return "blocked";
     // A failed item is not done: it stays open, so the next run tries it again.
     case "pending":
-      return claimed ? "in_progress" : "open";
     case "failed":
       return "open";
   }
@@ -306,7 +304,7 @@ export function exportBeads(plan: Plan, original: string, options: BeadsExportOp
       const item = byId.get(issue.id);
       if (item === undefined) return line;
       const before = typeof issue.status === "string" ? issue.status : "open";
-      const after = statusToBeads(item.status, item.claimed !== undefined, before);
+      const after = statusToBeads(item.status, before);
       if (after === before) return line;
       issue.status = after;
       issue.updated_at = options.now;

@@ -304,7 +304,7 @@ function resultEdits(feature: Record<string, unknown>, item: PlanItem, at: JsonP
   if ("passes" in feature || !hasStatus) {
     if ((feature.passes === true) !== passed) set("passes", passed);
   }
-  if (hasStatus) set("status", statusWord(meaningOf(item.status, claimed), feature.status, vocabulary));
+  if (hasStatus) set("status", statusWord(meaningOf(item.status), feature.status, vocabulary));
   if (seedForm && !hasStatus) {
     const blocked = item.status === "blocked";
     // A reason is worth writing when the loop blocked the feature; one the file already marked

@@ -27,8 +27,8 @@ export function statusMeaning(word: string): StatusMeaning | undefined {
   return MEANINGS.get(normalize(word));
 }
 
-/** The meaning an item's loop state has, for comparing with a file's word. */
-export function meaningOf(status: ItemStatus, claimed: boolean): StatusMeaning {
+/** The meaning to write for an item the loop changed (one it left alone keeps its word). */
+export function meaningOf(status: ItemStatus): StatusMeaning {
   switch (status) {
     case "passed":
       return "passed";
@@ -36,9 +36,8 @@ export function meaningOf(status: ItemStatus, claimed: boolean): StatusMeaning {
       return "blocked";
     case "running":
       return "claimed";
-    case "pending":
-      return claimed ? "claimed" : "todo";
     // A failed item is not done: it stays to do, so the next run tries it again.
+    case "pending":
     case "failed":
       return "todo";
   }
@@ -47,11 +46,12 @@ export function meaningOf(status: ItemStatus, claimed: boolean): StatusMeaning {
 const DEFAULT_WORDS: Readonly<Record<StatusMeaning, string>> = { passed: "done", todo: "pending", claimed: "in-progress", blocked: "blocked" };
 
 /**
- * The word to write for `meaning`: the file's own word when it already means that, else the word
+ * The word to write for `meaning`: the file's own word when it already means that (a word Viable
+ * does not know was read as to do, and stays), else the word
  * the file uses most for that meaning, else a plain default.
  */
 export function statusWord(meaning: StatusMeaning, original: unknown, vocabulary: ReadonlyMap<StatusMeaning, string>): string {
-  if (typeof original === "string" && statusMeaning(original) === meaning) return original;
+  if (typeof original === "string" && (statusMeaning(original) ?? "todo") === meaning) return original;
   return vocabulary.get(meaning) ?? DEFAULT_WORDS[meaning];
 }
 

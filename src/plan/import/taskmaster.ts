@@ -10,7 +10,7 @@
 
 import { z } from "zod";
 import { UserError } from "../../domain/errors.ts";
-import type { ComplexityLevel, ItemStatus, Plan, PlanItem, PlanSource } from "../plan.ts";
+import { inheritClaims, type ComplexityLevel, type ItemStatus, type Plan, type PlanItem, type PlanSource } from "../plan.ts";
 import { formatPath, schemaProblems, type PlanProblem } from "../problem.ts";
 import { criteriaLines } from "./criteria.ts";
 import type { ImportedPlan } from "./imported-plan.ts";
@@ -141,6 +141,7 @@ export function importTaskMasterData(data: unknown, file: string, options: TaskM
       dependencyPaths.push(deps.paths);
     }
   }
+  inheritClaims(items);
   return {
     plan: { version: 1, source, items },
     locate: { item: (i) => itemPaths[i] ?? "", dependency: (i, j) => dependencyPaths[i]?.[j] ?? itemPaths[i] ?? "", field: (i, name) => `${itemPaths[i] ?? ""}.${name}` },
@@ -230,12 +231,11 @@ export function statusFromTaskMaster(s: TaskMasterStatus): { status: ItemStatus;
   }
 }
 
-function statusToTaskMaster(status: ItemStatus, claimed: boolean, original: unknown): string {
+function statusToTaskMaster(status: ItemStatus, original: unknown): string {
   if (typeof original === "string" && (TASKMASTER_STATUSES as readonly string[]).includes(original)) {
     // Keep the file's own word when it already means the same thing (deferred stays deferred,
-    // review stays review while nobody took the item).
-    const was = statusFromTaskMaster(original as TaskMasterStatus);
-    if (was.status === status && (was.claimed !== undefined) === claimed) return original;
+    // in-progress and review stay so while the loop left the item alone).
+    if (statusFromTaskMaster(original as TaskMasterStatus).status === status) return original;
   }
   switch (status) {
     case "passed":
@@ -246,7 +246,6 @@ function statusToTaskMaster(status: ItemStatus, claimed: boolean, original: unkn
       return "blocked";
     // A failed item is not done: it stays to do, so the next run tries it again.
     case "pending":
-      return claimed ? "in-progress" : "pending";
     case "failed":
       return "pending";
   }
@@ -345,7 +344,7 @@ export function exportTaskMaster(plan: Plan, original: string, options: TaskMast
     if (item === undefined) return;
     // A task without a status is pending to Task Master, and stays without one while it is.
     const current = entry.status ?? "pending";
-    const status = statusToTaskMaster(item.status, item.claimed !== undefined, current);
+    const status = statusToTaskMaster(item.status, current);
     if (status !== current) edits.push({ path: [...path, "status"], value: status });
   };
   found.tasks.forEach((task, ti) => {
