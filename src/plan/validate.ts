@@ -195,11 +195,15 @@ function blockedByProblems(graph: DependencyGraph, items: readonly PlanItem[], l
 export function planValidationError(validation: PlanValidation, file: string): UserError {
   const lines = validation.problems.map((p) => `  ${p.severity === "warning" ? "warning: " : ""}${p.path === "" ? "" : `${p.path}: `}${p.message}`);
   const count = `${validation.errorCount} problem${validation.errorCount === 1 ? "" : "s"}`;
+  const errors = validation.problems.filter((p) => p.severity === "error" && p.path !== "");
+  const first = errors.length === 1 ? errors[0] : undefined;
   return new UserError({
     reason: "bad_plan",
     message: `${count} in the plan:\n${lines.join("\n")}`,
     file,
-    fix: `correct each field listed in ${file} (for a cycle, remove one of its dependencies), then import the plan again`,
+    // The field, when there is one; several are listed in the message.
+    ...(first ? { field: first.path } : {}),
+    fix: `correct each field listed in ${file} (for a cycle, remove one of its dependencies; for an unknown agent, name one listed or add its file), then import the plan again`,
   });
 }
 

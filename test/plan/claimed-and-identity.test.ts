@@ -8,7 +8,7 @@ import { nextFeature } from "../../src/plan/next-feature.ts";
 import { claimedItems, newItem, type Plan, type PlanItem } from "../../src/plan/plan.ts";
 import { emptyPlanRefusal } from "../../src/plan/replace-guard.ts";
 import { Scheduler } from "../../src/plan/scheduler.ts";
-import { validatePlan } from "../../src/plan/validate.ts";
+import { planValidationError, validatePlan } from "../../src/plan/validate.ts";
 import { fixture } from "./fixture.ts";
 
 function plan(...items: PlanItem[]): Plan {
@@ -66,6 +66,10 @@ void describe("agent names and empty plans", () => {
     assert.deepEqual(v.problems.map((p) => [p.kind, p.path, p.message]), [
       ["unknown_agent", "features[1].agent", '"b" names agent "reviewr", which does not exist; the agents are: code-writer, reviewer, tester'],
     ]);
+    // Refused as a UserError naming the file, the field and the fix.
+    const e = planValidationError(v, "f.json");
+    assert.deepEqual([e.reason, e.file, e.field], ["bad_plan", "f.json", "features[1].agent"]);
+    assert.match(e.fix ?? "", /unknown agent/);
     // Without the list, names are not checked.
     assert.equal(validatePlan(imported).ok, true);
   });
