@@ -39,7 +39,6 @@ export class AgentRegistry {
 
   constructor(agents: AgentDefinition[], broken: BrokenAgent[] = [], notes: RegistryNote[] = []) {
     this.byName = new Map(agents.map((a) => [a.name, a]));
-    // A good definition of a name wins over a broken one (a broken override leaves the built-in).
     this.brokenByName = new Map(broken.filter((b) => !this.byName.has(b.name)).map((b) => [b.name, b]));
     this.notesList = notes;
   }
@@ -64,10 +63,14 @@ export class AgentRegistry {
         broken.delete(a.name);
       }
       for (const b of read.broken) {
-        // A broken file that would have overridden a good definition: the good one stays, with a note.
-        const kept = merged.get(b.name);
-        if (kept === undefined) broken.set(b.name, b);
-        else notes.push({ file: b.file, message: `${rel(paths.root, b.file)} is broken, so agent "${b.name}" stays as ${kept.file !== undefined ? rel(paths.root, kept.file) : "built in"}: ${b.error.message.split("\n")[0] ?? ""}` });
+        // A broken file still claims its name: running the definition it meant to replace instead
+        // would run an agent the user did not ask for.
+        const shadowed = merged.get(b.name);
+        if (shadowed !== undefined) {
+          merged.delete(b.name);
+          notes.push({ file: b.file, message: `agent "${b.name}" cannot run until ${rel(paths.root, b.file)} is fixed (it replaces ${shadowed.file !== undefined ? rel(paths.root, shadowed.file) : "the built-in"})` });
+        }
+        broken.set(b.name, b);
       }
     }
     return new AgentRegistry([...merged.values()], [...broken.values()], notes);

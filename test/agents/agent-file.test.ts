@@ -163,12 +163,19 @@ void describe("the registry, as Claude Code reads a project's agents", () => {
     assert.ok(notes.includes('.viable/agents/reviewer.md overrides .claude/agents/reviewer.md for agent "reviewer"'), notes.join("\n"));
   });
 
-  void it("a broken override leaves the definition it would have replaced, and says so", (t) => {
+  void it("a broken override still claims its name: the agent it replaces does not run in its place", (t) => {
     const p = makeProject({ ".viable/agents/tester.md": "---\nname: tester\ntimeout: -1\n---\nx\n" });
     t.after(() => p.cleanup());
     const reg = AgentRegistry.load(projectPaths(p.dir), "command");
-    assert.equal(reg.require("tester").source, "builtin");
-    assert.deepEqual(reg.broken(), []);
-    assert.ok(reg.warnings().some((w) => /\.viable\/agents\/tester\.md is broken, so agent "tester" stays as built in/.test(w.message)));
+    assert.throws(() => reg.require("tester"), (e: unknown) => isUserError(e) && e.field === "timeout");
+    assert.equal(reg.has("tester"), false);
+    assert.deepEqual(reg.broken().map((b) => b.name), ["tester"]);
+    assert.ok(reg.warnings().some((w) => w.message === 'agent "tester" cannot run until .viable/agents/tester.md is fixed (it replaces the built-in)'));
+    // A good definition in a later source fixes it.
+    p.write(".viable/agents/tester.md", "---\nname: tester\nruntime: command\ncommand: ./t.sh\n---\nx\n");
+    p.write(".claude/agents/tester.md", "---\nname: tester\nruntime: nope\n---\nx\n");
+    const fixed = AgentRegistry.load(projectPaths(p.dir), "command");
+    assert.equal(fixed.require("tester").command, "./t.sh");
+    assert.deepEqual(fixed.broken(), []);
   });
 });
