@@ -301,9 +301,9 @@ function resultEdits(feature: Record<string, unknown>, item: PlanItem, at: JsonP
   };
   const passed = item.status === "passed";
   const hasStatus = typeof feature.status === "string";
-  if ("passes" in feature || !hasStatus) {
-    if ((feature.passes === true) !== passed) set("passes", passed);
-  }
+  // The state changed, so it is written in the file's own field: `passes` (added in a file
+  // that uses neither), or the status word below.
+  if ("passes" in feature || !hasStatus) set("passes", passed);
   if (hasStatus) set("status", statusWord(meaningOf(item.status), feature.status, vocabulary));
   if (seedForm && !hasStatus) {
     const blocked = item.status === "blocked";
