@@ -59,8 +59,6 @@ const FeatureSchema = z
   });
 type Feature = z.infer<typeof FeatureSchema>;
 
-/** The fields a feature's dependencies may be written in, first found wins. */
-const DEPENDENCY_FIELDS = ["dependencies", "dependsOn", "depends_on"] as const;
 /** Lists read as acceptance criteria, in this order. */
 const CRITERIA_FIELDS = ["tests", "steps", "acceptance", "acceptance_criteria", "acceptanceCriteria", "verification"] as const;
 
@@ -74,7 +72,7 @@ export function importFeatureListData(data: unknown, file: string): ImportedPlan
   if (!envelope.success) {
     return {
       plan: { version: 1, source, items: [] },
-      locate: locator("features", [], []),
+      locate: locator("features", [], new Map()),
       problems: isRecord(data)
         ? [{ kind: "schema", severity: "error", file, path: "features", message: 'expected a "features" list' }]
         : schemaProblems(envelope.error, file, ""),
@@ -84,20 +82,21 @@ export function importFeatureListData(data: unknown, file: string): ImportedPlan
   const arrayForm = Array.isArray(envelope.data);
   const prefix = arrayForm ? "" : "features";
   const features = (arrayForm ? envelope.data : (envelope.data as { features: unknown[] }).features) as unknown[];
-  const ids = featureIds(features);
+  // Hashed ids only when some feature has no id of its own (the harness form).
+  const ids = features.every((f) => isRecord(f) && isId(f.id)) ? undefined : featureIds(features);
 
   const items: PlanItem[] = [];
   const featureIndex: number[] = [];
-  const depFields: string[] = [];
+  // Where dependencies are written, only for features that do not use `dependencies`.
+  const depFields = new Map<number, string>();
   const problems: PlanProblem[] = [];
   const skippedIds: string[] = [];
   for (let i = 0; i < features.length; i++) {
     const raw = features[i];
-    const at = `${prefix}[${i}]`;
     if (!isPlainFeature(raw)) {
       const checked = FeatureSchema.safeParse(raw);
       if (!checked.success) {
-        problems.push(...schemaProblems(checked.error, file, at));
+        problems.push(...schemaProblems(checked.error, file, `${prefix}[${i}]`));
         if (isRecord(raw) && isId(raw.id)) skippedIds.push(String(raw.id));
         continue;
       }
@@ -105,11 +104,13 @@ export function importFeatureListData(data: unknown, file: string): ImportedPlan
     // The item is built from the input, not from zod's output: that is a deep copy, and keeping
     // it would double the memory of a large plan.
     const f = raw as Feature;
-    const { item, warnings } = toItem(f, ids[i] as string, file);
-    for (const w of warnings) problems.push({ kind: "unknown_value", severity: "warning", file, path: `${at}.${w.field}`, item: item.id, message: w.message });
-    items.push(item);
+    const item = toItem(f, ids?.[i] ?? String(f.id), file);
+    if (item.warnings !== undefined) {
+      for (const w of item.warnings) problems.push({ kind: "unknown_value", severity: "warning", file, path: `${prefix}[${i}].${w.field}`, item: item.item.id, message: w.message });
+    }
+    if (f.dependencies === undefined && (f.dependsOn !== undefined || f.depends_on !== undefined)) depFields.set(items.length, f.dependsOn !== undefined ? "dependsOn" : "depends_on");
+    items.push(item.item);
     featureIndex.push(i);
-    depFields.push(DEPENDENCY_FIELDS.find((k) => f[k] !== undefined) ?? "dependencies");
   }
   return { plan: { version: 1, source, items }, locate: locator(prefix, featureIndex, depFields), problems, skippedIds };
 }
@@ -127,7 +128,7 @@ export function isPlainFeature(v: unknown): boolean {
     optional(v.name, isString) &&
     optional(v.title, isString) &&
     optional(v.description, isString) &&
-    [v.name, v.title, v.description].some((t) => typeof t === "string" && t.trim() !== "") &&
+    (hasText(v.name) || hasText(v.title) || hasText(v.description)) &&
     optional(v.category, isString) &&
     optional(v.priority, (p) => isFiniteNumber(p) || isString(p)) &&
     optional(v.passes, (p) => p === null || isBoolean(p)) &&
@@ -145,6 +146,7 @@ export function isPlainFeature(v: unknown): boolean {
 }
 
 const optional = (v: unknown, check: (v: unknown) => boolean) => v === undefined || check(v);
+const hasText = (v: unknown) => typeof v === "string" && v.trim() !== "";
 const isString = (v: unknown) => typeof v === "string";
 const isBoolean = (v: unknown) => typeof v === "boolean";
 const isFiniteNumber = (v: unknown) => typeof v === "number" && Number.isFinite(v);
@@ -177,36 +179,39 @@ export function featureIds(features: readonly unknown[]): string[] {
   });
 }
 
+// The common states, shared rather than built per feature: a plan may have 100,000 of them.
+const PASSED: { status: ItemStatus } = Object.freeze({ status: "passed" });
+const PENDING: { status: ItemStatus } = Object.freeze({ status: "pending" });
+
+/** What a feature's own fields say about its state (`passes` first, then `status`, then `blocked`). */
+function stateOf(f: Feature, file: string): { status: ItemStatus; claimed?: string; blocked_reason?: string; unknownStatus?: string } {
+  if (f.passes === true) return PASSED;
+  // Not a string only in a file changed since it was imported: read as no status at all.
+  if (typeof f.status !== "string") return f.blocked === true ? { status: "blocked", blocked_reason: f.blocked_reason ?? `marked blocked in ${file}` } : PENDING;
+  const meaning = statusMeaning(f.status);
+  const said = `"${f.status}" in ${file}`;
+  if (meaning === "passed" && f.passes !== false) return PASSED;
+  if (meaning === "claimed") return { status: "pending", claimed: said };
+  if (meaning === "blocked") return { status: "blocked", blocked_reason: f.blocked_reason ?? said };
+  if (f.blocked === true) return { status: "blocked", blocked_reason: f.blocked_reason ?? `marked blocked in ${file}` };
+  return meaning === undefined ? { status: "pending", unknownStatus: f.status } : PENDING;
+}
+
 interface FieldWarning {
   field: string;
   message: string;
 }
 
-/** What a feature's own fields say about its state (`passes` first, then `status`, then `blocked`). */
-function stateOf(f: Feature, file: string): { status: ItemStatus; claimed?: string; blocked_reason?: string; unknownStatus?: string } {
-  if (f.passes === true) return { status: "passed" };
-  const meaning = typeof f.status === "string" ? statusMeaning(f.status) : undefined;
-  const unknownStatus = typeof f.status === "string" && meaning === undefined ? f.status : undefined;
-  const said = `"${f.status as string}" in ${file}`;
-  if (meaning === "passed" && f.passes !== false) return { status: "passed" };
-  if (meaning === "claimed") return { status: "pending", claimed: said };
-  if (meaning === "blocked") return { status: "blocked", blocked_reason: f.blocked_reason ?? said };
-  if (f.blocked === true) return { status: "blocked", blocked_reason: f.blocked_reason ?? `marked blocked in ${file}` };
-  return unknownStatus !== undefined ? { status: "pending", unknownStatus } : { status: "pending" };
-}
-
-function toItem(f: Feature, id: string, file: string): { item: PlanItem; warnings: FieldWarning[] } {
-  const warnings: FieldWarning[] = [];
+function toItem(f: Feature, id: string, file: string): { item: PlanItem; warnings?: FieldWarning[] } {
+  let warnings: FieldWarning[] | undefined;
   const description = f.description ?? "";
   const name = nonEmpty(f.name) ?? nonEmpty(f.title) ?? firstLine(description);
   const priority = priorityNumber(f.priority);
   if (f.priority !== undefined && priority === undefined) {
-    warnings.push({ field: "priority", message: `priority ${JSON.stringify(f.priority)} is not a number, "P0".."P9" or critical/high/medium/low; read as ${DEFAULT_PRIORITY}` });
+    (warnings ??= []).push({ field: "priority", message: `priority ${JSON.stringify(f.priority)} is not a number, "P0".."P9" or critical/high/medium/low; read as ${DEFAULT_PRIORITY}` });
   }
   const state = stateOf(f, file);
-  if (state.unknownStatus !== undefined) {
-    warnings.push({ field: "status", message: `status "${state.unknownStatus}" is not a word Viable knows; read as not started` });
-  }
+  if (state.unknownStatus !== undefined) (warnings ??= []).push({ field: "status", message: `status "${state.unknownStatus}" is not a word Viable knows; read as not started` });
   const deps = f.dependencies ?? f.dependsOn ?? f.depends_on ?? [];
   const item: PlanItem = {
     id,
@@ -214,7 +219,8 @@ function toItem(f: Feature, id: string, file: string): { item: PlanItem; warning
     description,
     category: f.category ?? "",
     priority: priority ?? DEFAULT_PRIORITY,
-    dependencies: deps.map(String),
+    // The file's own arrays when they already are what the item needs (no copy per feature).
+    dependencies: deps.every(isString) ? (deps) : deps.map(String),
     tests: criteriaOf(f),
     verify: f.verify ?? [],
     status: state.status,
@@ -225,10 +231,14 @@ function toItem(f: Feature, id: string, file: string): { item: PlanItem; warning
   if ((COMPLEXITY_LEVELS as readonly string[]).includes(complexity ?? "")) item.complexity = complexity as ComplexityLevel;
   if (state.blocked_reason !== undefined) item.blocked_reason = state.blocked_reason;
   if (state.claimed !== undefined) item.claimed = state.claimed;
-  return { item, warnings };
+  return warnings === undefined ? { item } : { item, warnings };
 }
 
 function criteriaOf(f: Record<string, unknown>): string[] {
+  // The seed's own field alone: used as it is.
+  if (f.steps === undefined && f.acceptance === undefined && f.acceptance_criteria === undefined && f.acceptanceCriteria === undefined && f.verification === undefined) {
+    return (f.tests as string[] | undefined) ?? [];
+  }
   const out: string[] = [];
   for (const k of CRITERIA_FIELDS) {
     const v = f[k];
@@ -250,9 +260,9 @@ function firstLine(text: string): string {
   return `${line.slice(0, cut > 60 ? cut : 100)}…`;
 }
 
-function locator(prefix: string, featureIndex: readonly number[], depFields: readonly string[]): PlanLocator {
+function locator(prefix: string, featureIndex: readonly number[], depFields: ReadonlyMap<number, string>): PlanLocator {
   const at = (i: number) => `${prefix}[${featureIndex[i] ?? i}]`;
-  return { item: at, dependency: (i, j) => `${at(i)}.${depFields[i] ?? "dependencies"}[${j}]`, field: (i, name) => `${at(i)}.${name}` };
+  return { item: at, dependency: (i, j) => `${at(i)}.${depFields.get(i) ?? "dependencies"}[${j}]`, field: (i, name) => `${at(i)}.${name}` };
 }
 
 /**

@@ -15,7 +15,8 @@ export type JsonEdit =
   | { path: JsonPath; remove: true };
 
 interface EditNode {
-  children: Map<string | number, EditNode>;
+  /** Made only for nodes with children: most nodes are leaves, and a plan may edit 100,000 of them. */
+  children?: Map<string | number, EditNode>;
   edit?: JsonEdit;
 }
 
@@ -43,13 +44,14 @@ export class JsonEditError extends Error {}
  */
 export function editJsonText(text: string, edits: readonly JsonEdit[], indent: string | number = 2): string {
   if (edits.length === 0) return text;
-  const root: EditNode = { children: new Map() };
+  const root: EditNode = {};
   for (const edit of edits) {
     if (edit.path.length === 0) throw new JsonEditError("an edit needs a path");
     let node = root;
     for (const seg of edit.path) {
+      node.children ??= new Map();
       let next = node.children.get(seg);
-      if (next === undefined) node.children.set(seg, (next = { children: new Map() }));
+      if (next === undefined) node.children.set(seg, (next = {}));
       node = next;
     }
     node.edit = edit;
@@ -148,7 +150,7 @@ class Scanner {
         const valueEnd = this.skipValue(valueStart);
         const member = { keyStart, valueStart, valueEnd, commaAfter: -1 };
         members.push(member);
-        const child = node.children.get(key);
+        const child = node.children?.get(key);
         if (child !== undefined) {
           seen.add(key);
           if (this.apply(child, valueStart, valueEnd)) removed.push(members.length - 1);
@@ -166,7 +168,7 @@ class Scanner {
     const close = i;
     if (removed.length > 0) this.remove(open, close, members, removed);
     const added: string[] = [];
-    for (const [key, child] of node.children) {
+    for (const [key, child] of node.children ?? []) {
       if (seen.has(key as string) || child.edit === undefined || "remove" in child.edit) continue;
       added.push(`${JSON.stringify(String(key))}${this.colon(members)}${this.value(child.edit.value, open, members)}`);
     }
@@ -184,7 +186,7 @@ class Scanner {
         const valueEnd = this.skipValue(valueStart);
         const member = { keyStart: valueStart, valueStart, valueEnd, commaAfter: -1 };
         members.push(member);
-        const child = node.children.get(members.length - 1);
+        const child = node.children?.get(members.length - 1);
         if (child !== undefined && this.apply(child, valueStart, valueEnd)) removed.push(members.length - 1);
         i = this.ws(valueEnd);
         if (t[i] === ",") {
@@ -199,8 +201,8 @@ class Scanner {
     const close = i;
     if (removed.length > 0) this.remove(open, close, members, removed);
     const added: string[] = [];
-    for (let k = members.length; node.children.has(k); k++) {
-      const edit = node.children.get(k)?.edit;
+    for (let k = members.length; node.children?.has(k) === true; k++) {
+      const edit = node.children?.get(k)?.edit;
       if (edit === undefined || "remove" in edit) break;
       added.push(this.value(edit.value, open, members));
     }
