@@ -1,13 +1,28 @@
-// Use case behind `viable agents`: the registry as this project sees it — which definition wins,
-// and from where.
+// Use case behind `viable agents`: the registry as this project sees it — which definition wins
+// and from where, the files that are broken (each with its file, field and fix), and the warnings
+// (typos, overrides, fields the CLI will not honour).
 
 import path from "node:path";
 import type { AgentDefinition } from "../domain/agent.ts";
+import type { UserError } from "../domain/errors.ts";
 import { withProject } from "./project.ts";
 
 export type AgentListing = Omit<AgentDefinition, "file"> & { file: string | null };
 
-export async function listAgents(dir: string): Promise<AgentListing[]> {
-  return withProject(dir, { writer: false, command: "agents" }, async (p) =>
-    p.registry().all().map((a) => ({ ...a, file: a.file ? path.relative(p.paths.root, a.file) : null })));
+export interface AgentsReport {
+  agents: AgentListing[];
+  broken: { name: string; file: string; error: UserError }[];
+  warnings: string[];
+}
+
+export async function listAgents(dir: string): Promise<AgentsReport> {
+  return withProject(dir, { writer: false, command: "agents" }, async (p) => {
+    const registry = p.registry();
+    const rel = (file: string) => path.relative(p.paths.root, file);
+    return {
+      agents: registry.all().map((a) => ({ ...a, file: a.file ? rel(a.file) : null })),
+      broken: registry.broken().map((b) => ({ name: b.name, file: rel(b.file), error: b.error })),
+      warnings: registry.warnings().map((w) => w.message),
+    };
+  });
 }

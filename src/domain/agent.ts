@@ -9,8 +9,14 @@ export interface AgentDefinition {
   name: string;
   description: string;
   runtime: RuntimeName;
+  /** The model to ask the runtime for; undefined = the runtime's configured default (`model: inherit`). */
   model?: string;
+  /** Claude Code's `tools`: the only tools the agent may use. Undefined = all; [] = none. */
   tools?: string[];
+  /** Claude Code's `disallowedTools`: tools the agent may not use. */
+  disallowedTools?: string[];
+  /** Claude Code's `maxTurns`: the most agentic turns one run may take. */
+  maxTurns?: number;
   /** Wall-clock limit in seconds. */
   timeout?: number;
   /** No-output limit in seconds. */
@@ -26,4 +32,8 @@ export interface AgentDefinition {
   source: AgentSource;
   /** The file it came from; undefined for built-ins. */
   file?: string;
+  /** Front matter fields Viable does not use (color, permissionMode, hooks, ...), kept as written. */
+  extra?: Record<string, unknown>;
+  /** What was odd about the file but did not stop it loading, one line each. */
+  warnings?: string[];
 }

@@ -24,6 +24,12 @@ export interface RunRequest {
   systemPrompt?: string;
   cwd: string;
   model?: string;
+  /** The agent's `tools` (Claude Code's names): the only tools it may use; [] = none. Agent CLIs that can, apply it. */
+  tools?: string[];
+  /** The agent's `disallowedTools`. */
+  disallowedTools?: string[];
+  /** The agent's `maxTurns`; overrides `runtimes.<name>.max_turns`. */
+  maxTurns?: number;
   /** The agent's front matter `command`, for the command runtime. */
   command?: string;
   /** Extra variables for the agent (VIABLE_TASK_ID, ...). Added on top of the scrubbed environment. */

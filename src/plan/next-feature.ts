@@ -4,7 +4,12 @@
 
 import type { Plan, PlanItem } from "./plan.ts";
 
-export function nextFeature(plan: Plan): PlanItem | undefined {
+export interface NextFeatureOptions {
+  /** Offer items someone else has claimed (`--include-claimed`). Default: leave them alone. */
+  includeClaimed?: boolean;
+}
+
+export function nextFeature(plan: Plan, options: NextFeatureOptions = {}): PlanItem | undefined {
   const passed = new Set<string>();
   for (const item of plan.items) if (item.status === "passed") passed.add(item.id);
   // Array.prototype.sort is stable, like Python's sorted().
@@ -15,6 +20,7 @@ export function nextFeature(plan: Plan): PlanItem | undefined {
       item.status !== "blocked" &&
       // Not in the seed (it ran one feature at a time): an item already running is not "next".
       item.status !== "running" &&
+      (options.includeClaimed === true || item.claimed === undefined) &&
       item.dependencies.every((dep) => passed.has(dep)),
   );
 }

@@ -46,12 +46,21 @@ export interface PlanItem {
    * depends on all its members, so "depends on the group" means "on all of it".
    */
   parent?: ItemId;
+  /**
+   * Someone else's current work, as the source says (Task Master `in-progress` or `review`,
+   * beads `in_progress`, `hooked` or `pinned`, a feature list's `in-progress`): why, in words.
+   * The loop and `plan next` leave a claimed item alone unless asked to take it; its dependents
+   * wait for it like for any unfinished item.
+   */
+  claimed?: string;
 }
 
 export interface PlanSource {
   format: PlanFormat;
   /** The file the plan was imported from, as the user named it. */
   file: string;
+  /** Task Master's tagged files: the tag the plan is, which export writes back to and only to. */
+  tag?: string;
 }
 
 export interface Plan {
@@ -76,11 +85,12 @@ export const PlanItemSchema = z.object({
   attempts: z.number().int().nonnegative(),
   blocked_reason: z.string().optional(),
   parent: z.string().optional(),
+  claimed: z.string().optional(),
 });
 
 export const PlanSchema = z.object({
   version: z.literal(1),
-  source: z.object({ format: z.enum(PLAN_FORMATS), file: z.string() }),
+  source: z.object({ format: z.enum(PLAN_FORMATS), file: z.string(), tag: z.string().optional() }),
   items: z.array(PlanItemSchema),
 });
 
@@ -99,4 +109,29 @@ export function newItem(fields: Pick<PlanItem, "id" | "name"> & Partial<PlanItem
     attempts: 0,
     ...fields,
   };
+}
+
+/** Claimed items that have not passed: what the loop and `plan next` leave alone by default. */
+export function claimedItems(plan: Plan): PlanItem[] {
+  return plan.items.filter((i) => i.claimed !== undefined && i.status !== "passed" && i.status !== "blocked");
+}
+
+/**
+ * A claim covers the whole of the claimed work: the subtasks of an in-progress Task Master task
+ * and the children of a hooked beads epic are that worker's next steps, not free work. Marks
+ * every unfinished, unclaimed item under a claimed parent (however deep) as claimed too.
+ */
+export function inheritClaims(items: PlanItem[]): void {
+  const byId = new Map(items.map((i) => [i.id, i]));
+  for (const item of items) {
+    if (item.claimed !== undefined || item.status === "passed" || item.status === "blocked") continue;
+    const seen = new Set([item.id]);
+    for (let up = item.parent === undefined ? undefined : byId.get(item.parent); up !== undefined && !seen.has(up.id); up = up.parent === undefined ? undefined : byId.get(up.parent)) {
+      seen.add(up.id);
+      if (up.claimed !== undefined && up.status !== "passed") {
+        item.claimed = `part of "${up.id}", ${up.claimed}`;
+        break;
+      }
+    }
+  }
 }

@@ -18,7 +18,20 @@ export type PlanProblemKind =
   /** Items depend on each other in a circle; none of them can ever start. */
   | "cycle"
   /** An item cannot run because an item it depends on (directly or not) is blocked. */
-  | "blocked_by";
+  | "blocked_by"
+  /**
+   * A dependency on an issue the export does not hold (a deleted ephemeral issue, an
+   * `external:` reference). Beads imports such files; the dependency is not waited on.
+   */
+  | "missing_dependency"
+  /** An item names an agent that does not exist (or whose file is broken). */
+  | "unknown_agent"
+  /** A tagged Task Master file was read without `--tag`: which tag was used, which others exist. */
+  | "tag_choice"
+  /** A status or priority word Viable does not know; what it was read as. */
+  | "unknown_value"
+  /** The plan has no items. */
+  | "empty_plan";
 
 /** Errors make the plan unusable; warnings describe a usable plan that will not fully finish. */
 export type PlanProblemSeverity = "error" | "warning";

@@ -28,6 +28,12 @@ export interface SchedulerOptions {
   keyLimits?: Readonly<Record<string, number>>;
   /** The graph `validatePlan` built for this same plan, so it is not built twice. */
   graph?: DependencyGraph;
+  /**
+   * Dispatch items someone else has claimed (`item.claimed`; the CLI's `--include-claimed`).
+   * Default: they are never ready, and their dependents wait for them like for any unfinished
+   * item; `leftAlone()` lists them.
+   */
+  includeClaimed?: boolean;
 }
 
 const PENDING = 0;
@@ -58,6 +64,8 @@ export class Scheduler {
   readonly #heaps: IntMinHeap[] = [];
   readonly #reasons = new Map<number, string>();
   readonly #counts = new Int32Array(STATUS_NAMES.length);
+  /** 1 for claimed items left alone: never ready. */
+  readonly #claimed: Uint8Array;
   readonly #concurrency: number;
   #ready = 0;
 
@@ -82,6 +90,7 @@ export class Scheduler {
     this.#attempts = new Int32Array(n);
     this.#inHeap = new Uint8Array(n);
     this.#key = new Int32Array(n);
+    this.#claimed = new Uint8Array(n);
     const keyIndex = new Map<string, number>();
     const keySize: number[] = [];
     for (let i = 0; i < n; i++) {
@@ -91,6 +100,7 @@ export class Scheduler {
       this.#status[i] = code === RUNNING ? PENDING : code;
       this.#attempts[i] = item.attempts;
       if (item.status === "blocked") this.#reasons.set(i, item.blocked_reason ?? "blocked");
+      if (item.claimed !== undefined && options.includeClaimed !== true) this.#claimed[i] = 1;
       const key = options.keyOf?.(item) ?? "";
       let k = keyIndex.get(key);
       if (k === undefined) {
@@ -245,6 +255,19 @@ export class Scheduler {
     return out;
   }
 
+  /**
+   * Claimed items the scheduler leaves alone that have not passed or been blocked, in plan
+   * order: what the loop reports as "left alone" (their dependents wait too).
+   */
+  leftAlone(): ItemId[] {
+    const out: ItemId[] = [];
+    for (let i = 0; i < this.#items.length; i++) {
+      const s = this.#status[i];
+      if (this.#claimed[i] === 1 && s !== PASSED && s !== BLOCKED) out.push(this.#id(i));
+    }
+    return out;
+  }
+
   /** Items still to do: pending, running or failed. */
   remaining(): number {
     return this.#counts[PENDING]! + this.#counts[RUNNING]! + this.#counts[FAILED]!;
@@ -286,7 +309,7 @@ export class Scheduler {
   }
 
   #isReady(i: number): boolean {
-    return this.#status[i] === PENDING && this.#waiting[i] === 0;
+    return this.#status[i] === PENDING && this.#waiting[i] === 0 && this.#claimed[i] === 0;
   }
 
   /**

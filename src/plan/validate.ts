@@ -11,8 +11,9 @@ export interface PlanValidation {
   /** True when there is no error; warnings alone leave a plan usable. */
   ok: boolean;
   /**
-   * Schema problems, duplicate ids, unknown dependencies, self-dependencies, cycles, then the
-   * "blocked by" warnings; each kind in file order.
+   * Schema problems (and the importer's warnings), an empty plan, duplicate ids, unknown
+   * dependencies, self-dependencies, unknown agents, cycles, then the "blocked by" warnings;
+   * each kind in file order.
    */
   problems: PlanProblem[];
   errorCount: number;
@@ -24,8 +25,23 @@ export interface PlanValidation {
   graph: DependencyGraph;
 }
 
+export interface ValidationOptions {
+  /**
+   * The agents there are, when the caller knows them (the registry's names): an item naming
+   * another one is an error. Without it agent names are not checked.
+   */
+  agents?: KnownAgents;
+}
+
+export interface KnownAgents {
+  /** Agents that can run. */
+  names: readonly string[];
+  /** Agents whose files are broken, with why: naming one is an error that says so. */
+  broken?: ReadonlyMap<string, string>;
+}
+
 /** Validates an imported plan (with its schema problems and source paths) or a bare plan. */
-export function validatePlan(input: ImportedPlan | Plan): PlanValidation {
+export function validatePlan(input: ImportedPlan | Plan, options: ValidationOptions = {}): PlanValidation {
   const imported: ImportedPlan =
     "plan" in input ? input : { plan: input, locate: planLocator(), problems: [], skippedIds: [] };
   const { plan, locate } = imported;
@@ -34,6 +50,15 @@ export function validatePlan(input: ImportedPlan | Plan): PlanValidation {
   const { graph, defects } = buildDependencyGraph(items, new Set(imported.skippedIds));
   const problems: PlanProblem[] = [...imported.problems];
   const id = (i: number) => (items[i] as PlanItem).id;
+  if (items.length === 0 && !problems.some((p) => p.severity === "error")) {
+    problems.push({
+      kind: "empty_plan",
+      severity: "warning",
+      file,
+      path: "",
+      message: `the plan has no items${plan.source.tag !== undefined ? ` (tag "${plan.source.tag}")` : ""}`,
+    });
+  }
 
   for (const { index, first } of defects.duplicates) {
     problems.push({
@@ -66,6 +91,7 @@ export function validatePlan(input: ImportedPlan | Plan): PlanValidation {
       message: `"${id(index)}" depends on itself`,
     });
   }
+  if (options.agents !== undefined) problems.push(...agentProblems(items, locate, file, options.agents));
   // The linear topological sort settles the common case; the component search runs only on failure.
   if (topologicalOrder(graph) === undefined) problems.push(...cycleProblems(graph, items, locate, file));
   problems.push(...blockedByProblems(graph, items, locate, file));
@@ -92,6 +118,27 @@ function cycleProblems(graph: DependencyGraph, items: readonly PlanItem[], locat
         (others > 0 ? `; ${others} more item${others === 1 ? "" : "s"} are caught in the same knot` : ""),
     };
   });
+}
+
+function agentProblems(items: readonly PlanItem[], locate: PlanLocator, file: string, agents: KnownAgents): PlanProblem[] {
+  const known = new Set(agents.names);
+  const out: PlanProblem[] = [];
+  items.forEach((item, i) => {
+    if (item.agent === undefined || known.has(item.agent)) return;
+    const broken = agents.broken?.get(item.agent);
+    out.push({
+      kind: "unknown_agent",
+      severity: "error",
+      file,
+      path: locate.field(i, "agent"),
+      item: item.id,
+      message:
+        broken !== undefined
+          ? `"${item.id}" names agent "${item.agent}", whose file is broken: ${broken}`
+          : `"${item.id}" names agent "${item.agent}", which does not exist; the agents are: ${[...known].sort().join(", ")}`,
+    });
+  });
+  return out;
 }
 
 /**
@@ -148,17 +195,21 @@ function blockedByProblems(graph: DependencyGraph, items: readonly PlanItem[], l
 export function planValidationError(validation: PlanValidation, file: string): UserError {
   const lines = validation.problems.map((p) => `  ${p.severity === "warning" ? "warning: " : ""}${p.path === "" ? "" : `${p.path}: `}${p.message}`);
   const count = `${validation.errorCount} problem${validation.errorCount === 1 ? "" : "s"}`;
+  const errors = validation.problems.filter((p) => p.severity === "error" && p.path !== "");
+  const first = errors.length === 1 ? errors[0] : undefined;
   return new UserError({
     reason: "bad_plan",
     message: `${count} in the plan:\n${lines.join("\n")}`,
     file,
-    fix: `correct each field listed in ${file} (for a cycle, remove one of its dependencies), then import the plan again`,
+    // The field, when there is one; several are listed in the message.
+    ...(first ? { field: first.path } : {}),
+    fix: `correct each field listed in ${file} (for a cycle, remove one of its dependencies; for an unknown agent, name one listed or add its file), then import the plan again`,
   });
 }
 
 /** Throws the `bad_plan` error when the plan has errors; returns the validation otherwise. */
-export function assertValidPlan(input: ImportedPlan | Plan): PlanValidation {
-  const validation = validatePlan(input);
+export function assertValidPlan(input: ImportedPlan | Plan, options: ValidationOptions = {}): PlanValidation {
+  const validation = validatePlan(input, options);
   if (!validation.ok) throw planValidationError(validation, ("plan" in input ? input.plan : input).source.file);
   return validation;
 }

@@ -29,3 +29,11 @@ void test("claude: cost is reported by the CLI", { timeout: 120_000 }, async (t)
   assert.equal(typeof r.outcome.costUsd, "number");
   assert.ok((r.outcome.costUsd ?? 0) > 0);
 });
+
+void test("claude: an agent's tools are the only tools the CLI offers, even in bypass mode", { timeout: 120_000 }, async (t) => {
+  const r = await runScenario(t, "claude", [text("Read-only, as asked.")], { tools: ["Read", "Grep", "Bash(git status)"], disallowedTools: ["Grep"], maxTurns: 3 });
+  assert.equal(r.outcome.status, "succeeded", describeRun(r));
+  const init = r.stdout.map((l) => JSON.parse(l) as { type?: string; subtype?: string; tools?: string[] }).find((e) => e.type === "system" && e.subtype === "init");
+  assert.deepEqual([...(init?.tools ?? [])].sort(), ["Bash", "Read"]);
+  r.server.assertScriptConsumed();
+});

@@ -63,3 +63,20 @@ void test("every protocol table entry is complete and names its runtime", () => 
     assert.equal(typeof p.parser({}).classify, "function");
   }
 });
+
+void test("claude: an agent's tools, disallowedTools and maxTurns, as Claude Code means them", () => {
+  const { args } = AGENT_PROTOCOLS.claude;
+  const argv = args({ ...base, tools: ["Read", "Grep", "Bash(git diff:*)", "mcp__github__get_issue"], disallowedTools: ["WebFetch"], maxTurns: 8 });
+  const after = (flag: string) => argv[argv.indexOf(flag) + 1];
+  // --tools: the built-ins that exist at all (holds in bypass mode too); --allowedTools: run without asking.
+  assert.equal(after("--tools"), "Read,Grep,Bash");
+  assert.equal(after("--allowedTools"), "Read,Grep,Bash(git diff:*),mcp__github__get_issue");
+  assert.equal(after("--disallowedTools"), "WebFetch");
+  assert.equal(after("--max-turns"), "8");
+  assert.deepEqual(argv.slice(-2), ["--", "-starts with a dash"]);
+  // tools: [] means none; no tools field means every tool (no flag at all).
+  const none = args({ ...base, tools: [] });
+  assert.equal(none[none.indexOf("--tools") + 1], "");
+  assert.equal(none.includes("--allowedTools"), false);
+  assert.equal(args(base).includes("--tools"), false);
+});

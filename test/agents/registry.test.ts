@@ -29,23 +29,32 @@ void test("built-ins are seed 001's registry; .viable/agents overrides .claude/a
 });
 
 const badFiles: [string, string, RegExp][] = [
-  ["bad YAML", "---\nname: [unclosed\n---\nx\n", /front matter.*not valid YAML/],
-  ["unknown runtime", "---\nname: x\nruntime: gpt-cli\n---\nx\n", /\(runtime\): unknown runtime "gpt-cli"[\s\S]*fix: use one of: command, claude/],
-  ["command runtime without command", "---\nname: x\nruntime: command\n---\nx\n", /\(command\): the command runtime needs a `command`/],
-  ["no front matter", "just text\n", /has no YAML front matter/],
-  ["bad timeout", "---\nname: x\ntimeout: -5\n---\nx\n", /\(timeout\)/],
+  ["bad YAML", "---\nname: broken\n- a list item in a mapping\n---\nx\n", /\(front matter line 3\): is not valid YAML/],
+  ["unknown runtime", "---\nname: broken\nruntime: gpt-cli\n---\nx\n", /\(runtime\): unknown runtime "gpt-cli"[\s\S]*fix: use one of: command, claude/],
+  ["command runtime without command", "---\nname: broken\nruntime: command\n---\nx\n", /\(command\): the command runtime needs a `command`/],
+  ["no front matter", "just text\n", /has no front matter/],
+  ["bad timeout", "---\nname: broken\ntimeout: -5\n---\nx\n", /\(timeout\)/],
 ];
 
 for (const [what, text, message] of badFiles) {
-  void test(`a malformed agent file (${what}) names the file and the field`, (t) => {
-    const p = makeProject({ ".viable/agents/broken.md": text });
+  void test(`a malformed agent file (${what}) is kept as broken, naming the file and the field; the others load`, (t) => {
+    const p = makeProject({ ".viable/agents/broken.md": text, ".viable/agents/fine.md": "---\nname: fine\nruntime: command\ncommand: \"true\"\n---\nok\n" });
     t.after(() => p.cleanup());
-    assert.throws(() => AgentRegistry.load(projectPaths(p.dir), "command"), (e: unknown) =>
-      isUserError(e) && e.reason === "bad_agent_file" && e.message.includes("broken.md") && message.test(e.message));
+    const reg = AgentRegistry.load(projectPaths(p.dir), "command");
+    assert.equal(reg.require("fine").command, "true");
+    assert.ok(reg.has("tester"), "the built-ins still load");
+    const [broken] = reg.broken();
+    assert.equal(broken?.name, "broken");
+    assert.equal(broken?.error.reason, "bad_agent_file");
+    assert.match(broken?.error.message ?? "", /\.viable\/agents\/broken\.md/);
+    assert.match(broken?.error.message ?? "", message);
+    // Only what needs the agent fails, and it says why.
+    assert.throws(() => reg.require("broken"), (e: unknown) => isUserError(e) && e.reason === "bad_agent_file" && message.test(e.message));
+    assert.equal(reg.names().includes("broken"), false);
   });
 }
 
-void test("`viable agents --json` lists definitions with their source; a broken file exits 2 naming it", async (t) => {
+void test("`viable agents --json` lists definitions with their source; a broken file is listed with its reason and exits 2", async (t) => {
   const p = makeProject();
   t.after(() => p.cleanup());
   p.agent("tester", "true", { timeout: 5 });
@@ -59,4 +68,7 @@ void test("`viable agents --json` lists definitions with their source; a broken 
   const bad = await viable(["agents", "-d", p.dir]);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /bad\.md \(runtime\): unknown runtime "nope"/);
+  // The others are still listed, and the broken one with its reason.
+  assert.match(bad.stdout, /^tester\s+command/m);
+  assert.match(bad.stdout, /^bad\s+broken\s.*\.viable\/agents\/bad\.md.*unknown runtime "nope"/m);
 });

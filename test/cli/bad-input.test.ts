@@ -85,16 +85,18 @@ void test("a malformed agent file is exit 2 naming the file and the field; nothi
   const file = path.join(p.dir, ".viable", "agents", "tester.md");
   const cases: [string, RegExp][] = [
     ["---\nname: tester\nruntime: command\ncommand: echo hi\ntimeout: soon\n---\nYou test.\n", /\(timeout\): Invalid input: expected number, received string/],
-    ["You test, but there is no front matter.\n", /\(front matter\): has no YAML front matter/],
-    ["---\nname: tester\nruntime: [command\n---\n", /\(front matter line 3\): is not valid YAML/],
+    ["You test, but there is no front matter.\n", /\(front matter\): has no front matter/],
+    ["---\nname: tester\n- a list item in a mapping\n---\n", /\(front matter line 3\): is not valid YAML/],
     ["---\nname: tester\nruntime: robot\n---\n", /\(runtime\): unknown runtime "robot"\n {2}fix: use one of: command, claude/],
     ["---\nname: tester\nruntime: command\n---\n", /\(command\): the command runtime needs a `command`/],
   ];
+  // One broken file no longer disables the others: `viable agents` reports it, and only what
+  // needs that agent fails.
   for (const [text, message] of cases) {
     fs.writeFileSync(file, text);
-    const r = await p.viable("run", "Add a greeting function with tests");
+    const r = await p.viable("agents");
     assert.equal(r.code, 2, text);
-    assert.match(r.stderr, /^viable: \S*\.viable\/agents\/tester\.md \(/, text);
+    assert.match(r.stderr, /^viable: \S*\.viable\/agents\/tester\.md \(/m, text);
     assert.match(r.stderr, message, text);
     assert.match(r.stderr, /\n {2}fix: /, text);
   }

@@ -72,8 +72,8 @@ void describe("feature_list.json import", () => {
     const text = JSON.stringify({
       features: [
         { id: "ok", name: "Fine" },
-        { id: "bad", name: 7, dependencies: ["ok", 3] },
-        { name: "no id" },
+        { id: "bad", name: 7, dependencies: ["ok", true] },
+        { id: "", name: "empty id" },
       ],
     });
     const { plan, problems, skippedIds } = importFeatureList(text, FILE);

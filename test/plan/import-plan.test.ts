@@ -23,13 +23,27 @@ void describe("format detection", () => {
 });
 
 void describe("importPlan / exportPlan", () => {
-  void it("import then export round-trips each format", () => {
-    for (const name of ["feature_list.json", "tasks-legacy.json", "tasks-tagged.json", "issues.jsonl"]) {
+  void it("a file read and not changed exports byte for byte, in every format and shape", () => {
+    const names = [
+      "feature_list.json", "tasks-legacy.json", "tasks-tagged.json", "issues.jsonl",
+      "real/harness-feature_list.json", "real/features-status-words.json", "real/features-title-phase.json",
+      "real/features-array-passing.json", "real/features-numeric-ids.json", "real/taskmaster-tagged.json",
+      "real/gastown-issues.jsonl", "real/beads-typed-export.jsonl",
+    ];
+    for (const name of names) {
       const original = fixture(name);
-      const { plan } = importPlan(original, name);
+      const { plan } = importPlan(original, name.replace("real/", ""));
       const out = exportPlan(plan, original, { now: "2026-01-01T00:00:00Z" });
-      assert.deepEqual(importPlan(out, name).plan, plan, name);
+      assert.equal(out, original, name);
+      assert.deepEqual(importPlan(out, name.replace("real/", "")).plan, plan, name);
     }
+  });
+
+  void it("refuses a file that is not JSON with the file, the line and column, and the fix", () => {
+    assert.throws(
+      () => importPlan('{\n  "features": [\n    {"id" "a"}\n  ]\n}', "feature_list.json"),
+      (e: unknown) => isUserError(e) && e.file === "feature_list.json" && e.field === "line 3 column 11" && /not valid JSON/.test(e.message) && /JSON/.test(e.fix ?? ""),
+    );
   });
 
   void it("honours an explicit format", () => {

@@ -100,7 +100,7 @@ void describe("planValidationError", () => {
     assert.equal(e.file, FILE);
     const lines = e.message.split("\n");
     assert.equal(lines[0], `${FILE}: 5 problems in the plan:`);
-    assert.equal(lines[1], "  features[1].name: Invalid input: expected string, received undefined");
+    assert.equal(lines[1], "  features[1].name: a feature needs a name, a title or a description");
     assert.equal(lines[5], "  features[5].dependencies[0]: dependency cycle: a → b → c → a (each depends on the next; none can start)");
     assert.match(lines[6] ?? "", /^ {2}warning: features\[9\]\.dependencies\[1\]: "payments" is blocked by "vendor"/);
     assert.match(e.message, /\n {2}fix: correct each field listed in bad_feature_list\.json/);

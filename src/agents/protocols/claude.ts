@@ -56,6 +56,7 @@ export function claudeArgs(o: AgentInvocationOptions): string[] {
   if (o.systemPrompt) args.push("--append-system-prompt", o.systemPrompt);
   if (o.resumeSessionId) args.push("--resume", o.resumeSessionId);
   if (o.maxTurns !== undefined) args.push("--max-turns", String(o.maxTurns));
+  args.push(...claudeToolArgs(o));
   // Without bypass, a headless run cannot ask: each tool needing permission is denied and the run
   // ends "successfully" with permission_denials — the parser reports that as needs_input.
   if (o.autoApprove) args.push("--permission-mode", "bypassPermissions");
@@ -64,12 +65,31 @@ export function claudeArgs(o: AgentInvocationOptions): string[] {
   return args;
 }
 
+/**
+ * An agent file's `tools` and `disallowedTools`, meaning what they mean to Claude Code: `--tools`
+ * makes only those built-in tools exist (so the list holds even in bypass mode; unknown names are
+ * ignored by claude, MCP tools are not built-ins), `--allowedTools` lets them run without asking,
+ * `--disallowedTools` takes tools away. Patterns such as `Bash(git *)` are rules for
+ * `--allowedTools`; their tool (`Bash`) is what `--tools` needs.
+ */
+export function claudeToolArgs(o: Pick<AgentInvocationOptions, "tools" | "disallowedTools">): string[] {
+  const args: string[] = [];
+  if (o.tools !== undefined) {
+    const builtIn = [...new Set(o.tools.filter((t) => !t.startsWith("mcp__")).map((t) => t.replace(/\(.*$/s, "").trim()).filter(Boolean))];
+    args.push("--tools", builtIn.join(","));
+    if (o.tools.length > 0) args.push("--allowedTools", o.tools.join(","));
+  }
+  if (o.disallowedTools !== undefined && o.disallowedTools.length > 0) args.push("--disallowedTools", o.disallowedTools.join(","));
+  return args;
+}
+
 /** A process that takes its tasks as stream-json user messages on stdin (the warm pool). */
-export function claudeWarmArgs(o: Pick<AgentInvocationOptions, "model" | "systemPrompt" | "maxTurns">): string[] {
+export function claudeWarmArgs(o: Pick<AgentInvocationOptions, "model" | "systemPrompt" | "maxTurns" | "tools" | "disallowedTools">): string[] {
   const args = ["-p", "--input-format", "stream-json", "--output-format", "stream-json", "--verbose"];
   if (o.model) args.push("--model", o.model);
   if (o.systemPrompt) args.push("--append-system-prompt", o.systemPrompt);
   if (o.maxTurns !== undefined) args.push("--max-turns", String(o.maxTurns));
+  args.push(...claudeToolArgs(o));
   args.push("--permission-mode", "bypassPermissions");
   return args;
 }

@@ -242,6 +242,9 @@ export interface AgentInvocationOptions {
   /** Edit files and run commands without asking: the worktree is the sandbox. */
   autoApprove: boolean;
   maxTurns?: number;
+  /** Claude Code's tool names: the only tools the agent may use ([] = none). */
+  tools?: string[];
+  disallowedTools?: string[];
 }
 
 /** The task prompt with the agent's prompt in front, for CLIs without a system-prompt flag. */

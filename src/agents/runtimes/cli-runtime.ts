@@ -57,12 +57,19 @@ export function cliRuntime(protocol: CliProtocol, config: ViableConfig, options:
       const isRoot = process.getuid?.() === 0;
       const autoApprove = settings.auto_approve ?? true;
       const model = req.model ?? settings.model;
+      // The agent's own limit wins over the runtime's default.
+      const maxTurns = req.maxTurns ?? settings.max_turns;
+      const tools = {
+        ...(req.tools !== undefined ? { tools: req.tools } : {}),
+        ...(req.disallowedTools !== undefined ? { disallowedTools: req.disallowedTools } : {}),
+      };
       const args = [...(settings.args ?? []), ...protocol.args({
         prompt: req.prompt,
         ...(model !== undefined ? { model } : {}),
         ...(req.systemPrompt ? { systemPrompt: req.systemPrompt } : {}),
         ...(req.resumeSessionId !== undefined ? { resumeSessionId: req.resumeSessionId } : {}),
-        ...(settings.max_turns !== undefined ? { maxTurns: settings.max_turns } : {}),
+        ...(maxTurns !== undefined ? { maxTurns } : {}),
+        ...tools,
         // The workspace is the sandbox: a headless agent that must ask for each edit gets nothing done.
         autoApprove,
       })];
@@ -75,7 +82,7 @@ export function cliRuntime(protocol: CliProtocol, config: ViableConfig, options:
       const secrets = secretValues(inherited);
       if (warm && req.resumeSessionId === undefined) {
         // A warm process cannot take a --resume; continuation runs cold.
-        const warmArgs = [...(settings.args ?? []), ...claudeWarmArgs({ ...(model !== undefined ? { model } : {}), ...(req.systemPrompt ? { systemPrompt: req.systemPrompt } : {}), ...(settings.max_turns !== undefined ? { maxTurns: settings.max_turns } : {}) })];
+        const warmArgs = [...(settings.args ?? []), ...claudeWarmArgs({ ...(model !== undefined ? { model } : {}), ...(req.systemPrompt ? { systemPrompt: req.systemPrompt } : {}), ...(maxTurns !== undefined ? { maxTurns } : {}), ...tools })];
         const spawn = { file, args: warmArgs, cwd: req.cwd, env: { ...inherited, ...protocol.env({ autoApprove, isRoot }) }, redact: secrets, killGraceMs: req.limits.killGraceMs, maxOutputBytes: req.limits.maxOutputBytes };
         // Per-attempt variables (VIABLE_TASK_ID, ...) cannot reach a process started earlier, so
         // the key leaves them out and the prompt carries what the agent needs.

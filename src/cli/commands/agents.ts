@@ -1,17 +1,23 @@
 // `viable agents`: the registry as this project sees it — which definition wins, and from where.
+// Broken agent files are listed too, each with its reason (exit 2 while any is broken).
 
 import { listAgents } from "../../app/agents.ts";
+import { EXIT } from "../exit-codes.ts";
 import { printJson, type Output } from "../output.ts";
 
 export async function agentsCommand(args: { dir: string; json: boolean }, o: Output): Promise<number> {
-  const agents = await listAgents(args.dir);
+  const { agents, broken, warnings } = await listAgents(args.dir);
+  for (const w of warnings) o.err(`viable: warning: ${w}`);
+  for (const b of broken) o.err(`viable: ${b.error.message}`);
+  const code = broken.length > 0 ? EXIT.usage : EXIT.ok;
   if (args.json) {
     printJson(o, agents);
-    return 0;
+    return code;
   }
-  const width = Math.max(...agents.map((a) => a.name.length));
+  const width = Math.max(...agents.map((a) => a.name.length), ...broken.map((b) => b.name.length));
   for (const a of agents) {
-    o.out(`${a.name.padEnd(width)}  ${a.runtime.padEnd(8)} ${(a.model ?? "-").padEnd(10)} ${a.file ?? "built-in"}  ${a.description}`);
+    o.out(`${a.name.padEnd(width)}  ${a.runtime.padEnd(8)} ${(a.model ?? "-").padEnd(10)} ${a.file ?? "built-in"}  ${a.description.split("\n")[0] ?? ""}`);
   }
-  return 0;
+  for (const b of broken) o.out(`${b.name.padEnd(width)}  broken   ${"-".padEnd(10)} ${b.file}  ${b.error.message.split("\n")[0] ?? ""}`);
+  return code;
 }

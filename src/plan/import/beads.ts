@@ -1,13 +1,19 @@
 // A beads export (`.beads/issues.jsonl`): one issue per line, each with its outgoing
 // dependencies `{issue_id, depends_on_id, type}`. Only `blocks` dependencies order work; `related`
-// and `discovered-from` are information. `parent-child` makes the issue a member of an epic: the
-// member waits for whatever the epic waits for, and the epic item waits for its members, as
-// `bd ready` treats children of blocked epics as blocked. Tombstones (deleted issues) are not work
-// and no longer block anything.
+// and `discovered-from` are information. `parent-child` (or the `parent` field newer exports
+// write) makes the issue a member of an epic: the member waits for whatever the epic waits for,
+// and the epic item waits for its members, as `bd ready` treats children of blocked epics as
+// blocked. Tombstones (deleted issues) are not work and no longer block anything.
+//
+// A dependency on an issue the export does not hold — an ephemeral issue deleted since (gastown's
+// `gt-wisp-*`), an `external:<project>:<id>` reference — is a warning, not an error: `bd import`
+// itself accepts such files, and the dependency is not waited on. Lines whose `_type` is not
+// "issue" (newer exports add `memory` records) are not work and are left as they are.
 
 import { z } from "zod";
-import type { ItemStatus, Plan, PlanItem } from "../plan.ts";
+import { inheritClaims, type ItemStatus, type Plan, type PlanItem } from "../plan.ts";
 import { schemaProblems, type PlanProblem } from "../problem.ts";
+import { criteriaLines } from "./criteria.ts";
 import type { ImportedPlan } from "./imported-plan.ts";
 import { isRecord } from "./json-text.ts";
 
@@ -29,6 +35,8 @@ const IssueSchema = z.looseObject({
   status: z.string().optional(),
   priority: z.number().int().min(0).max(4).optional(),
   issue_type: z.string().optional(),
+  assignee: z.string().nullable().optional(),
+  parent: z.string().nullable().optional(),
   dependencies: z.array(DependencySchema).nullable().optional(),
 });
 type Issue = z.infer<typeof IssueSchema>;
@@ -41,8 +49,18 @@ interface Parsed {
   line: number;
 }
 
+interface Link {
+  id: string;
+  path: string;
+}
+
 function at(line: number, rest = ""): string {
   return rest === "" ? `line ${line}` : `line ${line}: ${rest}`;
+}
+
+/** A record of the export that is not an issue (`{"_type": "memory", ...}`). */
+function isOtherRecord(raw: unknown): boolean {
+  return isRecord(raw) && typeof raw._type === "string" && raw._type !== "issue";
 }
 
 export function importBeads(text: string, file: string): ImportedPlan {
@@ -62,6 +80,7 @@ export function importBeads(text: string, file: string): ImportedPlan {
       problems.push({ kind: "schema", severity: "error", file, path: at(line), message: `not valid JSON: ${e instanceof Error ? e.message : String(e)}` });
       continue;
     }
+    if (isOtherRecord(raw)) continue;
     const checked = IssueSchema.safeParse(raw);
     if (!checked.success) {
       problems.push(...schemaProblems(checked.error, file, (rel) => at(line, rel)));
@@ -87,36 +106,69 @@ export function importBeads(text: string, file: string): ImportedPlan {
     parsed.push({ issue, line });
   }
 
+  // What a dependency may point at: issues of this file (good or with errors of their own).
+  const present = new Set([...parsed.map((p) => p.issue.id), ...skippedIds]);
+  const missing = (issue: Issue, target: string, path: string, how: string) => {
+    // What a closed issue waited for no longer matters (real exports hold many such: gastown's
+    // closed issues point at hundreds of deleted wisps).
+    if (issue.status === "closed") return;
+    const external = target.startsWith("external:");
+    problems.push({
+      kind: "missing_dependency",
+      severity: "warning",
+      file,
+      path,
+      item: issue.id,
+      message: external
+        ? `"${issue.id}" ${how} "${target}", an issue of another project; it is not waited on`
+        : `"${issue.id}" ${how} "${target}", which is not in this export (deleted, or never exported); it is not waited on`,
+    });
+  };
+
   // Membership first: a member inherits its epic's blocking dependencies, however deep the nesting.
-  const parentOf = new Map<string, { parent: string; path: string }>();
-  const members = new Map<string, { id: string; path: string }[]>();
+  const parentOf = new Map<string, Link & { parent: string }>();
+  const members = new Map<string, Link[]>();
+  const join = (child: string, parent: string, path: string) => {
+    parentOf.set(child, { id: child, parent, path });
+    const list = members.get(parent) ?? [];
+    list.push({ id: child, path });
+    members.set(parent, list);
+  };
   for (const { issue, line } of parsed) {
     (issue.dependencies ?? []).forEach((d, j) => {
       if (d.type !== "parent-child" || deleted.has(d.depends_on_id) || parentOf.has(issue.id)) return;
       const path = at(line, `dependencies[${j}]`);
-      parentOf.set(issue.id, { parent: d.depends_on_id, path });
-      const list = members.get(d.depends_on_id) ?? [];
-      list.push({ id: issue.id, path });
-      members.set(d.depends_on_id, list);
+      if (!present.has(d.depends_on_id)) missing(issue, d.depends_on_id, `${path}.depends_on_id`, "is a child of");
+      else join(issue.id, d.depends_on_id, path);
     });
+    // Newer exports also write the parent as a field of its own; older ones only as a dependency.
+    const parent = issue.parent;
+    if (typeof parent === "string" && parent !== "" && !parentOf.has(issue.id) && !deleted.has(parent)) {
+      if (!present.has(parent)) missing(issue, parent, at(line, "parent"), "is a child of");
+      else join(issue.id, parent, at(line, "parent"));
+    }
   }
-  const blocking = new Map<string, { id: string; path: string }[]>();
+  const blocking = new Map<string, Link[]>();
   for (const { issue, line } of parsed) {
-    const own: { id: string; path: string }[] = [];
+    const own: Link[] = [];
     (issue.dependencies ?? []).forEach((d, j) => {
-      if ((d.type ?? "blocks") === "blocks" && !deleted.has(d.depends_on_id)) own.push({ id: d.depends_on_id, path: at(line, `dependencies[${j}].depends_on_id`) });
+      if ((d.type ?? "blocks") !== "blocks" || deleted.has(d.depends_on_id)) return;
+      const path = at(line, `dependencies[${j}].depends_on_id`);
+      if (!present.has(d.depends_on_id)) missing(issue, d.depends_on_id, path, "depends on");
+      else own.push({ id: d.depends_on_id, path });
     });
     blocking.set(issue.id, own);
   }
 
   const items: PlanItem[] = [];
   const itemPaths: string[] = [];
+  const lineOf: number[] = [];
   const dependencyPaths: string[][] = [];
   for (const { issue, line } of parsed) {
     const ids: string[] = [];
     const paths: string[] = [];
     const seen = new Set<string>();
-    const add = (dep: { id: string; path: string }) => {
+    const add = (dep: Link) => {
       if (seen.has(dep.id)) return;
       seen.add(dep.id);
       ids.push(dep.id);
@@ -135,20 +187,26 @@ export function importBeads(text: string, file: string): ImportedPlan {
     if (parent !== undefined) item.parent = parent.parent;
     items.push(item);
     itemPaths.push(at(line));
+    lineOf.push(line);
     dependencyPaths.push(paths);
     item.dependencies = ids;
   }
 
+  inheritClaims(items);
   return {
     plan: { version: 1, source: { format: "beads", file }, items },
-    locate: { item: (i) => itemPaths[i] ?? "", dependency: (i, j) => dependencyPaths[i]?.[j] ?? itemPaths[i] ?? "" },
+    locate: {
+      item: (i) => itemPaths[i] ?? "",
+      dependency: (i, j) => dependencyPaths[i]?.[j] ?? itemPaths[i] ?? "",
+      field: (i, name) => at(lineOf[i] ?? 0, name),
+    },
     problems,
     skippedIds,
   };
 }
 
 function toItem(issue: Issue): PlanItem {
-  const { status, reason } = statusFromBeads(issue.status ?? "open");
+  const { status, reason, claimed } = statusFromBeads(issue.status ?? "open", issue.assignee ?? undefined);
   const description = [issue.description, issue.design ? `Design:\n${issue.design}` : undefined]
     .filter((s): s is string => typeof s === "string" && s.trim() !== "")
     .join("\n\n");
@@ -159,22 +217,14 @@ function toItem(issue: Issue): PlanItem {
     category: issue.issue_type ?? "task",
     priority: issue.priority ?? DEFAULT_PRIORITY,
     dependencies: [],
-    tests: acceptanceCriteria(issue.acceptance_criteria),
+    tests: criteriaLines(issue.acceptance_criteria),
     verify: verifyBlocks(issue.description ?? ""),
     status,
     attempts: 0,
   };
   if (reason !== undefined) item.blocked_reason = reason;
+  if (claimed !== undefined) item.claimed = claimed;
   return item;
-}
-
-/** One criterion per line, without list markers or checkboxes. */
-function acceptanceCriteria(text: string | undefined): string[] {
-  if (text === undefined) return [];
-  return text
-    .split("\n")
-    .map((l) => l.replace(/^\s*(?:[-*+]|\d+[.)])?\s*(?:\[[ xX]\]\s*)?/, "").trim())
-    .filter((l) => l !== "");
 }
 
 /** Beads' release checklists carry their checks as ```verify fenced blocks; each is one command. */
@@ -187,20 +237,29 @@ function verifyBlocks(description: string): string[] {
   return out;
 }
 
-export function statusFromBeads(s: string): { status: ItemStatus; reason?: string } {
+/**
+ * Beads' statuses: closed has passed; blocked and deferred do not run. `in_progress`, `hooked`
+ * (claimed by a worker) and `pinned` (kept open on purpose) are someone's current work: claimed,
+ * left alone by the loop unless asked. Open and custom statuses are still to do.
+ */
+export function statusFromBeads(s: string, assignee?: string): { status: ItemStatus; reason?: string; claimed?: string } {
   switch (s) {
     case "closed":
       return { status: "passed" };
     case "blocked":
     case "deferred":
       return { status: "blocked", reason: `${s} in beads` };
+    case "in_progress":
+    case "hooked":
+    case "pinned":
+      return { status: "pending", claimed: `${s} in beads${assignee ? ` (${assignee})` : ""}` };
     default:
-      // open, in_progress, and custom statuses: still to do.
       return { status: "pending" };
   }
 }
 
 function statusToBeads(status: ItemStatus, original: string | undefined): string {
+  // The file's own word when it already means the same (in_progress stays so while the loop left it alone).
   if (original !== undefined && statusFromBeads(original).status === status) return original;
   switch (status) {
     case "passed":
@@ -230,29 +289,32 @@ export function exportBeads(plan: Plan, original: string, options: BeadsExportOp
   const byId = new Map(plan.items.map((item) => [item.id, item]));
   return original
     .split("\n")
-    .map((text) => {
-      if (text.trim() === "") return text;
+    .map((line) => {
+      // A file saved with CRLF keeps its line endings on rewritten lines too.
+      const cr = line.endsWith("\r") ? "\r" : "";
+      const text = cr ? line.slice(0, -1) : line;
+      if (text.trim() === "") return line;
       let issue: unknown;
       try {
         issue = JSON.parse(text);
       } catch {
-        return text;
+        return line;
       }
-      if (!isRecord(issue) || typeof issue.id !== "string") return text;
+      if (!isRecord(issue) || typeof issue.id !== "string" || isOtherRecord(issue)) return line;
       const item = byId.get(issue.id);
-      if (item === undefined) return text;
-      const before = typeof issue.status === "string" ? issue.status : undefined;
+      if (item === undefined) return line;
+      const before = typeof issue.status === "string" ? issue.status : "open";
       const after = statusToBeads(item.status, before);
-      if (after === before) return text;
+      if (after === before) return line;
       issue.status = after;
       issue.updated_at = options.now;
       if (after !== "closed") {
         delete issue.closed_at;
-        return goJson(issue);
+        return goJson(issue) + cr;
       }
       if ("closed_at" in issue) {
         issue.closed_at = options.now;
-        return goJson(issue);
+        return goJson(issue) + cr;
       }
       // bd writes closed_at right after updated_at; keep that order.
       const ordered: Record<string, unknown> = {};
@@ -260,7 +322,7 @@ export function exportBeads(plan: Plan, original: string, options: BeadsExportOp
         ordered[k] = v;
         if (k === "updated_at") ordered.closed_at = options.now;
       }
-      return goJson(ordered);
+      return goJson(ordered) + cr;
     })
     .join("\n");
 }

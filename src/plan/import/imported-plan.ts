@@ -14,6 +14,8 @@ export interface PlanLocator {
   item(i: number): string;
   /** Where item `i`'s `dependencies[j]` is written, e.g. `features[3].dependencies[1]`. */
   dependency(i: number, j: number): string;
+  /** Where item `i`'s field `name` is (or would be) written, e.g. `features[3].agent`. */
+  field(i: number, name: string): string;
 }
 
 export interface ImportedPlan {
@@ -31,5 +33,5 @@ export interface ImportedPlan {
 
 /** The locator for a plan that was not imported (or was persisted as a Plan). */
 export function planLocator(): PlanLocator {
-  return { item: (i) => `items[${i}]`, dependency: (i, j) => `items[${i}].dependencies[${j}]` };
+  return { item: (i) => `items[${i}]`, dependency: (i, j) => `items[${i}].dependencies[${j}]`, field: (i, name) => `items[${i}].${name}` };
 }

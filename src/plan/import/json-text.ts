@@ -9,11 +9,15 @@ export function parseJsonFile(text: string, file: string): unknown {
     // Editors on Windows may save a byte-order mark, which JSON.parse rejects.
     return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text) as unknown;
   } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    // V8 says where: "... in JSON at position 45 (line 3 column 5)".
+    const at = /\(line (\d+) column (\d+)\)/.exec(message);
     throw new UserError({
       reason: "bad_plan",
-      message: `not valid JSON: ${e instanceof Error ? e.message : String(e)}`,
+      message: `not valid JSON: ${message}`,
       file,
-      fix: "fix the JSON syntax (a JSON linter shows the exact position), then import again",
+      ...(at ? { field: `line ${at[1]} column ${at[2]}` } : {}),
+      fix: "fix the JSON syntax there (a missing comma or quote, a trailing comma), then import again",
     });
   }
 }

@@ -10,6 +10,8 @@ export type Sniffed = { format: "beads" } | { format: Exclude<PlanFormat, "beads
 export function sniffFormat(text: string, file: string): Sniffed {
   if (file.endsWith(".jsonl") || looksLikeJsonLines(text)) return { format: "beads" };
   const data = parseJsonFile(text, file);
+  // Anthropic's autonomous-coding harness writes its feature list as a bare array.
+  if (Array.isArray(data)) return { format: "feature-list", data };
   if (isRecord(data)) {
     if (Array.isArray(data.features)) return { format: "feature-list", data };
     if (Array.isArray(data.tasks)) return { format: "taskmaster", data };
@@ -20,7 +22,7 @@ export function sniffFormat(text: string, file: string): Sniffed {
     reason: "bad_plan",
     message: "not a plan format Viable knows",
     file,
-    fix: 'use a feature_list.json ({"features": [...]}), a Task Master tasks.json ({"tasks": [...]} or {"master": {"tasks": [...]}}), or a beads export (.beads/issues.jsonl)',
+    fix: 'use a feature_list.json ({"features": [...]} or a top-level [...] of features), a Task Master tasks.json ({"tasks": [...]} or {"master": {"tasks": [...]}}), or a beads export (.beads/issues.jsonl)',
   });
 }
 

@@ -10,10 +10,12 @@
 
 import { z } from "zod";
 import { UserError } from "../../domain/errors.ts";
-import type { ComplexityLevel, ItemStatus, Plan, PlanItem } from "../plan.ts";
+import { inheritClaims, type ComplexityLevel, type ItemStatus, type Plan, type PlanItem, type PlanSource } from "../plan.ts";
 import { formatPath, schemaProblems, type PlanProblem } from "../problem.ts";
+import { criteriaLines } from "./criteria.ts";
 import type { ImportedPlan } from "./imported-plan.ts";
-import { detectJsonStyle, isRecord, parseJsonFile, stringifyJson } from "./json-text.ts";
+import { editJsonText, type JsonEdit } from "./json-edit.ts";
+import { detectJsonStyle, isRecord, parseJsonFile } from "./json-text.ts";
 
 export const TASKMASTER_STATUSES = ["pending", "in-progress", "done", "review", "deferred", "cancelled", "blocked", "completed"] as const;
 type TaskMasterStatus = (typeof TASKMASTER_STATUSES)[number];
@@ -33,7 +35,8 @@ const Common = {
   status: z.enum(TASKMASTER_STATUSES).optional(),
   priority: z.enum(["low", "medium", "high", "critical"]).nullable().optional(),
   dependencies: z.array(Id).nullable().optional(),
-  acceptanceCriteria: z.array(z.string()).optional(),
+  // A list in some files, one text with a criterion per line in others (Task Master's own).
+  acceptanceCriteria: z.union([z.string(), z.array(z.string())]).nullable().optional(),
   category: z.string().optional(),
   // A named level, or the 1–10 score of `task-master analyze-complexity`.
   complexity: z.union([z.enum(["simple", "moderate", "complex", "very-complex"]), z.number()]).optional(),
@@ -55,6 +58,9 @@ interface Located {
   /** The task list, and the path prefix of its `tasks` field. */
   tasks: unknown[];
   prefix: string;
+  /** For tagged files: the tag read, and every tag the file has. */
+  tag?: string;
+  tags: string[];
 }
 
 export function importTaskMaster(text: string, file: string, options: TaskMasterOptions = {}): ImportedPlan {
@@ -62,11 +68,23 @@ export function importTaskMaster(text: string, file: string, options: TaskMaster
 }
 
 export function importTaskMasterData(data: unknown, file: string, options: TaskMasterOptions = {}): ImportedPlan {
-  const source = { format: "taskmaster" as const, file };
   const found = locateTasks(data, file, options.tag);
-  if ("problems" in found) return { plan: { version: 1, source, items: [] }, locate: { item: () => "", dependency: () => "" }, problems: found.problems, skippedIds: [] };
+  if ("problems" in found) {
+    return { plan: { version: 1, source: { format: "taskmaster", file }, items: [] }, locate: { item: () => "", dependency: () => "", field: () => "" }, problems: found.problems, skippedIds: [] };
+  }
+  const source: PlanSource = { format: "taskmaster", file, ...(found.tag !== undefined ? { tag: found.tag } : {}) };
 
   const problems: PlanProblem[] = [];
+  if (options.tag === undefined && found.tag !== undefined && found.tags.length > 1) {
+    const others = found.tags.filter((t) => t !== found.tag);
+    problems.push({
+      kind: "tag_choice",
+      severity: "warning",
+      file,
+      path: formatPath([found.tag]),
+      message: `no --tag given: read tag "${found.tag}"; the file also has ${others.map((t) => `"${t}"`).join(", ")} (choose one with --tag)`,
+    });
+  }
   const skippedIds: string[] = [];
   const tasks: { task: Task; index: number; subtasks: { sub: Subtask; index: number }[] }[] = [];
   found.tasks.forEach((raw, ti) => {
@@ -123,9 +141,10 @@ export function importTaskMasterData(data: unknown, file: string, options: TaskM
       dependencyPaths.push(deps.paths);
     }
   }
+  inheritClaims(items);
   return {
     plan: { version: 1, source, items },
-    locate: { item: (i) => itemPaths[i] ?? "", dependency: (i, j) => dependencyPaths[i]?.[j] ?? itemPaths[i] ?? "" },
+    locate: { item: (i) => itemPaths[i] ?? "", dependency: (i, j) => dependencyPaths[i]?.[j] ?? itemPaths[i] ?? "", field: (i, name) => `${itemPaths[i] ?? ""}.${name}` },
     problems,
     skippedIds,
   };
@@ -157,9 +176,10 @@ function subtaskDependency(parentId: string, dep: number | string, siblings: Rea
 }
 
 function toItem(t: Task | Subtask, id: string, dependencies: string[], parent: Task | undefined): PlanItem {
-  const { status, reason } = statusFromTaskMaster(t.status ?? "pending");
+  const { status, reason, claimed } = statusFromTaskMaster(t.status ?? "pending");
   const description = [t.description, t.details].filter((s): s is string => typeof s === "string" && s.trim() !== "").join("\n\n");
-  const tests = [...(t.testStrategy?.trim() ? [t.testStrategy] : []), ...(t.acceptanceCriteria ?? [])];
+  const criteria = typeof t.acceptanceCriteria === "string" ? criteriaLines(t.acceptanceCriteria) : (t.acceptanceCriteria ?? []);
+  const tests = [...(t.testStrategy?.trim() ? [t.testStrategy] : []), ...criteria];
   const priority = t.priority ?? parent?.priority;
   const item: PlanItem = {
     id,
@@ -176,6 +196,7 @@ function toItem(t: Task | Subtask, id: string, dependencies: string[], parent: T
   const complexity = complexityLevel(t.complexity);
   if (complexity !== undefined) item.complexity = complexity;
   if (reason !== undefined) item.blocked_reason = reason;
+  if (claimed !== undefined) item.claimed = claimed;
   return item;
 }
 
@@ -187,10 +208,12 @@ function complexityLevel(c: Task["complexity"]): ComplexityLevel | undefined {
 }
 
 /**
- * Task Master's `next` treats only done/completed as finished; deferred and cancelled tasks never
- * become finished, so their dependents could never start: to the loop they are blocked.
+ * Task Master's statuses, faithfully: done/completed have passed. `in-progress` and `review` are
+ * someone's current work — claimed, not Viable's to hand out, and not done either (Task Master's
+ * `next` counts only done/completed as finished). Deferred, cancelled and blocked tasks never
+ * finish, so their dependents could never start: to the loop they are blocked.
  */
-export function statusFromTaskMaster(s: TaskMasterStatus): { status: ItemStatus; reason?: string } {
+export function statusFromTaskMaster(s: TaskMasterStatus): { status: ItemStatus; reason?: string; claimed?: string } {
   switch (s) {
     case "done":
     case "completed":
@@ -199,16 +222,19 @@ export function statusFromTaskMaster(s: TaskMasterStatus): { status: ItemStatus;
     case "deferred":
     case "cancelled":
       return { status: "blocked", reason: `${s} in Task Master` };
-    case "pending":
     case "in-progress":
+      return { status: "pending", claimed: "in-progress in Task Master" };
     case "review":
+      return { status: "pending", claimed: "in review in Task Master" };
+    case "pending":
       return { status: "pending" };
   }
 }
 
 function statusToTaskMaster(status: ItemStatus, original: unknown): string {
   if (typeof original === "string" && (TASKMASTER_STATUSES as readonly string[]).includes(original)) {
-    // Keep the file's own word when it already means the same thing (deferred stays deferred).
+    // Keep the file's own word when it already means the same thing (deferred stays deferred,
+    // in-progress and review stay so while the loop left the item alone).
     if (statusFromTaskMaster(original as TaskMasterStatus).status === status) return original;
   }
   switch (status) {
@@ -226,15 +252,17 @@ function statusToTaskMaster(status: ItemStatus, original: unknown): string {
 }
 
 function locateTasks(data: unknown, file: string, tag: string | undefined): Located | { problems: PlanProblem[] } {
-  if (isRecord(data) && Array.isArray(data.tasks)) return { tasks: data.tasks as unknown[], prefix: "tasks" };
+  if (isRecord(data) && Array.isArray(data.tasks)) {
+    if (tag !== undefined) {
+      throw new UserError({ reason: "bad_plan", message: `no tag "${tag}": this file has one task list, not tags`, file, field: "--tag", fix: "import it without --tag" });
+    }
+    return { tasks: data.tasks as unknown[], prefix: "tasks", tags: [] };
+  }
   if (!isRecord(data)) {
     const r = TaskListSchema.safeParse(data);
     return { problems: r.success ? [] : schemaProblems(r.error, file, "") };
   }
-  const tags = Object.keys(data).filter((k) => {
-    const v = data[k];
-    return isRecord(v) && Array.isArray(v.tasks);
-  });
+  const tags = taggedLists(data);
   const chosen = tag ?? (tags.includes("master") ? "master" : tags.length === 1 ? tags[0] : undefined);
   if (chosen === undefined || !tags.includes(chosen)) {
     throw new UserError({
@@ -244,33 +272,89 @@ function locateTasks(data: unknown, file: string, tag: string | undefined): Loca
           ? "no task list: expected {\"tasks\": [...]} or a tagged file {\"master\": {\"tasks\": [...]}}"
           : `${tag === undefined ? "several tags and none is \"master\"" : `no tag "${tag}"`}; tags in this file: ${tags.join(", ")}`,
       file,
-      fix: tags.length === 0 ? "point Viable at Task Master's .taskmaster/tasks/tasks.json" : "choose one of the tags listed",
+      ...(tag !== undefined ? { field: "--tag" } : {}),
+      fix: tags.length === 0 ? "point Viable at Task Master's .taskmaster/tasks/tasks.json" : "choose one of the tags listed with --tag",
     });
   }
-  return { tasks: (data[chosen] as { tasks: unknown[] }).tasks, prefix: `${formatPath([chosen])}.tasks` };
+  return { tasks: (data[chosen] as { tasks: unknown[] }).tasks, prefix: `${formatPath([chosen])}.tasks`, tag: chosen, tags };
+}
+
+function taggedLists(data: Record<string, unknown>): string[] {
+  return Object.keys(data).filter((k) => {
+    const v = data[k];
+    return isRecord(v) && Array.isArray(v.tasks);
+  });
 }
 
 /**
- * Writes the loop's results into the original file's statuses (tasks and subtasks). Everything
- * else in the file, including other tags, is kept as it was.
+ * The tag a plan was imported from, for a plan that does not say (one stored before Viable kept
+ * the tag): the one tag whose tasks carry every item's id with the item's title. Task ids repeat
+ * across tags ("1" is in every tag), so ids alone cannot tell.
  */
-export function exportTaskMaster(plan: Plan, original: string, options: TaskMasterOptions = {}): string {
-  const data = parseJsonFile(original, plan.source.file);
-  const found = locateTasks(data, plan.source.file, options.tag);
-  if ("problems" in found) return original;
-  const byId = new Map(plan.items.map((item) => [item.id, item]));
-  for (const task of found.tasks) {
-    if (!isRecord(task) || (typeof task.id !== "number" && typeof task.id !== "string")) continue;
-    writeStatus(task, byId.get(String(task.id)));
-    if (!Array.isArray(task.subtasks)) continue;
-    for (const sub of task.subtasks as unknown[]) {
-      if (!isRecord(sub) || (typeof sub.id !== "number" && typeof sub.id !== "string")) continue;
-      writeStatus(sub, byId.get(subtaskId(task.id, sub.id)));
+export function inferTag(plan: Plan, data: Record<string, unknown>): string | undefined {
+  const tags = taggedLists(data);
+  if (tags.length === 1) return tags[0];
+  const matching = tags.filter((tag) => {
+    // Several titles per id: real files repeat subtask ids.
+    const titles = new Map<string, Set<unknown>>();
+    const add = (id: string, title: unknown) => titles.set(id, (titles.get(id) ?? new Set()).add(title));
+    for (const task of (data[tag] as { tasks: unknown[] }).tasks) {
+      if (!isRecord(task) || (typeof task.id !== "number" && typeof task.id !== "string")) continue;
+      add(String(task.id), task.title);
+      if (Array.isArray(task.subtasks)) {
+        for (const sub of task.subtasks as unknown[]) {
+          if (isRecord(sub) && (typeof sub.id === "number" || typeof sub.id === "string")) add(subtaskId(task.id, sub.id), sub.title);
+        }
+      }
     }
-  }
-  return stringifyJson(data, detectJsonStyle(original));
+    return plan.items.every((item) => titles.get(item.id)?.has(item.name) === true);
+  });
+  return matching.length === 1 ? matching[0] : undefined;
 }
 
-function writeStatus(entry: Record<string, unknown>, item: PlanItem | undefined): void {
-  if (item !== undefined) entry.status = statusToTaskMaster(item.status, entry.status);
+/**
+ * Writes the loop's results into the original file's statuses (tasks and subtasks) of the plan's
+ * own tag, as text edits of the statuses that changed: every other byte — other tags above all,
+ * and the file's formatting — stays as it was. The tag is `options.tag`, else the one the plan was
+ * imported from, else the one tag whose tasks are the plan's items; a tagged file where none of
+ * those settles it is refused rather than guessed at.
+ */
+export function exportTaskMaster(plan: Plan, original: string, options: TaskMasterOptions = {}): string {
+  const file = plan.source.file;
+  const data = parseJsonFile(original, file);
+  let tag = options.tag ?? plan.source.tag;
+  if (tag === undefined && isRecord(data) && !Array.isArray(data.tasks)) {
+    tag = inferTag(plan, data);
+    if (tag === undefined) {
+      const tags = taggedLists(data);
+      throw new UserError({
+        reason: "bad_plan",
+        message: `cannot tell which tag of this file the plan was imported from (tags: ${tags.join(", ")}); writing another tag's statuses would overwrite its work`,
+        file,
+        fix: "export with --tag naming the tag the plan was imported from",
+      });
+    }
+  }
+  const found = locateTasks(data, file, tag);
+  if ("problems" in found) return original;
+  const root: (string | number)[] = found.tag === undefined ? ["tasks"] : [found.tag, "tasks"];
+  const byId = new Map(plan.items.map((item) => [item.id, item]));
+  const edits: JsonEdit[] = [];
+  const write = (entry: Record<string, unknown>, item: PlanItem | undefined, path: (string | number)[]) => {
+    if (item === undefined) return;
+    // A task without a status is pending to Task Master, and stays without one while it is.
+    const current = entry.status ?? "pending";
+    const status = statusToTaskMaster(item.status, current);
+    if (status !== current) edits.push({ path: [...path, "status"], value: status });
+  };
+  found.tasks.forEach((task, ti) => {
+    if (!isRecord(task) || (typeof task.id !== "number" && typeof task.id !== "string")) return;
+    write(task, byId.get(String(task.id)), [...root, ti]);
+    if (!Array.isArray(task.subtasks)) return;
+    (task.subtasks as unknown[]).forEach((sub, si) => {
+      if (!isRecord(sub) || (typeof sub.id !== "number" && typeof sub.id !== "string")) return;
+      write(sub, byId.get(subtaskId(task.id, sub.id)), [...root, ti, "subtasks", si]);
+    });
+  });
+  return editJsonText(original, edits, detectJsonStyle(original).indent);
 }
