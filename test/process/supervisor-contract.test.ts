@@ -439,6 +439,25 @@ for (const strategy of STRATEGIES) {
       assert.deepEqual(pidsCarrying(marker), []);
     });
 
+    void test("when it is stopped, an env -i setsid grandchild is stopped too", async () => {
+      const marker = uniqueMarker("grandchild");
+      // The middle shell (in the foreground: a background job would ignore SIGINT) is marked and in
+      // the group; its child is neither, and is re-parented to init as soon as the middle shell dies
+      // of the first signal, before the exit is handled.
+      const script = `sh -c 'setsid env -i sh -c "echo deeper \\$\\$; exec sleep 1000" & exec sleep 1000'; exit 0`;
+      const run = ctx.start(testSpec(marker, script, { timeoutMs: 60_000 }));
+      const deeper = pidOf(await readUntil(run.lines, (t) => t.startsWith("deeper")), "deeper");
+      assert.equal(pidsCarrying(marker).includes(deeper), false, "the grandchild should not carry the marker");
+
+      run.proc.terminate("stop");
+      const exit = await run.proc.exited;
+
+      assert.equal(exit.termination, "cancelled");
+      assert.ok(exit.leftovers.some((p) => p.pid === deeper), `stopped: ${JSON.stringify(exit.leftovers)}`);
+      assert.equal(isProcessAlive(deeper), false);
+      assert.deepEqual(pidsCarrying(marker), []);
+    });
+
     void test("a leftover in the group that ignores SIGTERM is killed, and the exit says SIGKILL was needed", async () => {
       const marker = uniqueMarker("stubborn-in-group");
       const script = `sh -c "trap '' TERM; echo \\"stubborn \\$\\$\\"; exec sleep 1000" &\nread go; exit 0`;
