@@ -24,8 +24,8 @@ const BENCHMARKS: readonly { name: string; file: string }[] = [
   { name: "loop-claude", file: "loop-claude.ts" },
 ];
 
-/** Far above any benchmark's expected run time; only there so a hung benchmark cannot hang the run. */
-const BENCH_TIMEOUT_MS = 240_000;
+/** Far above any benchmark's expected run time on a loaded two-CPU machine; only there so a hung benchmark cannot hang the run. */
+const BENCH_TIMEOUT_MS = 900_000;
 
 type Outcome =
   | { status: "ok"; ms: number; result: unknown }
@@ -52,11 +52,17 @@ async function runOne(bench: { name: string; file: string }, tmp: string): Promi
   if (!fs.existsSync(path.join(here, bench.file))) return { status: "skipped", ms: 0, reason: `bench/${bench.file} does not exist` };
   const resultFile = path.join(tmp, `${bench.name}.json`);
   const { code, signal, timedOut } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; timedOut: boolean }>((resolve, reject) => {
-    const child = spawn(process.execPath, [import.meta.filename, "--child", bench.name, "--result-file", resultFile], { stdio: "inherit" });
+    // Its own process group: a benchmark stopped for taking too long takes its children (a spawn
+    // pool, a model server, agent CLIs) with it.
+    const child = spawn(process.execPath, [import.meta.filename, "--child", bench.name, "--result-file", resultFile], { stdio: "inherit", detached: true });
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill("SIGTERM");
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        // already gone
+      }
     }, BENCH_TIMEOUT_MS);
     child.once("error", (e) => {
       clearTimeout(timer);

@@ -1,5 +1,12 @@
 #!/usr/bin/env node
 // The published entry point: the compiled CLI. `npm install` builds dist/ through `prepare`.
-import { main } from "../dist/cli/main.js";
+// The Node check comes first, before anything that needs a recent Node (node:sqlite) is loaded:
+// an older Node gets one line saying what to do, not a stack trace.
 
+const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
+if (major < 22 || (major === 22 && minor < 13)) {
+  process.stderr.write(`viable: needs Node.js 22.13 or newer, this is v${process.versions.node}\n  fix: install a current Node.js (https://nodejs.org/en/download, or \`nvm install 24\`) and run viable with it\n`);
+  process.exit(2);
+}
+const { main } = await import("../dist/cli/main.js");
 process.exitCode = await main(process.argv.slice(2));

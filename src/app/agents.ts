@@ -5,7 +5,7 @@
 import path from "node:path";
 import type { AgentDefinition } from "../domain/agent.ts";
 import type { UserError } from "../domain/errors.ts";
-import { withProject } from "./project.ts";
+import { withProject, type Project } from "./project.ts";
 
 export type AgentListing = Omit<AgentDefinition, "file"> & { file: string | null };
 
@@ -25,4 +25,16 @@ export async function listAgents(dir: string): Promise<AgentsReport> {
       warnings: registry.warnings().map((w) => w.message),
     };
   });
+}
+
+/**
+ * What a run or a loop should say before it starts: the registry's warnings and the agent files
+ * that are broken (a task fails only if it needs one of those, and then says why).
+ */
+export function agentNotes(project: Project): string[] {
+  const registry = project.registry();
+  return [
+    ...registry.warnings().map((w) => `warning: ${w.message}`),
+    ...registry.broken().map((b) => `warning: agent ${b.name} is not available: ${b.error.message.split("\n")[0] ?? ""}`),
+  ];
 }

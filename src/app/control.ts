@@ -60,7 +60,24 @@ export async function resumeProject(dir: string): Promise<boolean> {
   }
 }
 
-/** Deletes every recorded task, attempt, log entry and metric, and the plan with its sessions. */
-export async function resetProject(dir: string): Promise<void> {
-  await withProject(dir, { writer: true, command: "reset" }, (p) => p.store.reset());
+export interface ResetResult {
+  tasks: number;
+  events: number;
+  /** Items of the imported plan (0 when none was imported), and its session records. */
+  planItems: number;
+  sessions: number;
+}
+
+/** Deletes every recorded task, attempt, log entry and metric, and the plan with its sessions; says how many of each. */
+export async function resetProject(dir: string): Promise<ResetResult> {
+  return withProject(dir, { writer: true, command: "reset" }, async (p) => {
+    const q = p.store.queries;
+    const counts = await q.taskCounts();
+    const result = {
+      tasks: Object.values(counts).reduce((a, b) => a + b, 0), events: await q.eventCount(),
+      planItems: (await q.plan())?.plan.items.length ?? 0, sessions: (await q.sessions()).length,
+    };
+    await p.store.reset();
+    return result;
+  });
 }

@@ -8,16 +8,24 @@ import { UserError } from "../domain/errors.ts";
 import { exportPlan, importPlan } from "../plan/import/import-plan.ts";
 import { itemComplexity } from "../plan/item-complexity.ts";
 import { nextFeature } from "../plan/next-feature.ts";
-import { PLAN_FORMATS, type Plan, type PlanFormat, type PlanItem } from "../plan/plan.ts";
+import { claimedItems, PLAN_FORMATS, type Plan, type PlanFormat, type PlanItem } from "../plan/plan.ts";
+import { emptyPlanRefusal } from "../plan/replace-guard.ts";
 import { planValidationError, validatePlan, type PlanValidation } from "../plan/validate.ts";
 import type { StoredPlan } from "../store/plan-store.ts";
 import type { ItemState, SessionRecord } from "../store/records.ts";
+import { outputDirectory, outputFile } from "./output-target.ts";
 import { withProject, type Project } from "./project.ts";
 
 export interface PlanSource {
   file: string;
   format?: string;
   tag?: string;
+}
+
+/** The agents a plan's items may name: the project's registry. */
+function knownAgents(project: Project): { names: readonly string[]; broken: ReadonlyMap<string, string> } {
+  const registry = project.registry();
+  return { names: registry.names(), broken: registry.brokenReasons() };
 }
 
 export function parseFormat(format: string | undefined): PlanFormat | undefined {
@@ -46,11 +54,12 @@ function storedName(root: string, file: string): string {
   return rel.startsWith("..") || path.isAbsolute(rel) ? abs : rel;
 }
 
-/** Reads and checks a plan file without storing it. */
-export function checkPlanFile(source: PlanSource): { file: string; validation: PlanValidation } {
+/** Reads and checks a plan file without storing it (against the project's agents). */
+export async function checkPlanFile(dir: string, source: PlanSource): Promise<{ file: string; validation: PlanValidation }> {
   const format = parseFormat(source.format);
   const plan = importPlan(readPlanFile(source.file), source.file, { ...(format ? { format } : {}), ...(source.tag !== undefined ? { tag: source.tag } : {}) });
-  return { file: source.file, validation: validatePlan(plan) };
+  const agents = await withProject(dir, { writer: false, command: "plan validate" }, async (p) => knownAgents(p));
+  return { file: source.file, validation: validatePlan(plan, { agents }) };
 }
 
 export type PlanImport =
@@ -62,15 +71,17 @@ export type PlanImport =
  * Items that had passed keep their results: merged work does not un-happen because the file was
  * imported again.
  */
-export async function importPlanFile(project: Project, source: PlanSource): Promise<PlanImport> {
+export async function importPlanFile(project: Project, source: PlanSource & { replace?: boolean }): Promise<PlanImport> {
   const format = parseFormat(source.format);
   const text = readPlanFile(source.file);
   const name = storedName(project.paths.root, source.file);
   const imported = importPlan(text, name, { ...(format ? { format } : {}), ...(source.tag !== undefined ? { tag: source.tag } : {}) });
-  const validation = validatePlan(imported);
+  const validation = validatePlan(imported, { agents: knownAgents(project) });
   if (!validation.ok) return { imported: false, file: name, validation };
   const plan = imported.plan;
   const { store } = project;
+  const refused = emptyPlanRefusal(plan, (await store.queries.plan())?.plan.items.length ?? 0, source.replace === true);
+  if (refused) throw refused;
   const passed = await store.queries.passedItems();
   const kept = plan.items.filter((i) => passed.has(i.id)).map((i) => i.id);
   await store.journal.commit({
@@ -83,7 +94,7 @@ export async function importPlanFile(project: Project, source: PlanSource): Prom
   };
 }
 
-export { planValidationError };
+export { planValidationError, outputFile };
 export type { PlanValidation };
 export type { PlanProblem } from "../plan/problem.ts";
 
@@ -96,7 +107,7 @@ export async function storedPlan(project: Project): Promise<StoredPlan> {
 export async function checkStoredPlan(dir: string): Promise<{ file: string; validation: PlanValidation }> {
   return withProject(dir, { writer: false, command: "plan validate" }, async (p) => {
     const stored = await storedPlan(p);
-    return { file: stored.plan.source.file, validation: validatePlan(stored.plan) };
+    return { file: stored.plan.source.file, validation: validatePlan(stored.plan, { agents: knownAgents(p) }) };
   });
 }
 
@@ -113,19 +124,23 @@ export interface ItemReport {
   merged_commit: string | null;
   blocked_reason: string | null;
   last_error: string | null;
+  /** Who is working on it elsewhere (an in-progress Task Master task, a hooked beads issue), if anyone. */
+  claimed: string | null;
 }
 
 export function itemReport(item: PlanItem, s: ItemState | undefined): ItemReport {
   return {
     id: item.id, name: item.name, status: item.status, priority: item.priority, dependencies: item.dependencies, attempts: item.attempts,
     complexity: itemComplexity(item).level, phase: s?.phase ?? null, branch: s?.branch ?? null, merged_commit: s?.merged_commit ?? null,
-    blocked_reason: item.blocked_reason ?? null, last_error: s?.last_error ?? null,
+    blocked_reason: item.blocked_reason ?? null, last_error: s?.last_error ?? null, claimed: item.claimed ?? null,
   };
 }
 
 export interface PlanReport {
   file: string;
   format: PlanFormat;
+  /** The Task Master tag, for a tagged file. */
+  tag: string | null;
   integration_branch: string | null;
   imported_at: string;
   counts: Record<string, number>;
@@ -137,31 +152,36 @@ export async function showPlan(dir: string): Promise<PlanReport> {
     const stored = await storedPlan(p);
     const items = stored.plan.items.map((i) => itemReport(i, stored.state.get(i.id)));
     return {
-      file: stored.meta.source_file, format: stored.meta.format, integration_branch: stored.meta.integration_branch, imported_at: stored.meta.imported_at,
+      file: stored.meta.source_file, format: stored.meta.format, tag: stored.meta.source_tag, integration_branch: stored.meta.integration_branch, imported_at: stored.meta.imported_at,
       counts: countStatuses(items.map((i) => i.status)), items,
     };
   });
 }
 
-/** Seed 004's next feature, and how many items are left when there is none. */
-export async function nextPlanItem(dir: string): Promise<{ next: ItemReport | null; item: PlanItem | null; remaining: number }> {
+/**
+ * Seed 004's next feature, how many items are left when there is none, and the items someone
+ * else has claimed, which are not offered unless `includeClaimed`.
+ */
+export async function nextPlanItem(dir: string, options: { includeClaimed?: boolean } = {}): Promise<{ next: ItemReport | null; item: PlanItem | null; remaining: number; claimed: string[] }> {
   return withProject(dir, { writer: false, command: "plan next" }, async (p) => {
     const stored = await storedPlan(p);
-    const next = nextFeature(stored.plan);
+    const next = nextFeature(stored.plan, { includeClaimed: options.includeClaimed === true });
     return {
       next: next ? itemReport(next, stored.state.get(next.id)) : null, item: next ?? null,
       remaining: stored.plan.items.filter((i) => i.status !== "passed").length,
+      claimed: options.includeClaimed === true ? [] : claimedItems(stored.plan).map((i) => i.id),
     };
   });
 }
 
 /** The plan in its source format with the loop's results, and the file it came from. */
-export async function exportStoredPlan(dir: string): Promise<{ text: string; format: PlanFormat; source: string }> {
+export async function exportStoredPlan(dir: string, options: { tag?: string } = {}): Promise<{ text: string; format: PlanFormat; source: string }> {
   return withProject(dir, { writer: false, command: "plan export" }, async (p) => {
     const stored = await storedPlan(p);
     const source = path.resolve(p.paths.root, stored.meta.source_file);
     const current = fs.existsSync(source) ? fs.readFileSync(source, "utf8") : (stored.meta.source_text ?? undefined);
-    return { text: exportPlan(exportable(stored.plan), current), format: stored.meta.format, source };
+    // A Task Master plan goes back into the tag it came from (recorded at import), and only there.
+    return { text: exportPlan(exportable(stored.plan), current, { ...(options.tag !== undefined ? { tag: options.tag } : {}) }), format: stored.meta.format, source };
   });
 }
 
@@ -175,8 +195,8 @@ export async function planSessions(dir: string): Promise<SessionRecord[]> {
 }
 
 /** Seed 004's layout: .agent/sessions/session-NNN.json, one per session, plus a progress file. */
-export function writeSessionFiles(sessions: readonly SessionRecord[], dir: string): void {
-  fs.mkdirSync(dir, { recursive: true });
+export function writeSessionFiles(sessions: readonly SessionRecord[], target: string): void {
+  const dir = outputDirectory(target, "--write");
   for (const s of sessions) {
     const { session, timestamp, feature, success, elapsed_seconds, error } = s;
     fs.writeFileSync(path.join(dir, `session-${String(session).padStart(3, "0")}.json`), JSON.stringify({ session, timestamp, feature, success, elapsed_seconds, error }, null, 2) + "\n");

@@ -4,7 +4,7 @@
 
 import fs from "node:fs";
 import { AgentRegistry } from "../agents/registry.ts";
-import { loadConfig, type ViableConfig } from "../config/config.ts";
+import { loadConfig, loadConfigLeniently, type ViableConfig } from "../config/config.ts";
 import { isUserError } from "../domain/errors.ts";
 import { reconcile, type Reconciliation } from "../engine/reconcile.ts";
 import { openStore, type JournalTransport, type Store, type StoreOptions } from "../store/store.ts";
@@ -22,6 +22,8 @@ export interface Project {
   registry(): AgentRegistry;
   /** Commits what is staged and releases the store. */
   close(): Promise<void>;
+  /** What a reader should say about the project's config (a typo a writer would refuse). */
+  warnings: string[];
 }
 
 export interface OpenOptions {
@@ -38,7 +40,8 @@ export interface OpenOptions {
 
 export async function openProject(dir: string, opts: OpenOptions): Promise<Project> {
   const paths = await resolveProject(dir);
-  const config = loadConfig(paths.configFile);
+  // Commands that act refuse a config with mistakes; commands that only read work on, and warn.
+  const { config, warnings } = opts.writer ? { config: loadConfig(paths.configFile), warnings: [] } : loadConfigLeniently(paths.configFile);
   let reconciliation: Reconciliation | null;
   let store: Store;
   const storeOptions = {
@@ -63,7 +66,18 @@ export async function openProject(dir: string, opts: OpenOptions): Promise<Proje
     paths, config, store, reconciliation,
     registry: () => (registry ??= AgentRegistry.load(paths, config.defaults.runtime)),
     close: () => store.close(),
+    warnings: warnings.map(readerWarning),
   };
+}
+
+/** The warnings a read-only command gives about the project's config (see loadConfigLeniently). */
+export async function configWarnings(dir: string): Promise<string[]> {
+  const paths = await resolveProject(dir);
+  return loadConfigLeniently(paths.configFile).warnings.map(readerWarning);
+}
+
+function readerWarning(w: Error): string {
+  return `warning: ${w.message.replace("\n  fix:", "; fix:")} (read-only commands go on without it; commands that act refuse it)`;
 }
 
 /** Opens `dir`, runs `fn`, and closes the project whatever happens. */

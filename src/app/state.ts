@@ -9,6 +9,7 @@ import { healthIssues } from "../viability/health.ts";
 
 /** The active adaptations as lines a person reads. */
 export { activeAdaptationLines } from "../viability/health.ts";
+import { outputDirectory } from "./output-target.ts";
 import type { Project } from "./project.ts";
 
 export interface VsmState {
@@ -50,8 +51,8 @@ export async function collectState(project: Project): Promise<VsmState> {
 }
 
 /** Writes seed 001's six files into `dir`; returns their paths. */
-export async function exportVsm(project: Project, state: VsmState, dir: string): Promise<string[]> {
-  fs.mkdirSync(dir, { recursive: true });
+export async function exportVsm(project: Project, state: VsmState, target: string): Promise<string[]> {
+  const dir = outputDirectory(target, "--export-vsm");
   const write = (name: string, value: unknown) => {
     const file = path.join(dir, name);
     fs.writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);

@@ -119,7 +119,9 @@ export class LoopView {
         this.#total = typeof d.items === "number" ? d.items : 0;
         const c = d.counts as Partial<Counts> | undefined;
         this.#base = { pending: c?.pending ?? this.#total, running: c?.running ?? 0, passed: c?.passed ?? 0, blocked: c?.blocked ?? 0, failed: c?.failed ?? 0 };
-        return `loop ${str(d.run_id)}: ${this.#total} items, ${d.mode === "worktree" ? `worktrees merging into ${str(d.integration_branch, "?")}` : "in place"}, concurrency ${str(d.concurrency)}`;
+        const leftAlone = strings(d.left_alone);
+        return `loop ${str(d.run_id)}: ${this.#total} items, ${d.mode === "worktree" ? `worktrees merging into ${str(d.integration_branch, "?")}` : "in place"}, concurrency ${str(d.concurrency)}` +
+          (leftAlone.length ? `\nleft alone, claimed by someone else: ${leftAlone.slice(0, 8).join(", ")}${leftAlone.length > 8 ? ", ..." : ""} (--include-claimed works them)` : "");
       }
       case "loop_reconciled": {
         const parts: string[] = [];

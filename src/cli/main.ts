@@ -2,8 +2,9 @@
 // code. User-caused failures (UserError, bad flags) print their message and exit 2; anything else is
 // a bug and says so. Commands are imported when they run: startup is most of a quick command's time.
 
+import fs from "node:fs";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { isUserError, UserError } from "../domain/errors.ts";
+import { CommitFailed, isUserError, UserError } from "../domain/errors.ts";
 import { EXIT } from "./exit-codes.ts";
 import { processOutput, type Output } from "./output.ts";
 
@@ -29,6 +30,41 @@ function hintOf(opts: { simple?: boolean; medium?: boolean; complex?: boolean; h
   return flags[0];
 }
 
+/** The task from the argument, `-` (stdin) or --file; never empty. */
+async function taskText(arg: string | undefined, file: string | undefined): Promise<string> {
+  if (arg !== undefined && file !== undefined) {
+    throw new UserError({ reason: "bad_usage", field: "--file", message: "a task was given both as an argument and with --file", fix: "give one of them" });
+  }
+  let text: string;
+  let field = "<task>";
+  if (file !== undefined) {
+    field = "--file";
+    try {
+      text = fs.readFileSync(file, "utf8");
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new UserError({ reason: "not_found", file, field, message: code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : `cannot be read (${code ?? "error"})`, fix: "pass the path of a text file holding the task" });
+    }
+  } else if (arg === "-") {
+    field = "stdin";
+    text = await readStdin();
+  } else if (arg !== undefined) {
+    text = arg;
+  } else {
+    throw new UserError({ reason: "bad_usage", field: "<task>", message: "no task given", fix: "viable run \"<task>\", or viable run - < task.md, or viable run --file task.md" });
+  }
+  if (text.trim() === "") {
+    throw new UserError({ reason: "bad_usage", field, message: "the task is empty", fix: "say what the agents should do, e.g. viable run \"Add a health check endpoint\"" });
+  }
+  return text.trim();
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
 export function buildProgram(o: Output, setExit: (code: number) => void): Command {
   const program = new Command("viable")
     .description("Orchestrate AI coding agents with a Viable System Model control loop")
@@ -41,15 +77,18 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
   const json = () => new Option("--json", "print JSON");
 
   program.command("run").description("take one task through one VSM cycle")
-    .argument("<task>", "the task, in natural language")
+    .argument("[task]", "the task, in natural language; - reads it from stdin")
     .addOption(dir()).addOption(json())
+    .option("-f, --file <file>", "read the task from a file (a long task, a PRD)")
     .option("--simple", "hint: simple task").option("--medium", "hint: medium task").option("--complex", "hint: complex task")
     .option("--hint <level>", "complexity hint: simple | medium | complex")
     .option("-v, --verbose", "print each step as it happens (to stderr)")
     .option("--events", "print the run's events as NDJSON on stdout while it runs")
     .option("--auto-approve", "approve S5 checkpoints without asking")
-    .action(async (task: string, opts: { dir: string; json?: boolean; events?: boolean; verbose?: boolean; autoApprove?: boolean; simple?: boolean; medium?: boolean; complex?: boolean; hint?: string }) => {
+    .action(async (taskArg: string | undefined, opts: { dir: string; file?: string; json?: boolean; events?: boolean; verbose?: boolean; autoApprove?: boolean; simple?: boolean; medium?: boolean; complex?: boolean; hint?: string }) => {
       const hint = hintOf(opts);
+      // Checked before anything is recorded: exit 2 promises that nothing was attempted.
+      const task = await taskText(taskArg, opts.file);
       setExit(await (await import("./commands/run.ts")).runCommand({ task, dir: opts.dir, ...(hint !== undefined ? { hint } : {}), verbose: !!opts.verbose, json: !!opts.json, events: !!opts.events, autoApprove: !!opts.autoApprove }, o));
     });
 
@@ -77,6 +116,8 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option("--all", "every entry").option("--jsonl", "export as JSON Lines (streamed)")
     .option("--summary", "a task's summary (with --task)")
     .action(async (opts: { dir: string; json?: boolean; count?: number; task?: string; session?: string; all?: boolean; jsonl?: boolean; summary?: boolean }) => {
+      if (opts.all && opts.count !== undefined) throw new UserError({ reason: "bad_usage", field: "--all, --count", message: "--all and --count contradict each other", fix: "use --all for every entry, or --count N for the last N" });
+      if (opts.json && opts.jsonl) throw new UserError({ reason: "bad_usage", field: "--json, --jsonl", message: "--json and --jsonl are two output formats", fix: "use --json for one JSON array, or --jsonl for one entry per line" });
       setExit(await (await import("./commands/log.ts")).logCommand({ dir: opts.dir, json: !!opts.json, all: !!opts.all, jsonl: !!opts.jsonl, summary: !!opts.summary,
         ...(opts.count !== undefined ? { count: opts.count } : {}), ...(opts.task !== undefined ? { task: opts.task } : {}), ...(opts.session !== undefined ? { session: opts.session } : {}) }, o));
     });
@@ -107,8 +148,9 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .argument("<file>", "feature_list.json, Task Master tasks.json, or beads .jsonl")
     .addOption(dir()).addOption(json())
     .option("--format <format>", "feature-list | taskmaster | beads (default: detected)").option("--tag <tag>", "Task Master tag")
-    .action(async (file: string, opts: { dir: string; json?: boolean; format?: string; tag?: string }) =>
-      setExit(await (await import("./commands/plan.ts")).planImportCommand({ file, dir: opts.dir, json: !!opts.json, ...(opts.format !== undefined ? { format: opts.format } : {}), ...(opts.tag !== undefined ? { tag: opts.tag } : {}) }, o)));
+    .option("--replace", "replace the stored plan even with a file that has no items")
+    .action(async (file: string, opts: { dir: string; json?: boolean; format?: string; tag?: string; replace?: boolean }) =>
+      setExit(await (await import("./commands/plan.ts")).planImportCommand({ file, dir: opts.dir, json: !!opts.json, replace: !!opts.replace, ...(opts.format !== undefined ? { format: opts.format } : {}), ...(opts.tag !== undefined ? { tag: opts.tag } : {}) }, o)));
   plan.command("validate").description("check a plan file (or the imported plan) and report every problem")
     .argument("[file]", "a plan file; default: the imported plan")
     .addOption(dir()).addOption(json())
@@ -120,12 +162,16 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .action(async (opts: { dir: string; json?: boolean }) => setExit(await (await import("./commands/plan.ts")).planShowCommand({ dir: opts.dir, json: !!opts.json }, o)));
   plan.command("next").description("seed 004's next feature: by priority, the first whose dependencies have all passed")
     .addOption(dir()).addOption(json())
-    .action(async (opts: { dir: string; json?: boolean }) => setExit(await (await import("./commands/plan.ts")).planNextCommand({ dir: opts.dir, json: !!opts.json }, o)));
+    .option("--include-claimed", "also offer items someone else has claimed (in progress elsewhere)")
+    .action(async (opts: { dir: string; json?: boolean; includeClaimed?: boolean }) => setExit(await (await import("./commands/plan.ts")).planNextCommand({ dir: opts.dir, json: !!opts.json, includeClaimed: !!opts.includeClaimed }, o)));
   plan.command("export").description("the plan in its source format with the loop's results (`passes`, statuses)")
     .addOption(dir()).addOption(json())
     .option("-o, --output <file>", "write here instead of stdout").option("--in-place", "overwrite the file the plan was imported from")
-    .action(async (opts: { dir: string; json?: boolean; output?: string; inPlace?: boolean }) =>
-      setExit(await (await import("./commands/plan.ts")).planExportCommand({ dir: opts.dir, json: !!opts.json, inPlace: !!opts.inPlace, ...(opts.output !== undefined ? { output: opts.output } : {}) }, o)));
+    .option("--tag <tag>", "Task Master: the tag to write (default: the one the plan was imported from)")
+    .action(async (opts: { dir: string; json?: boolean; output?: string; inPlace?: boolean; tag?: string }) => {
+      if (opts.inPlace && opts.output !== undefined) throw new UserError({ reason: "bad_usage", field: "--in-place, -o", message: "--in-place and -o/--output name two different files to write", fix: "use --in-place to overwrite the imported file, or -o FILE to write elsewhere" });
+      setExit(await (await import("./commands/plan.ts")).planExportCommand({ dir: opts.dir, json: !!opts.json, inPlace: !!opts.inPlace, ...(opts.output !== undefined ? { output: opts.output } : {}), ...(opts.tag !== undefined ? { tag: opts.tag } : {}) }, o));
+    });
   plan.command("sessions").description("seed 004's session log: one session per attempt")
     .addOption(dir()).addOption(json())
     .option("--write <dir>", "also write session-NNN.json files and progress.txt there (seed 004's .agent/sessions layout)")
@@ -137,10 +183,11 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option("--concurrency <n>", "items at once (default: loop.concurrency)", positiveInt)
     .option("--max-sessions <n>", "attempts in this run (default: loop.max_sessions)", positiveInt)
     .option("--allow-dirty", "run even if the main worktree has uncommitted changes")
+    .option("--include-claimed", "also work items someone else has claimed (in progress elsewhere)")
     .addOption(new Option("--workspace <mode>", "worktree | none (default: workspace.mode)").choices(["worktree", "none"]))
-    .action(async (opts: { dir: string; json?: boolean; concurrency?: number; maxSessions?: number; allowDirty?: boolean; workspace?: "worktree" | "none" }) =>
+    .action(async (opts: { dir: string; json?: boolean; concurrency?: number; maxSessions?: number; allowDirty?: boolean; includeClaimed?: boolean; workspace?: "worktree" | "none" }) =>
       setExit(await (await import("./commands/loop.ts")).loopCommand({
-        dir: opts.dir, json: !!opts.json, allowDirty: !!opts.allowDirty,
+        dir: opts.dir, json: !!opts.json, allowDirty: !!opts.allowDirty, includeClaimed: !!opts.includeClaimed,
         ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
         ...(opts.maxSessions !== undefined ? { maxSessions: opts.maxSessions } : {}),
         ...(opts.workspace !== undefined ? { workspace: opts.workspace } : {}),
@@ -150,6 +197,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
 }
 
 export async function main(argv: string[], o: Output = processOutput): Promise<number> {
+  if (o === processOutput) endQuietlyOnClosedPipe();
   let code: number = EXIT.ok;
   const program = buildProgram(o, (c) => (code = c));
   try {
@@ -171,10 +219,29 @@ export async function main(argv: string[], o: Output = processOutput): Promise<n
       return EXIT.usage;
     }
     if (isUserError(e)) {
+      // A script that asked for JSON gets its error as JSON too, on stdout where it reads.
+      if (argv.includes("--json")) o.out(JSON.stringify({ error: { reason: e.reason, file: e.file ?? null, field: e.field ?? null, message: e.message.split("\n  fix: ")[0], fix: e.fix ?? null } }));
       o.err(`viable: ${e.message}`);
       return EXIT.usage;
     }
+    if (e instanceof CommitFailed) {
+      o.err(`viable: ${e.message}\n  fix: ${e.fix}`);
+      return EXIT.failed;
+    }
     o.err(`viable: internal error (please report it): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     return EXIT.failed;
+  }
+}
+
+/**
+ * Output into a pipe whose reader has gone (`viable log --jsonl | head -1`) ends the command
+ * quietly with status 0, as `git log | head` does: the reader has what it wanted.
+ */
+function endQuietlyOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code === "EPIPE") process.exit(EXIT.ok);
+      throw e;
+    });
   }
 }

@@ -118,28 +118,62 @@ export function defaultConfig(): ViableConfig {
 }
 
 export function loadConfig(file: string): ViableConfig {
+  const parsed = parseConfig(file);
+  if (parsed.error) throw parsed.error;
+  return parsed.config;
+}
+
+/**
+ * For commands that only read (state, log, agents, plan show): a config with mistakes still lets
+ * them work. Unknown keys (usually typos) are left out, and a file that is still invalid after
+ * that gives way to the defaults; each mistake comes back as a warning naming the field and the fix.
+ */
+export function loadConfigLeniently(file: string): { config: ViableConfig; warnings: UserError[] } {
+  const first = parseConfig(file);
+  if (!first.error) return { config: first.config, warnings: [] };
+  if (first.raw === undefined || first.unknownKeys.length === 0) return { config: defaultConfig(), warnings: [first.error] };
+  const stripped = structuredClone(first.raw);
+  for (const key of first.unknownKeys) deletePath(stripped, key);
+  const second = configSchema.safeParse(stripped);
+  return second.success ? { config: second.data, warnings: [first.error] } : { config: defaultConfig(), warnings: [first.error] };
+}
+
+function deletePath(value: unknown, dotted: string): void {
+  const parts = dotted.split(".");
+  let node = value;
+  for (const part of parts.slice(0, -1)) {
+    if (typeof node !== "object" || node === null) return;
+    node = (node as Record<string, unknown>)[part];
+  }
+  if (typeof node === "object" && node !== null) delete (node as Record<string, unknown>)[parts.at(-1)!];
+}
+
+function parseConfig(file: string): { config: ViableConfig; error?: never; raw?: unknown; unknownKeys: string[] } | { config?: never; error: UserError; raw?: unknown; unknownKeys: string[] } {
   let text: string;
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return defaultConfig();
-    throw new UserError({ reason: "bad_config", file, message: "cannot be read", fix: "check the file's permissions" });
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return { config: defaultConfig(), unknownKeys: [] };
+    return { error: new UserError({ reason: "bad_config", file, message: "cannot be read", fix: "check the file's permissions" }), unknownKeys: [] };
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new UserError({ reason: "bad_config", file, message: `is not valid JSON: ${(e as Error).message}`, fix: "fix the JSON syntax (a trailing comma or a missing quote is the usual cause)" });
+    return { error: new UserError({ reason: "bad_config", file, message: `is not valid JSON: ${(e as Error).message}`, fix: "fix the JSON syntax (a trailing comma or a missing quote is the usual cause)" }), unknownKeys: [] };
   }
   const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const base = issue ? issue.path.join(".") : "";
-    // For an unknown key the issue's path is its parent; the key itself is what the user must fix.
-    const keys = issue?.code === "unrecognized_keys" ? issue.keys : [];
-    const field = keys.length ? keys.map((k) => (base ? `${base}.${k}` : k)).join(", ") : base || "(top level)";
-    const extra = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more)` : "";
-    throw new UserError({
+  if (parsed.success) return { config: parsed.data, unknownKeys: [] };
+  const unknownKeys = parsed.error.issues.flatMap((i) => (i.code === "unrecognized_keys" ? i.keys.map((k) => [...i.path, k].join(".")) : []));
+  const issue = parsed.error.issues[0];
+  const base = issue ? issue.path.join(".") : "";
+  // For an unknown key the issue's path is its parent; the key itself is what the user must fix.
+  const keys = issue?.code === "unrecognized_keys" ? issue.keys : [];
+  const field = keys.length ? keys.map((k) => (base ? `${base}.${k}` : k)).join(", ") : base || "(top level)";
+  const extra = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more)` : "";
+  return {
+    raw, unknownKeys,
+    error: new UserError({
       reason: "bad_config",
       file,
       field,
@@ -147,7 +181,6 @@ export function loadConfig(file: string): ViableConfig {
       fix: issue?.code === "unrecognized_keys"
         ? "remove the unknown key or check its spelling (see README, Configuration)"
         : "correct the value (see README, Configuration)",
-    });
-  }
-  return parsed.data;
+    }),
+  };
 }

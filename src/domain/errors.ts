@@ -70,3 +70,29 @@ export function abortReason(signal: AbortSignal, fallback = "cancelled"): string
   const r: unknown = signal.reason;
   return r instanceof Error ? r.message : typeof r === "string" ? r : fallback;
 }
+
+/**
+ * Recording a state change failed (a full disk: SQLITE_FULL, or a size limit). Nothing of that batch
+ * was recorded and nothing after it is accepted; everything recorded before it is intact.
+ */
+export class CommitFailed extends Error {
+  readonly code: string | undefined;
+  readonly diskFull: boolean;
+  readonly file: string;
+  constructor(file: string, message: string, code: string | undefined, errcode: number | undefined) {
+    // 13 is SQLITE_FULL: the disk, or the database's size limit.
+    const diskFull = errcode === 13;
+    super(diskFull
+      ? `the disk is full (or ${file} reached its size limit): the last state changes could not be recorded (${message}); everything recorded before them is intact`
+      : `recording to ${file} failed: ${message}; everything recorded before is intact`);
+    this.name = "CommitFailed";
+    this.code = code;
+    this.diskFull = diskFull;
+    this.file = file;
+  }
+
+  /** What the user can do about it. */
+  get fix(): string {
+    return this.diskFull ? "free disk space (or raise the limit), then run the command again: it continues from what was recorded" : `check that ${this.file} can be written, then run the command again`;
+  }
+}

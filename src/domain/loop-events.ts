@@ -15,7 +15,7 @@ export interface ItemCounts {
 
 export interface LoopEventData {
   /** The counts every reader starts from: from here on each item event carries the item's new status. */
-  loop_started: { run_id: string; items: number; mode: "worktree" | "none"; integration_branch: string | null; concurrency: number; counts: ItemCounts };
+  loop_started: { run_id: string; items: number; mode: "worktree" | "none"; integration_branch: string | null; concurrency: number; counts: ItemCounts; left_alone: string[] };
   loop_reconciled: { synced_from_git: string[]; resumed: string[]; reset: string[]; reaped: number; notes: string[] };
   item_started: { item: string; attempt: number; agents: string[]; resumed?: boolean; rationale?: string; base?: string | null; workspace?: string; phase?: string };
   /** A phase change of a running item (workspace made, agents done, merging ...), or an interrupted item put back. */
@@ -28,7 +28,7 @@ export interface LoopEventData {
   item_blocked: { item: string; reason: string; dependents?: string[]; blocked_by?: string };
   loop_note: { item?: string; message: string };
   failure_streak: { consecutive_failures: number; continued: boolean };
-  loop_finished: { outcome: string; message: string; counts: ItemCounts; elapsed_seconds: number; sessions: number };
+  loop_finished: { outcome: string; message: string; counts: ItemCounts; elapsed_seconds: number; sessions: number; left_alone: string[] };
 }
 
 export type LoopEventType = keyof LoopEventData;

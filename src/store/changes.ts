@@ -151,10 +151,10 @@ function planReplacedOps(plan: Plan, sourceText: string | null, passed: Readonly
   const ops: SqlOp[] = [
     { sql: "DELETE FROM plan_items WHERE plan_id = ?", params: [PLAN_ID] },
     {
-      sql: `INSERT INTO plans (id, format, source_file, source_text, integration_branch, imported_at, updated_at) VALUES (?, ?, ?, ?, NULL, ?, ?)
-            ON CONFLICT(id) DO UPDATE SET format = excluded.format, source_file = excluded.source_file, source_text = excluded.source_text,
-              imported_at = excluded.imported_at, updated_at = excluded.updated_at`,
-      params: [PLAN_ID, plan.source.format, plan.source.file, sourceText, now, now],
+      sql: `INSERT INTO plans (id, format, source_file, source_tag, source_text, integration_branch, imported_at, updated_at) VALUES (?, ?, ?, ?, ?, NULL, ?, ?)
+            ON CONFLICT(id) DO UPDATE SET format = excluded.format, source_file = excluded.source_file, source_tag = excluded.source_tag,
+              source_text = excluded.source_text, imported_at = excluded.imported_at, updated_at = excluded.updated_at`,
+      params: [PLAN_ID, plan.source.format, plan.source.file, plan.source.tag ?? null, sourceText, now, now],
     },
   ];
   const insert = `INSERT INTO plan_items (plan_id, seq, id, definition, status, attempts, blocked_reason, phase, branch, base_commit, merged_commit, last_error, updated_at)

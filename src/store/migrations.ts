@@ -135,6 +135,11 @@ export const MIGRATIONS: readonly Migration[] = [
     description: "index tasks by creation time (the current task is the newest)",
     sql: `CREATE INDEX tasks_created ON tasks(created_at);`,
   },
+  {
+    version: 4,
+    description: "the Task Master tag a plan was imported from",
+    sql: `ALTER TABLE plans ADD COLUMN source_tag TEXT;`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -12,6 +12,8 @@ import { ITEM_PHASES, type ItemState, type PassedItem, type SessionRecord } from
 export interface PlanMeta {
   format: PlanFormat;
   source_file: string;
+  /** The Task Master tag it was imported from, when the file has tags. */
+  source_tag: string | null;
   source_text: string | null;
   integration_branch: string | null;
   imported_at: string;
@@ -28,6 +30,7 @@ export interface StoredPlan {
 interface PlanRow {
   format: string;
   source_file: string;
+  source_tag: string | null;
   source_text: string | null;
   integration_branch: string | null;
   imported_at: string;
@@ -61,7 +64,7 @@ export function hasPlan(db: DatabaseSync): boolean {
 
 /** The stored plan, or null when none was imported. A damaged row is an error naming the item. */
 export function readPlan(db: DatabaseSync, dbFile: string): StoredPlan | null {
-  const row = db.prepare("SELECT format, source_file, source_text, integration_branch, imported_at, updated_at FROM plans WHERE id = ?").get(PLAN_ID) as PlanRow | undefined;
+  const row = db.prepare("SELECT format, source_file, source_tag, source_text, integration_branch, imported_at, updated_at FROM plans WHERE id = ?").get(PLAN_ID) as PlanRow | undefined;
   if (row === undefined) return null;
   if (!(PLAN_FORMATS as readonly string[]).includes(row.format)) throw damaged(dbFile, "plans.format", `unknown plan format "${row.format}"`);
   const items: PlanItem[] = [];
@@ -90,7 +93,7 @@ export function readPlan(db: DatabaseSync, dbFile: string): StoredPlan | null {
     state.set(r.id, extra.data);
   }
   return {
-    plan: { version: 1, source: { format: row.format as PlanFormat, file: row.source_file }, items },
+    plan: { version: 1, source: { format: row.format as PlanFormat, file: row.source_file, ...(row.source_tag !== null ? { tag: row.source_tag } : {}) }, items },
     meta: { ...row, format: row.format as PlanFormat },
     state,
   };

@@ -4,6 +4,7 @@
 // the journal has committed (WAL).
 
 import type { DatabaseSync } from "node:sqlite";
+import { UserError } from "../domain/errors.ts";
 import type { LogEntry } from "../domain/events.ts";
 import type { ViabilityMetrics } from "../domain/viability.ts";
 import type { ItemId } from "../plan/plan.ts";
@@ -52,29 +53,52 @@ export class SqliteQueries implements Queries {
     this.#file = file;
   }
 
-  task = async (id: string) => getTask(this.#db, id);
-  latestTask = async () => latestTask(this.#db);
-  tasksInProgress = async () => tasksInProgress(this.#db);
-  taskIdsWithPrefix = async (prefix: string) => taskIdsWithPrefix(this.#db, prefix);
-  taskCounts = async () => countTasks(this.#db);
-  taskAnalysis = async (taskId: string) => taskAnalysis(this.#db, taskId);
-  runningAttempts = async () => runningAttempts(this.#db);
-  busyAgents = async () => busyAgents(this.#db);
-  attemptsOfTask = async (taskId: string) => attemptsOfTask(this.#db, taskId);
-  attemptsOfItem = async (itemId: string) => attemptsOfItem(this.#db, itemId);
-  fileVersions = async (taskId: string) => fileVersions(this.#db, taskId);
-  metrics = async () => readMetrics(this.#db, this.#file);
-  killSwitch = async () => readKillSwitch(this.#db, this.#file);
-  events = async (q: LogQuery = {}) => queryEvents(this.#db, q);
-  eventCount = async () => countEvents(this.#db);
-  taskSummary = async (taskId: string) => taskSummary(this.#db, taskId);
-  hasPlan = async () => hasPlan(this.#db);
-  plan = async () => readPlan(this.#db, this.#file);
-  passedItems = async () => passedItems(this.#db);
-  sessions = async () => readSessions(this.#db);
-  lastSessionNumber = async () => lastSessionNumber(this.#db);
+  /** A damaged page shows only when a query reads it: said as the file and the fix, not a stack trace. */
+  #read<T>(query: () => T): T {
+    try {
+      return query();
+    } catch (e) {
+      throw damagedOr(e, this.#file);
+    }
+  }
+
+  task = async (id: string) => this.#read(() => getTask(this.#db, id));
+  latestTask = async () => this.#read(() => latestTask(this.#db));
+  tasksInProgress = async () => this.#read(() => tasksInProgress(this.#db));
+  taskIdsWithPrefix = async (prefix: string) => this.#read(() => taskIdsWithPrefix(this.#db, prefix));
+  taskCounts = async () => this.#read(() => countTasks(this.#db));
+  taskAnalysis = async (taskId: string) => this.#read(() => taskAnalysis(this.#db, taskId));
+  runningAttempts = async () => this.#read(() => runningAttempts(this.#db));
+  busyAgents = async () => this.#read(() => busyAgents(this.#db));
+  attemptsOfTask = async (taskId: string) => this.#read(() => attemptsOfTask(this.#db, taskId));
+  attemptsOfItem = async (itemId: string) => this.#read(() => attemptsOfItem(this.#db, itemId));
+  fileVersions = async (taskId: string) => this.#read(() => fileVersions(this.#db, taskId));
+  metrics = async () => this.#read(() => readMetrics(this.#db, this.#file));
+  killSwitch = async () => this.#read(() => readKillSwitch(this.#db, this.#file));
+  events = async (q: LogQuery = {}) => this.#read(() => queryEvents(this.#db, q));
+  eventCount = async () => this.#read(() => countEvents(this.#db));
+  taskSummary = async (taskId: string) => this.#read(() => taskSummary(this.#db, taskId));
+  hasPlan = async () => this.#read(() => hasPlan(this.#db));
+  plan = async () => this.#read(() => readPlan(this.#db, this.#file));
+  passedItems = async () => this.#read(() => passedItems(this.#db));
+  sessions = async () => this.#read(() => readSessions(this.#db));
+  lastSessionNumber = async () => this.#read(() => lastSessionNumber(this.#db));
 
   async *eachEvent(q: Pick<LogQuery, "taskId" | "sessionId" | "after"> = {}): AsyncGenerator<LogEntry> {
-    yield* iterateEvents(this.#db, q);
+    try {
+      yield* iterateEvents(this.#db, q);
+    } catch (e) {
+      throw damagedOr(e, this.#file);
+    }
   }
+}
+
+/** SQLITE_CORRUPT (11) and SQLITE_NOTADB (26) become the store_damaged error; anything else is itself. */
+function damagedOr(e: unknown, file: string): unknown {
+  const errcode = (e as { errcode?: number }).errcode;
+  if (errcode !== 11 && errcode !== 26) return e;
+  return new UserError({
+    reason: "store_damaged", file, message: `is damaged: ${e instanceof Error ? e.message : String(e)}`,
+    fix: "restore the file from a backup, or move it away (Viable starts a new one; the project's files and git history are not affected)",
+  });
 }

@@ -12,23 +12,10 @@
 
 import type { DatabaseSync } from "node:sqlite";
 import { Worker } from "node:worker_threads";
+import { CommitFailed } from "../domain/errors.ts";
 import type { SqlOp } from "./changes.ts";
 
-/** A commit failed; nothing of that batch was recorded. */
-export class CommitFailed extends Error {
-  readonly code: string | undefined;
-  readonly diskFull: boolean;
-  constructor(file: string, message: string, code: string | undefined, errcode: number | undefined) {
-    // 13 is SQLITE_FULL: the disk, or the database's size limit.
-    const diskFull = errcode === 13;
-    super(diskFull
-      ? `the disk is full (or ${file} reached its size limit): the last state changes could not be recorded (${message}); everything recorded before them is intact`
-      : `recording to ${file} failed: ${message}; everything recorded before is intact`);
-    this.name = "CommitFailed";
-    this.code = code;
-    this.diskFull = diskFull;
-  }
-}
+export { CommitFailed };
 
 export interface SqlWriter {
   readonly file: string;

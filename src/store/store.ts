@@ -4,6 +4,7 @@
 
 import fs from "node:fs";
 import type { DatabaseSync } from "node:sqlite";
+import { UserError } from "../domain/errors.ts";
 import type { ProjectPaths } from "../workspace/paths.ts";
 import { inTransaction, openDatabase } from "./database.ts";
 import { EventBus } from "./event-bus.ts";
@@ -79,6 +80,7 @@ export class SqliteStore implements Store {
   }
 
   static open(paths: ProjectPaths, options: StoreOptions): SqliteStore {
+    checkStateDirectory(paths.stateDir);
     const lock = options.writer ? acquireWriterLock(paths.lockFile, options.command) : null;
     try {
       const db = openDatabase(paths.database, { create: options.writer || options.create === true });
@@ -128,6 +130,22 @@ export class SqliteStore implements Store {
 
 export function openStore(paths: ProjectPaths, options: StoreOptions): Store {
   return SqliteStore.open(paths, options);
+}
+
+/** `.viable/state` must be a directory Viable can write in, when it exists (it is made when missing). */
+function checkStateDirectory(dir: string): void {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(dir);
+  } catch {
+    return;
+  }
+  if (!stat.isDirectory()) {
+    throw new UserError({
+      reason: "bad_directory", file: dir, message: "is a file, but Viable keeps its state (database, lock, transcripts) in a directory of that name",
+      fix: `move the file away (mv ${dir} ${dir}.bak); Viable makes the directory`,
+    });
+  }
 }
 
 /** Seed 001 took the session id from Claude Code's environment when there was one. */

@@ -21,14 +21,18 @@ export interface WriterLock {
 }
 
 export function acquireWriterLock(file: string, command: string): WriterLock {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+  } catch (e) {
+    throw notWritable(path.dirname(file), e);
+  }
   const me: LockHolder = { pid: process.pid, start: processStartTime(process.pid), command, acquired_at: new Date().toISOString() };
   for (let tries = 0; tries < 3; tries++) {
     try {
       fs.writeFileSync(file, JSON.stringify(me), { flag: "wx" });
       return { file, release: () => releaseIfMine(file) };
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw notWritable(path.dirname(file), e);
     }
     const holder = readHolder(file);
     if (holder && holder.pid !== process.pid && isHolderAlive(holder)) {
@@ -83,4 +87,16 @@ export function processStartTime(pid: number): string | null {
   } catch {
     return null;
   }
+}
+
+/** A state directory Viable cannot write in: which, why, and what to do. */
+function notWritable(dir: string, e: unknown): Error {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code !== "EACCES" && code !== "EPERM" && code !== "EROFS" && code !== "ENOTDIR") return e instanceof Error ? e : new Error(String(e));
+  return new UserError({
+    reason: "bad_directory", file: dir, message: `cannot be written (${code}): Viable keeps its database and its writer lock there`,
+    fix: code === "EROFS" ? "run Viable where the project's file system can be written"
+      : code === "ENOTDIR" ? "a file stands where a directory of the path should be: move it away"
+      : `give yourself write access (chmod u+w ${dir})`,
+  });
 }

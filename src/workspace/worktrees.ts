@@ -316,17 +316,30 @@ function samePath(a: string, b: string): boolean {
   return real(a) === real(b);
 }
 
-/** Each line of `git log` on `rev` whose subject is seed 004's `session: completed <id>`: id → commit. */
-export async function completedSessions(root: string, rev: string, opts: Opts = {}): Promise<Map<string, string>> {
-  const r = await git(root, ["log", "--format=%H%x00%s", rev, "--"], opts);
-  const found = new Map<string, string>();
+/** A commit whose subject is seed 004's `session: completed <id>`. */
+export interface CompletionCommit {
+  commit: string;
+  /** The whole message: the subject, then the body with its trailers. */
+  message: string;
+  /** Committer time, seconds since the epoch. */
+  time: number;
+}
+
+/** Every commit on `rev` whose subject is seed 004's `session: completed <id>`: id → its commits, newest first. */
+export async function completedSessions(root: string, rev: string, opts: Opts = {}): Promise<Map<string, CompletionCommit[]>> {
+  const r = await git(root, ["log", "--format=%H%x00%ct%x00%B%x1e", rev, "--"], opts);
+  const found = new Map<string, CompletionCommit[]>();
   if (r.code !== 0) return found; // no commits yet
-  for (const line of r.stdout.split("\n")) {
-    const [hash, subject] = line.split("\0");
+  for (const record of r.stdout.split("\x1e")) {
+    const [hash, time, message] = record.replace(/^\n/, "").split("\0");
+    if (!hash || message === undefined) continue;
+    const subject = message.split("\n", 1)[0] ?? "";
     // The id is the first word: people following the seed's convention may add a note after it.
-    const m = subject === undefined ? null : /^session: completed (\S+?)[:,;.]*(?:\s|$)/.exec(subject);
-    // Newest first: the first commit seen for an id is the latest.
-    if (hash && m?.[1] && !found.has(m[1])) found.set(m[1], hash);
+    const m = /^session: completed (\S+?)[:,;.]*(?:\s|$)/.exec(subject);
+    if (!m?.[1]) continue;
+    const list = found.get(m[1]) ?? [];
+    list.push({ commit: hash, message, time: Number(time) });
+    found.set(m[1], list);
   }
   return found;
 }

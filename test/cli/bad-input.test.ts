@@ -104,7 +104,7 @@ void test("a malformed agent file is exit 2 naming the file and the field; nothi
   assert.deepEqual(await eventsOf(p.dir), [], "no task was started");
 });
 
-void test("a malformed .viable/config.json is exit 2 naming the field, before anything is written", async (t) => {
+void test("a malformed .viable/config.json is exit 2 naming the field for commands that act, before anything is written; readers warn", async (t) => {
   const p = makeProject();
   t.after(() => p.cleanup());
   const config = path.join(p.dir, ".viable", "config.json");
@@ -118,13 +118,30 @@ void test("a malformed .viable/config.json is exit 2 naming the field, before an
   ];
   for (const [i, [text, message]] of cases.entries()) {
     p.write(".viable/config.json", text);
-    // Every command reads the config; checking two of them once is enough.
-    for (const command of i === 0 ? [["run", "Add a greeting function"], ["state"]] : [["run", "Add a greeting function"]]) {
-      const r = await viable([...command, "-d", p.dir]);
-      assert.equal(r.code, 2, `${command[0]} with ${text}`);
-      assert.ok(r.stderr.startsWith(`viable: ${config}`), r.stderr);
-      assert.match(r.stderr, message, text);
-    }
+    const r = await viable(["run", "Add a greeting function", "-d", p.dir]);
+    assert.equal(r.code, 2, `run with ${text}`);
+    assert.ok(r.stderr.startsWith(`viable: ${config}`), r.stderr);
+    assert.match(r.stderr, message, text);
+    // A reader goes on (on the defaults, or without the unknown key) and says why.
+    const state = await viable(["state", "-d", p.dir]);
+    assert.equal(state.code, 0, `state with ${text}: ${state.stderr}`);
+    assert.ok(state.stderr.startsWith(`viable: warning: ${config}`), state.stderr);
   }
   assert.equal(fs.existsSync(path.join(p.dir, ".viable", "state")), false, "no state was created");
+});
+
+void test("an older Node.js gets one line naming the Node needed and how to get it, exit 2, before anything loads", async () => {
+  const old = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    // This Node, told it is 20.11: the check reads process.versions like any Node would.
+    const child = spawn(process.execPath, ["--import", 'data:text/javascript,Object.defineProperty(process.versions,"node",{value:"20.11.0"})', VIABLE_BIN, "state"], { env: testEnv() });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+  assert.equal(old.code, 2);
+  assert.equal(old.stdout, "");
+  assert.match(old.stderr, /^viable: needs Node\.js 22\.13 or newer, this is v\d+\.\d+\.\d+\n {2}fix: install a current Node\.js/);
+  assert.ok(!old.stderr.includes(" at "), old.stderr);
 });

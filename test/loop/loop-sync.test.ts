@@ -1,10 +1,12 @@
 // Seed 004's git-history sync, per-runtime concurrency limits, and `viable reset` of a plan.
 
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import { test } from "node:test";
 import { viable } from "../support/cli.ts";
-import { loopProject } from "./support.ts";
+import { itemFingerprint } from "../../src/plan/item-identity.ts";
+import { loopProject, PLAIN } from "./support.ts";
 
 const LIMIT = { timeout: 60_000 };
 
@@ -60,4 +62,26 @@ void test("`viable reset` clears the plan with the rest of the recorded state", 
   const show = await viable(["plan", "show", "-d", p.dir]);
   assert.equal(show.code, 2);
   assert.match(show.stderr, /no plan has been imported/);
+});
+
+void test("identity: a `session: completed <id>` commit from before the plan was imported does not pass the item; Viable's merge carries the item's fingerprint", LIMIT, async (t) => {
+  const p = loopProject(t, [{ id: "1" }, { id: "2" }]);
+  p.script(`echo x > "item-$VIABLE_ITEM_ID.txt"`);
+  // Task Master numbers tasks 1..N in every project: an old commit for another plan's task 1.
+  p.write("old.txt", "an older plan's work\n");
+  p.git("add", "-A");
+  execFileSync("git", ["commit", "-qm", "session: completed 1"], { cwd: p.dir, env: { ...process.env, GIT_CONFIG_NOSYSTEM: "1", GIT_AUTHOR_NAME: "Someone", GIT_AUTHOR_EMAIL: "someone@example.invalid", GIT_COMMITTER_NAME: "Someone", GIT_COMMITTER_EMAIL: "someone@example.invalid", GIT_AUTHOR_DATE: "2020-01-01T00:00:00Z", GIT_COMMITTER_DATE: "2020-01-01T00:00:00Z" } });
+  await viable(["plan", "import", "feature_list.json", "-d", p.dir], { cwd: p.dir });
+  const run = await p.loop();
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(run.of("loop_reconciled")[0]?.synced_from_git, [], "the old commit proves nothing about this plan's item 1");
+  assert.deepEqual(run.of("item_passed").map((e) => e.item).sort(), ["1", "2"]);
+  const message = p.git("log", "-1", "--format=%B", "--grep=^session: completed 1$", "main");
+  assert.match(message, /^Viable-Item: [0-9a-f]{16}$/m);
+  assert.equal(message.match(/^Viable-Item: ([0-9a-f]{16})$/m)?.[1], itemFingerprint({ format: "feature-list" }, { id: "1", name: "Item 1", description: PLAIN }));
+
+  // After a crash between the merge and its record, the next loop knows the item by its fingerprint.
+  const again = await p.loop();
+  assert.equal(again.code, 0, again.stderr);
+  assert.deepEqual(again.of("item_started"), [], "nothing runs twice");
 });

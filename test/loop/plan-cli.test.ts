@@ -7,7 +7,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { viable } from "../support/cli.ts";
 import { allAgentsRun } from "../support/project.ts";
-import { loopProject, PLAIN } from "./support.ts";
+import { importPlan, loopProject, PLAIN } from "./support.ts";
 
 const LIMIT = { timeout: 60_000 };
 const FIXTURES = path.resolve(import.meta.dirname, "..", "plan", "fixtures");
@@ -152,6 +152,14 @@ void test("a Task Master plan: S3 allocates agents by seed 004's complexity, gro
   const expectedStatus = (id: number) => (id === 4 ? "deferred" : id === 3 ? "in-progress" : "done");
   assert.deepEqual(exported.tasks.map((task) => [task.id, task.status, (task.subtasks ?? []).map((s) => s.status)]),
     exported.tasks.map((task) => [task.id, expectedStatus(task.id), (task.subtasks ?? []).map(() => (task.id === 3 ? "pending" : "done"))]));
+
+  // The loop and `plan next` say what they left alone; --include-claimed works it too.
+  assert.deepEqual(run.of("loop_started")[0]?.left_alone, ["3", "3.1"]);
+  const next = await viable(["plan", "next", "-d", p.dir]);
+  assert.match(next.stdout, /2 item\(s\) claimed by someone else left alone \(3, 3\.1; --include-claimed offers them\)/);
+  const claimed = await p.loop("--include-claimed");
+  assert.deepEqual(claimed.of("item_started").map((e) => e.item), ["3.1"]);
+  assert.deepEqual(claimed.of("item_passed").map((e) => e.item).sort(), ["3", "3.1"]);
 });
 
 void test("a beads plan runs in place and exports closed issues", LIMIT, async (t) => {
@@ -176,4 +184,24 @@ void test("a beads plan runs in place and exports closed issues", LIMIT, async (
       assert.ok(issue.closed_at, `${issue.id} has closed_at`);
     }
   }
+});
+
+void test("import: an item naming an agent that does not exist is an error at its field, listing the agents there are; an empty plan does not replace a stored one unless --replace", async (t) => {
+  const p = loopProject(t, [{ id: "a" }, { id: "b", agent: "no-such-agent" }]);
+  const r = await importPlan(p);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /features\[1\]\.agent/);
+  assert.match(r.stderr, /no-such-agent/);
+  assert.match(r.stderr, /code-writer/, "the agents that exist are named");
+
+  p.features([{ id: "a" }]);
+  assert.equal((await importPlan(p)).code, 0);
+  p.write("feature_list.json", JSON.stringify({ features: [] }));
+  const empty = await importPlan(p);
+  assert.equal(empty.code, 2);
+  assert.match(empty.stderr, /has no items; importing it would replace the stored plan of 1 item/);
+  assert.match(empty.stderr, /--replace/);
+  assert.equal((JSON.parse((await viable(["plan", "show", "--json", "-d", p.dir])).stdout) as { items: unknown[] }).items.length, 1, "the stored plan is untouched");
+  const replaced = await viable(["plan", "import", path.join(p.dir, "feature_list.json"), "--replace", "-d", p.dir]);
+  assert.equal(replaced.code, 0, replaced.stderr);
 });

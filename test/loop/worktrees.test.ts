@@ -110,5 +110,7 @@ void test("git history sync reads seed 004's `session: completed <id>` subjects,
   p.git("commit", "-q", "--allow-empty", "-m", "session: completed f1");
   const found = await completedSessions(p.dir, "main");
   assert.deepEqual([...found.keys()].sort(), ["f1", "f10"]);
-  assert.equal(found.get("f1"), await revParse(p.dir, "HEAD"));
+  assert.deepEqual(found.get("f1")?.map((c) => c.commit), [await revParse(p.dir, "HEAD"), await revParse(p.dir, "HEAD~3")], "newest first");
+  assert.equal(found.get("f10")?.[0]?.message.trim(), "session: completed f10: with a note");
+  assert.ok((found.get("f1")?.[0]?.time ?? 0) > 1_700_000_000);
 });

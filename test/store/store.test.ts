@@ -126,7 +126,7 @@ void test("an entry's events and changes commit together or not at all", async (
 
 // Databases as earlier versions of Viable wrote them, frozen in test/store/fixtures (see its
 // README): opened by this version, migrated in place, and read back through the named queries.
-for (const version of [1, 3]) {
+for (const version of [1, 3, 4]) {
   void test(`a schema-v${version} database, as Viable wrote it, is migrated in place and every record reads back`, async (t) => {
     const p = makeProject();
     t.after(() => p.cleanup());
@@ -156,6 +156,9 @@ for (const version of [1, 3]) {
       const stored = (await q.plan())!;
       assert.deepEqual(stored.plan.items.map((i) => [i.id, i.status, i.attempts]), [["a", "passed", 1], ["b", "blocked", 3]]);
       assert.equal(stored.meta.integration_branch, "main");
+      // Version 4 records the Task Master tag a plan came from; earlier ones had none.
+      assert.equal(stored.plan.source.tag, version >= 4 ? "feature-auth" : undefined);
+      assert.equal(stored.plan.source.format, version >= 4 ? "taskmaster" : "feature-list");
       assert.equal(stored.state.get("a")?.merged_commit, "c0ffee");
       assert.deepEqual((await q.sessions()).map((s) => [s.session, s.feature, s.success, s.attempt_id]), [[1, "a", true, "loop-0000abcd-1-code-writer"]]);
     }

@@ -3,9 +3,11 @@
 
 import { listAgents } from "../../app/agents.ts";
 import { EXIT } from "../exit-codes.ts";
+import { configWarnings } from "../../app/project.ts";
 import { printJson, type Output } from "../output.ts";
 
 export async function agentsCommand(args: { dir: string; json: boolean }, o: Output): Promise<number> {
+  for (const w of await configWarnings(args.dir)) o.err(`viable: ${w}`);
   const { agents, broken, warnings } = await listAgents(args.dir);
   for (const w of warnings) o.err(`viable: warning: ${w}`);
   for (const b of broken) o.err(`viable: ${b.error.message}`);

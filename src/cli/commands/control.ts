@@ -21,17 +21,17 @@ export async function resumeCommand(args: { dir: string; json: boolean }, o: Out
 export async function resetCommand(args: { dir: string; yes: boolean; json: boolean }, o: Output): Promise<number> {
   if (!args.yes) {
     if (!o.interactive) {
-      o.err("viable reset deletes every recorded task, attempt, log entry and metric of this project\n  fix: rerun with --yes to confirm");
+      o.err("viable reset deletes every recorded task, attempt, log entry and metric of this project, and the imported plan with its results and sessions (the plan file itself and the project's files are not touched)\n  fix: rerun with --yes to confirm");
       return EXIT.usage;
     }
     const { default: confirm } = await import("@inquirer/confirm");
-    if (!(await confirm({ message: "Delete all recorded tasks, log entries and metrics of this project?", default: false }))) {
+    if (!(await confirm({ message: "Delete all recorded tasks, log entries and metrics of this project, and the imported plan with its results and sessions?", default: false }))) {
       o.out("nothing deleted");
       return EXIT.ok;
     }
   }
-  await resetProject(args.dir);
-  if (args.json) printJson(o, { reset: true });
-  else o.out("state reset: tasks, attempts, execution log and metrics cleared");
+  const r = await resetProject(args.dir);
+  if (args.json) printJson(o, { reset: true, deleted: { tasks: r.tasks, log_entries: r.events, plan_items: r.planItems, sessions: r.sessions } });
+  else o.out(`state reset: deleted ${r.tasks} task(s) with their attempts, ${r.events} log entries, the metrics and the kill switch, and ${r.planItems ? `the plan (${r.planItems} items, their results, ${r.sessions} session record(s))` : "no plan (none was imported)"}; plan files and the project's own files are untouched`);
   return EXIT.ok;
 }

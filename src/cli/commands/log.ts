@@ -4,6 +4,7 @@
 import { readLog, streamLog, taskSummary } from "../../app/log.ts";
 import type { LogEntry } from "../../domain/events.ts";
 import { toJsonl } from "../../app/log.ts";
+import { configWarnings } from "../../app/project.ts";
 import { printJson, type Output } from "../output.ts";
 
 export interface LogArgs {
@@ -18,6 +19,7 @@ export interface LogArgs {
 }
 
 export async function logCommand(args: LogArgs, o: Output): Promise<number> {
+  for (const w of await configWarnings(args.dir)) o.err(`viable: ${w}`);
   if (args.summary) {
     if (args.task === undefined) {
       o.err("viable log --summary needs --task ID\n  fix: pass the task id shown by `viable run` or `viable state`");

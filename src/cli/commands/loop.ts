@@ -4,6 +4,7 @@
 // the agents at work, elapsed time and an ETA; otherwise one line per item event. Exit 0 only when
 // every item passed.
 
+import { agentNotes } from "../../app/agents.ts";
 import { openProject } from "../../app/project.ts";
 import { LoopStopped, runPlanLoop, type WorkspaceMode } from "../../app/run-loop.ts";
 import { LoopView, ndjson } from "../event-stream.ts";
@@ -18,6 +19,7 @@ export interface LoopArgs {
   concurrency?: number;
   maxSessions?: number;
   allowDirty: boolean;
+  includeClaimed: boolean;
   json: boolean;
   workspace?: WorkspaceMode;
 }
@@ -40,8 +42,9 @@ export async function loopCommand(args: LoopArgs, o: Output): Promise<number> {
   });
   try {
     if (!args.json) reportReconciliation(project.reconciliation, o);
+    for (const note of agentNotes(project)) o.err(`viable: ${note}`);
     const result = await runPlanLoop(project, {
-      allowDirty: args.allowDirty, signal: controller.signal,
+      allowDirty: args.allowDirty, includeClaimed: args.includeClaimed, signal: controller.signal,
       ...(args.concurrency !== undefined ? { concurrency: args.concurrency } : {}),
       ...(args.maxSessions !== undefined ? { maxSessions: args.maxSessions } : {}),
       ...(args.workspace !== undefined ? { mode: args.workspace } : {}),

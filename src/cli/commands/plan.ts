@@ -6,10 +6,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import {
-  checkPlanFile, checkStoredPlan, exportStoredPlan, importPlanFile, nextPlanItem, planSessions, planValidationError, showPlan, writeSessionFiles,
+  checkPlanFile, checkStoredPlan, exportStoredPlan, importPlanFile, nextPlanItem, outputFile, planSessions, planValidationError, showPlan, writeSessionFiles,
   type PlanProblem, type PlanSource, type PlanValidation,
 } from "../../app/plan.ts";
-import { withProject } from "../../app/project.ts";
+import { configWarnings, withProject } from "../../app/project.ts";
 import { EXIT } from "../exit-codes.ts";
 import { printJson, type Output } from "../output.ts";
 
@@ -33,11 +33,13 @@ function sourceOf(args: PlanFileArgs & { file: string }): PlanSource {
   return { file: args.file, ...(args.format !== undefined ? { format: args.format } : {}), ...(args.tag !== undefined ? { tag: args.tag } : {}) };
 }
 
-export async function planImportCommand(args: PlanFileArgs & { file: string }, o: Output): Promise<number> {
-  const result = await withProject(args.dir, { writer: true, command: "plan import" }, (p) => importPlanFile(p, sourceOf(args)));
+export async function planImportCommand(args: PlanFileArgs & { file: string; replace: boolean }, o: Output): Promise<number> {
+  const result = await withProject(args.dir, { writer: true, command: "plan import" }, (p) => importPlanFile(p, { ...sourceOf(args), replace: args.replace }));
   if (!result.imported) {
-    if (args.json) printJson(o, { imported: false, ok: false, problems: result.validation.problems.map(problemJson) });
-    throw planValidationError(result.validation, result.file);
+    if (!args.json) throw planValidationError(result.validation, result.file);
+    printJson(o, { imported: false, ok: false, problems: result.validation.problems.map(problemJson) });
+    o.err(`viable: ${planValidationError(result.validation, result.file).message}`);
+    return EXIT.usage;
   }
   printWarnings(o, result.validation);
   if (args.json) {
@@ -53,7 +55,7 @@ export async function planImportCommand(args: PlanFileArgs & { file: string }, o
 }
 
 export async function planValidateCommand(args: PlanFileArgs, o: Output): Promise<number> {
-  const { file, validation } = args.file !== undefined ? checkPlanFile(sourceOf({ ...args, file: args.file })) : await checkStoredPlan(args.dir);
+  const { file, validation } = args.file !== undefined ? await checkPlanFile(args.dir, sourceOf({ ...args, file: args.file })) : await checkStoredPlan(args.dir);
   if (args.json) {
     printJson(o, { file, ok: validation.ok, errors: validation.errorCount, warnings: validation.warningCount, problems: validation.problems.map(problemJson) });
     return validation.ok ? EXIT.ok : EXIT.usage;
@@ -68,12 +70,13 @@ export async function planValidateCommand(args: PlanFileArgs, o: Output): Promis
 }
 
 export async function planShowCommand(args: { dir: string; json: boolean }, o: Output): Promise<number> {
+  for (const w of await configWarnings(args.dir)) o.err(`viable: ${w}`);
   const report = await showPlan(args.dir);
   if (args.json) {
     printJson(o, report);
     return EXIT.ok;
   }
-  o.out(`${report.file} (${report.format}): ${formatCounts(report.counts)}`);
+  o.out(`${report.file} (${report.format}${report.tag !== null ? `, tag ${report.tag}` : ""}): ${formatCounts(report.counts)}`);
   const width = Math.min(24, Math.max(...report.items.map((i) => i.id.length), 2));
   for (const i of report.items) {
     const mark = i.status === "passed" ? "✓" : i.status === "blocked" ? "✗" : i.status === "running" ? "▶" : i.status === "failed" ? "!" : "·";
@@ -85,24 +88,27 @@ export async function planShowCommand(args: { dir: string; json: boolean }, o: O
   return EXIT.ok;
 }
 
-export async function planNextCommand(args: { dir: string; json: boolean }, o: Output): Promise<number> {
-  const { next, item, remaining } = await nextPlanItem(args.dir);
+export async function planNextCommand(args: { dir: string; json: boolean; includeClaimed: boolean }, o: Output): Promise<number> {
+  for (const w of await configWarnings(args.dir)) o.err(`viable: ${w}`);
+  const { next, item, remaining, claimed } = await nextPlanItem(args.dir, { includeClaimed: args.includeClaimed });
   if (args.json) {
     printJson(o, next);
     return EXIT.ok;
   }
+  const leftAlone = claimed.length > 0 ? `; ${claimed.length} item(s) claimed by someone else left alone (${claimed.slice(0, 5).join(", ")}${claimed.length > 5 ? ", ..." : ""}; --include-claimed offers them)` : "";
   if (!next || !item) {
-    o.out(remaining === 0 ? "nothing to do: every item has passed" : `nothing can start: the ${remaining} remaining item(s) are blocked, running, or wait on them`);
+    o.out(remaining === 0 ? "nothing to do: every item has passed" : `nothing can start: the ${remaining} remaining item(s) are blocked, running, or wait on them${leftAlone}`);
     return EXIT.ok;
   }
+  if (leftAlone) o.err(`viable: note${leftAlone.slice(1)}`);
   o.out(`${next.id}: ${next.name} (priority ${next.priority}, ${next.complexity} complexity)`);
   if (item.description) o.out(`  ${item.description}`);
   return EXIT.ok;
 }
 
-export async function planExportCommand(args: { dir: string; output?: string; inPlace: boolean; json: boolean }, o: Output): Promise<number> {
-  const { text, format, source } = await exportStoredPlan(args.dir);
-  const target = args.inPlace ? source : args.output !== undefined && args.output !== "-" ? path.resolve(args.output) : null;
+export async function planExportCommand(args: { dir: string; output?: string; inPlace: boolean; json: boolean; tag?: string }, o: Output): Promise<number> {
+  const { text, format, source } = await exportStoredPlan(args.dir, { ...(args.tag !== undefined ? { tag: args.tag } : {}) });
+  const target = args.inPlace ? source : args.output !== undefined && args.output !== "-" ? outputFile(args.output, "-o/--output") : null;
   if (target === null) {
     o.out(text.endsWith("\n") ? text.slice(0, -1) : text);
     return EXIT.ok;
@@ -114,6 +120,7 @@ export async function planExportCommand(args: { dir: string; output?: string; in
 }
 
 export async function planSessionsCommand(args: { dir: string; json: boolean; write?: string }, o: Output): Promise<number> {
+  for (const w of await configWarnings(args.dir)) o.err(`viable: ${w}`);
   const sessions = await planSessions(args.dir);
   if (args.write !== undefined) writeSessionFiles(sessions, path.resolve(args.write));
   if (args.json) {

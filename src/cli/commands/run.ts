@@ -3,6 +3,7 @@
 // terminal a live line shows the step, the agents at work and the time. Ctrl-C cancels the running
 // attempts and records the task as failed; `viable stop` from another terminal does the same.
 
+import { agentNotes } from "../../app/agents.ts";
 import { openProject } from "../../app/project.ts";
 import { CycleStopped, runTask, type VSMCycleResult } from "../../app/run-task.ts";
 import { CycleView, ndjson } from "../event-stream.ts";
@@ -37,6 +38,7 @@ export async function runCommand(args: RunArgs, o: Output): Promise<number> {
   });
   try {
     if (!args.json && !args.events) reportReconciliation(project.reconciliation, o);
+    for (const note of agentNotes(project)) o.err(`viable: ${note}`);
     const result = await runTask(project, {
       task: args.task,
       ...(args.hint !== undefined ? { hint: args.hint } : {}),

@@ -51,6 +51,7 @@ export async function stateCommand(args: { dir: string; json: boolean; exportVsm
   const project = await openProject(args.dir, { writer: false, command: "state" });
   try {
     reportReconciliation(project.reconciliation, o);
+    for (const w of project.warnings) o.err(`viable: ${w}`);
     const state = await collectState(project);
     if (args.exportVsm !== undefined) {
       const files = await exportVsm(project, state, path.resolve(args.exportVsm));

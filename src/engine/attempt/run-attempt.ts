@@ -15,6 +15,7 @@ import type { Journal } from "../../store/journal.ts";
 import type { AttemptBudget, BudgetExceeded } from "./budget.ts";
 import { eventData, MAX_EVENT_TEXT } from "./event-data.ts";
 import { costOf } from "./pricing.ts";
+import { agentRunOptions } from "../../agents/runtime-options.ts";
 
 /** Normalized events beyond this many per attempt are counted, not logged one by one. */
 const MAX_LOGGED_EVENTS = 2000;
@@ -105,7 +106,8 @@ export async function runAttempt(env: AttemptEnvironment, input: AttemptInput): 
       prompt: input.prompt,
       systemPrompt: agent.prompt,
       cwd: input.cwd,
-      ...(agent.model !== undefined ? { model: agent.model } : {}),
+      // Its model, tools and turn limit, as its runtime takes them (a Claude alias never reaches codex).
+      ...agentRunOptions(agent),
       ...(agent.command !== undefined ? { command: agent.command } : {}),
       ...(input.resumeSessionId !== undefined ? { resumeSessionId: input.resumeSessionId } : {}),
       env: agentEnv,

@@ -100,7 +100,7 @@ export async function runItemAttempt(ctx: LoopContext, input: ItemAttemptInput):
       if (signal.aborted) throw signal.reason;
       recorder.item(item.id, "item_status", { phase: "merging" }, { phase: "merging" });
       return mergeItem({
-        paths: ctx.paths, config: ctx.config, integration: ctx.integration!, item, attempt, runId: ctx.runId, workspace, verify, env, signal, processes: ctx.pipeline.processes,
+        paths: ctx.paths, config: ctx.config, integration: ctx.integration!, source: ctx.source, item, attempt, runId: ctx.runId, workspace, verify, env, signal, processes: ctx.pipeline.processes,
       });
     });
     // Merged: from here on nothing may turn this into a failure (a retry would merge it twice).

@@ -2,6 +2,7 @@
 
 import type { AgentRegistry } from "../../agents/registry.ts";
 import type { ViableConfig } from "../../config/config.ts";
+import type { PlanSource } from "../../plan/plan.ts";
 import type { ProjectPaths } from "../../workspace/paths.ts";
 import type { AttemptPipeline } from "../attempt/pipeline.ts";
 import type { SerialQueue } from "./merge-queue.ts";
@@ -14,6 +15,8 @@ export interface LoopContext {
   config: ViableConfig;
   registry: AgentRegistry;
   pipeline: AttemptPipeline;
+  /** The plan's source (format, file, tag): part of every item's identity in its merge commit. */
+  source: PlanSource;
   recorder: LoopRecorder;
   mode: WorkspaceMode;
   /** The branch items merge into; null in workspace mode `none`. */
@@ -33,9 +36,10 @@ export interface LoopContext {
  * - max_sessions: the session limit of this run was reached
  * - failure_streak: too many attempts failed in a row (`loop.max_consecutive_failures`)
  * - budget_exceeded: the run's or the task's budget is spent
+ * - claimed: nothing else can run; what remains is claimed by someone else (or waits for it)
  * - interrupted: Ctrl-C or a signal
  * - kill_switch: `viable stop`
  * - failed: something outside the items stopped the loop (a full disk, the main worktree in the way)
  */
-export const LOOP_OUTCOMES = ["all_passed", "blocked", "max_sessions", "failure_streak", "budget_exceeded", "interrupted", "kill_switch", "failed"] as const;
+export const LOOP_OUTCOMES = ["all_passed", "blocked", "claimed", "max_sessions", "failure_streak", "budget_exceeded", "interrupted", "kill_switch", "failed"] as const;
 export type LoopOutcome = (typeof LOOP_OUTCOMES)[number];

@@ -20,7 +20,8 @@ import { reapMarked, type ReapedProcess } from "../../process/reaper.ts";
 import type { Change } from "../../store/changes.ts";
 import { EMPTY_ITEM_STATE, type ItemState } from "../../store/records.ts";
 import type { Store } from "../../store/store.ts";
-import { branchExists, completedSessions, itemBranch, itemWorktreeDir, listWorktrees, removeMergedWorkspace } from "../../workspace/worktrees.ts";
+import { provesCompletion, trailerFingerprints } from "../../plan/item-identity.ts";
+import { branchExists, completedSessions, itemBranch, itemWorktreeDir, listWorktrees, removeMergedWorkspace, type CompletionCommit } from "../../workspace/worktrees.ts";
 import { checkIntegrity, type ItemWorkspace } from "./item-workspace.ts";
 import type { WorkspaceMode } from "./loop-context.ts";
 
@@ -48,6 +49,8 @@ export interface ReconcileInput {
   graceMs: number;
   runId: string;
   signal: AbortSignal;
+  /** When the plan was imported: a completion commit without Viable's trailer counts only after it. */
+  importedAt: string;
 }
 
 export async function reconcilePlan(input: ReconcileInput): Promise<PlanReconciliation> {
@@ -65,8 +68,9 @@ export async function reconcilePlan(input: ReconcileInput): Promise<PlanReconcil
   let session = await store.queries.lastSessionNumber();
 
   const completed = await completedSessions(root, input.historyRev, { signal });
+  const importedAt = Date.parse(input.importedAt) / 1000;
   for (const item of plan.items) {
-    const commit = completed.get(item.id);
+    const commit = completed.get(item.id)?.find((c) => completes(c, plan, item, importedAt))?.commit;
     if (item.status === "passed" || commit === undefined) continue;
     const wasRunning = item.status === "running";
     item.status = "passed";
@@ -134,4 +138,16 @@ async function reapEarlierRuns(store: Store, graceMs: number): Promise<ReapedPro
   }
   if (markers.size === 0) return [];
   return reapMarked([...markers], { graceMs });
+}
+
+/**
+ * Whether a `session: completed <id>` commit is this item's: Viable's own merges carry the item's
+ * fingerprint (item-identity.ts) and must match it; a commit without the trailer — a person or
+ * seed 004's own orchestrator following the convention — counts when it was made after the plan
+ * was imported, so an older commit of another plan that happened to use the same id (Task Master
+ * numbers tasks 1..N in every project) never passes an item this plan has not run.
+ */
+function completes(c: CompletionCommit, plan: Plan, item: PlanItem, importedAt: number): boolean {
+  if (trailerFingerprints(c.message).length > 0) return provesCompletion(c.message, plan.source, item);
+  return Number.isFinite(importedAt) && c.time >= Math.floor(importedAt);
 }

@@ -54,6 +54,8 @@ export interface LoopOptions {
   startupReaped?: number;
   /** At a terminal: whether to go on after a streak of failures. Without it the loop stops. */
   askToContinue?: (question: string, signal: AbortSignal) => Promise<boolean>;
+  /** Work items someone else has claimed too (an in-progress Task Master task, a hooked beads issue). */
+  includeClaimed?: boolean;
 }
 
 export interface LoopResult {
@@ -65,6 +67,8 @@ export interface LoopResult {
   sessions: number;
   elapsedSeconds: number;
   blocked: { id: ItemId; reason: string }[];
+  /** Claimed items the loop left alone (without `includeClaimed`). */
+  leftAlone: ItemId[];
   /** The journal's commits and operations during the run, for benchmarks. */
   commits: { commits: number; ops: number };
 }
@@ -122,6 +126,7 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
   try {
     const reconciliation = await reconcilePlan({
       store, plan, state: stored.state, mode, historyRev: integration ?? "HEAD", integration, graceMs: config.defaults.kill_grace_ms, runId, signal: controller.signal,
+      importedAt: stored.meta.imported_at,
     });
     const projectVerify = config.verify ?? (mode === "none" ? [] : await detectedTestCommand(store.paths.root));
     const lastSession = await store.queries.lastSessionNumber();
@@ -129,7 +134,7 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
     const items = new Map(plan.items.map((i) => [i.id, i]));
     const keyLimits = config.loop.runtime_limits;
     const keyOf = Object.keys(keyLimits).length === 0 ? undefined : (item: PlanItem) => runtimeOf(item, deps, config);
-    scheduler = new Scheduler(plan, { graph: validation.graph, concurrency, ...(keyOf ? { keyOf, keyLimits } : {}) });
+    scheduler = new Scheduler(plan, { graph: validation.graph, concurrency, includeClaimed: opts.includeClaimed === true, ...(keyOf ? { keyOf, keyLimits } : {}) });
     rec.attach(scheduler);
     const sched = scheduler;
 
@@ -148,14 +153,14 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
     }
     // The counts every reader of the stream starts from: from here on each item event carries the
     // item's new status (items start pending, passed or blocked).
-    rec.event("loop_started", { run_id: runId, items: plan.items.length, mode, integration_branch: integration, concurrency, counts: sched.counts() });
+    rec.event("loop_started", { run_id: runId, items: plan.items.length, mode, integration_branch: integration, concurrency, counts: sched.counts(), left_alone: sched.leftAlone() });
     rec.event("loop_reconciled", {
       synced_from_git: reconciliation.synced, resumed: [...reconciliation.resume.keys()], reset: reconciliation.reset,
       reaped: reconciliation.reaped.length + (opts.startupReaped ?? 0), notes: reconciliation.notes,
     });
 
     const ctx: LoopContext = {
-      paths: store.paths, config, registry: deps.registry, pipeline: deps.pipeline, recorder: rec, mode, integration, projectVerify,
+      paths: store.paths, config, registry: deps.registry, pipeline: deps.pipeline, source: plan.source, recorder: rec, mode, integration, projectVerify,
       mergeQueue: new SerialQueue(), adminQueue: new SerialQueue(), runId, signal: controller.signal,
     };
     const groups = new Set(plan.items.filter((i) => i.parent !== undefined).map((i) => i.parent!));
@@ -302,9 +307,13 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
     await drained;
     if (outcome === null) {
       const c = sched.counts();
+      const leftAlone = sched.leftAlone();
       if (c.passed === plan.items.length) {
         outcome = "all_passed";
         message = `all ${plan.items.length} items passed`;
+      } else if (leftAlone.length > 0 && c.blocked === 0) {
+        outcome = "claimed";
+        message = `${c.passed}/${plan.items.length} items passed; ${leftAlone.length} claimed by someone else left alone (${leftAlone.slice(0, 5).join(", ")}${leftAlone.length > 5 ? ", ..." : ""}), with what depends on them; run \`viable loop --include-claimed\` to work them too`;
       } else {
         outcome = "blocked";
         const blocked = plan.items.filter((i) => sched.status(i.id) === "blocked");
@@ -330,10 +339,11 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
   const counts = scheduler?.counts() ?? { pending: 0, running: 0, passed: 0, blocked: 0, failed: 0, ready: 0 };
   const final = outcome ?? "failed";
   const elapsedSeconds = round((performance.now() - started) / 1000);
-  await finishRun(store, runId, final, message, { counts, elapsed_seconds: elapsedSeconds, sessions });
+  const leftAlone = scheduler?.leftAlone() ?? [];
+  await finishRun(store, runId, final, message, { counts, elapsed_seconds: elapsedSeconds, sessions, left_alone: leftAlone });
   return {
     runId, outcome: final, message, counts, items: plan.items.length, sessions, elapsedSeconds,
-    blocked: blockedItems(plan.items, scheduler),
+    blocked: blockedItems(plan.items, scheduler), leftAlone,
     commits: { commits: journal.stats.commits - commitsBefore.commits, ops: journal.stats.ops - commitsBefore.ops },
   };
 }

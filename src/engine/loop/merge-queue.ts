@@ -10,7 +10,8 @@
 
 import { runVerification, type VerificationInput } from "../../audit/verification.ts";
 import type { ViableConfig } from "../../config/config.ts";
-import type { PlanItem } from "../../plan/plan.ts";
+import { completionTrailer } from "../../plan/item-identity.ts";
+import type { PlanItem, PlanSource } from "../../plan/plan.ts";
 import { git, gitOk } from "../../workspace/git.ts";
 import type { ProjectPaths } from "../../workspace/paths.ts";
 import { isAncestor, worktreeState } from "../../workspace/worktrees.ts";
@@ -36,6 +37,8 @@ export interface MergeInput {
   paths: ProjectPaths;
   config: ViableConfig;
   integration: string;
+  /** The plan's source, for the item's fingerprint in the commit. */
+  source: PlanSource;
   item: PlanItem;
   attempt: number;
   runId: string;
@@ -58,8 +61,8 @@ export interface MergeResult {
 }
 
 /** The message of the commit that lands an item. */
-export function sessionMessage(item: PlanItem, attempt: number, runId: string): string {
-  return `session: completed ${item.id}\n\n${item.name}\n\nViable-Attempt: ${attempt}\nViable-Run: ${runId}\n`;
+export function sessionMessage(source: PlanSource, item: PlanItem, attempt: number, runId: string): string {
+  return `session: completed ${item.id}\n\n${item.name}\n\n${completionTrailer(source, item)}\nViable-Attempt: ${attempt}\nViable-Run: ${runId}\n`;
 }
 
 export async function mergeItem(m: MergeInput): Promise<MergeResult> {
@@ -87,7 +90,7 @@ export async function mergeItem(m: MergeInput): Promise<MergeResult> {
       if (merged.code !== 0) throw new Error(`git merge-tree failed: ${merged.stderr.trim() || merged.stdout.trim()}`);
       tree = merged.stdout.split("\n")[0]!.trim();
     }
-    const commit = (await gitOk(paths.root, ["commit-tree", tree, "-p", tip, "-F", "-"], { input: sessionMessage(m.item, m.attempt, m.runId), signal })).trim();
+    const commit = (await gitOk(paths.root, ["commit-tree", tree, "-p", tip, "-F", "-"], { input: sessionMessage(m.source, m.item, m.attempt, m.runId), signal })).trim();
     // The worktree follows the squashed commit: its branch is then in the integration branch once
     // merged (so cleanup can remove it), and a re-verification runs on exactly what will land.
     await gitOk(ws.dir, ["reset", upToDate ? "--soft" : "--hard", "--quiet", commit], { signal });
