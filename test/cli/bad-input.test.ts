@@ -116,7 +116,7 @@ void test("a malformed .viable/config.json is exit 2 naming the field for comman
     ['{"verify": "npm test"}', /config\.json \(verify\): Invalid input: expected array, received string/],
     ['{"approval": "maybe"}', /config\.json \(approval\): Invalid option: expected one of "ask"\|"approve"\|"reject"/],
   ];
-  for (const [i, [text, message]] of cases.entries()) {
+  for (const [text, message] of cases) {
     p.write(".viable/config.json", text);
     const r = await viable(["run", "Add a greeting function", "-d", p.dir]);
     assert.equal(r.code, 2, `run with ${text}`);
