@@ -123,7 +123,11 @@ export class SqliteJournal implements Journal {
   async close(): Promise<void> {
     if (this.#closed) return;
     try {
-      if (!this.#failure) await this.flush();
+      // What is staged while the last batch commits (a listener's reaction) goes too.
+      while (!this.#failure && (this.#pending.ops.length > 0 || this.#inFlight)) await this.flush();
+    } catch (e) {
+      // A failed commit was already reported (failure, onFailure); closing still releases the writer.
+      if (e !== this.#failure) throw e;
     } finally {
       this.#closed = true;
       this.#unschedule();

@@ -136,11 +136,13 @@ export function threadWriter(file: string, options: WriterOptions = {}): SqlWrit
     waiting = undefined;
     w?.reject(e);
   };
-  const ready = new Promise<void>((resolve) => {
-    worker.once("message", (m: FromWorker) => {
-      if (m.type === "failed") fail(new CommitFailed(file, m.message, m.code, m.errcode));
-      resolve();
-    });
+  let exited = false;
+  // Settled by the thread's first message, or by its end if it never sends one.
+  let markReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  worker.once("message", (m: FromWorker) => {
+    if (m.type === "failed") fail(new CommitFailed(file, m.message, m.code, m.errcode));
+    markReady();
   });
   worker.on("message", (m: FromWorker) => {
     if (m.type === "ready" || waiting === undefined || m.seq !== waiting.seq) return;
@@ -150,9 +152,14 @@ export function threadWriter(file: string, options: WriterOptions = {}): SqlWrit
     if (m.type === "committed") w.resolve(m.ids);
     else w.reject(new CommitFailed(file, m.message, m.code, m.errcode));
   });
-  worker.on("error", (e: Error) => fail(new CommitFailed(file, e.message, undefined, undefined)));
+  worker.on("error", (e: Error) => {
+    fail(new CommitFailed(file, e.message, undefined, undefined));
+    markReady();
+  });
   worker.on("exit", (code) => {
+    exited = true;
     if (!closed) fail(new CommitFailed(file, `the writer thread stopped (exit code ${code})`, undefined, undefined));
+    markReady();
   });
   return {
     file,
@@ -174,10 +181,11 @@ export function threadWriter(file: string, options: WriterOptions = {}): SqlWrit
     close: async () => {
       if (closed) return;
       closed = true;
-      const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+      if (exited) return;
+      const gone = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
       worker.ref();
       worker.postMessage({ type: "close" });
-      await exited;
+      await gone;
     },
   };
 }
