@@ -59,6 +59,15 @@ export class BudgetTracker {
       ["attempt", { usd: 0, tokens: 0, startedAt: this.#now() }], ["item", this.#item(key)], ["task", this.#task(key.taskId)], ["run", this.#run],
     ];
     return {
+      secondsLeft: () => {
+        let left = Infinity;
+        for (const [scope, s] of scopes) {
+          const limit = this.#settings[scope]?.seconds;
+          if (scope === "attempt" || !s || limit === undefined) continue;
+          left = Math.min(left, limit - (this.#now() - s.startedAt) / 1000);
+        }
+        return left;
+      },
       add: (delta: { usage?: Usage; costUsd?: number }) => {
         const tokens = delta.usage ? delta.usage.inputTokens + delta.usage.outputTokens : 0;
         const usd = delta.costUsd ?? 0;
@@ -125,6 +134,8 @@ export class BudgetTracker {
 
 export interface AttemptBudget {
   add(delta: { usage?: Usage; costUsd?: number }): BudgetExceeded | undefined;
+  /** Seconds left before the item's, task's or run's time budget runs out (Infinity without one). */
+  secondsLeft(): number;
   /** The attempt's wall-time budget, applied as its timeout. */
   attemptSeconds: number | undefined;
 }

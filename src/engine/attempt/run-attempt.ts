@@ -97,8 +97,9 @@ export async function runAttempt(env: AttemptEnvironment, input: AttemptInput): 
   else input.signal.addEventListener("abort", onAbort, { once: true });
   let overBudget: BudgetExceeded | undefined;
   const streamed = { ...ZERO_USAGE, usd: 0 };
-  const budgetSeconds = input.budget?.attemptSeconds;
-  const timeoutSeconds = Math.min(agent.timeout ?? config.defaults.timeout, budgetSeconds ?? Infinity);
+  // The attempt's own time budget, and what is left of its item's, task's and run's: their deadline
+  // is its timeout, so a quiet attempt cannot outlast them.
+  const timeoutSeconds = Math.max(0.001, Math.min(agent.timeout ?? config.defaults.timeout, input.budget?.attemptSeconds ?? Infinity, input.budget?.secondsLeft() ?? Infinity));
   const idleSeconds = agent.idleTimeout ?? config.defaults.idle_timeout;
   try {
     const events = input.runtime.run({
@@ -135,7 +136,9 @@ export async function runAttempt(env: AttemptEnvironment, input: AttemptInput): 
           outputTokens: Math.max(0, ev.usage.outputTokens - streamed.outputTokens),
           cachedInputTokens: 0,
         };
-        const usd = Math.max(0, (ev.costUsd ?? streamed.usd) - streamed.usd);
+        // The CLI's own cost when it reports one; else the price table, so a dollar budget stops a
+        // CLI that reports tokens only (codex, opencode, gemini) mid-stream too.
+        const usd = ev.costUsd !== undefined ? Math.max(0, ev.costUsd - streamed.usd) : (costOf(delta, agent.model ?? config.runtimes[agent.runtime]?.model, config.prices) ?? 0);
         streamed.inputTokens += delta.inputTokens;
         streamed.outputTokens += delta.outputTokens;
         streamed.usd += usd;
@@ -159,14 +162,16 @@ export async function runAttempt(env: AttemptEnvironment, input: AttemptInput): 
     if (computed !== undefined) outcome = { ...outcome, costUsd: computed };
   }
   if (input.budget && !overBudget) {
-    // The final totals are authoritative; count what the stream had not already reported.
+    // The final totals are authoritative; count what the stream had not already reported (and
+    // a scope whose time ran out while the attempt ran: the attempt's timeout was that deadline).
     overBudget = input.budget.add({
       usage: { inputTokens: Math.max(0, outcome.usage.inputTokens - streamed.inputTokens), outputTokens: Math.max(0, outcome.usage.outputTokens - streamed.outputTokens), cachedInputTokens: 0 },
       costUsd: Math.max(0, (outcome.costUsd ?? 0) - streamed.usd),
     });
-    // Crossing the line with the last message does not undo finished work; it stops what comes next.
-    if (overBudget && outcome.status === "succeeded") overBudget = undefined;
   }
+  // Crossing the line with the last message — claude reports its cost only in its result — does not
+  // undo finished work: the budget stays spent and stops what comes next.
+  if (overBudget && outcome.status === "succeeded") overBudget = undefined;
   if (overBudget) {
     outcome = {
       ...outcome, status: "failed", retryable: false, error: overBudget.message, summary: `stopped: ${overBudget.message}`,
