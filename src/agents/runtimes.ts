@@ -11,7 +11,7 @@ import { cliRuntime } from "./runtimes/cli-runtime.ts";
 import { LeftoverSweeper } from "../process/leftover-sweeper.ts";
 import { HelperPool } from "../process/spawner.ts";
 import type { SupervisionStrategy } from "../process/supervise-process.ts";
-import { createCommandRuntime } from "./runtimes/command-runtime.ts";
+import { createCommandRuntime, loopCommandStrategy } from "./runtimes/command-runtime.ts";
 
 export interface RuntimeResolverOptions {
   /** The project: its warm processes carry a marker derived from it, so a restart can reap them. */
@@ -22,6 +22,12 @@ export interface RuntimeResolverOptions {
    * batches (a plan loop may run thousands of short ones).
    */
   commands?: "direct" | "pooled";
+  /**
+   * Whether claude's warm pool (runtimes.claude.warm_pool) serves attempts. A warm process is
+   * started in its working directory ahead of need; when every attempt has a directory of its own
+   * (plan items in worktrees) none could ever be served, so there is none. Default true.
+   */
+  warmPool?: boolean;
 }
 
 export class RuntimeResolver {
@@ -42,8 +48,8 @@ export class RuntimeResolver {
     let r = this.#made.get(name);
     if (r === undefined) {
       r = name === "command"
-        ? createCommandRuntime(this.#options.commands === "pooled" ? { ...this.processes, output: "chunks" } : {})
-        : cliRuntime(CLI_PROTOCOLS[name], this.#config, { warmMarkerPrefix: warmMarkerPrefix(this.#options.projectRoot) });
+        ? createCommandRuntime(this.#pooledProcesses() ? loopCommandStrategy(this.#pooledProcesses()) : {})
+        : cliRuntime(CLI_PROTOCOLS[name], this.#config, { warmMarkerPrefix: warmMarkerPrefix(this.#options.projectRoot), warmPool: this.#options.warmPool !== false });
       this.#made.set(name, r);
     }
     return r;
@@ -55,7 +61,11 @@ export class RuntimeResolver {
    * defaults.
    */
   get processes(): Pick<SupervisionStrategy, "spawner" | "leftovers"> {
-    if (this.#options.commands !== "pooled") return {};
+    return this.#pooledProcesses() ?? {};
+  }
+
+  #pooledProcesses(): { spawner: HelperPool; leftovers: LeftoverSweeper } | undefined {
+    if (this.#options.commands !== "pooled") return undefined;
     this.#pooled ??= { spawner: new HelperPool(), leftovers: new LeftoverSweeper() };
     return this.#pooled;
   }

@@ -8,10 +8,10 @@ import type { Project } from "./project.ts";
 
 export async function withPipeline<T>(
   project: Project,
-  how: { commands: NonNullable<RuntimeResolverOptions["commands"]>; startRecord: NonNullable<PipelineOptions["startRecord"]> },
+  how: { commands: NonNullable<RuntimeResolverOptions["commands"]>; startRecord: NonNullable<PipelineOptions["startRecord"]>; warmPool?: boolean },
   fn: (pipeline: AttemptPipeline) => Promise<T>,
 ): Promise<T> {
-  const runtimes = new RuntimeResolver(project.config, { projectRoot: project.paths.root, commands: how.commands });
+  const runtimes = new RuntimeResolver(project.config, { projectRoot: project.paths.root, commands: how.commands, ...(how.warmPool === false ? { warmPool: false } : {}) });
   try {
     return await fn(new AttemptPipeline({
       journal: project.store.journal, config: project.config, runtime: (name) => runtimes.get(name),

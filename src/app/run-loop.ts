@@ -12,6 +12,8 @@ export { LoopStopped } from "../engine/loop/loop.ts";
 export type { LoopOutcome, WorkspaceMode } from "../engine/loop/loop-context.ts";
 
 export async function runPlanLoop(project: Project, opts: LoopOptions): Promise<LoopResult> {
-  return withPipeline(project, { commands: "pooled", startRecord: "stage" }, (pipeline) =>
+  // Items in worktrees each run in a directory of their own: no warm process could serve them.
+  const worktrees = (opts.mode ?? project.config.workspace.mode) === "worktree";
+  return withPipeline(project, { commands: "pooled", startRecord: "stage", warmPool: !worktrees }, (pipeline) =>
     runLoop({ store: project.store, config: project.config, registry: project.registry(), pipeline }, { startupReaped: project.reconciliation?.reaped.length ?? 0, ...opts }));
 }

@@ -307,7 +307,9 @@ export class HelperSpawner implements Spawner {
       let helper: ChildProcess;
       try {
         // Only the IPC channel and stderr: the helper has nothing to say on stdout.
-        helper = spawn(process.execPath, ["-e", HELPER_SOURCE], { stdio: ["ignore", "ignore", "inherit", "ipc"], env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } });
+        // Its own process group: a Ctrl-C at the terminal (SIGINT to the foreground group) is
+        // Viable's to handle by cancelling attempts, not a reason for the helper to die with them.
+        helper = spawn(process.execPath, ["-e", HELPER_SOURCE], { stdio: ["ignore", "ignore", "inherit", "ipc"], env: { PATH: process.env.PATH ?? "/usr/bin:/bin" }, detached: true });
       } catch {
         resolve(false);
         return;

@@ -180,7 +180,23 @@ void test("loop: runtimes.claude.bin and pass_env are the project's; passed valu
   assert.ok(!transcript.includes("proxy-secret-0123456789") && transcript.includes("proxy token is ***"), transcript);
 });
 
-void test("loop, claude: the warm pool serves the items and is closed at the end; nothing of it survives the loop", TEST_TIMEOUT, async (t) => {
+void test("loop, claude, items in place: the warm pool serves the second item, and is closed at the end; nothing of it survives the loop", TEST_TIMEOUT, async (t) => {
+  const w = await runtimeWorld(t, {
+    clis: ["claude"],
+    config: { runtimes: { claude: { warm_pool: { size: 1, max_tasks: 1 } } }, workspace: { mode: "none" } },
+    script: [writeFile("a.txt", "a\n"), text("Wrote a."), writeFile("b.txt", "b\n"), text("Wrote b.")],
+  });
+  await plan(w, [{ id: "a" }, { id: "b", dependencies: ["a"] }]);
+  const run = await loop(w);
+  const events = await w.events();
+  assert.equal(run.code, 0, explain(run, events));
+  assert.deepEqual(streamed(events, "file_change").map((e) => e["path"]), ["a.txt", "b.txt"]);
+  assert.deepEqual(streamed(events, "started").map((e) => e["command"]), ["claude (warm pool, cold)", "claude (warm pool, warm)"]);
+  assert.deepEqual(processesMarked(warmPrefix(w.project.dir)), [], "the pool was closed when the loop ended");
+  w.server.assertScriptConsumed();
+});
+
+void test("loop, claude, items in worktrees: no warm process is started (none could serve an item in a directory of its own)", TEST_TIMEOUT, async (t) => {
   const w = await runtimeWorld(t, {
     clis: ["claude"],
     config: { runtimes: { claude: { warm_pool: { size: 1, max_tasks: 1 } } } },
@@ -191,7 +207,7 @@ void test("loop, claude: the warm pool serves the items and is closed at the end
   const events = await w.events();
   assert.equal(run.code, 0, explain(run, events));
   assert.deepEqual(sessionCommits(w).sort(), ["session: completed a", "session: completed b"]);
-  assert.deepEqual(streamed(events, "file_change").map((e) => e["path"]), ["a.txt", "b.txt"]);
-  assert.deepEqual(processesMarked(warmPrefix(w.project.dir)), [], "the pool was closed when the loop ended");
+  assert.ok(streamed(events, "started").every((e) => !String(e["command"]).includes("warm pool")), explain(run, events));
+  assert.deepEqual(processesMarked(warmPrefix(w.project.dir)), []);
   w.server.assertScriptConsumed();
 });

@@ -79,9 +79,18 @@ export class ClaudeWarmPool {
     this.#options = options;
   }
 
-  /** Starts processes for `key` until `size` are idle; returns at once. */
+  /**
+   * Starts processes for `key` until `size` are idle; returns at once. The pool holds at most `size`
+   * idle processes in all: those waiting under another key (another working directory, such as
+   * the previous plan item's worktree) are ended first, so a long loop does not pile them up.
+   */
   prewarm(key: string, spawn: WarmSpawn): void {
     if (this.#closed) return;
+    for (const [other, processes] of this.#idle) {
+      if (other === key) continue;
+      for (const p of processes) p.proc.closeStdin();
+      this.#idle.delete(other);
+    }
     const idle = this.#liveIdle(key);
     while (idle.length < this.#options.size) {
       const p = new WarmProcess(spawn, `${this.#options.markerPrefix}-${crypto.randomUUID().slice(0, 12)}`);

@@ -23,6 +23,8 @@ const CLI_COMMON_ENV: readonly (string | RegExp)[] = [/^VIABLE_/, "NODE_EXTRA_CA
 export interface CliRuntimeOptions {
   /** Marker prefix for warm processes, unique to the project (so the next start can reap them). */
   warmMarkerPrefix?: string;
+  /** false: no warm pool even when configured (every attempt in a directory of its own). */
+  warmPool?: boolean;
 }
 
 /** An outcome whose failure is the setup says what to check. */
@@ -38,7 +40,7 @@ export function withFix(protocol: CliProtocol, outcome: AttemptOutcome): Attempt
 
 export function cliRuntime(protocol: CliProtocol, config: ViableConfig, options: CliRuntimeOptions = {}): Runtime {
   const settings: Partial<NonNullable<ViableConfig["runtimes"][typeof protocol.name]>> = config.runtimes[protocol.name] ?? {};
-  const warm = protocol.name === "claude" && (settings.warm_pool?.size ?? 0) > 0
+  const warm = protocol.name === "claude" && options.warmPool !== false && (settings.warm_pool?.size ?? 0) > 0
     ? new ClaudeWarmPool({ size: settings.warm_pool?.size ?? 0, maxTasks: settings.warm_pool?.max_tasks ?? 1,
       markerPrefix: options.warmMarkerPrefix ?? "warm", newParser: (cwd) => protocol.parser({ cwd }) })
     : undefined;

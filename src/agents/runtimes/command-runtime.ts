@@ -45,9 +45,12 @@ export interface CommandRuntime extends Runtime {
   close(): Promise<void>;
 }
 
-/** The plan loop's: helper processes, a leftover sweeper, output as chunks. Fresh instances each call. */
-export function loopCommandStrategy(): CommandStrategy {
-  return { spawner: new HelperPool(), leftovers: new LeftoverSweeper(), output: "chunks" };
+/**
+ * The plan loop's: helper processes, a leftover sweeper, output as chunks. Fresh helpers and
+ * sweeper unless given (the runtime resolver shares its own with the loop's checks).
+ */
+export function loopCommandStrategy(shared: { spawner: Spawner; leftovers: LeftoverSweeper } = { spawner: new HelperPool(), leftovers: new LeftoverSweeper() }): CommandStrategy {
+  return { ...shared, output: "chunks" };
 }
 
 /** The runtime owns the strategy's spawner and sweeper: its close() closes them. */
