@@ -305,7 +305,8 @@ async function freeKeptName(root: string, itemId: string, label: string, opts: O
   }
 }
 
-function samePath(a: string, b: string): boolean {
+/** Whether two paths name the same file (symlinks resolved where the files exist). */
+export function samePath(a: string, b: string): boolean {
   const real = (p: string) => {
     try {
       return fs.realpathSync(p);

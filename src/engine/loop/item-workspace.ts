@@ -11,7 +11,7 @@ import type { OutcomeFailure } from "../../domain/outcome.ts";
 import type { ItemId } from "../../plan/plan.ts";
 import type { ProjectPaths } from "../../workspace/paths.ts";
 import {
-  addWorktree, commitAll, isAncestor, itemBranch, itemWorktreeDir, keepWork, recordSetupPaths, refTips, uncommittedPaths, worktreeState,
+  addWorktree, commitAll, isAncestor, itemBranch, itemWorktreeDir, keepWork, recordSetupPaths, refTips, samePath, uncommittedPaths, worktreeState,
   type KeptWork, type WorktreeState,
 } from "../../workspace/worktrees.ts";
 
@@ -112,12 +112,4 @@ export async function commitWork(ws: ItemWorkspace, state: WorktreeState, itemId
   const head = committed ?? state.head;
   if (head === null) throw new AttemptFailure(`the branch ${ws.branch} has no commit after the agents`);
   return head;
-}
-
-function samePath(a: string, b: string): boolean {
-  try {
-    return fs.realpathSync(a) === fs.realpathSync(b);
-  } catch {
-    return path.resolve(a) === path.resolve(b);
-  }
 }

@@ -120,6 +120,20 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
 
   let outcome: LoopOutcome | null = null;
   let message = "";
+  const stop = (why: LoopOutcome, text: string) => {
+    if (outcome !== null) return;
+    outcome = why;
+    message = text;
+  };
+  // From the start: a Ctrl-C or `viable stop` during start-up ends the run as it would later.
+  const onAbort = () => {
+    const reason: unknown = controller.signal.reason;
+    if (reason instanceof CommitFailed) stop("failed", reason.message);
+    else if (reason instanceof LoopStopped) stop(reason.outcome, reason.message);
+    else stop("interrupted", typeof reason === "string" ? reason : reason instanceof Error ? reason.message : "interrupted");
+  };
+  if (controller.signal.aborted) onAbort();
+  else controller.signal.addEventListener("abort", onAbort, { once: true });
   let sessions = 0;
   let scheduler: Scheduler | undefined;
   let killSwitchTimer: NodeJS.Timeout | undefined;
@@ -172,17 +186,6 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
     let finished!: () => void;
     const drained = new Promise<void>((resolve) => (finished = resolve));
 
-    const stop = (why: LoopOutcome, text: string) => {
-      if (outcome !== null) return;
-      outcome = why;
-      message = text;
-    };
-    controller.signal.addEventListener("abort", () => {
-      const reason: unknown = controller.signal.reason;
-      if (reason instanceof CommitFailed) stop("failed", reason.message);
-      else if (reason instanceof LoopStopped) stop(reason.outcome, reason.message);
-      else stop("interrupted", typeof reason === "string" ? reason : reason instanceof Error ? reason.message : "interrupted");
-    }, { once: true });
 
     function blockItem(id: ItemId, reason: string): void {
       const dependents = sched.markBlocked(id, reason);
@@ -249,12 +252,17 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
           rec.session({ feature: id, success: false, elapsed_seconds: round(elapsed), error: end.reason, attempt_id: end.attemptId });
           const budget = end.failure?.kind === "budget_exceeded" ? end.failure.scope : undefined;
           const failed = { attempt, reason: end.reason, kept_branch: end.keptBranch, failure: end.failure ?? null };
-          if (budget === "task" || budget === "run") {
-            // Not the item's fault: it waits, its attempt not counted, for a run with budget left.
+          // Not the item's fault, and every item on the runtime would fail the same way: a spent
+          // task or run budget, a key or model the provider refuses, a CLI that is not there, a
+          // runtime whose breaker is open. The item waits, its attempt not counted, and the loop stops.
+          const setup = end.failure !== undefined && end.failure.kind !== "budget_exceeded";
+          if (budget === "task" || budget === "run" || setup) {
             sched.retry(id);
             rec.item(id, "item_failed", { ...failed, will_retry: false }, { phase: null, last_error: end.context });
             rec.interrupted(id, attempt, end.reason);
-            controller.abort(new LoopStopped("budget_exceeded", `${end.reason}; raise budgets.${budget} in .viable/config.json, or run \`viable loop\` again with a new budget`));
+            controller.abort(budget !== undefined
+              ? new LoopStopped("budget_exceeded", `${end.reason}; raise budgets.${budget} in .viable/config.json, or run \`viable loop\` again with a new budget`)
+              : new LoopStopped("failed", `${end.reason}; nothing else can succeed on that runtime until it is fixed — then run \`viable loop\` again (the item's attempt is not counted)`));
             return;
           }
           consecutiveFailures++;
@@ -281,6 +289,8 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
     };
 
     const failureStreak = async (): Promise<void> => {
+      // One question at a time: failures that end while the user is being asked add to the streak.
+      if (asking || outcome !== null) return;
       const n = consecutiveFailures;
       if (!opts.askToContinue) {
         rec.event("failure_streak", { consecutive_failures: n, continued: false });
@@ -295,7 +305,11 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
         go = false;
       }
       asking = false;
-      rec.event("failure_streak", { consecutive_failures: n, continued: go });
+      try {
+        rec.event("failure_streak", { consecutive_failures: n, continued: go });
+      } catch {
+        // The journal failed meanwhile: the abort it caused says so.
+      }
       if (go) consecutiveFailures = 0;
       else stop("failure_streak", `${n} attempts failed in a row; stopped at your request`);
       pump();
@@ -324,9 +338,10 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
     if (e instanceof CommitFailed) {
       outcome = "failed";
       message = e.message;
-    } else {
+    } else if (!controller.signal.aborted) {
       throw e;
     }
+    // Aborted during start-up (a git command cut short): the outcome the abort set stands.
   } finally {
     opts.signal.removeEventListener("abort", onOuterAbort);
     clearInterval(killSwitchTimer);
