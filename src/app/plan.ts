@@ -7,12 +7,13 @@ import path from "node:path";
 import { UserError } from "../domain/errors.ts";
 import { exportPlan, importPlan } from "../plan/import/import-plan.ts";
 import { itemComplexity } from "../plan/item-complexity.ts";
+import { itemFingerprint } from "../plan/item-identity.ts";
 import { nextFeature } from "../plan/next-feature.ts";
-import { claimedItems, PLAN_FORMATS, type Plan, type PlanFormat, type PlanItem } from "../plan/plan.ts";
+import { claimedItems, PLAN_FORMATS, type ItemId, type Plan, type PlanFormat, type PlanItem } from "../plan/plan.ts";
 import { emptyPlanRefusal } from "../plan/replace-guard.ts";
 import { planValidationError, validatePlan, type PlanValidation } from "../plan/validate.ts";
 import type { StoredPlan } from "../store/plan-store.ts";
-import type { ItemState, SessionRecord } from "../store/records.ts";
+import type { ItemState, PassedItem, SessionRecord } from "../store/records.ts";
 import { outputDirectory, outputFile } from "./output-target.ts";
 import { withProject, type Project } from "./project.ts";
 
@@ -80,9 +81,10 @@ export async function importPlanFile(project: Project, source: PlanSource & { re
   if (!validation.ok) return { imported: false, file: name, validation };
   const plan = imported.plan;
   const { store } = project;
-  const refused = emptyPlanRefusal(plan, (await store.queries.plan())?.plan.items.length ?? 0, source.replace === true);
+  const stored = (await store.queries.plan())?.plan;
+  const refused = emptyPlanRefusal(plan, stored?.items.length ?? 0, source.replace === true);
   if (refused) throw refused;
-  const passed = await store.queries.passedItems();
+  const passed = samePassedWork(await store.queries.passedItems(), stored, plan);
   const kept = plan.items.filter((i) => passed.has(i.id)).map((i) => i.id);
   await store.journal.commit({
     event: { event_type: "plan_imported", data: { file: name, format: plan.source.format, items: plan.items.length, warnings: validation.warningCount, kept_passed: kept.length } },
@@ -92,6 +94,20 @@ export async function importPlanFile(project: Project, source: PlanSource & { re
     imported: true, file: name, format: plan.source.format, items: plan.items.length, keptPassed: kept, validation,
     statuses: countStatuses(plan.items.map((i) => (passed.has(i.id) ? "passed" : i.status))),
   };
+}
+
+/**
+ * The passed items the new plan still has: same id and same fingerprint. An id that now names
+ * other work (another tag's task "1", a rewritten feature) starts over as the file says.
+ */
+function samePassedWork(passed: ReadonlyMap<ItemId, PassedItem>, stored: Plan | undefined, next: Plan): Map<ItemId, PassedItem> {
+  const before = new Map((stored?.items ?? []).map((i) => [i.id, itemFingerprint(stored!.source, i)]));
+  const out = new Map<ItemId, PassedItem>();
+  for (const item of next.items) {
+    const p = passed.get(item.id);
+    if (p && before.get(item.id) === itemFingerprint(next.source, item)) out.set(item.id, p);
+  }
+  return out;
 }
 
 export { planValidationError, outputFile };

@@ -101,9 +101,27 @@ export async function isAncestor(cwd: string, ancestor: string, descendant: stri
 
 /** Paths with uncommitted changes (untracked included, ignored files not), minus `except`. */
 export async function uncommittedPaths(dir: string, except: readonly string[] = [], opts: Opts = {}): Promise<string[]> {
+  return workPaths(await statusEntries(dir, opts), except);
+}
+
+interface StatusEntry {
+  /** Porcelain v1's two status letters: index, then work tree. */
+  xy: string;
+  path: string;
+}
+
+async function statusEntries(dir: string, opts: Opts): Promise<StatusEntry[]> {
   const out = await gitOk(dir, ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames"], opts);
+  return out.split("\0").filter((e) => e.length > 3).map((e) => ({ xy: e.slice(0, 2), path: e.slice(3) }));
+}
+
+function workPaths(entries: readonly StatusEntry[], except: readonly string[]): string[] {
   const skip = new Set(except);
-  return out.split("\0").filter((e) => e.length > 3).map((e) => e.slice(3)).filter((p) => !skip.has(p) && !p.startsWith(".viable/state/"));
+  return entries.map((e) => e.path).filter((p) => !skip.has(p) && !isViableState(p));
+}
+
+function isViableState(p: string): boolean {
+  return p === ".viable/state" || p.startsWith(".viable/state/");
 }
 
 /** Commits reachable from `rev` but from none of `others`. */
@@ -187,8 +205,10 @@ export async function commitAll(dir: string, message: string, opts: Opts & { sta
   const state = opts.state ?? (await worktreeState(dir, opts));
   if (state === null || !samePath(state.top, dir)) throw new Error(`${dir} is not the top of a git worktree`);
   const setup = readSetupPathsIn(state.gitDir);
-  const changed = await uncommittedPaths(dir, setup, opts);
-  if (changed.length === 0) return null;
+  const entries = await statusEntries(dir, opts);
+  // An agent may have staged Viable's state itself, which the pathspec below does not undo.
+  if (entries.some((e) => isViableState(e.path) && e.xy[0] !== " " && e.xy[0] !== "?")) await gitOk(dir, ["reset", "--quiet", "--", ".viable/state"], opts);
+  if (workPaths(entries, setup).length === 0) return null;
   // Viable's own state never goes into a commit, whatever the ignore rules say.
   const exclude = [...setup, ".viable/state"].map((p) => `:(exclude,literal)${p}`);
   await gitOk(dir, ["add", "--all", "--", ".", ...exclude], opts);
@@ -272,7 +292,9 @@ export async function removeMergedWorkspace(
     const dirty = await uncommittedPaths(dir, readSetupPathsIn(opts.merged.gitDir), opts);
     if (dirty.length > 0) return [`${dir}: uncommitted changes in ${dirty.slice(0, 5).join(", ")}`];
     await gitOk(root, ["worktree", "remove", "--force", dir], opts);
-    await gitOk(root, ["branch", "-D", branch], opts);
+    // Deleted only while it still points at the merged commit: anything else on it is kept.
+    const r = await git(root, ["update-ref", "-d", `refs/heads/${branch}`, opts.merged.commit], opts);
+    if (r.code !== 0) left.push(`${branch}: it moved after the merge`);
     return left;
   }
   const entry = (await listWorktrees(root, opts)).find((e) => samePath(e.path, dir));

@@ -205,3 +205,18 @@ void test("import: an item naming an agent that does not exist is an error at it
   const replaced = await viable(["plan", "import", path.join(p.dir, "feature_list.json"), "--replace", "-d", p.dir]);
   assert.equal(replaced.code, 0, replaced.stderr);
 });
+
+void test("re-import keeps an item's pass only while it is the same work: an id that now names other work starts over", LIMIT, async (t) => {
+  const p = loopProject(t, [{ id: "kept" }, { id: "rewritten" }]);
+  p.script(`echo ok > "$VIABLE_ITEM_ID.txt"`);
+  await viable(["plan", "import", "feature_list.json", "-d", p.dir], { cwd: p.dir });
+  const run = await p.loop("--concurrency", "1");
+  assert.equal(run.code, 0, run.stderr);
+
+  // The same ids again, one of them now describing other work.
+  p.features([{ id: "kept" }, { id: "rewritten", name: "Something else entirely" }]);
+  const again = await viable(["plan", "import", "feature_list.json", "--json", "-d", p.dir], { cwd: p.dir });
+  assert.equal(again.code, 0, again.stderr);
+  assert.deepEqual((JSON.parse(again.stdout) as { kept_passed: string[] }).kept_passed, ["kept"]);
+  assert.match((await viable(["plan", "next", "-d", p.dir])).stdout, /^rewritten: Something else entirely/);
+});

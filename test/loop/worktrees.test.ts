@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
@@ -58,6 +59,20 @@ void test("the setup hook's files are never committed as the agents' work", asyn
   const { dir } = await worktree(p, "f1");
   fs.writeFileSync(path.join(dir, ".env"), "SECRET=1\n");
   await recordSetupPaths(dir, [".env"]);
+  fs.writeFileSync(path.join(dir, "work.txt"), "done\n");
+  const commit = await commitAll(dir, "work");
+  assert.ok(commit);
+  assert.deepEqual(p.git("show", "--name-only", "--format=", commit).trim().split("\n"), ["work.txt"]);
+});
+
+void test("Viable's state is never committed, even when an agent staged it with git add -f", async (t) => {
+  const p = makeProject();
+  t.after(() => p.cleanup());
+  const { dir } = await worktree(p, "f1");
+  fs.mkdirSync(path.join(dir, ".viable", "state"), { recursive: true });
+  fs.writeFileSync(path.join(dir, ".viable", "state", "viable.db"), "not work");
+  execFileSync("git", ["add", "-f", ".viable/state/viable.db"], { cwd: dir });
+  assert.equal(await commitAll(dir, "only state"), null, "staged state alone is nothing to commit");
   fs.writeFileSync(path.join(dir, "work.txt"), "done\n");
   const commit = await commitAll(dir, "work");
   assert.ok(commit);

@@ -99,6 +99,10 @@ export async function runItemAttempt(ctx: LoopContext, input: ItemAttemptInput):
     const merged = await ctx.mergeQueue.run(async () => {
       if (signal.aborted) throw signal.reason;
       recorder.item(item.id, "item_status", { phase: "merging" }, { phase: "merging" });
+      // Durable before the integration branch can move: a crash after the fast-forward then finds
+      // the item merging and its completion commit in git, rather than an item still queued.
+      await recorder.flush();
+      if (signal.aborted) throw signal.reason;
       return mergeItem({
         paths: ctx.paths, config: ctx.config, integration: ctx.integration!, source: ctx.source, item, attempt, runId: ctx.runId, workspace, verify, env, signal, processes: ctx.pipeline.processes,
       });
