@@ -11,6 +11,15 @@ export { CycleStopped } from "../engine/cycle.ts";
 export type { VSMCycleResult } from "../engine/cycle-result.ts";
 
 export async function runTask(project: Project, opts: RunTaskOptions): Promise<VSMCycleResult> {
-  return withPipeline(project, { commands: "direct", startRecord: "commit" }, (pipeline) =>
-    runCycle({ store: project.store, config: project.config, registry: project.registry(), pipeline }, opts));
+  // A commit that fails (a full disk) stops the cycle: nothing more may run unrecorded.
+  const { journal } = project.store;
+  const failed = new AbortController();
+  const previous = journal.onFailure;
+  journal.onFailure = (e) => failed.abort(e);
+  try {
+    return await withPipeline(project, { commands: "direct", startRecord: "commit" }, (pipeline) =>
+      runCycle({ store: project.store, config: project.config, registry: project.registry(), pipeline }, { ...opts, signal: AbortSignal.any([opts.signal, failed.signal]) }));
+  } finally {
+    journal.onFailure = previous;
+  }
 }

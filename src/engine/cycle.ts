@@ -11,7 +11,7 @@ import type { AgentRegistry } from "../agents/registry.ts";
 import { fileVersionsAfter, type Oscillation } from "../audit/oscillation.ts";
 import { auditMarker, runVerification, type VerificationReport } from "../audit/verification.ts";
 import type { ViableConfig } from "../config/config.ts";
-import { errorMessage } from "../domain/errors.ts";
+import { CommitFailed, errorMessage } from "../domain/errors.ts";
 import type { Adaptation, ViabilityMetrics } from "../domain/viability.ts";
 import type { Store } from "../store/store.ts";
 import { applyAdaptations, shouldRequireS5Approval, shouldTightenAudit } from "../viability/adaptation-engine.ts";
@@ -152,7 +152,8 @@ export async function runCycle(deps: CycleDeps, opts: CycleOptions): Promise<VSM
   } catch (e) {
     // A step cut short by the abort (a git command, the S4 scan) fails with its own error; the
     // cause is the stop (Ctrl-C, the kill switch), and that is what the task and the caller get.
-    const error = !(e instanceof CycleStopped) && opts.signal.aborted ? stopOf(opts.signal) : e;
+    // A failed journal commit is not a stop: it is rethrown as itself (recording it fails too).
+    const error = !(e instanceof CycleStopped) && opts.signal.aborted && !(opts.signal.reason instanceof CommitFailed) ? stopOf(opts.signal) : e;
     const reason = error instanceof CycleStopped ? error.message : errorMessage(error);
     const status = error instanceof CycleStopped ? error.kind : "error";
     await journal.commit({
@@ -223,7 +224,9 @@ async function runSchedule(deps: CycleDeps, opts: CycleOptions, taskId: string, 
   for (const a of allocation.agents) steps.set(a.name, [...(steps.get(a.name) ?? []), a]);
   for (const group of coordination.groups) {
     checkStopped(opts.signal);
-    await assertNotStopped(store);
+    // Engaged by `viable stop` while this cycle ran: a stop like Ctrl-C, not a usage error.
+    const engaged = await store.queries.killSwitch();
+    if (engaged) throw new CycleStopped("kill_switch", `stopped by the kill switch (since ${engaged.since}: ${engaged.reason})`);
     const previous = results.map((r) => ({ agent: r.agent, success: r.success, summary: r.output }));
     const groupResults = await Promise.all(group.map(async (name) => {
       const step = steps.get(name)?.shift();
