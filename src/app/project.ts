@@ -6,6 +6,7 @@ import fs from "node:fs";
 import { AgentRegistry } from "../agents/registry.ts";
 import { loadConfig, loadConfigLeniently, type ViableConfig } from "../config/config.ts";
 import { isUserError } from "../domain/errors.ts";
+import type { LogEntry } from "../domain/events.ts";
 import { reconcile, type Reconciliation } from "../engine/reconcile.ts";
 import { openStore, type JournalTransport, type Store, type StoreOptions } from "../store/store.ts";
 import { readHolder } from "../store/writer-lock.ts";
@@ -20,6 +21,10 @@ export interface Project {
   reconciliation: Reconciliation | null;
   /** The agents, loaded on first use (a read-only command rarely needs them). */
   registry(): AgentRegistry;
+  /** Calls `listener` with each event once it is committed, in order; returns the unsubscribe. */
+  onEvent(listener: (e: LogEntry) => void): () => void;
+  /** Resolves once everything recorded so far is committed. */
+  flush(): Promise<void>;
   /** Commits what is staged and releases the store. */
   close(): Promise<void>;
   /** What a reader should say about the project's config (a typo a writer would refuse). */
@@ -65,6 +70,8 @@ export async function openProject(dir: string, opts: OpenOptions): Promise<Proje
   return {
     paths, config, store, reconciliation,
     registry: () => (registry ??= AgentRegistry.load(paths, config.defaults.runtime)),
+    onEvent: (listener) => store.journal.bus.subscribe(listener),
+    flush: () => store.journal.flush(),
     close: () => store.close(),
     warnings: warnings.map(readerWarning),
   };

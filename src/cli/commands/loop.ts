@@ -30,7 +30,7 @@ export async function loopCommand(args: LoopArgs, o: Output): Promise<number> {
   const offSignals = onStopSignals((kind, message) => controller.abort(kind === "kill_switch" ? new LoopStopped("kill_switch", message) : message));
   const view = new LoopView();
   const live = !args.json && o.interactive ? new LiveLine(() => view.status()) : null;
-  const unsubscribe = project.store.journal.bus.subscribe((e) => {
+  const unsubscribe = project.onEvent((e) => {
     if (args.json) {
       o.out(ndjson(e));
       return;
@@ -55,7 +55,7 @@ export async function loopCommand(args: LoopArgs, o: Output): Promise<number> {
         },
       } : {}),
     });
-    await project.store.journal.flush().catch(() => undefined);
+    await project.flush().catch(() => undefined);
     live?.stop();
     if (!args.json) {
       o.out(`${result.outcome === "all_passed" ? "✓" : "✗"} ${result.message} (${result.sessions} session${result.sessions === 1 ? "" : "s"}, ${formatDuration(result.elapsedSeconds)})`);

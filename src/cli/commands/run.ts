@@ -29,7 +29,7 @@ export async function runCommand(args: RunArgs, o: Output): Promise<number> {
   const offSignals = onStopSignals((kind, message) => controller.abort(new CycleStopped(kind, message)));
   const view = new CycleView();
   const live = o.interactive && !args.json && !args.events && !args.verbose ? new LiveLine(() => view.status()) : null;
-  const unsubscribe = project.store.journal.bus.subscribe((e) => {
+  const unsubscribe = project.onEvent((e) => {
     if (args.events) o.out(ndjson(e));
     const line = view.lineOf(e);
     if (line === null) return;
@@ -51,7 +51,7 @@ export async function runCommand(args: RunArgs, o: Output): Promise<number> {
       },
       signal: controller.signal,
     });
-    await project.store.journal.flush();
+    await project.flush();
     live?.stop();
     // With --events, the result is the stream's last line; alone, seed 001's object, indented.
     if (args.json && args.events) o.out(JSON.stringify(result));
@@ -60,9 +60,12 @@ export async function runCommand(args: RunArgs, o: Output): Promise<number> {
     return result.success ? EXIT.ok : EXIT.failed;
   } catch (e) {
     if (e instanceof CycleStopped) {
-      await project.store.journal.flush().catch(() => undefined);
+      await project.flush().catch(() => undefined);
       live?.stop();
-      if (args.json) printJson(o, { success: false, stopped: e.kind, reason: e.message });
+      const stopped = { success: false, stopped: e.kind, reason: e.message };
+      // With --events, like a result, the stream's last line.
+      if (args.json && args.events) o.out(JSON.stringify(stopped));
+      else if (args.json) printJson(o, stopped);
       o.err(`viable: ${e.message}`);
       return e.kind === "interrupted" ? EXIT.interrupted : e.kind === "approval_required" ? EXIT.usage : EXIT.failed;
     }
