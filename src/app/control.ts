@@ -3,6 +3,7 @@
 
 import { loadConfig } from "../config/config.ts";
 import { engageKillSwitch, KILL_SIGNAL, releaseKillSwitch } from "../engine/kill-switch.ts";
+import { markersOf } from "../engine/reconcile.ts";
 import { isProcessAlive } from "../process/process-tree.ts";
 import { stopAttemptProcesses } from "../process/stop-processes.ts";
 import { openStore } from "../store/store.ts";
@@ -41,8 +42,10 @@ export async function stopProject(dir: string, reason: string): Promise<StopResu
     while (Date.now() < deadline && (await store.queries.runningAttempts()).length > 0) {
       await new Promise((r) => setTimeout(r, 100));
     }
-    const leftover = await store.queries.runningAttempts();
-    const { stopped } = await stopAttemptProcesses({ markers: leftover.map((a) => a.id) }, config.defaults.kill_grace_ms);
+    // What the holder did not end (it hung, or died): the attempts still recorded as running, and
+    // any process of a task in progress, including an attempt whose row had not landed yet.
+    const markers = markersOf(await store.queries.runningAttempts(), await store.queries.tasksInProgress());
+    const { stopped } = await stopAttemptProcesses({ markers }, config.defaults.kill_grace_ms);
     return { running_attempts: running.length, stopped_directly: stopped.length, holder_pid: holder?.pid ?? null };
   } finally {
     await store.close();

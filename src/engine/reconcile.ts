@@ -4,11 +4,12 @@
 // agents left running — recorded process groups and every process carrying an attempt marker or
 // the task's own prefix — is reaped, so no orphan keeps editing the tree or spending tokens.
 
-import { warmMarkerPrefix } from "../agents/runtimes.ts";
+import { clearWarmFlag, warmFlagRaised, warmMarker } from "../agents/warm-marker.ts";
 import { auditMarker } from "../audit/verification.ts";
 import { readProcessTable } from "../process/process-tree.ts";
 import { reapMarked } from "../process/reaper.ts";
 import { stopProcesses } from "../process/stop-processes.ts";
+import type { AttemptRecord, TaskRecord } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
 
 export interface Reconciliation {
@@ -21,24 +22,22 @@ export async function reconcile(store: Store, graceMs: number): Promise<Reconcil
   if (!store.isWriter) throw new Error("reconcile needs the writer lock");
   const { journal, queries } = store;
   // Warm processes (started ahead of need) of a Viable that died belong to no attempt: reap by prefix.
-  const warm = readProcessTable().filter((p) => p.marker?.startsWith(`${warmMarkerPrefix(store.paths.root)}-`));
-  if (warm.length > 0) {
-    await stopProcesses(warm, graceMs);
-    await journal.commit({ event: { event_type: "orphans_reaped", data: { processes: warm.map((p) => ({ pid: p.pid, marker: p.marker ?? "", command: p.command })), warm_pool: true } } });
+  // Only when the flag says some may be alive: reading every process's environment takes a while.
+  const marker = warmMarker(store.paths.root);
+  if (warmFlagRaised(marker)) {
+    const warm = readProcessTable().filter((p) => p.marker?.startsWith(`${marker.prefix}-`));
+    if (warm.length > 0) {
+      await stopProcesses(warm, graceMs);
+      await journal.commit({ event: { event_type: "orphans_reaped", data: { processes: warm.map((p) => ({ pid: p.pid, marker: p.marker ?? "", command: p.command })), warm_pool: true } } });
+    }
+    clearWarmFlag(marker);
   }
   const attempts = await queries.runningAttempts();
   const tasks = (await queries.tasksInProgress()).filter((t) => t.owner_pid !== process.pid);
   const result: Reconciliation = { interruptedTasks: [], interruptedAttempts: [], reaped: [] };
   if (attempts.length === 0 && tasks.length === 0) return result;
 
-  // Every attempt's id starts with its task's, so an attempt whose row never landed is found by the
-  // task's prefix; an interrupted task's S3* checks (a test suite, say) carry its audit marker.
-  const prefixes = tasks.map((t) => `${t.id}-`);
-  const markers = new Set([...attempts.map((a) => a.id), ...tasks.map((t) => auditMarker(t.id))]);
-  for (const p of readProcessTable()) {
-    if (p.marker !== undefined && prefixes.some((prefix) => p.marker!.startsWith(prefix))) markers.add(p.marker);
-  }
-  result.reaped = await reapMarked([...markers], { graceMs });
+  result.reaped = await reapMarked(markersOf(attempts, tasks), { graceMs });
   const reason = "interrupted: the Viable process running this task stopped before it finished";
   await journal.commit({
     events: [
@@ -57,4 +56,18 @@ export async function reconcile(store: Store, graceMs: number): Promise<Reconcil
   result.interruptedAttempts = attempts.map((a) => a.id);
   result.interruptedTasks = tasks.map((t) => t.id);
   return result;
+}
+
+/**
+ * The markers of every process the attempts and tasks may have left. Every attempt's id starts
+ * with its task's, so an attempt whose row never landed is found by the task's prefix; a task's
+ * S3* checks (a test suite, say) carry its audit marker.
+ */
+export function markersOf(attempts: readonly Pick<AttemptRecord, "id">[], tasks: readonly Pick<TaskRecord, "id">[]): string[] {
+  const prefixes = tasks.map((t) => `${t.id}-`);
+  const markers = new Set([...attempts.map((a) => a.id), ...tasks.map((t) => auditMarker(t.id))]);
+  for (const p of readProcessTable()) {
+    if (p.marker !== undefined && prefixes.some((prefix) => p.marker!.startsWith(prefix))) markers.add(p.marker);
+  }
+  return [...markers];
 }
