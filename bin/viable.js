@@ -8,5 +8,9 @@ if (major < 22 || (major === 22 && minor < 13)) {
   process.stderr.write(`viable: needs Node.js 22.13 or newer, this is v${process.versions.node}\n  fix: install a current Node.js (https://nodejs.org/en/download, or \`nvm install 24\`) and run viable with it\n`);
   process.exit(2);
 }
+// Every command loads the same few hundred modules (zod and yaml are most of them): V8's compiled
+// code cached on disk (Node's own cache, in the system's temp directory) halves that start-up.
+const { enableCompileCache } = await import("node:module");
+enableCompileCache?.();
 const { main } = await import("../dist/cli/main.js");
 process.exitCode = await main(process.argv.slice(2));

@@ -3,7 +3,7 @@
 // variables, warm pool). One resolver per command run, built from the project's config, and closed
 // when the command ends: warm processes and spawn helpers never outlive it.
 
-import { createHash } from "node:crypto";
+import { warmMarker } from "./warm-marker.ts";
 import type { ViableConfig } from "../config/config.ts";
 import type { Runtime, RuntimeName } from "../domain/runtime.ts";
 import { CLI_PROTOCOLS } from "./cli-protocols.ts";
@@ -49,7 +49,7 @@ export class RuntimeResolver {
     if (r === undefined) {
       r = name === "command"
         ? createCommandRuntime(this.#pooledProcesses() ? loopCommandStrategy(this.#pooledProcesses()) : {})
-        : cliRuntime(CLI_PROTOCOLS[name], this.#config, { warmMarkerPrefix: warmMarkerPrefix(this.#options.projectRoot), warmPool: this.#options.warmPool !== false });
+        : cliRuntime(CLI_PROTOCOLS[name], this.#config, { warmMarker: warmMarker(this.#options.projectRoot), warmPool: this.#options.warmPool !== false });
       this.#made.set(name, r);
     }
     return r;
@@ -80,7 +80,3 @@ export class RuntimeResolver {
   }
 }
 
-/** Warm processes of one project carry markers with this prefix, so a restart can reap them. */
-export function warmMarkerPrefix(projectRoot: string): string {
-  return `warm-${createHash("sha256").update(projectRoot).digest("hex").slice(0, 10)}`;
-}

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fs from "node:fs";
+import path from "node:path";
 import { createStreamHold, shell, text } from "../support/model-server/script.ts";
 import { openStore } from "../../src/store/store.ts";
 import { projectPaths } from "../../src/workspace/paths.ts";
@@ -27,6 +28,7 @@ void test("warm pool: the second agent of a cycle runs on a pre-started claude; 
   assert.deepEqual(streamed(events, "started").map((e) => e["command"]), ["claude (warm pool, cold)", "claude (warm pool, warm)"]);
   assert.deepEqual(attemptEnds(events).map((e) => e["status"]), ["succeeded", "succeeded"]);
   assert.deepEqual(processesMarked(warmPrefix(w.project.dir)), [], "closeAll ended every warm process");
+  assert.equal(fs.existsSync(path.join(w.project.dir, ".viable", "state", "warm-pool")), false, "nothing left for the next start to look for");
   w.server.assertScriptConsumed();
 });
 
@@ -47,9 +49,11 @@ void test("warm pool: after kill -9 of viable, the next `viable state` reaps the
   // reads that; the one waiting on the model does not notice anything.
   const survivors = processesMarked(prefix);
   assert.ok(survivors.length >= 1, "the serving process outlives viable");
+  assert.ok(fs.existsSync(path.join(w.project.dir, ".viable", "state", "warm-pool")), "the killed viable left the flag that sends the next start looking");
 
   const state = await stateOf(w.project.dir);
   assert.deepEqual(processesMarked(prefix), [], "nothing of the pool survives the next command");
+  assert.equal(fs.existsSync(path.join(w.project.dir, ".viable", "state", "warm-pool")), false, "the flag is cleared once they are reaped");
   assert.equal(state.current_task?.status, "failed");
   assert.match(state.current_task?.failure_reason ?? "", /interrupted/);
   const events = await w.events();

@@ -8,7 +8,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { TestContext } from "node:test";
-import { warmMarkerPrefix } from "../../src/agents/runtimes.ts";
+import { warmMarkerPrefix } from "../../src/agents/warm-marker.ts";
 import { prepare, TEST_MODELS } from "../support/agent-clis/environments.ts";
 import type { AgentCliName, InstalledAgentCli } from "../support/agent-clis/install.ts";
 import { installedCli } from "../support/agent-clis/scenario.ts";

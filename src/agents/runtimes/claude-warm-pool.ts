@@ -14,6 +14,7 @@ import type { RunRequest } from "../../domain/runtime.ts";
 import { superviseProcess, type SupervisedProcess } from "../../process/supervise-process.ts";
 import { Transcript } from "../../process/transcript.ts";
 import type { ProtocolParser } from "../protocols/common.ts";
+import { clearWarmFlag, raiseWarmFlag, type WarmMarker } from "../warm-marker.ts";
 
 export interface WarmSpawn {
   file: string;
@@ -30,8 +31,8 @@ export interface WarmPoolOptions {
   size: number;
   /** Tasks a process serves before it is retired. */
   maxTasks: number;
-  /** Marker prefix: identifies this project's warm processes for reaping after a crash. */
-  markerPrefix: string;
+  /** Identifies this project's warm processes for reaping after a crash. */
+  marker: WarmMarker;
   newParser: (cwd: string) => ProtocolParser;
 }
 
@@ -74,6 +75,7 @@ export class ClaudeWarmPool {
   readonly #idle = new Map<string, WarmProcess[]>();
   readonly #all = new Set<WarmProcess>();
   #closed = false;
+  #flagRaised = false;
 
   constructor(options: WarmPoolOptions) {
     this.#options = options;
@@ -92,12 +94,7 @@ export class ClaudeWarmPool {
       this.#idle.delete(other);
     }
     const idle = this.#liveIdle(key);
-    while (idle.length < this.#options.size) {
-      const p = new WarmProcess(spawn, `${this.#options.markerPrefix}-${crypto.randomUUID().slice(0, 12)}`);
-      this.#all.add(p);
-      void p.proc.exited.then(() => this.#all.delete(p));
-      idle.push(p);
-    }
+    while (idle.length < this.#options.size) idle.push(this.#start(spawn));
   }
 
   /** Runs one task on a warm process (taking a new one if none is ready), refilling the pool after. */
@@ -105,10 +102,7 @@ export class ClaudeWarmPool {
     const idle = this.#liveIdle(key);
     let p = idle.pop();
     const warm = p !== undefined;
-    if (!p) {
-      p = new WarmProcess(spawn, `${this.#options.markerPrefix}-${crypto.randomUUID().slice(0, 12)}`);
-      this.#all.add(p);
-    }
+    p ??= this.#start(spawn);
     // The next task should find one ready: start its process while this one works.
     this.prewarm(key, spawn);
     const proc = p;
@@ -208,6 +202,16 @@ export class ClaudeWarmPool {
       clearTimeout(t);
     }));
     this.#idle.clear();
+    if (this.#flagRaised) clearWarmFlag(this.#options.marker);
+  }
+
+  #start(spawn: WarmSpawn): WarmProcess {
+    if (!this.#flagRaised) raiseWarmFlag(this.#options.marker);
+    this.#flagRaised = true;
+    const p = new WarmProcess(spawn, `${this.#options.marker.prefix}-${crypto.randomUUID().slice(0, 12)}`);
+    this.#all.add(p);
+    void p.proc.exited.then(() => this.#all.delete(p));
+    return p;
   }
 
   get idleCount(): number {

@@ -15,14 +15,15 @@ import { configuredEnv } from "../configured-env.ts";
 import type { CliProtocol } from "../cli-protocols.ts";
 import { claudeWarmArgs } from "../protocols/claude.ts";
 import { trimSummary } from "../protocols/common.ts";
+import type { WarmMarker } from "../warm-marker.ts";
 import { ClaudeWarmPool, userMessageLine } from "./claude-warm-pool.ts";
 
 /** Tools the CLIs need from the user's environment beyond the base allowlist. */
 const CLI_COMMON_ENV: readonly (string | RegExp)[] = [/^VIABLE_/, "NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "https_proxy", "http_proxy", "no_proxy", "XDG_RUNTIME_DIR"];
 
 export interface CliRuntimeOptions {
-  /** Marker prefix for warm processes, unique to the project (so the next start can reap them). */
-  warmMarkerPrefix?: string;
+  /** How warm processes are marked, unique to the project (so the next start can reap them). */
+  warmMarker: WarmMarker;
   /** false: no warm pool even when configured (every attempt in a directory of its own). */
   warmPool?: boolean;
 }
@@ -38,11 +39,11 @@ export function withFix(protocol: CliProtocol, outcome: AttemptOutcome): Attempt
   return { ...outcome, error, summary: trimSummary(outcome.error ?? outcome.summary) };
 }
 
-export function cliRuntime(protocol: CliProtocol, config: ViableConfig, options: CliRuntimeOptions = {}): Runtime {
+export function cliRuntime(protocol: CliProtocol, config: ViableConfig, options: CliRuntimeOptions): Runtime {
   const settings: Partial<NonNullable<ViableConfig["runtimes"][typeof protocol.name]>> = config.runtimes[protocol.name] ?? {};
   const warm = protocol.name === "claude" && options.warmPool !== false && (settings.warm_pool?.size ?? 0) > 0
     ? new ClaudeWarmPool({ size: settings.warm_pool?.size ?? 0, maxTasks: settings.warm_pool?.max_tasks ?? 1,
-      markerPrefix: options.warmMarkerPrefix ?? "warm", newParser: (cwd) => protocol.parser({ cwd }) })
+      marker: options.warmMarker, newParser: (cwd) => protocol.parser({ cwd }) })
     : undefined;
   return {
     name: protocol.name,

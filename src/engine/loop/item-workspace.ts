@@ -4,7 +4,6 @@
 // Viable made (agents can delete directories and rewrite history) before their work is committed.
 
 import fs from "node:fs";
-import path from "node:path";
 import { runVerification, type VerificationInput } from "../../audit/verification.ts";
 import type { ViableConfig } from "../../config/config.ts";
 import type { OutcomeFailure } from "../../domain/outcome.ts";
