@@ -271,14 +271,15 @@ for (const strategy of STRATEGIES) {
     // --- Stopping it: limits, cancellation, escalation ---
 
     void test("a wall-clock timeout escalates SIGINT, SIGTERM, SIGKILL and reports it was forced", async () => {
-      const { lines, exit } = await ctx.start(testSpec(uniqueMarker("timeout"), STUBBORN, { timeoutMs: 250, killGraceMs: 100 })).toEnd();
+      // Long enough for the shell to set its traps on a loaded machine before the first signal.
+      const { lines, exit } = await ctx.start(testSpec(uniqueMarker("timeout"), STUBBORN, { timeoutMs: 1000, killGraceMs: 100 })).toEnd();
       // stderr has the shell's own "Terminated" notices for its sleeps.
       assert.deepEqual(lines.filter((l) => l.stream === "stdout").map((l) => l.text), ["ready", "got INT", "got TERM"]);
       assert.equal(exit.termination, "timed_out");
       assert.equal(exit.forced, true);
       assert.equal(exit.signal, "SIGKILL");
-      assert.equal(exit.error, "timed out after 250 ms");
-      assert.ok(exit.durationMs >= 250 + 2 * 100, `stopped after ${exit.durationMs} ms, before the escalation could finish`);
+      assert.equal(exit.error, "timed out after 1000 ms");
+      assert.ok(exit.durationMs >= 1000 + 2 * 100, `stopped after ${exit.durationMs} ms, before the escalation could finish`);
     });
 
     void test("a process that ignores SIGINT and SIGTERM outright is killed", async () => {
@@ -296,7 +297,8 @@ for (const strategy of STRATEGIES) {
     });
 
     void test("output resets the idle timer; silence past it stops the process", async () => {
-      const idleTimeoutMs = 300;
+      // Far above one write-and-echo round trip, even on a loaded machine.
+      const idleTimeoutMs = 1000;
       const run = ctx.start(testSpec(uniqueMarker("idle"), 'while read l; do echo "$l"; done', { stdin: "pipe", idleTimeoutMs }));
       const start = performance.now();
       for (let i = 0; performance.now() - start < 2 * idleTimeoutMs; i++) {
