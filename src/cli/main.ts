@@ -184,13 +184,15 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option("--max-sessions <n>", "attempts in this run (default: loop.max_sessions)", positiveInt)
     .option("--allow-dirty", "run even if the main worktree has uncommitted changes")
     .option("--include-claimed", "also work items someone else has claimed (in progress elsewhere)")
+    .option("--branch <name>", "merge items into this branch (default: loop.integration_branch, else the branch checked out)")
     .addOption(new Option("--workspace <mode>", "worktree | none (default: workspace.mode)").choices(["worktree", "none"]))
-    .action(async (opts: { dir: string; json?: boolean; concurrency?: number; maxSessions?: number; allowDirty?: boolean; includeClaimed?: boolean; workspace?: "worktree" | "none" }) =>
+    .action(async (opts: { dir: string; json?: boolean; concurrency?: number; maxSessions?: number; allowDirty?: boolean; includeClaimed?: boolean; branch?: string; workspace?: "worktree" | "none" }) =>
       setExit(await (await import("./commands/loop.ts")).loopCommand({
         dir: opts.dir, json: !!opts.json, allowDirty: !!opts.allowDirty, includeClaimed: !!opts.includeClaimed,
         ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
         ...(opts.maxSessions !== undefined ? { maxSessions: opts.maxSessions } : {}),
         ...(opts.workspace !== undefined ? { workspace: opts.workspace } : {}),
+        ...(opts.branch !== undefined ? { branch: opts.branch } : {}),
       }, o)));
 
   return program;

@@ -262,3 +262,25 @@ void test("`viable loop` without an imported plan says what to do", LIMIT, async
   assert.equal(run.code, 2);
   assert.match(run.stderr, /no plan has been imported.*\n.*viable plan import FILE/);
 });
+
+void test("the loop merges into the branch checked out; one that differs from the plan's earlier runs is the user's choice (--branch)", LIMIT, async (t) => {
+  const p = loopProject(t, [{ id: "a" }, { id: "b" }]);
+  p.script(`echo "$VIABLE_ITEM_ID" > "$VIABLE_ITEM_ID.txt"`);
+  await viable(["plan", "import", "feature_list.json", "-d", p.dir], { cwd: p.dir });
+  const first = await p.loop("--max-sessions", "1", "--concurrency", "1");
+  assert.equal(first.of("item_passed").length, 1, first.stderr);
+
+  p.git("checkout", "-q", "-b", "feature");
+  const refused = await viable(["loop", "-d", p.dir]);
+  assert.equal(refused.code, 2, refused.stderr);
+  assert.match(refused.stderr, /this plan's earlier runs merged into main, but feature is checked out now/);
+  assert.match(refused.stderr, /fix: check out main to go on there, or run `viable loop --branch feature`/);
+
+  const chosen = await p.loop("--branch", "feature");
+  assert.equal(chosen.code, 0, chosen.stderr);
+  assert.equal(chosen.of("loop_started")[0]?.integration_branch, "feature");
+  assert.equal(p.git("log", "--format=%s", "-1", "feature").trim(), `session: completed ${chosen.of("item_passed")[0]?.item}`);
+  assert.equal(p.git("log", "--format=%s", "main").split("\n").filter((s) => s.startsWith("session:")).length, 1, "main keeps only the first run's merge");
+  // From now on the checked-out branch is the plan's: no question asked.
+  assert.equal((await p.loop()).code, 0);
+});

@@ -22,6 +22,7 @@ export interface LoopArgs {
   includeClaimed: boolean;
   json: boolean;
   workspace?: WorkspaceMode;
+  branch?: string;
 }
 
 export async function loopCommand(args: LoopArgs, o: Output): Promise<number> {
@@ -48,6 +49,7 @@ export async function loopCommand(args: LoopArgs, o: Output): Promise<number> {
       ...(args.concurrency !== undefined ? { concurrency: args.concurrency } : {}),
       ...(args.maxSessions !== undefined ? { maxSessions: args.maxSessions } : {}),
       ...(args.workspace !== undefined ? { mode: args.workspace } : {}),
+      ...(args.branch !== undefined ? { branch: args.branch } : {}),
       ...(o.interactive && !args.json ? {
         askToContinue: async (message: string, signal: AbortSignal) => {
           const confirm = (await import("@inquirer/confirm")).default;

@@ -56,6 +56,8 @@ export interface LoopOptions {
   askToContinue?: (question: string, signal: AbortSignal) => Promise<boolean>;
   /** Work items someone else has claimed too (an in-progress Task Master task, a hooked beads issue). */
   includeClaimed?: boolean;
+  /** The branch items merge into; default `loop.integration_branch`, else the branch checked out. */
+  branch?: string;
 }
 
 export interface LoopResult {
@@ -398,9 +400,21 @@ async function preflight(store: Store, config: ViableConfig, storedBranch: strin
   if ((await git(root, ["var", "GIT_COMMITTER_IDENT"])).code !== 0) {
     throw new UserError({ reason: "bad_usage", message: "git has no identity to commit with (user.name and user.email are not set)", fix: "run `git config user.name \"...\"` and `git config user.email \"...\"` in the project" });
   }
-  const branch = config.loop.integration_branch ?? storedBranch ?? (await currentBranch(root));
+  const branch = opts.branch ?? config.loop.integration_branch ?? (await currentBranch(root));
   if (branch === null) {
-    throw new UserError({ reason: "bad_usage", message: "HEAD is detached, so there is no branch to merge items into", field: "loop.integration_branch", fix: "check out the branch items should merge into, or set loop.integration_branch in .viable/config.json" });
+    throw new UserError({
+      reason: "bad_usage", message: `HEAD is detached, so there is no branch to merge items into${storedBranch ? ` (earlier runs merged into ${storedBranch})` : ""}`, field: "loop.integration_branch",
+      fix: `check out the branch items should merge into, or run \`viable loop --branch ${storedBranch ?? "NAME"}\``,
+    });
+  }
+  // The branch checked out is where the user expects work to land; one that differs from where this
+  // plan's earlier runs merged is theirs to choose, not ours to guess.
+  if (opts.branch === undefined && config.loop.integration_branch === undefined && storedBranch !== null && storedBranch !== branch) {
+    throw new UserError({
+      reason: "bad_usage",
+      message: `this plan's earlier runs merged into ${storedBranch}, but ${branch} is checked out now`,
+      fix: `check out ${storedBranch} to go on there, or run \`viable loop --branch ${branch}\` to merge into ${branch} from now on (items that passed stay passed)`,
+    });
   }
   if ((await revParse(root, `refs/heads/${branch}`)) === null) {
     throw new UserError({ reason: "bad_usage", message: `the integration branch ${branch} does not exist (or has no commit)`, field: "loop.integration_branch", fix: `create it (git branch ${branch}) or set loop.integration_branch to an existing branch` });
