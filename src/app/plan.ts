@@ -69,8 +69,8 @@ export type PlanImport =
 
 /**
  * Validates the file and, when it has no errors, replaces the stored plan with it in one commit.
- * Items that had passed keep their results: merged work does not un-happen because the file was
- * imported again.
+ * Items that had passed keep their results while they are the same work: merged work does not
+ * un-happen because the file was imported again.
  */
 export async function importPlanFile(project: Project, source: PlanSource & { replace?: boolean }): Promise<PlanImport> {
   const format = parseFormat(source.format);

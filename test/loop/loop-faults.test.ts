@@ -102,3 +102,25 @@ void test("--max-sessions bounds one run; the next run continues", LIMIT, async 
   assert.equal(second.code, 0, second.stderr);
   assert.deepEqual(second.of("item_passed").map((e) => e.item), ["m3"]);
 });
+
+void test("an agent CLI that is not installed stops the loop at once with the fix; the item's attempt is not counted", LIMIT, async (t) => {
+  const p = loopProject(t, [{ id: "a" }, { id: "b" }], { config: { runtimes: { claude: { bin: "/nonexistent/claude" } }, loop: { max_attempts: 1 } } });
+  p.write(".viable/agents/code-writer.md", "---\nname: code-writer\ndescription: writes code\nruntime: claude\n---\nYou write code.\n");
+  p.commitAll("a claude agent");
+  await viable(["plan", "import", "feature_list.json", "-d", p.dir], { cwd: p.dir });
+  const run = await p.loop("--concurrency", "1");
+  assert.equal(run.code, 1, run.stderr);
+  const [failed] = run.of("item_failed");
+  assert.deepEqual(failed?.failure, { kind: "not_installed" });
+  assert.equal(failed?.will_retry, false);
+  assert.match(failed?.reason ?? "", /could not start|not installed/);
+  assert.equal(run.of("item_started").length, 1, "nothing else was started on a runtime that cannot start");
+  assert.equal(run.of("item_blocked").length, 0, "max_attempts 1, yet the item is not blocked: its attempt did not count");
+  assert.equal(run.of("loop_finished")[0]?.outcome, "failed");
+  // Installed meanwhile (here: a command agent instead), the next run takes the same item again.
+  p.agent("code-writer", "true");
+  p.commitAll("a command agent");
+  const again = await p.loop("--concurrency", "1");
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(again.of("item_passed").length, 2);
+});

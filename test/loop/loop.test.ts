@@ -270,6 +270,13 @@ void test("the loop merges into the branch checked out; one that differs from th
   const first = await p.loop("--max-sessions", "1", "--concurrency", "1");
   assert.equal(first.of("item_passed").length, 1, first.stderr);
 
+  // A branch from before that merge lacks the passed item's work: its dependents would miss it.
+  p.git("branch", "before", "main~1");
+  const lacking = await viable(["loop", "--branch", "before", "-d", p.dir]);
+  assert.equal(lacking.code, 2, lacking.stderr);
+  assert.match(lacking.stderr, /before lacks the merged work of 1 passed item\(s\) \([ab]\), merged into main by earlier runs/);
+  assert.match(lacking.stderr, /fix: merge main into before first/);
+
   p.git("checkout", "-q", "-b", "feature");
   const refused = await viable(["loop", "-d", p.dir]);
   assert.equal(refused.code, 2, refused.stderr);

@@ -54,7 +54,7 @@ export function cliRuntime(protocol: CliProtocol, config: ViableConfig, options:
       const file = resolveCliBinary(protocol, settings.bin);
       if (!file) {
         const why = `${protocol.command} is not installed or not on PATH`;
-        yield { type: "finished", outcome: failedOutcome(`${why} (install it with \`npm install -g ${protocol.npmPackage}\`, or set runtimes.${protocol.name}.bin in .viable/config.json)`) };
+        yield { type: "finished", outcome: failedOutcome(`${why} (install it with \`npm install -g ${protocol.npmPackage}\`, or set runtimes.${protocol.name}.bin in .viable/config.json)`, undefined, { kind: "not_installed" }) };
         return;
       }
       const isRoot = process.getuid?.() === 0;
@@ -118,7 +118,7 @@ export function cliRuntime(protocol: CliProtocol, config: ViableConfig, options:
       for (const ev of parser.end()) yield ev;
       const exit = await proc.exited;
       if (exit.termination === "spawn_failed") {
-        yield { type: "finished", outcome: failedOutcome(`${protocol.command} could not start: ${exit.error ?? "spawn failed"}`) };
+        yield { type: "finished", outcome: failedOutcome(`${protocol.command} could not start: ${exit.error ?? "spawn failed"}`, undefined, { kind: "not_installed" }) };
         return;
       }
       const outcome: AttemptOutcome = withFix(protocol, parser.classify({

@@ -57,12 +57,18 @@ export async function loopCommand(args: LoopArgs, o: Output): Promise<number> {
         },
       } : {}),
     });
-    await project.flush().catch(() => undefined);
+    await project.flush();
     live?.stop();
     if (!args.json) {
       o.out(`${result.outcome === "all_passed" ? "✓" : "✗"} ${result.message} (${result.sessions} session${result.sessions === 1 ? "" : "s"}, ${formatDuration(result.elapsedSeconds)})`);
     }
     return result.outcome === "all_passed" ? EXIT.ok : result.outcome === "interrupted" ? EXIT.interrupted : EXIT.failed;
+  } catch (e) {
+    // Stopped before the run was recorded (during its checks): nothing ran.
+    if (!(e instanceof LoopStopped)) throw e;
+    live?.stop();
+    o.err(`viable: ${e.message}`);
+    return e.outcome === "interrupted" ? EXIT.interrupted : EXIT.failed;
   } finally {
     live?.stop();
     offSignals();

@@ -15,14 +15,14 @@
 import type { AgentRegistry } from "../../agents/registry.ts";
 import type { ViableConfig } from "../../config/config.ts";
 import { detectTooling } from "../../analysis/project-commands.ts";
-import { UserError, errorMessage } from "../../domain/errors.ts";
+import { isUserError, UserError, errorMessage } from "../../domain/errors.ts";
 import type { ItemId, PlanItem } from "../../plan/plan.ts";
 import { Scheduler, type SchedulerCounts } from "../../plan/scheduler.ts";
 import { planValidationError, validatePlan } from "../../plan/validate.ts";
 import { CommitFailed } from "../../store/journal.ts";
 import type { Store } from "../../store/store.ts";
 import { git } from "../../workspace/git.ts";
-import { currentBranch, revParse, uncommittedPaths } from "../../workspace/worktrees.ts";
+import { currentBranch, isAncestor, revParse, uncommittedPaths } from "../../workspace/worktrees.ts";
 import type { AttemptPipeline } from "../attempt/pipeline.ts";
 import { assertNotStopped } from "../kill-switch.ts";
 import { allocateItem } from "./item-allocation.ts";
@@ -94,7 +94,20 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
   const mode = opts.mode ?? config.workspace.mode;
   const concurrency = opts.concurrency ?? config.loop.concurrency;
   const maxSessions = opts.maxSessions ?? config.loop.max_sessions;
-  const integration = mode === "worktree" ? await preflight(store, config, stored.meta.integration_branch, opts) : null;
+  if (opts.branch !== undefined && mode !== "worktree") {
+    throw new UserError({ reason: "bad_usage", message: "--branch names the branch items merge into, but with workspace mode none nothing is merged", fix: "drop --branch, or run with --workspace worktree" });
+  }
+  let integration: string | null;
+  try {
+    integration = mode === "worktree" ? await preflight(store, config, stored.meta.integration_branch, opts) : null;
+  } catch (e) {
+    // Ctrl-C or `viable stop` before the run is recorded: a stop, with nothing to record.
+    if (opts.signal.aborted && !isUserError(e)) {
+      const reason: unknown = opts.signal.reason;
+      throw reason instanceof LoopStopped ? reason : new LoopStopped("interrupted", "interrupted before the loop started");
+    }
+    throw e;
+  }
   await assertNotStopped(store);
 
   const runId = `${LOOP_RUN_PREFIX}${crypto.randomUUID().replaceAll("-", "").slice(0, 8)}`;
@@ -255,9 +268,12 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
           const budget = end.failure?.kind === "budget_exceeded" ? end.failure.scope : undefined;
           const failed = { attempt, reason: end.reason, kept_branch: end.keptBranch, failure: end.failure ?? null };
           // Not the item's fault, and every item on the runtime would fail the same way: a spent
-          // task or run budget, a key or model the provider refuses, a CLI that is not there, a
-          // runtime whose breaker is open. The item waits, its attempt not counted, and the loop stops.
-          const setup = end.failure !== undefined && end.failure.kind !== "budget_exceeded";
+          // task or run budget, a key the provider refuses, a CLI that is not there, a runtime whose
+          // breaker is open. The item waits, its attempt not counted, and the loop stops. (A request
+          // the provider rejects as malformed may be the item's own — a prompt too long — so it
+          // counts like any failure, and a streak of them stops the loop.)
+          const kind = end.failure?.kind;
+          const setup = kind === "authentication" || kind === "not_installed" || kind === "circuit_open";
           if (budget === "task" || budget === "run" || setup) {
             sched.retry(id);
             rec.item(id, "item_failed", { ...failed, will_retry: false }, { phase: null, last_error: end.context });
@@ -312,8 +328,11 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
       } catch {
         // The journal failed meanwhile: the abort it caused says so.
       }
-      if (go) consecutiveFailures = 0;
-      else stop("failure_streak", `${n} attempts failed in a row; stopped at your request`);
+      // Only the streak that was asked about is forgiven; failures that ended meanwhile still count.
+      if (go) {
+        consecutiveFailures -= n;
+        if (consecutiveFailures >= config.loop.max_consecutive_failures) void failureStreak();
+      } else stop("failure_streak", `${n} attempts failed in a row; stopped at your request`);
       pump();
     };
 
@@ -354,10 +373,16 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
     message = journal.failure.message;
   }
   const counts = scheduler?.counts() ?? { pending: 0, running: 0, passed: 0, blocked: 0, failed: 0, ready: 0 };
-  const final = outcome ?? "failed";
+  let final: LoopOutcome = outcome ?? "failed";
   const elapsedSeconds = round((performance.now() - started) / 1000);
   const leftAlone = scheduler?.leftAlone() ?? [];
-  await finishRun(store, runId, final, message, { counts, elapsed_seconds: elapsedSeconds, sessions, left_alone: leftAlone });
+  // The last commit carries what was staged before it (the last items' results): if the disk
+  // refuses it, the run did not succeed, whatever the items did.
+  const unrecorded = await finishRun(store, runId, final, message, { counts, elapsed_seconds: elapsedSeconds, sessions, left_alone: leftAlone });
+  if (unrecorded) {
+    final = "failed";
+    message = unrecorded.message;
+  }
   return {
     runId, outcome: final, message, counts, items: plan.items.length, sessions, elapsedSeconds,
     blocked: blockedItems(plan.items, scheduler), leftAlone,
@@ -376,7 +401,7 @@ export class LoopStopped extends Error {
 }
 
 /** The run's task row and its last event: finished (completed when every item passed), unless the disk refuses even that. */
-async function finishRun(store: Store, runId: string, outcome: LoopOutcome, message: string, data: Record<string, unknown>): Promise<void> {
+async function finishRun(store: Store, runId: string, outcome: LoopOutcome, message: string, data: Record<string, unknown>): Promise<CommitFailed | undefined> {
   const success = outcome === "all_passed";
   try {
     await store.journal.commit({
@@ -386,9 +411,12 @@ async function finishRun(store: Store, runId: string, outcome: LoopOutcome, mess
       ],
       changes: [{ type: "task_updated", id: runId, patch: { status: success ? "completed" : "failed", updated_at: store.timestamp(), failure_reason: success ? null : message, owner_pid: null } }],
     });
-  } catch {
+  } catch (e) {
     // A full disk: the run stays "in progress" and the next start reconciles it as interrupted.
+    if (e instanceof CommitFailed) return e;
+    throw e;
   }
+  return undefined;
 }
 
 async function preflight(store: Store, config: ViableConfig, storedBranch: string | null, opts: LoopOptions): Promise<string> {
@@ -415,6 +443,21 @@ async function preflight(store: Store, config: ViableConfig, storedBranch: strin
       message: `this plan's earlier runs merged into ${storedBranch}, but ${branch} is checked out now`,
       fix: `check out ${storedBranch} to go on there, or run \`viable loop --branch ${branch}\` to merge into ${branch} from now on (items that passed stay passed)`,
     });
+  }
+  if (storedBranch !== null && storedBranch !== branch) {
+    // Items that passed stay passed, so their work must be on the new branch: else their
+    // dependents would start without it.
+    const missing: string[] = [];
+    for (const [id, p] of await store.queries.passedItems()) {
+      if (p.merged_commit !== null && !(await isAncestor(root, p.merged_commit, `refs/heads/${branch}`, { signal: opts.signal }))) missing.push(id);
+    }
+    if (missing.length > 0) {
+      throw new UserError({
+        reason: "bad_usage",
+        message: `${branch} lacks the merged work of ${missing.length} passed item(s) (${missing.slice(0, 10).join(", ")}${missing.length > 10 ? ", ..." : ""}), merged into ${storedBranch} by earlier runs`,
+        fix: `merge ${storedBranch} into ${branch} first (\`git merge ${storedBranch}\` with ${branch} checked out), or check out ${storedBranch} to go on there`,
+      });
+    }
   }
   if ((await revParse(root, `refs/heads/${branch}`)) === null) {
     throw new UserError({ reason: "bad_usage", message: `the integration branch ${branch} does not exist (or has no commit)`, field: "loop.integration_branch", fix: `create it (git branch ${branch}) or set loop.integration_branch to an existing branch` });
