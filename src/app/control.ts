@@ -1,11 +1,12 @@
 // Use cases of S5's controls over a project: the kill switch (`viable stop` / `viable resume`) and
 // `viable reset`.
 
+import { warmMarker } from "../agents/warm-marker.ts";
 import { loadConfig } from "../config/config.ts";
 import { engageKillSwitch, KILL_SIGNAL, releaseKillSwitch } from "../engine/kill-switch.ts";
 import { markersOf } from "../engine/reconcile.ts";
-import { isProcessAlive } from "../process/process-tree.ts";
-import { stopAttemptProcesses } from "../process/stop-processes.ts";
+import { isProcessAlive, readProcessTable } from "../process/process-tree.ts";
+import { stopAttemptProcesses, stopProcesses } from "../process/stop-processes.ts";
 import { openStore } from "../store/store.ts";
 import { readHolder } from "../store/writer-lock.ts";
 import { ensureStateIgnored, resolveProject } from "../workspace/project.ts";
@@ -44,9 +45,15 @@ export async function stopProject(dir: string, reason: string): Promise<StopResu
     }
     // What the holder did not end (it hung, or died): the attempts still recorded as running, and
     // any process of a task in progress, including an attempt whose row had not landed yet.
-    const markers = markersOf(await store.queries.runningAttempts(), await store.queries.tasksInProgress());
+    const leftover = await store.queries.runningAttempts();
+    const markers = markersOf(leftover, await store.queries.tasksInProgress());
     const { stopped } = await stopAttemptProcesses({ markers }, config.defaults.kill_grace_ms);
-    return { running_attempts: running.length, stopped_directly: stopped.length, holder_pid: holder?.pid ?? null };
+    // An attempt a warm process serves carries the pool's marker, not its own; with the switch
+    // engaged no warm process has work to wait for.
+    const prefix = `${warmMarker(paths.root).prefix}-`;
+    const warm = leftover.length > 0 ? readProcessTable().filter((p) => p.marker?.startsWith(prefix)) : [];
+    if (warm.length > 0) await stopProcesses(warm, config.defaults.kill_grace_ms);
+    return { running_attempts: running.length, stopped_directly: stopped.length + warm.length, holder_pid: holder?.pid ?? null };
   } finally {
     await store.close();
   }

@@ -9,7 +9,7 @@
 // (`warm-<project>-<uuid>`) so that, if Viable is killed, the next start reaps idle ones too.
 
 import crypto from "node:crypto";
-import { ZERO_USAGE, type AgentEvent, type AttemptOutcome } from "../../domain/outcome.ts";
+import { failedOutcome, ZERO_USAGE, type AgentEvent, type AttemptOutcome } from "../../domain/outcome.ts";
 import type { RunRequest } from "../../domain/runtime.ts";
 import { superviseProcess, type SupervisedProcess } from "../../process/supervise-process.ts";
 import { Transcript } from "../../process/transcript.ts";
@@ -42,12 +42,14 @@ type Line = { stream: "stdout" | "stderr"; text: string };
 class WarmProcess {
   readonly proc: SupervisedProcess;
   readonly marker: string;
+  readonly cwd: string;
   tasks = 0;
   dead = false;
   #listener: ((line: Line) => void) | undefined;
 
   constructor(spawn: WarmSpawn, marker: string) {
     this.marker = marker;
+    this.cwd = spawn.cwd;
     this.proc = superviseProcess({
       file: spawn.file, args: spawn.args, cwd: spawn.cwd, env: spawn.env, stdin: "pipe", marker,
       killGraceMs: spawn.killGraceMs, maxOutputBytes: spawn.maxOutputBytes, redact: spawn.redact,
@@ -82,16 +84,17 @@ export class ClaudeWarmPool {
   }
 
   /**
-   * Starts processes for `key` until `size` are idle; returns at once. The pool holds at most `size`
-   * idle processes in all: those waiting under another key (another working directory, such as
-   * the previous plan item's worktree) are ended first, so a long loop does not pile them up.
+   * Starts processes for `key` until `size` are idle; returns at once. Those waiting in another
+   * working directory (the previous plan item's worktree) are ended first: no task will come for
+   * them, and a long loop must not pile them up. Other agents' processes in this directory stay.
    */
   prewarm(key: string, spawn: WarmSpawn): void {
     if (this.#closed) return;
     for (const [other, processes] of this.#idle) {
       if (other === key) continue;
-      for (const p of processes) p.proc.closeStdin();
-      this.#idle.delete(other);
+      const stale = processes.filter((p) => p.cwd !== spawn.cwd);
+      for (const p of stale) p.proc.closeStdin();
+      this.#idle.set(other, processes.filter((p) => p.cwd === spawn.cwd));
     }
     const idle = this.#liveIdle(key);
     while (idle.length < this.#options.size) idle.push(this.#start(spawn));
@@ -99,6 +102,11 @@ export class ClaudeWarmPool {
 
   /** Runs one task on a warm process (taking a new one if none is ready), refilling the pool after. */
   async *run(key: string, spawn: WarmSpawn, req: RunRequest, message: string): AsyncGenerator<AgentEvent> {
+    // Closed: the command is ending, and a process started now would outlive it.
+    if (this.#closed) {
+      yield { type: "finished", outcome: { ...failedOutcome("cancelled: the warm pool was closed"), status: "cancelled" } };
+      return;
+    }
     const idle = this.#liveIdle(key);
     let p = idle.pop();
     const warm = p !== undefined;
@@ -203,6 +211,7 @@ export class ClaudeWarmPool {
     }));
     this.#idle.clear();
     if (this.#flagRaised) clearWarmFlag(this.#options.marker);
+    this.#flagRaised = false;
   }
 
   #start(spawn: WarmSpawn): WarmProcess {
