@@ -75,3 +75,22 @@ void test("a dollar budget crossed mid-stream stops the attempt there, as failed
   assert.deepEqual(outcome.failure, { kind: "budget_exceeded", scope: "attempt" });
   assert.match(outcome.error ?? "", /attempt budget exceeded: \$0\.0200 spent of \$0\.01/);
 });
+
+void test("the nearest time budget is the attempt's timeout, and its timing out is that budget running out", async (t) => {
+  let now = 0;
+  const budgets = new BudgetTracker({ run: { seconds: 60 } }, () => now);
+  now = 55_000;
+  let timeoutMs: number | undefined;
+  const runtime: Runtime = {
+    name: "claude",
+    async *run(req) {
+      timeoutMs = req.limits.timeoutMs;
+      yield { type: "finished", outcome: { ...succeeded(0), status: "timed_out", summary: "timed out", exitCode: null, error: "timed out after 5000 ms" } };
+    },
+  };
+  const { outcome } = await attempt(t, runtime, budgets, "t1-3-coder");
+  assert.equal(timeoutMs, 5000, "what is left of the run's minute, not the agent's own timeout");
+  assert.equal(outcome.status, "failed");
+  assert.deepEqual(outcome.failure, { kind: "budget_exceeded", scope: "run" });
+  assert.match(outcome.error ?? "", /run budget exceeded: 60 s of 60 s/);
+});

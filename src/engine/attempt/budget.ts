@@ -59,14 +59,15 @@ export class BudgetTracker {
       ["attempt", { usd: 0, tokens: 0, startedAt: this.#now() }], ["item", this.#item(key)], ["task", this.#task(key.taskId)], ["run", this.#run],
     ];
     return {
-      secondsLeft: () => {
-        let left = Infinity;
+      deadline: () => {
+        let nearest: BudgetDeadline | undefined;
         for (const [scope, s] of scopes) {
           const limit = this.#settings[scope]?.seconds;
-          if (scope === "attempt" || !s || limit === undefined) continue;
-          left = Math.min(left, limit - (this.#now() - s.startedAt) / 1000);
+          if (!s || limit === undefined) continue;
+          const seconds = limit - (this.#now() - s.startedAt) / 1000;
+          if (nearest === undefined || seconds < nearest.seconds) nearest = { seconds, scope, limit };
         }
-        return left;
+        return nearest;
       },
       add: (delta: { usage?: Usage; costUsd?: number }) => {
         const tokens = delta.usage ? delta.usage.inputTokens + delta.usage.outputTokens : 0;
@@ -78,7 +79,6 @@ export class BudgetTracker {
         }
         return this.#overAny(scopes);
       },
-      attemptSeconds: this.#settings.attempt?.seconds,
     };
   }
 
@@ -132,10 +132,16 @@ export class BudgetTracker {
   }
 }
 
+export interface BudgetDeadline {
+  /** Seconds left from now. */
+  seconds: number;
+  scope: BudgetScope;
+  /** The scope's limit, in seconds. */
+  limit: number;
+}
+
 export interface AttemptBudget {
   add(delta: { usage?: Usage; costUsd?: number }): BudgetExceeded | undefined;
-  /** Seconds left before the item's, task's or run's time budget runs out (Infinity without one). */
-  secondsLeft(): number;
-  /** The attempt's wall-time budget, applied as its timeout. */
-  attemptSeconds: number | undefined;
+  /** The nearest time budget (the attempt's own, or what is left of its item's, task's or run's). */
+  deadline(): BudgetDeadline | undefined;
 }

@@ -12,7 +12,7 @@ import { failedOutcome, ZERO_USAGE } from "../../domain/outcome.ts";
 import type { Runtime } from "../../domain/runtime.ts";
 import type { ViableConfig } from "../../config/config.ts";
 import type { Journal } from "../../store/journal.ts";
-import type { AttemptBudget, BudgetExceeded } from "./budget.ts";
+import { BudgetExceeded, type AttemptBudget } from "./budget.ts";
 import { eventData, MAX_EVENT_TEXT } from "./event-data.ts";
 import { costOf } from "./pricing.ts";
 import { agentRunOptions } from "../../agents/runtime-options.ts";
@@ -97,9 +97,13 @@ export async function runAttempt(env: AttemptEnvironment, input: AttemptInput): 
   else input.signal.addEventListener("abort", onAbort, { once: true });
   let overBudget: BudgetExceeded | undefined;
   const streamed = { ...ZERO_USAGE, usd: 0 };
-  // The attempt's own time budget, and what is left of its item's, task's and run's: their deadline
-  // is its timeout, so a quiet attempt cannot outlast them.
-  const timeoutSeconds = Math.max(0.001, Math.min(agent.timeout ?? config.defaults.timeout, input.budget?.attemptSeconds ?? Infinity, input.budget?.secondsLeft() ?? Infinity));
+  // The attempt's own time budget, and what is left of its item's, task's and run's: the nearest is
+  // its timeout when it comes first, so a quiet attempt cannot outlast them, and its timing out is
+  // that budget running out.
+  const ownTimeout = agent.timeout ?? config.defaults.timeout;
+  const deadline = input.budget?.deadline();
+  const budgetDeadline = deadline !== undefined && deadline.seconds < ownTimeout ? deadline : undefined;
+  const timeoutSeconds = Math.max(0.001, budgetDeadline?.seconds ?? ownTimeout);
   const idleSeconds = agent.idleTimeout ?? config.defaults.idle_timeout;
   try {
     const events = input.runtime.run({
@@ -158,12 +162,15 @@ export async function runAttempt(env: AttemptEnvironment, input: AttemptInput): 
   input.signal.removeEventListener("abort", onAbort);
   outcome ??= crashed(new Error("the runtime ended without an outcome"));
   if (outcome.costUsd === undefined) {
-    const computed = costOf(outcome.usage, outcome.model ?? agent.model, config.prices);
+    const computed = costOf(outcome.usage, outcome.model ?? agent.model ?? config.runtimes[agent.runtime]?.model, config.prices);
     if (computed !== undefined) outcome = { ...outcome, costUsd: computed };
+  }
+  if (budgetDeadline && !overBudget && outcome.status === "timed_out") {
+    overBudget = new BudgetExceeded(budgetDeadline.scope, `${budgetDeadline.scope} budget exceeded: ${budgetDeadline.limit} s of ${budgetDeadline.limit} s`);
   }
   if (input.budget && !overBudget) {
     // The final totals are authoritative; count what the stream had not already reported (and
-    // a scope whose time ran out while the attempt ran: the attempt's timeout was that deadline).
+    // a scope whose time ran out while the attempt ran).
     overBudget = input.budget.add({
       usage: { inputTokens: Math.max(0, outcome.usage.inputTokens - streamed.inputTokens), outputTokens: Math.max(0, outcome.usage.outputTokens - streamed.outputTokens), cachedInputTokens: 0 },
       costUsd: Math.max(0, (outcome.costUsd ?? 0) - streamed.usd),
