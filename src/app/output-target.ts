@@ -43,3 +43,42 @@ export function outputFile(file: string, field: string): string {
   }
   return abs;
 }
+
+/**
+ * Writes a file the user asked for. A write the checks above could not foresee (no permission, a
+ * read-only file system, the directory removed meanwhile) is a message naming the file and the fix.
+ */
+export function writeOutput(file: string, text: string, field: string): void {
+  try {
+    fs.writeFileSync(file, text);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? "error";
+    const dir = path.dirname(linkTarget(file) ?? file);
+    const fix = code === "EACCES" || code === "EPERM" || code === "EROFS"
+      ? `make ${dir} writable for you (or the file, if it exists), or write elsewhere`
+      : code === "ENOENT" ? `create ${dir} first (mkdir -p ${dir}), or write elsewhere`
+      : code === "ENOSPC" || code === "EDQUOT" ? "free some disk space, or write elsewhere"
+      : "write elsewhere";
+    throw new UserError({ reason: "bad_usage", file, field, message: `cannot be written (${code}: ${(e as Error).message.replace(/^[A-Z]+: /, "").replace(/, open .*$/, "")})`, fix });
+  }
+}
+
+/** Where a symbolic link points (the directory that matters when writing through it). */
+function linkTarget(file: string): string | undefined {
+  try {
+    return path.resolve(path.dirname(file), fs.readlinkSync(file));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads a file the user pointed at; a missing or unreadable one is a message naming it. */
+export function readInput(file: string, field: string): string {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? "error";
+    const fix = code === "EISDIR" ? "restore the file in its place, or pass the path of a file" : code === "EACCES" || code === "EPERM" ? `make ${file} readable for you` : "restore the file";
+    throw new UserError({ reason: "bad_usage", file, field, message: `cannot be read (${code})`, fix });
+  }
+}

@@ -14,7 +14,7 @@ import { emptyPlanRefusal } from "../plan/replace-guard.ts";
 import { planValidationError, validatePlan, type PlanValidation } from "../plan/validate.ts";
 import type { StoredPlan } from "../store/plan-store.ts";
 import type { ItemState, PassedItem, SessionRecord } from "../store/records.ts";
-import { outputDirectory, outputFile } from "./output-target.ts";
+import { outputDirectory, outputFile, readInput, writeOutput } from "./output-target.ts";
 import { withProject, type Project } from "./project.ts";
 
 export interface PlanSource {
@@ -110,7 +110,7 @@ function samePassedWork(passed: ReadonlyMap<ItemId, PassedItem>, stored: Plan | 
   return out;
 }
 
-export { planValidationError, outputFile };
+export { planValidationError, outputFile, writeOutput };
 export type { PlanValidation };
 export type { PlanProblem } from "../plan/problem.ts";
 
@@ -195,7 +195,7 @@ export async function exportStoredPlan(dir: string, options: { tag?: string } = 
   return withProject(dir, { writer: false, command: "plan export" }, async (p) => {
     const stored = await storedPlan(p);
     const source = path.resolve(p.paths.root, stored.meta.source_file);
-    const current = fs.existsSync(source) ? fs.readFileSync(source, "utf8") : (stored.meta.source_text ?? undefined);
+    const current = fs.existsSync(source) ? readInput(source, "the plan's source file") : (stored.meta.source_text ?? undefined);
     // A Task Master plan goes back into the tag it came from (recorded at import), and only there.
     return { text: exportPlan(exportable(stored.plan), current, { ...(options.tag !== undefined ? { tag: options.tag } : {}) }), format: stored.meta.format, source };
   });
@@ -215,9 +215,9 @@ export function writeSessionFiles(sessions: readonly SessionRecord[], target: st
   const dir = outputDirectory(target, "--write");
   for (const s of sessions) {
     const { session, timestamp, feature, success, elapsed_seconds, error } = s;
-    fs.writeFileSync(path.join(dir, `session-${String(session).padStart(3, "0")}.json`), JSON.stringify({ session, timestamp, feature, success, elapsed_seconds, error }, null, 2) + "\n");
+    writeOutput(path.join(dir, `session-${String(session).padStart(3, "0")}.json`), JSON.stringify({ session, timestamp, feature, success, elapsed_seconds, error }, null, 2) + "\n", "--write");
   }
-  fs.writeFileSync(path.join(dir, "progress.txt"), sessions.map((s) => `[${s.timestamp}] session ${s.session}: ${s.feature} ${s.success ? "completed" : `failed${s.error ? `: ${s.error}` : ""}`} (${s.elapsed_seconds}s)`).join("\n") + (sessions.length ? "\n" : ""));
+  writeOutput(path.join(dir, "progress.txt"), sessions.map((s) => `[${s.timestamp}] session ${s.session}: ${s.feature} ${s.success ? "completed" : `failed${s.error ? `: ${s.error}` : ""}`} (${s.elapsed_seconds}s)`).join("\n") + (sessions.length ? "\n" : ""), "--write");
 }
 
 export function countStatuses(statuses: string[]): Record<string, number> {

@@ -9,7 +9,7 @@ import { healthIssues } from "../viability/health.ts";
 
 /** The active adaptations as lines a person reads. */
 export { activeAdaptationLines } from "../viability/health.ts";
-import { outputDirectory } from "./output-target.ts";
+import { outputDirectory, writeOutput } from "./output-target.ts";
 import type { Project } from "./project.ts";
 
 export interface VsmState {
@@ -55,7 +55,7 @@ export async function exportVsm(project: Project, state: VsmState, target: strin
   const dir = outputDirectory(target, "--export-vsm");
   const write = (name: string, value: unknown) => {
     const file = path.join(dir, name);
-    fs.writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
+    writeOutput(file, `${JSON.stringify(value, null, 2)}\n`, "--export-vsm");
     return file;
   };
   const files = [

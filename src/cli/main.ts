@@ -212,17 +212,24 @@ export async function main(argv: string[], o: Output = processOutput): Promise<n
   } catch (e) {
     // InvalidArgumentError is a CommanderError too, but one thrown by our own actions (hintOf) that
     // commander has not printed: it must be checked first or its message is lost.
+    // A script that asked for JSON gets its error as JSON too, on stdout where it reads.
+    const json = argv.includes("--json");
+    const jsonError = (error: { reason: string; file?: string | undefined; field?: string | undefined; message: string; fix?: string | undefined }) => {
+      if (json) o.out(JSON.stringify({ error: { reason: error.reason, file: error.file ?? null, field: error.field ?? null, message: error.message, fix: error.fix ?? null } }));
+    };
     if (e instanceof InvalidArgumentError) {
+      jsonError({ reason: "bad_usage", message: e.message, fix: "see viable help <command>" });
       o.err(`viable: ${e.message}`);
       return EXIT.usage;
     }
     if (e instanceof CommanderError) {
       if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return EXIT.ok;
+      // Commander has already said it on stderr.
+      jsonError({ reason: "bad_usage", message: e.message.replace(/^error: /, ""), fix: "see viable help <command>" });
       return EXIT.usage;
     }
     if (isUserError(e)) {
-      // A script that asked for JSON gets its error as JSON too, on stdout where it reads.
-      if (argv.includes("--json")) o.out(JSON.stringify({ error: { reason: e.reason, file: e.file ?? null, field: e.field ?? null, message: e.message.split("\n  fix: ")[0], fix: e.fix ?? null } }));
+      jsonError({ reason: e.reason, file: e.file, field: e.field, message: e.summary, fix: e.fix });
       o.err(`viable: ${e.message}`);
       return EXIT.usage;
     }
@@ -243,7 +250,8 @@ function endQuietlyOnClosedPipe(): void {
   for (const stream of [process.stdout, process.stderr]) {
     stream.on("error", (e: NodeJS.ErrnoException) => {
       if (e.code === "EPIPE") process.exit(EXIT.ok);
-      throw e;
+      // Any other failure of the terminal or file we write to: there is nowhere left to say it.
+      process.exit(EXIT.failed);
     });
   }
 }

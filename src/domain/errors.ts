@@ -36,9 +36,12 @@ export class UserError extends Error {
   readonly file: string | undefined;
   readonly field: string | undefined;
   readonly fix: string | undefined;
+  /** The one sentence of what went wrong, without the file, field and fix the message adds. */
+  readonly summary: string;
 
   constructor(details: UserErrorDetails) {
     super(formatUserError(details));
+    this.summary = details.message;
     this.name = "UserError";
     this.reason = details.reason;
     this.file = details.file;

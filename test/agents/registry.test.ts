@@ -71,4 +71,14 @@ void test("`viable agents --json` lists definitions with their source; a broken 
   // The others are still listed, and the broken one with its reason.
   assert.match(bad.stdout, /^tester\s+command/m);
   assert.match(bad.stdout, /^bad\s+broken\s.*\.viable\/agents\/bad\.md.*unknown runtime "nope"/m);
+  // With --json too: the good ones as before, the broken one with the error a script can act on.
+  const badJson = await viable(["agents", "-d", p.dir, "--json"]);
+  assert.equal(badJson.code, 2);
+  const listed = json<{ name: string; runtime?: string; file: string; broken?: { reason: string; field: string; message: string; fix: string } }[]>(badJson);
+  assert.equal(listed.find((a) => a.name === "tester")?.runtime, "command");
+  const broken = listed.find((a) => a.name === "bad");
+  assert.equal(broken?.file, ".viable/agents/bad.md");
+  assert.equal(broken?.broken?.field, "runtime");
+  assert.match(broken?.broken?.message ?? "", /^unknown runtime "nope"/);
+  assert.ok(broken?.broken?.fix, JSON.stringify(broken));
 });

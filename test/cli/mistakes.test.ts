@@ -83,6 +83,21 @@ void test("output paths: --export-vsm into a file, plan export -o into a missing
   assert.equal(sessions.code, 2, sessions.stderr);
   assert.match(sessions.stderr, /\(--write\): is a file/);
   assert.equal((JSON.parse(p.read("feature_list.json")) as { features: unknown[] }).features.length, 1, "nothing was overwritten");
+
+  // What the checks cannot foresee fails at the write itself, still with the path and a fix: a
+  // link into a directory that is gone, a source file that became a directory.
+  const link = path.join(p.signals, "out.json");
+  fs.symlinkSync(path.join(p.signals, "gone", "out.json"), link);
+  const dangling = await p.viable("plan", "export", "-o", link);
+  assert.equal(dangling.code, 2, dangling.stderr);
+  assert.ok(dangling.stderr.startsWith(`viable: ${link} (-o/--output): cannot be written (ENOENT`), dangling.stderr);
+  assert.match(dangling.stderr, /fix: create .*gone first/);
+  fs.renameSync(file, `${file}.moved`);
+  fs.mkdirSync(file);
+  const inPlace = await p.viable("plan", "export", "--in-place");
+  assert.equal(inPlace.code, 2, inPlace.stderr);
+  assert.ok(inPlace.stderr.startsWith(`viable: ${file} (the plan's source file): cannot be read (EISDIR)`), inPlace.stderr);
+  assert.ok(!`${dangling.stderr}${inPlace.stderr}`.includes("internal error"));
 });
 
 void test("output into a closed pipe (viable log --jsonl | head -1) ends quietly with status 0", async (t) => {
@@ -151,7 +166,17 @@ void test("every --json command prints its error as JSON on stdout too, exit 2",
     assert.ok(error.reason && error.message && error.fix, `${command.join(" ")}: ${r.stdout}`);
   }
   const r = await viable(["plan", "import", path.join(p.dir, "x.json"), "--format", "yaml", "--json", "-d", p.dir]);
-  assert.deepEqual((JSON.parse(r.stdout) as { error: { field: string } }).error.field, "--format");
+  const format = (JSON.parse(r.stdout) as { error: { field: string; message: string } }).error;
+  assert.equal(format.field, "--format");
+  assert.ok(!format.message.includes("--format"), `the message does not repeat the field: ${format.message}`);
+  // Mistakes the argument parser finds, and a refusal to act without --yes, are JSON too.
+  for (const command of [["log", "--json", "--count", "abc"], ["state", "--json", "--no-such-flag"], ["reset", "--json"]]) {
+    const refused = await viable([...command, "-d", p.dir]);
+    assert.equal(refused.code, 2, `${command.join(" ")}: ${refused.stderr}`);
+    const error = (JSON.parse(refused.stdout) as { error: { reason: string; message: string; fix: string | null } }).error;
+    assert.equal(error.reason, "bad_usage");
+    assert.ok(error.message && error.fix, `${command.join(" ")}: ${refused.stdout}`);
+  }
 });
 
 void test("a typo in .viable/config.json: read-only commands work with a warning naming the key; commands that act refuse", async (t) => {

@@ -112,6 +112,11 @@ void test("`plan next` is seed 004's single next feature; `plan show` and `plan 
   assert.deepEqual(Object.keys(first), ["session", "timestamp", "feature", "success", "elapsed_seconds", "error"]);
   assert.equal(first.feature, "first");
   assert.equal(first.success, true);
+  // The JSON view names the attempt behind each session (seed 004's files have no such field).
+  const recorded = JSON.parse((await viable(["plan", "sessions", "--json", "-d", p.dir])).stdout) as { feature: string; attempt_id: string | null }[];
+  assert.equal(recorded.length, 3);
+  assert.ok(recorded.every((s) => typeof s.attempt_id === "string" && s.attempt_id.length > 0), JSON.stringify(recorded));
+  assert.equal(new Set(recorded.map((s) => s.attempt_id)).size, 3);
 
   const exported = await viable(["plan", "export", "--in-place", "-d", p.dir]);
   assert.equal(exported.code, 0, exported.stderr);
@@ -134,6 +139,8 @@ void test("a Task Master plan: S3 allocates agents by seed 004's complexity, gro
   // work in progress: it and its subtask are left alone.
   assert.equal(run.code, 1, run.stderr);
   assert.equal(run.of("loop_finished")[0]?.outcome, "blocked");
+  // Blocked items do not hide the claimed ones from the final word.
+  assert.match(String(run.of("loop_finished")[0]?.message), /1 blocked: 4 \(deferred in Task Master\); 2 claimed by someone else left alone \(3, 3\.1\)/);
   const show = JSON.parse((await viable(["plan", "show", "--json", "-d", p.dir])).stdout) as { items: { id: string; status: string; complexity: string; blocked_reason: string | null }[] };
   assert.deepEqual(show.items.filter((i) => i.status !== "passed").map((i) => [i.id, i.status, i.blocked_reason]), [["3", "pending", null], ["3.1", "pending", null], ["4", "blocked", "deferred in Task Master"]]);
   // Every item that ran is low by seed 004's rules, and S3 gives a simple item the generalist.
@@ -157,6 +164,9 @@ void test("a Task Master plan: S3 allocates agents by seed 004's complexity, gro
   assert.deepEqual(run.of("loop_started")[0]?.left_alone, ["3", "3.1"]);
   const next = await viable(["plan", "next", "-d", p.dir]);
   assert.match(next.stdout, /2 item\(s\) claimed by someone else left alone \(3, 3\.1; --include-claimed offers them\)/);
+  const nextJson = await viable(["plan", "next", "--json", "-d", p.dir]);
+  assert.equal(nextJson.stdout.trim(), "null");
+  assert.match(nextJson.stderr, /note: 2 item\(s\) claimed by someone else left alone/);
   const claimed = await p.loop("--include-claimed");
   assert.deepEqual(claimed.of("item_started").map((e) => e.item), ["3.1"]);
   assert.deepEqual(claimed.of("item_passed").map((e) => e.item).sort(), ["3", "3.1"]);

@@ -13,7 +13,11 @@ export async function agentsCommand(args: { dir: string; json: boolean }, o: Out
   for (const b of broken) o.err(`viable: ${b.error.message}`);
   const code = broken.length > 0 ? EXIT.usage : EXIT.ok;
   if (args.json) {
-    printJson(o, agents);
+    // Broken files are listed too, each with the error a script can act on.
+    printJson(o, [
+      ...agents,
+      ...broken.map((b) => ({ name: b.name, file: b.file, broken: { reason: b.error.reason, field: b.error.field ?? null, message: b.error.summary, fix: b.error.fix ?? null } })),
+    ]);
     return code;
   }
   const width = Math.max(...agents.map((a) => a.name.length), ...broken.map((b) => b.name.length));

@@ -1,6 +1,7 @@
 // `viable stop`, `viable resume` and `viable reset`: the S5 controls over a project.
 
 import { resetProject, resumeProject, stopProject } from "../../app/control.ts";
+import { UserError } from "../../domain/errors.ts";
 import { EXIT } from "../exit-codes.ts";
 import { printJson, type Output } from "../output.ts";
 
@@ -21,8 +22,12 @@ export async function resumeCommand(args: { dir: string; json: boolean }, o: Out
 export async function resetCommand(args: { dir: string; yes: boolean; json: boolean }, o: Output): Promise<number> {
   if (!args.yes) {
     if (!o.interactive) {
-      o.err("viable reset deletes every recorded task, attempt, log entry and metric of this project, and the imported plan with its results and sessions (the plan file itself and the project's files are not touched)\n  fix: rerun with --yes to confirm");
-      return EXIT.usage;
+      // A UserError, so that `--json` gets it as JSON on stdout like every other refusal.
+      throw new UserError({
+        reason: "bad_usage",
+        message: "viable reset deletes every recorded task, attempt, log entry and metric of this project, and the imported plan with its results and sessions (the plan file itself and the project's files are not touched)",
+        fix: "rerun with --yes to confirm",
+      });
     }
     const { default: confirm } = await import("@inquirer/confirm");
     if (!(await confirm({ message: "Delete all recorded tasks, log entries and metrics of this project, and the imported plan with its results and sessions?", default: false }))) {

@@ -3,10 +3,9 @@
 // at once, each with its file and field; exit 2 when any is an error) and stores it with its items'
 // loop state. Export writes the loop's results back into the source format.
 
-import fs from "node:fs";
 import path from "node:path";
 import {
-  checkPlanFile, checkStoredPlan, exportStoredPlan, importPlanFile, nextPlanItem, outputFile, planSessions, planValidationError, showPlan, writeSessionFiles,
+  checkPlanFile, checkStoredPlan, exportStoredPlan, importPlanFile, nextPlanItem, outputFile, planSessions, planValidationError, showPlan, writeOutput, writeSessionFiles,
   type PlanProblem, type PlanSource, type PlanValidation,
 } from "../../app/plan.ts";
 import { configWarnings, withProject } from "../../app/project.ts";
@@ -91,16 +90,18 @@ export async function planShowCommand(args: { dir: string; json: boolean }, o: O
 export async function planNextCommand(args: { dir: string; json: boolean; includeClaimed: boolean }, o: Output): Promise<number> {
   for (const w of await configWarnings(args.dir)) o.err(`viable: ${w}`);
   const { next, item, remaining, claimed } = await nextPlanItem(args.dir, { includeClaimed: args.includeClaimed });
+  const leftAlone = claimed.length > 0 ? `; ${claimed.length} item(s) claimed by someone else left alone (${claimed.slice(0, 5).join(", ")}${claimed.length > 5 ? ", ..." : ""}; --include-claimed offers them)` : "";
   if (args.json) {
+    // stdout stays the item (or null) for scripts; the note goes where people read it.
+    if (leftAlone) o.err(`viable: note:${leftAlone.slice(1)}`);
     printJson(o, next);
     return EXIT.ok;
   }
-  const leftAlone = claimed.length > 0 ? `; ${claimed.length} item(s) claimed by someone else left alone (${claimed.slice(0, 5).join(", ")}${claimed.length > 5 ? ", ..." : ""}; --include-claimed offers them)` : "";
   if (!next || !item) {
     o.out(remaining === 0 ? "nothing to do: every item has passed" : `nothing can start: the ${remaining} remaining item(s) are blocked, running, or wait on them${leftAlone}`);
     return EXIT.ok;
   }
-  if (leftAlone) o.err(`viable: note${leftAlone.slice(1)}`);
+  if (leftAlone) o.err(`viable: note:${leftAlone.slice(1)}`);
   o.out(`${next.id}: ${next.name} (priority ${next.priority}, ${next.complexity} complexity)`);
   if (item.description) o.out(`  ${item.description}`);
   return EXIT.ok;
@@ -113,7 +114,7 @@ export async function planExportCommand(args: { dir: string; output?: string; in
     o.out(text.endsWith("\n") ? text.slice(0, -1) : text);
     return EXIT.ok;
   }
-  fs.writeFileSync(target, text);
+  writeOutput(target, text, args.inPlace ? "--in-place" : "-o/--output");
   if (args.json) printJson(o, { written: target, format });
   else o.out(`wrote ${format} to ${target}`);
   return EXIT.ok;

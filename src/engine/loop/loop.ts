@@ -343,16 +343,17 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
     if (outcome === null) {
       const c = sched.counts();
       const leftAlone = sched.leftAlone();
+      const claimedNote = `${leftAlone.length} claimed by someone else left alone (${leftAlone.slice(0, 5).join(", ")}${leftAlone.length > 5 ? ", ..." : ""}), with what depends on them; run \`viable loop --include-claimed\` to work them too`;
       if (c.passed === plan.items.length) {
         outcome = "all_passed";
         message = `all ${plan.items.length} items passed`;
       } else if (leftAlone.length > 0 && c.blocked === 0) {
         outcome = "claimed";
-        message = `${c.passed}/${plan.items.length} items passed; ${leftAlone.length} claimed by someone else left alone (${leftAlone.slice(0, 5).join(", ")}${leftAlone.length > 5 ? ", ..." : ""}), with what depends on them; run \`viable loop --include-claimed\` to work them too`;
+        message = `${c.passed}/${plan.items.length} items passed; ${claimedNote}`;
       } else {
         outcome = "blocked";
         const blocked = plan.items.filter((i) => sched.status(i.id) === "blocked");
-        message = `${c.passed}/${plan.items.length} items passed; ${blocked.length} blocked: ${blocked.slice(0, 5).map((i) => `${i.id} (${sched.blockedReason(i.id) ?? "blocked"})`).join(", ")}${blocked.length > 5 ? ", ..." : ""}`;
+        message = `${c.passed}/${plan.items.length} items passed; ${blocked.length} blocked: ${blocked.slice(0, 5).map((i) => `${i.id} (${sched.blockedReason(i.id) ?? "blocked"})`).join(", ")}${blocked.length > 5 ? ", ..." : ""}${leftAlone.length > 0 ? `; ${claimedNote}` : ""}`;
       }
     }
   } catch (e) {
