@@ -11,7 +11,7 @@ import type { AgentRegistry } from "../agents/registry.ts";
 import { fileVersionsAfter, type Oscillation } from "../audit/oscillation.ts";
 import { auditMarker, runVerification, type VerificationReport } from "../audit/verification.ts";
 import type { ViableConfig } from "../config/config.ts";
-import { CommitFailed, errorMessage } from "../domain/errors.ts";
+import { CommitFailed, errorMessage, UserError } from "../domain/errors.ts";
 import type { Adaptation, ViabilityMetrics } from "../domain/viability.ts";
 import type { Store } from "../store/store.ts";
 import { applyAdaptations, shouldRequireS5Approval, shouldTightenAudit } from "../viability/adaptation-engine.ts";
@@ -174,7 +174,20 @@ function assess(task: string, hint: string | undefined, metrics: ViabilityMetric
 }
 
 function allocateAgents(deps: CycleDeps, assessment: ComplexityAssessment, active: Adaptation[]): Allocation {
-  return allocate({ assessment, registry: deps.registry.all(), adaptations: active });
+  const allocation = allocate({ assessment, registry: deps.registry.all(), adaptations: active });
+  // S3 stands another agent in for one that is not there; but one whose file is broken is there,
+  // as the user wrote it: the task needs it, so it fails saying why rather than run a stand-in.
+  const broken = new Map(deps.registry.broken().map((b) => [b.name, b]));
+  for (const a of allocation.agents) {
+    const b = a.stands_in_for === undefined ? undefined : broken.get(a.stands_in_for);
+    if (b === undefined) continue;
+    throw new UserError({
+      reason: "bad_agent_file", file: b.error.file ?? b.file, ...(b.error.field !== undefined ? { field: b.error.field } : {}),
+      message: `this task needs the agent ${b.name}, whose file is broken: ${b.error.summary}`,
+      fix: b.error.fix ?? `correct ${b.file}`,
+    });
+  }
+  return allocation;
 }
 
 function recordAllocation(store: Store, taskId: string, assessment: ComplexityAssessment, allocation: Allocation): void {

@@ -104,6 +104,29 @@ void test("a malformed agent file is exit 2 naming the file and the field; nothi
   assert.deepEqual(await eventsOf(p.dir), [], "no task was started");
 });
 
+void test("a broken agent file fails only the run that needs that agent, saying why; others run with a warning", async (t) => {
+  const p = e2eProject();
+  t.after(() => p.cleanup());
+  p.agent("generalist-coder", "echo done");
+  p.write(".viable/agents/tester.md", "---\nname: tester\nruntime: robot\n---\n");
+  p.commitAll("agents");
+  const ok = await p.viable("run", "Add a greeting function", "--simple");
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stderr, /warning: agent tester is not available: \S*tester\.md \(runtime\): unknown runtime "robot"/);
+
+  // Now the agent a simple task needs is the broken one: no stand-in runs in its place.
+  p.write(".viable/agents/generalist-coder.md", "---\nname: generalist-coder\nruntime: robot\ncommand: echo ran > ran.txt\n---\n");
+  const needed = await p.viable("run", "Add a farewell function", "--simple");
+  assert.equal(needed.code, 2, needed.stderr);
+  assert.match(needed.stderr, /^viable: \S*generalist-coder\.md \(runtime\): this task needs the agent generalist-coder, whose file is broken: unknown runtime "robot"/m);
+  assert.match(needed.stderr, /\n {2}fix: /);
+  assert.ok(!needed.stderr.includes("internal error"), needed.stderr);
+  assert.equal(p.exists("ran.txt"), false);
+  const failed = (await eventsOf(p.dir)).filter((e) => e.event_type === "task_failed");
+  assert.equal(failed.length, 1, "the task is recorded as failed, with the reason");
+  assert.match(String((failed[0]?.data as { reason?: string }).reason), /whose file is broken/);
+});
+
 void test("a malformed .viable/config.json is exit 2 naming the field for commands that act, before anything is written; readers warn", async (t) => {
   const p = makeProject();
   t.after(() => p.cleanup());

@@ -43,6 +43,40 @@ void describe("Task Master, tagged, as Task Master keeps its own tasks", () => {
     );
     const review = importTaskMaster(JSON.stringify({ tasks: [{ id: 1, title: "A", status: "review" }] }), FILE).plan.items[0];
     assert.deepEqual([review?.status, review?.claimed], ["pending", "in review in Task Master"]);
+    const blocked = importTaskMaster(JSON.stringify({ tasks: [{ id: 1, title: "A", status: "blocked" }] }), FILE).plan.items[0];
+    assert.deepEqual([blocked?.status, blocked?.blocked_reason], ["blocked", "blocked in Task Master"]);
+  });
+
+  void it("reads the words other tools and agents write into Task Master's file, as Task Master does, with a warning naming the field", () => {
+    const file = JSON.stringify({ tasks: [
+      { id: 1, title: "A", status: "in_progress", priority: "High" },
+      { id: 2, title: "B", status: "completed", priority: "P0" },
+      { id: 3, title: "C", status: "wontfix", priority: 4 },
+      { id: 4, title: "D", status: "someday", priority: "whenever", subtasks: [{ id: 1, title: "D1" }] },
+    ] }, null, 2);
+    const imported = importTaskMaster(file, FILE);
+    assert.deepEqual(imported.problems.filter((p) => p.severity === "error"), []);
+    const { plan } = imported;
+    assert.deepEqual(
+      ["1", "2", "3", "4", "4.1"].map((id) => [item(plan, id).status, item(plan, id).claimed ?? item(plan, id).blocked_reason ?? null, item(plan, id).priority]),
+      [
+        ["pending", "in_progress in Task Master", 1],
+        ["passed", null, 0],
+        ["blocked", "wontfix in Task Master", 4],
+        ["pending", null, 2],
+        // The subtask inherits its parent's priority, without a second warning.
+        ["pending", null, 2],
+      ],
+    );
+    assert.deepEqual(imported.problems.map((p) => [p.severity, p.path]), [
+      ["warning", "tasks[0].status"], ["warning", "tasks[0].priority"],
+      ["warning", "tasks[1].priority"],
+      ["warning", "tasks[2].status"], ["warning", "tasks[2].priority"],
+      ["warning", "tasks[3].status"], ["warning", "tasks[3].priority"],
+    ]);
+    assert.match(imported.problems[0]!.message, /status "in_progress" is not one of Task Master's .*; read as someone's current work/);
+    // Export keeps every word whose meaning the loop did not change: the file comes back byte for byte.
+    assert.equal(exportTaskMaster(plan, file), file);
   });
 
   void it("without --tag, says which tag it read and which others there are", () => {
@@ -98,6 +132,12 @@ void describe("Task Master, tagged, as Task Master keeps its own tasks", () => {
       () => importTaskMaster(JSON.stringify({ tasks: [] }), FILE, { tag: "loop" }),
       (e: unknown) => isUserError(e) && e.field === "--tag" && /not tags/.test(e.message),
     );
+    // Nor is it ignored on a format that has no tags at all.
+    for (const [file, other] of [["feature_list.json", JSON.stringify({ features: [{ id: "a", name: "A" }] })], [".beads/issues.jsonl", '{"id":"bd-1","title":"A","status":"open"}\n']] as const) {
+      assert.throws(() => importPlan(other, file, { tag: "loop" }), (e: unknown) => isUserError(e) && e.field === "--tag" && /only Task Master files have tags/.test(e.message) && e.fix === "leave out --tag");
+      const { plan } = importPlan(other, file);
+      assert.throws(() => exportPlan(plan, other, { tag: "loop" }), (e: unknown) => isUserError(e) && e.field === "--tag");
+    }
   });
 
   void it("keeps a file's missing final newline and string dependencies", () => {

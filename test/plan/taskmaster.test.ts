@@ -84,7 +84,7 @@ void describe("Task Master import, tagged {master: {tasks: [...]}}", () => {
   });
 
   void it("reports schema problems at their path inside the tag", () => {
-    const text = JSON.stringify({ master: { tasks: [{ id: 1, title: "A", status: "finished", subtasks: [{ id: 1 }] }] } });
+    const text = JSON.stringify({ master: { tasks: [{ id: 1, title: "A", status: 5, subtasks: [{ id: 1 }] }] } });
     const { problems } = importTaskMaster(text, TAGGED);
     assert.deepEqual(
       problems.map((p) => p.path),

@@ -23,6 +23,7 @@ export function importPlan(text: string, file: string, options: ImportOptions = 
       : options.format === "beads"
         ? { format: "beads" as const }
         : { format: options.format, data: parseJsonFile(text, file) };
+  if (options.tag !== undefined && sniffed.format !== "taskmaster") refuseTag(file, sniffed.format);
   switch (sniffed.format) {
     case "beads":
       return importBeads(text, file);
@@ -45,6 +46,7 @@ export interface ExportOptions {
  */
 export function exportPlan(plan: Plan, original: string | undefined, options: ExportOptions = {}): string {
   const format = plan.source.format;
+  if (options.tag !== undefined && format !== "taskmaster") refuseTag(plan.source.file, format);
   if (format === "feature-list") return exportFeatureList(plan, original);
   if (original === undefined) {
     throw new UserError({
@@ -56,4 +58,9 @@ export function exportPlan(plan: Plan, original: string | undefined, options: Ex
   }
   if (format === "taskmaster") return exportTaskMaster(plan, original, options.tag === undefined ? {} : { tag: options.tag });
   return exportBeads(plan, original, { now: options.now ?? new Date().toISOString() });
+}
+
+/** Only Task Master files have tags: a --tag on another format is a mistake, not something to ignore. */
+function refuseTag(file: string, format: PlanFormat): never {
+  throw new UserError({ reason: "bad_usage", file, field: "--tag", message: `only Task Master files have tags; this is a ${format === "beads" ? "beads export" : "feature list"}`, fix: "leave out --tag" });
 }

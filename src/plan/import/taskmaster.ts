@@ -13,6 +13,7 @@ import { UserError } from "../../domain/errors.ts";
 import { inheritClaims, type ComplexityLevel, type ItemStatus, type Plan, type PlanItem, type PlanSource } from "../plan.ts";
 import { formatPath, schemaProblems, type PlanProblem } from "../problem.ts";
 import { criteriaLines } from "./criteria.ts";
+import { priorityNumber, statusMeaning } from "./feature-words.ts";
 import type { ImportedPlan } from "./imported-plan.ts";
 import { editJsonText, type JsonEdit } from "./json-edit.ts";
 import { detectJsonStyle, isRecord, parseJsonFile } from "./json-text.ts";
@@ -32,8 +33,10 @@ const Common = {
   description: Text,
   details: Text,
   testStrategy: Text,
-  status: z.enum(TASKMASTER_STATUSES).optional(),
-  priority: z.enum(["low", "medium", "high", "critical"]).nullable().optional(),
+  // Task Master's own words, or what other tools and agents write into its file ("in_progress",
+  // "High", "P1"): Task Master reads any word, so Viable reads them too, with a warning.
+  status: z.string().optional(),
+  priority: z.union([z.string(), z.number()]).nullable().optional(),
   dependencies: z.array(Id).nullable().optional(),
   // A list in some files, one text with a criterion per line in others (Task Master's own).
   acceptanceCriteria: z.union([z.string(), z.array(z.string())]).nullable().optional(),
@@ -109,6 +112,9 @@ export function importTaskMasterData(data: unknown, file: string, options: TaskM
     tasks.push({ task, index: ti, subtasks });
   });
 
+  const warn = (at: string, item: string) => (field: string, message: string) => {
+    problems.push({ kind: "unknown_value", severity: "warning", file, path: `${at}.${field}`, item, message });
+  };
   const items: PlanItem[] = [];
   const itemPaths: string[] = [];
   const dependencyPaths: string[][] = [];
@@ -121,7 +127,7 @@ export function importTaskMasterData(data: unknown, file: string, options: TaskM
     const taskDeps = new Deps();
     for (const d of ownDeps) taskDeps.add(d.id, d.path);
     subtasks.forEach(({ sub, index: si }) => taskDeps.add(subtaskId(task.id, sub.id), `${taskPath}.subtasks[${si}]`));
-    items.push(toItem(task, parentId, taskDeps.ids, undefined));
+    items.push(toItem(task, parentId, taskDeps.ids, undefined, warn(taskPath, parentId)));
     itemPaths.push(taskPath);
     dependencyPaths.push(taskDeps.paths);
 
@@ -134,7 +140,7 @@ export function importTaskMasterData(data: unknown, file: string, options: TaskM
       (sub.dependencies ?? []).forEach((d, j) => {
         deps.add(subtaskDependency(parentId, d, siblings), `${subPath}.dependencies[${j}]`);
       });
-      const item = toItem(sub, id, deps.ids, task);
+      const item = toItem(sub, id, deps.ids, task, warn(subPath, id));
       item.parent = parentId;
       items.push(item);
       itemPaths.push(subPath);
@@ -175,18 +181,19 @@ function subtaskDependency(parentId: string, dep: number | string, siblings: Rea
   return siblings.has(s) ? `${parentId}.${s}` : s;
 }
 
-function toItem(t: Task | Subtask, id: string, dependencies: string[], parent: Task | undefined): PlanItem {
-  const { status, reason, claimed } = statusFromTaskMaster(t.status ?? "pending");
+function toItem(t: Task | Subtask, id: string, dependencies: string[], parent: Task | undefined, warn: (field: string, message: string) => void): PlanItem {
+  const { status, reason, claimed, foreign } = taskStatus(t.status ?? "pending");
+  if (foreign !== undefined) warn("status", `status "${t.status}" is not one of Task Master's (${TASKMASTER_STATUSES.join(", ")}); read as ${foreign}`);
   const description = [t.description, t.details].filter((s): s is string => typeof s === "string" && s.trim() !== "").join("\n\n");
   const criteria = typeof t.acceptanceCriteria === "string" ? criteriaLines(t.acceptanceCriteria) : (t.acceptanceCriteria ?? []);
   const tests = [...(t.testStrategy?.trim() ? [t.testStrategy] : []), ...criteria];
-  const priority = t.priority ?? parent?.priority;
+  const priority = priorityRank(t.priority ?? parent?.priority, t.priority != null ? warn : () => undefined);
   const item: PlanItem = {
     id,
     name: t.title,
     description,
     category: t.category ?? parent?.category ?? "",
-    priority: priority != null ? (PRIORITY_RANK[priority] ?? DEFAULT_RANK) : DEFAULT_RANK,
+    priority,
     dependencies,
     tests,
     verify: [],
@@ -231,12 +238,48 @@ export function statusFromTaskMaster(s: TaskMasterStatus): { status: ItemStatus;
   }
 }
 
-function statusToTaskMaster(status: ItemStatus, original: unknown): string {
-  if (typeof original === "string" && (TASKMASTER_STATUSES as readonly string[]).includes(original)) {
-    // Keep the file's own word when it already means the same thing (deferred stays deferred,
-    // in-progress and review stay so while the loop left the item alone).
-    if (statusFromTaskMaster(original as TaskMasterStatus).status === status) return original;
+/** Task Master's priority words in rank order, then what feature lists write ("P1", "urgent", 2). */
+function priorityRank(p: string | number | null | undefined, warn: (field: string, message: string) => void): number {
+  if (p == null) return DEFAULT_RANK;
+  const rank = typeof p === "string" ? (PRIORITY_RANK[p] ?? priorityNumber(p)) : priorityNumber(p);
+  if (typeof p === "string" && PRIORITY_RANK[p] !== undefined) return rank!;
+  if (rank === undefined) {
+    warn("priority", `priority ${JSON.stringify(p)} is not one of Task Master's (high, medium, low); read as medium`);
+    return DEFAULT_RANK;
   }
+  warn("priority", `priority ${JSON.stringify(p)} is not one of Task Master's (high, medium, low); read as rank ${rank} (0 first)`);
+  return rank;
+}
+
+function isTaskMasterStatus(word: string): word is TaskMasterStatus {
+  return (TASKMASTER_STATUSES as readonly string[]).includes(word);
+}
+
+/**
+ * A status: Task Master's own word, or one another tool wrote into its file, read as a feature
+ * list's word would be (`foreign` says what it was read as). A word nobody knows is still to do:
+ * Task Master itself never counts it as done.
+ */
+function taskStatus(word: string): ReturnType<typeof statusFromTaskMaster> & { foreign?: string } {
+  if (isTaskMasterStatus(word)) return statusFromTaskMaster(word);
+  switch (statusMeaning(word)) {
+    case "passed":
+      return { status: "passed", foreign: "done" };
+    case "blocked":
+      return { status: "blocked", reason: `${word} in Task Master`, foreign: "blocked" };
+    case "claimed":
+      return { status: "pending", claimed: `${word} in Task Master`, foreign: "someone's current work (left alone)" };
+    case "todo":
+      return { status: "pending", foreign: "pending" };
+    case undefined:
+      return { status: "pending", foreign: "pending (a word Viable does not know)" };
+  }
+}
+
+function statusToTaskMaster(status: ItemStatus, original: unknown): string {
+  // Keep the file's own word when it already means the same thing (deferred stays deferred,
+  // in-progress and review stay so while the loop left the item alone, and so do other tools' words).
+  if (typeof original === "string" && taskStatus(original).status === status) return original;
   switch (status) {
     case "passed":
       return "done";
