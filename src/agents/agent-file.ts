@@ -61,7 +61,7 @@ export function parseAgentFile(file: string, text: string, source: AgentSource, 
       case "missing":
         throw bad("front matter", "has no front matter", "start the file with a `---` line, the fields (name, description, ...), and a closing `---` line");
       case "yaml":
-        throw bad(fm.line !== undefined ? `front matter line ${fm.line + 1}` : "front matter", `is not valid YAML: ${fm.message}`, "fix the YAML syntax; quote a value that has ': ' or '#' in it");
+        throw bad(fm.line !== undefined ? `front matter line ${fm.line + 1}` : "front matter", `is not valid YAML: ${fm.message}`, fm.duplicateKey === true ? "keep one of the two lines that give this key" : "fix the YAML syntax; quote a value that has ': ' or '#' in it");
       case "not_a_mapping":
         throw bad("front matter", "must be a mapping of fields", "write `name: ...`, `description: ...` lines between the `---` markers");
     }

@@ -24,7 +24,7 @@ export interface FrontMatter {
 export type FrontMatterProblem =
   | { kind: "missing" }
   /** `line` counts from the first line after the opening `---`, from 1. */
-  | { kind: "yaml"; message: string; line?: number }
+  | { kind: "yaml"; message: string; line?: number; duplicateKey?: boolean }
   | { kind: "not_a_mapping" };
 
 /**
@@ -48,9 +48,12 @@ export function readFrontMatter(text: string): FrontMatter | FrontMatterProblem 
     try {
       parsed = parseYaml(retry.text.replace(/^\t+/gm, (tabs) => "  ".repeat(tabs.length))) as unknown;
       quotedKeys = retry.keys;
-    } catch {
-      const line = (first as { linePos?: { line: number }[] }).linePos?.[0]?.line;
-      return { kind: "yaml", message: (first as Error).message.split("\n")[0] ?? "invalid", ...(line !== undefined ? { line } : {}) };
+    } catch (second) {
+      // A key given twice is what stays wrong once the values are quoted: say that, not what the
+      // quoting fixed. (Quoting changes no line, so its position holds for the file.)
+      const error = (second as { code?: string }).code === "DUPLICATE_KEY" ? second : first;
+      const line = (error as { linePos?: { line: number }[] }).linePos?.[0]?.line;
+      return { kind: "yaml", message: (error as Error).message.split("\n")[0] ?? "invalid", ...(line !== undefined ? { line } : {}), ...(error === second ? { duplicateKey: true } : {}) };
     }
   }
   parsed ??= {};

@@ -78,6 +78,13 @@ void describe("front matter Claude Code accepts", () => {
     assert.equal(text, 'name: a\ndescription: "Use when: x"\ntools: [Read, Grep]\nbody: |\n  text\nq: "done: yes"');
     assert.deepEqual(readFrontMatter("no front matter"), { kind: "missing" });
   });
+
+  void it("a key given twice beside a description with ': ' is reported as the key given twice, with that fix", () => {
+    // As in 1215-Labs/claude-code-templates' n8n-mcp-tester.md: `color` twice, colons unquoted.
+    const text = "---\nname: n8n-mcp-tester\ndescription: Use this agent to test n8n-mcp functionality. Example: testing tools\ncolor: cyan\nmodel: sonnet\ncolor: green\n---\nYou test.\n";
+    assert.throws(() => parse(text), (e: unknown) =>
+      isUserError(e) && e.field === "front matter line 6" && /Map keys must be unique/.test(e.message) && e.fix === "keep one of the two lines that give this key");
+  });
 });
 
 void describe("fields mean what they mean to Claude Code", () => {

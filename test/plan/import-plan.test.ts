@@ -28,7 +28,7 @@ void describe("importPlan / exportPlan", () => {
       "feature_list.json", "tasks-legacy.json", "tasks-tagged.json", "issues.jsonl",
       "real/harness-feature_list.json", "real/features-status-words.json", "real/features-title-phase.json",
       "real/features-array-passing.json", "real/features-numeric-ids.json", "real/taskmaster-tagged.json",
-      "real/gastown-issues.jsonl", "real/beads-typed-export.jsonl",
+      "real/gastown-issues.jsonl", "real/beads-typed-export.jsonl", "real/features-state-field.json", "real/features-tests-path.json",
     ];
     for (const name of names) {
       const original = fixture(name);

@@ -144,6 +144,32 @@ void describe("feature lists with status words, titles, word priorities and fiel
     assert.deepEqual(changedLines(text, exportFeatureList(plan, text)), ['      "status": "blocked"']);
   });
 
+  void it("reads `state` where other files say `status`, and writes the result back there", () => {
+    const text = real("features-state-field.json");
+    const imported = importFeatureList(text, "feature_list.json");
+    assert.deepEqual(validatePlan(imported).problems, []);
+    const { plan } = imported;
+    assert.deepEqual(plan.items.map((i) => [i.id, i.status, i.claimed ?? null]), [
+      ["ask-002", "passed", null],
+      ["import-003", "passed", null],
+      ["status-002", "pending", '"in_progress" in feature_list.json'],
+    ]);
+    // The loop took over and finished the claimed one: its word changes, nothing else.
+    const done = { ...plan, items: plan.items.map((i) => (i.id === "status-002" ? { ...i, status: "passed" as const, claimed: undefined } : i)) };
+    delete done.items[2]!.claimed;
+    assert.deepEqual(changedLines(text, exportFeatureList(done, text)), ['      "state": "passing"']);
+  });
+
+  void it("reads `tests` given as the path of a test file or null, as its tool writes it", () => {
+    const text = real("features-tests-path.json");
+    const imported = importFeatureList(text, "feature_list.json");
+    assert.deepEqual(validatePlan(imported).problems, []);
+    assert.deepEqual(imported.plan.items.map((i) => i.tests), [
+      ["tests/test_nodes.py"], ["tests/test_edges.py"], ["tests/test_graph_store.py"], ["tests/test_neo4j_store.py"], [], ["tests/test_nodes.py"],
+    ]);
+    assert.deepEqual(imported.plan.items.map((i) => i.status), ["passed", "pending", "passed", "passed", "passed", "passed"]);
+  });
+
   void it("warns about a status or priority word it does not know, at its field", () => {
     const text = JSON.stringify([{ description: "A", status: "wibble", priority: "urgent-ish" }]);
     const { plan, problems } = importFeatureList(text, "f.json");

@@ -46,7 +46,8 @@ const FeatureSchema = z
     dependencies: Dependencies.optional(),
     dependsOn: Dependencies.optional(),
     depends_on: Dependencies.optional(),
-    tests: z.array(z.string()).optional(),
+    // A list in the seed; a path to the tests or null in files other tools write.
+    tests: z.union([z.array(z.string()), z.string(), z.null()]).optional(),
     // Any word: the seed honours high/medium/low in any case and ignores anything else.
     complexity: z.string().optional(),
     verify: z.array(z.string()).optional(),
@@ -137,7 +138,7 @@ export function isPlainFeature(v: unknown): boolean {
     optional(v.dependencies, isIds) &&
     optional(v.dependsOn, isIds) &&
     optional(v.depends_on, isIds) &&
-    optional(v.tests, isStrings) &&
+    optional(v.tests, (t) => t === null || isString(t) || isStrings(t)) &&
     optional(v.complexity, isString) &&
     optional(v.verify, isStrings) &&
     optional(v.agent, isString) &&
@@ -183,18 +184,28 @@ export function featureIds(features: readonly unknown[]): string[] {
 const PASSED: { status: ItemStatus } = Object.freeze({ status: "passed" });
 const PENDING: { status: ItemStatus } = Object.freeze({ status: "pending" });
 
+/**
+ * The field holding a feature's status word: `status`, or `state` in files that call it that
+ * (`"state": "passing"`); undefined when neither holds a word.
+ */
+function statusKey(f: Record<string, unknown>): "status" | "state" | undefined {
+  return typeof f.status === "string" ? "status" : typeof f.state === "string" ? "state" : undefined;
+}
+
 /** What a feature's own fields say about its state (`passes` first, then `status`, then `blocked`). */
 function stateOf(f: Feature, file: string): { status: ItemStatus; claimed?: string; blocked_reason?: string; unknownStatus?: string } {
   if (f.passes === true) return PASSED;
+  const key = statusKey(f);
   // Not a string only in a file changed since it was imported: read as no status at all.
-  if (typeof f.status !== "string") return f.blocked === true ? { status: "blocked", blocked_reason: f.blocked_reason ?? `marked blocked in ${file}` } : PENDING;
-  const meaning = statusMeaning(f.status);
-  const said = `"${f.status}" in ${file}`;
+  if (key === undefined) return f.blocked === true ? { status: "blocked", blocked_reason: f.blocked_reason ?? `marked blocked in ${file}` } : PENDING;
+  const word = f[key] as string;
+  const meaning = statusMeaning(word);
+  const said = `"${word}" in ${file}`;
   if (meaning === "passed" && f.passes !== false) return PASSED;
   if (meaning === "claimed") return { status: "pending", claimed: said };
   if (meaning === "blocked") return { status: "blocked", blocked_reason: f.blocked_reason ?? said };
   if (f.blocked === true) return { status: "blocked", blocked_reason: f.blocked_reason ?? `marked blocked in ${file}` };
-  return meaning === undefined ? { status: "pending", unknownStatus: f.status } : PENDING;
+  return meaning === undefined ? { status: "pending", unknownStatus: word } : PENDING;
 }
 
 interface FieldWarning {
@@ -211,7 +222,7 @@ function toItem(f: Feature, id: string, file: string): { item: PlanItem; warning
     (warnings ??= []).push({ field: "priority", message: `priority ${JSON.stringify(f.priority)} is not a number, "P0".."P9" or critical/high/medium/low; read as ${DEFAULT_PRIORITY}` });
   }
   const state = stateOf(f, file);
-  if (state.unknownStatus !== undefined) (warnings ??= []).push({ field: "status", message: `status "${state.unknownStatus}" is not a word Viable knows; read as not started` });
+  if (state.unknownStatus !== undefined) (warnings ??= []).push({ field: statusKey(f) ?? "status", message: `status "${state.unknownStatus}" is not a word Viable knows; read as not started` });
   const deps = f.dependencies ?? f.dependsOn ?? f.depends_on ?? [];
   const item: PlanItem = {
     id,
@@ -237,13 +248,13 @@ function toItem(f: Feature, id: string, file: string): { item: PlanItem; warning
 function criteriaOf(f: Record<string, unknown>): string[] {
   // The seed's own field alone: used as it is.
   if (f.steps === undefined && f.acceptance === undefined && f.acceptance_criteria === undefined && f.acceptanceCriteria === undefined && f.verification === undefined) {
-    return (f.tests as string[] | undefined) ?? [];
+    return Array.isArray(f.tests) ? (f.tests as string[]) : typeof f.tests === "string" ? criteriaLines(f.tests) : [];
   }
   const out: string[] = [];
   for (const k of CRITERIA_FIELDS) {
     const v = f[k];
     if (Array.isArray(v)) for (const s of v) if (typeof s === "string" && s.trim() !== "") out.push(s);
-    if (typeof v === "string" && k !== "tests") out.push(...criteriaLines(v));
+    if (typeof v === "string") out.push(...criteriaLines(v));
   }
   return out;
 }
@@ -283,7 +294,7 @@ export function exportFeatureList(plan: Plan, original?: string): string {
   const list = (arrayForm ? data : (data as { features: unknown[] }).features) as unknown[];
   const root: JsonPath = arrayForm ? [] : ["features"];
   const ids = featureIds(list);
-  const vocabulary = statusVocabulary(list.map((f) => (isRecord(f) ? f.status : undefined)));
+  const vocabulary = statusVocabulary(list.map((f) => (isRecord(f) ? f[statusKey(f) ?? "status"] : undefined)));
   const byId = new Map(plan.items.map((item) => [item.id, item]));
   const written = new Set<string>();
   const edits: JsonEdit[] = [];
@@ -310,11 +321,12 @@ function resultEdits(feature: Record<string, unknown>, item: PlanItem, at: JsonP
     if (feature[key] !== value) edits.push({ path: [...at, key], value });
   };
   const passed = item.status === "passed";
-  const hasStatus = typeof feature.status === "string";
+  const key = statusKey(feature);
+  const hasStatus = key !== undefined;
   // The state changed, so it is written in the file's own field: `passes` (added in a file
   // that uses neither), or the status word below.
   if ("passes" in feature || !hasStatus) set("passes", passed);
-  if (hasStatus) set("status", statusWord(meaningOf(item.status), feature.status, vocabulary));
+  if (hasStatus) set(key, statusWord(meaningOf(item.status), feature[key], vocabulary));
   if (seedForm && !hasStatus) {
     const blocked = item.status === "blocked";
     // A reason is worth writing when the loop blocked the feature; one the file already marked
