@@ -102,6 +102,11 @@ export const configSchema = z.strictObject({
     runtime_limits: z.record(z.string(), z.number().int().min(1)).default({}),
     /** Attempts per item before it is blocked. */
     max_attempts: z.number().int().min(1).max(100).default(3),
+    /**
+     * Merge races an item may lose in one run before it is blocked. A lost race is not the item's
+     * own failure: it does not count toward `max_attempts` or a failure streak.
+     */
+    max_conflicts: z.number().int().min(1).max(100).default(5),
     /** Consecutive failed attempts before the loop stops (or asks, at a terminal). */
     max_consecutive_failures: z.number().int().min(1).default(3),
     /** Sessions (attempts) per `viable loop` run; seed 004's MAX_SESSIONS. */

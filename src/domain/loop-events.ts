@@ -23,7 +23,8 @@ export interface LoopEventData {
   item_verified: { item: string; checks: { command: string; passed: boolean; duration_ms: number }[] };
   /** `via: "git history"` when the start-up sync found its completion commit. */
   item_passed: { item: string; attempt?: number; commit: string | null; reverified?: boolean; elapsed_seconds?: number; via?: "git history"; group?: boolean };
-  item_failed: { item: string; attempt: number; reason: string; will_retry: boolean; kept_branch: string | null; failure: OutcomeFailure | null };
+  /** `conflict`: the files of a lost merge race (not counted as the item's failure); `conflicts`: races lost in this run. */
+  item_failed: { item: string; attempt: number; reason: string; will_retry: boolean; kept_branch: string | null; failure: OutcomeFailure | null; conflict?: readonly string[]; conflicts?: number };
   /** `blocked_by`: on each dependent of an item that was blocked; the item's own event lists them. */
   item_blocked: { item: string; reason: string; dependents?: string[]; blocked_by?: string };
   loop_note: { item?: string; message: string };

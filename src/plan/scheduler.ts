@@ -67,6 +67,8 @@ export class Scheduler {
   /** 1 for claimed items left alone: never ready. */
   readonly #claimed: Uint8Array;
   readonly #concurrency: number;
+  /** Items to dispatch before any other ready one, oldest first (see `retry`). */
+  readonly #first: number[] = [];
   #ready = 0;
 
   constructor(plan: Plan, options: SchedulerOptions = {}) {
@@ -150,6 +152,11 @@ export class Scheduler {
     const out: ItemId[] = [];
     const rejected: number[] = [];
     while (out.length < max && this.#counts[RUNNING]! < this.#concurrency) {
+      const first = this.#takeFirst(filter);
+      if (first !== undefined) {
+        out.push(this.#id(first));
+        continue;
+      }
       let best = -1;
       let bestRank = Infinity;
       for (let k = 0; k < this.#heaps.length; k++) {
@@ -175,6 +182,29 @@ export class Scheduler {
     }
     for (const r of rejected) this.#heaps[this.#key[this.#byRank[r] as number] as number]!.push(r);
     return out;
+  }
+
+  /**
+   * The oldest item given precedence that is ready, its key has room and `filter` accepts; it is
+   * marked running. (Its heap entry is left behind: a stale entry is dropped when it comes up.)
+   */
+  #takeFirst(filter: ((item: PlanItem) => boolean) | undefined): number | undefined {
+    for (let n = 0; n < this.#first.length; n++) {
+      const i = this.#first[n]!;
+      if (!this.#isReady(i)) {
+        // Blocked or taken meanwhile: its precedence is spent.
+        if (this.#status[i] !== PENDING) this.#first.splice(n--, 1);
+        continue;
+      }
+      const k = this.#key[i] as number;
+      if (this.#keyRunning[k]! >= this.#keyLimit[k]! || (filter !== undefined && !filter(this.#items[i] as PlanItem))) continue;
+      this.#first.splice(n, 1);
+      this.#setStatus(i, RUNNING);
+      this.#attempts[i]! += 1;
+      this.#keyRunning[k]! += 1;
+      return i;
+    }
+    return undefined;
   }
 
   /** The item passed (verified and merged): its dependents may become ready. */
@@ -205,14 +235,19 @@ export class Scheduler {
     this.#setStatus(i, FAILED);
   }
 
-  /** Makes a failed (or interrupted running) item pending again; ready if its dependencies passed. */
-  retry(id: ItemId): void {
+  /**
+   * Makes a failed (or interrupted running) item pending again; ready if its dependencies passed.
+   * `first`: it goes before every other ready item at the next dispatch (an item that lost a
+   * merge race is not starved by a stream of faster ones).
+   */
+  retry(id: ItemId, options: { first?: boolean } = {}): void {
     const i = this.#index(id);
     const s = this.#status[i] as number;
     if (s !== FAILED && s !== RUNNING) throw new Error(`cannot retry ${STATUS_NAMES[s]} item ${id}`);
     this.#leave(i);
     this.#setStatus(i, PENDING);
     this.#enqueueIfReady(i);
+    if (options.first === true && !this.#first.includes(i)) this.#first.push(i);
   }
 
   /**

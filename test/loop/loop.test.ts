@@ -191,6 +191,57 @@ esac
   assert.deepEqual(p.sessionCommits().map((s) => s.slice("session: completed ".length)).sort(), ["p1", "p2", "q1", "q2"]);
 });
 
+/**
+ * `b` always loses its first merge race to `a` (it writes the same file only once `a` has merged);
+ * `c` and `d` wait for `a`, are ranked above `b`, and `c` holds its slot until `b` starts again.
+ */
+function losingRace(t: { after: (fn: () => void) => void }, loop: Record<string, unknown>) {
+  const p = loopProject(t, [], { config: { loop: { concurrency: 2, max_attempts: 1, ...loop } } });
+  p.features([
+    { id: "a", priority: 0 }, { id: "b", priority: 5 },
+    { id: "c", priority: 1, dependencies: ["a"] }, { id: "d", priority: 1, dependencies: ["a"] },
+  ]);
+  p.commitAll("plan");
+  p.script(`set -e
+touch '${p.sig("started-")}'"$VIABLE_ITEM_ID-$VIABLE_ATTEMPT"
+wait_for() { n=0; while ! eval "$1"; do n=$((n+1)); [ $n -lt 800 ] || exit 9; sleep 0.025; done; }
+case "$VIABLE_ITEM_ID-$VIABLE_ATTEMPT" in
+  a-1) echo a > shared.txt ;;
+  b-1) wait_for "git log --format=%s main | grep -qx 'session: completed a'"; echo b > shared.txt ;;
+  b-*) echo "a and b" > shared.txt ;;
+  c-1) wait_for "[ -f '${p.sig("started-b-2")}' ] || [ -f '${p.sig("b-blocked")}' ]"; echo c > c.txt ;;
+  *) echo "$VIABLE_ITEM_ID" > "$VIABLE_ITEM_ID.txt" ;;
+esac
+`);
+  return p;
+}
+
+void test("an item that loses a merge race goes first next time, and the race does not use up its attempts", LIMIT, async (t) => {
+  const p = losingRace(t, {});
+  await viable(["plan", "import", "feature_list.json", "-d", p.dir], { cwd: p.dir });
+  const run = await p.loop();
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.of("loop_finished")[0]?.outcome, "all_passed");
+  const lost = run.of("item_failed");
+  assert.deepEqual(lost.map((e) => [e.item, e.conflict, e.conflicts, e.will_retry]), [["b", ["shared.txt"], 1, true]]);
+  // With max_attempts 1 it is still retried, and before d, which is ranked above it and was ready.
+  const starts = run.of("item_started").map((e) => `${e.item}-${e.attempt}`);
+  assert.ok(starts.indexOf("b-2") < starts.indexOf("d-1"), starts.join(" "));
+  assert.equal(p.read("shared.txt"), "a and b\n");
+  assert.deepEqual(p.sessionCommits().map((s) => s.slice("session: completed ".length)).sort(), ["a", "b", "c", "d"]);
+});
+
+void test("loop.max_conflicts bounds the races an item may lose in a run: then it is blocked, saying so", LIMIT, async (t) => {
+  const p = losingRace(t, { max_conflicts: 1 });
+  await viable(["plan", "import", "feature_list.json", "-d", p.dir], { cwd: p.dir });
+  // c must not wait for a second attempt of b that will never come.
+  fs.writeFileSync(p.sig("b-blocked"), "");
+  const run = await p.loop();
+  assert.equal(run.code, 1, run.stderr);
+  assert.deepEqual(run.of("item_blocked").map((e) => [e.item, e.reason]), [["b", "lost 1 merge races in this run (loop.max_conflicts), last in shared.txt"]]);
+  assert.deepEqual(p.sessionCommits().map((s) => s.slice("session: completed ".length)).sort(), ["a", "c", "d"]);
+});
+
 void test("a dirty main worktree is refused unless --allow-dirty; then the loop leaves the changes alone", LIMIT, async (t) => {
   const p = loopProject(t, [{ id: "x" }]);
   p.script(`echo x > x.txt`);

@@ -82,6 +82,28 @@ void describe("Scheduler progress", () => {
     assert.deepEqual(s.counts(), { pending: 0, running: 0, passed: 2, blocked: 0, failed: 0, ready: 0 });
   });
 
+  void it("a retry with precedence goes before better-ranked ready items, within its key's limit, and only once", () => {
+    const s = new Scheduler(plan(item("good", { priority: 0 }), item("loser", { priority: 9 }), item("other", { priority: 0 })), {
+      keyOf: (i) => (i.id === "other" ? "codex" : "claude"), keyLimits: { claude: 1 },
+    });
+    // loser runs (good held back by the filter), fails, and is retried with precedence.
+    assert.deepEqual(s.take(1, (i) => i.id === "loser"), ["loser"]);
+    s.markFailed("loser");
+    s.retry("loser", { first: true });
+    assert.deepEqual(s.take(), ["loser", "other"], "first, though good ranks above it; claude's limit of one leaves good waiting");
+    // Precedence is for one dispatch: retried plainly, it waits behind good again.
+    s.markFailed("loser");
+    s.retry("loser");
+    assert.deepEqual(s.take(), ["good"]);
+    s.markPassed("good");
+    assert.deepEqual(s.take(), ["loser"]);
+    s.markFailed("loser");
+    s.retry("loser", { first: true });
+    s.markBlocked("loser", "given up");
+    assert.deepEqual(s.take(), [], "a blocked item's precedence is dropped");
+    assert.equal(s.attempts("loser"), 3);
+  });
+
   void it("retries an interrupted running item", () => {
     const s = new Scheduler(plan(item("a")), { concurrency: 1 });
     s.take();

@@ -32,7 +32,7 @@ export interface ItemAttemptInput {
 export type AttemptEnd =
   | { kind: "passed"; commit: string | null; reverified: boolean; attemptId: string | null }
   /** `failure`: when an agent's outcome says why in a way policies act on (a spent budget). */
-  | { kind: "failed"; reason: string; context: string; keptBranch: string | null; attemptId: string | null; failure?: OutcomeFailure }
+  | { kind: "failed"; reason: string; context: string; keptBranch: string | null; attemptId: string | null; failure?: OutcomeFailure; conflict?: readonly string[] }
   | { kind: "interrupted"; reason: string }
   /** Not the item's fault, and the loop cannot go on (a full disk, the main worktree in the way). */
   | { kind: "fatal"; error: Error };
@@ -117,7 +117,9 @@ export async function runItemAttempt(ctx: LoopContext, input: ItemAttemptInput):
     return { kind: "passed", commit: merged.commit, reverified: merged.reverified, attemptId: last.attemptId };
   } catch (e) {
     if (signal.aborted) return { kind: "interrupted", reason: abortReason(signal, "interrupted") };
-    if (e instanceof AttemptFailure) return { kind: "failed", reason: e.message, context: e.context, keptBranch, attemptId: last.attemptId, ...(e.failure ? { failure: e.failure } : {}) };
+    if (e instanceof AttemptFailure) {
+      return { kind: "failed", reason: e.message, context: e.context, keptBranch, attemptId: last.attemptId, ...(e.failure ? { failure: e.failure } : {}), ...(e.conflict ? { conflict: e.conflict } : {}) };
+    }
     if (e instanceof MergeBlocked || e instanceof CommitFailed) return { kind: "fatal", error: e };
     // Anything else (git refusing, a runtime that is not installed) fails this attempt, with its message.
     const message = errorMessage(e);

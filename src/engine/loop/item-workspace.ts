@@ -26,11 +26,14 @@ export class AttemptFailure extends Error {
   readonly context: string;
   /** An agent's typed failure, when there is one (a spent budget stops more than this attempt). */
   readonly failure: OutcomeFailure | undefined;
-  constructor(message: string, context = message, failure?: OutcomeFailure) {
+  /** The files, when the item's work conflicted with the integration branch (a lost merge race). */
+  readonly conflict: readonly string[] | undefined;
+  constructor(message: string, context = message, failure?: OutcomeFailure, conflict?: readonly string[]) {
     super(message);
     this.name = "AttemptFailure";
     this.context = context;
     this.failure = failure;
+    this.conflict = conflict;
   }
 }
 

@@ -196,6 +196,8 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
     const freeSlots: number[] = [];
     let nextSlot = 0;
     let consecutiveFailures = 0;
+    /** Merge races each item lost in this run (loop.max_conflicts). */
+    const conflicts = new Map<ItemId, number>();
     let asking = false;
     let inflight = 0;
     let finished!: () => void;
@@ -283,9 +285,21 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
               : new LoopStopped("failed", `${end.reason}; nothing else can succeed on that runtime until it is fixed — then run \`viable loop\` again (the item's attempt is not counted)`));
             return;
           }
+          if (end.conflict !== undefined) {
+            // A lost merge race: the item's work was fine, others merged first. Not counted as
+            // its failure; it goes first next time, and a bound of its own ends endless races.
+            const lost = (conflicts.get(id) ?? 0) + 1;
+            conflicts.set(id, lost);
+            const retry = lost < config.loop.max_conflicts;
+            if (retry) sched.retry(id, { first: true });
+            rec.item(id, "item_failed", { ...failed, conflict: end.conflict, conflicts: lost, will_retry: retry }, { phase: null, last_error: end.context });
+            if (!retry) blockItem(id, `lost ${lost} merge races in this run (loop.max_conflicts), last in ${end.conflict.join(", ") || "some files"}`);
+            return;
+          }
           consecutiveFailures++;
           // A spent item budget is spent for every further attempt.
-          const retry = budget !== "item" && sched.attempts(id) < config.loop.max_attempts;
+          // Lost merge races are not the item's failures: they do not use up its attempts.
+          const retry = budget !== "item" && sched.attempts(id) - (conflicts.get(id) ?? 0) < config.loop.max_attempts;
           if (retry) sched.markFailed(id);
           rec.item(id, "item_failed", { ...failed, will_retry: retry }, { phase: null, last_error: end.context });
           if (retry) sched.retry(id);

@@ -85,6 +85,7 @@ export async function mergeItem(m: MergeInput): Promise<MergeResult> {
           `conflict with ${integration} in ${files.join(", ") || "some files"}`,
           `Your previous attempt's changes conflicted with work merged into ${integration} meanwhile, in: ${files.join(", ")}. ` +
           `Start from the current code (it already contains that work) and make the item's change again, keeping both.`,
+          undefined, files,
         );
       }
       if (merged.code !== 0) throw new Error(`git merge-tree failed: ${merged.stderr.trim() || merged.stdout.trim()}`);
