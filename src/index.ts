@@ -9,6 +9,7 @@ export { openProject, withProject, type Project, type OpenOptions } from "./app/
 export { runTask, type RunTaskOptions } from "./app/run-task.ts";
 export { runPlanLoop, type LoopOptions, type LoopResult } from "./app/run-loop.ts";
 export { stopProject, resumeProject, resetProject, KILL_SIGNAL, type StopResult } from "./app/control.ts";
+export { pruneProject, type PruneReport, type KeptBranch } from "./app/prune.ts";
 export { collectState, exportVsm, type VsmState } from "./app/state.ts";
 export { readLog, streamLog, taskSummary, toJsonl } from "./app/log.ts";
 export {

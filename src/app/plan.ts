@@ -15,6 +15,7 @@ import { planValidationError, validatePlan, type PlanValidation } from "../plan/
 import type { StoredPlan } from "../store/plan-store.ts";
 import type { ItemState, PassedItem, SessionRecord } from "../store/records.ts";
 import { outputDirectory, outputFile, readInput, writeOutput } from "./output-target.ts";
+import { branchesWithUniqueWork } from "./prune.ts";
 import { withProject, type Project } from "./project.ts";
 
 export interface PlanSource {
@@ -161,6 +162,8 @@ export interface PlanReport {
   imported_at: string;
   counts: Record<string, number>;
   items: ItemReport[];
+  /** Kept branches (`viable-kept/...`) holding work found nowhere else, and why each is kept. */
+  kept_branches: { name: string; why: string; files: string[]; committed_at: string }[];
 }
 
 export async function showPlan(dir: string): Promise<PlanReport> {
@@ -170,6 +173,7 @@ export async function showPlan(dir: string): Promise<PlanReport> {
     return {
       file: stored.meta.source_file, format: stored.meta.format, tag: stored.meta.source_tag, integration_branch: stored.meta.integration_branch, imported_at: stored.meta.imported_at,
       counts: countStatuses(items.map((i) => i.status)), items,
+      kept_branches: (await branchesWithUniqueWork(p)).map((b) => ({ name: b.name, why: b.why, files: b.files, committed_at: b.committedAt })),
     };
   });
 }

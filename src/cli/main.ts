@@ -126,6 +126,10 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .addOption(dir()).addOption(json()).option("-y, --yes", "do not ask")
     .action(async (opts: { dir: string; yes?: boolean; json?: boolean }) => setExit(await (await import("./commands/control.ts")).resetCommand({ dir: opts.dir, yes: !!opts.yes, json: !!opts.json }, o)));
 
+  program.command("prune").description("delete kept branches (viable-kept/...) whose work is already on the integration branch")
+    .addOption(dir()).addOption(json()).option("--dry-run", "only say what would be deleted")
+    .action(async (opts: { dir: string; dryRun?: boolean; json?: boolean }) => setExit(await (await import("./commands/prune.ts")).pruneCommand({ dir: opts.dir, dryRun: !!opts.dryRun, json: !!opts.json }, o)));
+
   program.command("agents").description("list the agents this project can use, and where each is defined")
     .addOption(dir()).addOption(json())
     .action(async (opts: { dir: string; json?: boolean }) => setExit(await (await import("./commands/agents.ts")).agentsCommand({ dir: opts.dir, json: !!opts.json }, o)));

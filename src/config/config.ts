@@ -111,6 +111,12 @@ export const configSchema = z.strictObject({
     max_consecutive_failures: z.number().int().min(1).default(3),
     /** Sessions (attempts) per `viable loop` run; seed 004's MAX_SESSIONS. */
     max_sessions: z.number().int().min(1).default(100),
+    /**
+     * Days a kept branch (`viable-kept/...`) whose work has since landed on the integration branch
+     * is left before a loop prunes it; 0 prunes at the end of the run. Work found nowhere else is
+     * never pruned.
+     */
+    prune_kept_after_days: z.number().min(0).default(7),
     /** The branch items merge into; default: the branch checked out when the loop starts. */
     integration_branch: z.string().min(1).optional(),
   }).prefault({}),

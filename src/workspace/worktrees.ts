@@ -4,7 +4,8 @@
 // The rule every function here keeps: nothing removes a worktree or a branch that holds work found
 // nowhere else. Uncommitted changes are committed first; commits the integration branch does not
 // have are kept on a `viable-kept/<item>/<n>` branch before the item's branch is reused. People can
-// look at (and cherry-pick from) those branches; Viable never deletes them.
+// look at (and cherry-pick from) those branches; they go only once their work is on the
+// integration branch (kept-branches.ts), never while they hold work found nowhere else.
 
 import { createHash } from "node:crypto";
 import fs from "node:fs";

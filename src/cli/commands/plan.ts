@@ -84,6 +84,10 @@ export async function planShowCommand(args: { dir: string; json: boolean }, o: O
       : i.last_error ? ` — last attempt: ${i.last_error.split("\n")[0]}` : "";
     o.out(`${mark} ${i.id.padEnd(width)} ${i.status.padEnd(7)} p${i.priority} ${i.complexity.padEnd(6)} ${i.attempts > 0 ? `${i.attempts} att. ` : ""}${i.name}${extra}`);
   }
+  if (report.kept_branches.length > 0) {
+    o.out(`kept branches with work found nowhere else (${report.kept_branches.length}):`);
+    for (const b of report.kept_branches) o.out(`  ${b.name} — ${b.why}${b.files.length > 0 ? `: ${b.files.slice(0, 5).join(", ")}${b.files.length > 5 ? ", ..." : ""}` : ""}`);
+  }
   return EXIT.ok;
 }
 

@@ -22,6 +22,7 @@ import { planValidationError, validatePlan } from "../../plan/validate.ts";
 import { CommitFailed } from "../../store/journal.ts";
 import type { Store } from "../../store/store.ts";
 import { git } from "../../workspace/git.ts";
+import { pruneKeptBranches } from "../../workspace/kept-branches.ts";
 import { currentBranch, isAncestor, revParse, uncommittedPaths } from "../../workspace/worktrees.ts";
 import type { AttemptPipeline } from "../attempt/pipeline.ts";
 import { assertNotStopped } from "../kill-switch.ts";
@@ -370,6 +371,7 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
         message = `${c.passed}/${plan.items.length} items passed; ${blocked.length} blocked: ${blocked.slice(0, 5).map((i) => `${i.id} (${sched.blockedReason(i.id) ?? "blocked"})`).join(", ")}${blocked.length > 5 ? ", ..." : ""}${leftAlone.length > 0 ? `; ${claimedNote}` : ""}`;
       }
     }
+    if (integration !== null && !controller.signal.aborted) await tidyKeptBranches(store.paths.root, integration, config.loop.prune_kept_after_days, rec);
   } catch (e) {
     if (e instanceof CommitFailed) {
       outcome = "failed";
@@ -412,6 +414,21 @@ export class LoopStopped extends Error {
     super(message);
     this.name = "LoopStopped";
     this.outcome = outcome;
+  }
+}
+
+/**
+ * Kept branches whose work has since landed on the integration branch go once they are older
+ * than the grace period; the others hold work found nowhere else and stay. Never fails the run.
+ */
+async function tidyKeptBranches(root: string, integration: string, graceDays: number, rec: LoopRecorder): Promise<void> {
+  try {
+    const { deleted } = await pruneKeptBranches(root, integration, { olderThan: new Date(Date.now() - graceDays * 86_400_000) });
+    if (deleted.length > 0) {
+      rec.event("loop_note", { message: `pruned ${deleted.length} kept branch(es) whose work is on ${integration}: ${deleted.slice(0, 5).map((b) => b.name).join(", ")}${deleted.length > 5 ? ", ..." : ""}` });
+    }
+  } catch (e) {
+    rec.event("loop_note", { message: `kept branches were not pruned: ${errorMessage(e)}` });
   }
 }
 

@@ -1,0 +1,82 @@
+// The `viable-kept/<item>/<label>` branches the loop makes so that no work is ever thrown away, and
+// which of them still matter. A kept branch can go once its work is on the integration branch:
+// its commits are there (merged), or merging it would change nothing (an item that passed later
+// made the same change, or a bigger one). Everything else holds work found nowhere else and stays,
+// however old it is. The test is git's own three-way merge, so it sees work by content, not by
+// commit identity: a squash merge and a later attempt that redid the work both count.
+
+import { git, gitOk } from "./git.ts";
+import { KEPT_BRANCH_PREFIX } from "./worktrees.ts";
+
+type Opts = { signal?: AbortSignal };
+
+export interface KeptBranch {
+  /** The branch's short name, `viable-kept/<item>/<label>`. */
+  name: string;
+  /** Its tip when it was looked at (deletion checks it has not moved since). */
+  tip: string;
+  /** When the tip was committed (ISO 8601). */
+  committedAt: string;
+  /** Whether its work is on the integration branch, so deleting it loses nothing. */
+  prunable: boolean;
+  /** Why it may go, or why it stays. */
+  why: string;
+  /** For a branch that stays: the files whose changes the integration branch lacks. */
+  files: string[];
+}
+
+/** Every kept branch, oldest first, each with whether its work is already on `integration`. */
+export async function keptBranches(root: string, integration: string, opts: Opts = {}): Promise<KeptBranch[]> {
+  const listed = await gitOk(root, ["for-each-ref", "--sort=refname", "--sort=committerdate", "--format=%(refname:short)%00%(objectname)%00%(committerdate:iso-strict)", `refs/heads/${KEPT_BRANCH_PREFIX}`], opts);
+  const entries = listed.split("\n").filter((l) => l !== "").map((l) => l.split("\0") as [string, string, string]);
+  if (entries.length === 0) return [];
+  const [tip, tree] = (await gitOk(root, ["rev-parse", `refs/heads/${integration}^{commit}`, `refs/heads/${integration}^{tree}`], opts)).trim().split("\n") as [string, string];
+  const out: KeptBranch[] = [];
+  for (const [name, commit, committedAt] of entries) {
+    out.push({ name, tip: commit, committedAt, ...(await judge(root, integration, tip, tree, commit, opts)) });
+  }
+  return out;
+}
+
+async function judge(root: string, integration: string, tip: string, tree: string, commit: string, opts: Opts): Promise<Pick<KeptBranch, "prunable" | "why" | "files">> {
+  if ((await git(root, ["merge-base", "--is-ancestor", commit, tip], opts)).code === 0) {
+    return { prunable: true, why: `its commits are on ${integration}`, files: [] };
+  }
+  const merged = await git(root, ["merge-tree", "--write-tree", "--name-only", "--no-messages", tip, commit], opts);
+  if (merged.code === 1) {
+    const files = merged.stdout.trim().split("\n").slice(1).filter((l) => l !== "");
+    return { prunable: false, why: `its changes conflict with ${integration} (work found nowhere else)`, files };
+  }
+  if (merged.code !== 0) throw new Error(`git merge-tree failed: ${merged.stderr.trim() || merged.stdout.trim()}`);
+  const mergedTree = merged.stdout.split("\n")[0]!.trim();
+  if (mergedTree === tree) return { prunable: true, why: `its changes are already on ${integration} (later work made them)`, files: [] };
+  const files = (await gitOk(root, ["diff", "--name-only", tree, mergedTree], opts)).split("\n").filter((l) => l !== "");
+  return { prunable: false, why: `holds changes ${integration} lacks`, files };
+}
+
+export interface PruneResult {
+  deleted: KeptBranch[];
+  kept: KeptBranch[];
+}
+
+/**
+ * Deletes the prunable kept branches committed before `olderThan` (all of them without it). A
+ * branch is deleted only while it still points where it was judged: one that moved meanwhile stays.
+ */
+export async function pruneKeptBranches(root: string, integration: string, options: Opts & { olderThan?: Date; dryRun?: boolean } = {}): Promise<PruneResult> {
+  const opts = options.signal ? { signal: options.signal } : {};
+  const result: PruneResult = { deleted: [], kept: [] };
+  for (const branch of await keptBranches(root, integration, opts)) {
+    const due = options.olderThan === undefined || Date.parse(branch.committedAt) < options.olderThan.getTime();
+    if (!branch.prunable || !due) {
+      result.kept.push(branch);
+      continue;
+    }
+    if (options.dryRun !== true && (await git(root, ["update-ref", "-d", `refs/heads/${branch.name}`, branch.tip], opts)).code !== 0) {
+      result.kept.push({ ...branch, prunable: false, why: "it moved while being pruned" });
+      continue;
+    }
+    result.deleted.push(branch);
+  }
+  return result;
+}
