@@ -162,6 +162,8 @@ export interface PlanReport {
   imported_at: string;
   counts: Record<string, number>;
   items: ItemReport[];
+  /** Conflicted merges resolved in the merge queue: which item, which files, by whom, at what cost. */
+  conflicts_resolved: { item: string; attempt: number; files: string[]; agent: string; cost_usd: number | null; at: string }[];
   /** Kept branches (`viable-kept/...`) holding work found nowhere else, and why each is kept. */
   kept_branches: { name: string; why: string; files: string[]; committed_at: string }[];
 }
@@ -173,6 +175,10 @@ export async function showPlan(dir: string): Promise<PlanReport> {
     return {
       file: stored.meta.source_file, format: stored.meta.format, tag: stored.meta.source_tag, integration_branch: stored.meta.integration_branch, imported_at: stored.meta.imported_at,
       counts: countStatuses(items.map((i) => i.status)), items,
+      conflicts_resolved: (await p.store.queries.events({ eventType: "item_conflict_resolved" })).map((e) => {
+        const d = e.data as { item: string; attempt: number; files: string[]; agent: string; cost_usd: number | null };
+        return { item: d.item, attempt: d.attempt, files: d.files, agent: d.agent, cost_usd: d.cost_usd, at: e.timestamp };
+      }),
       kept_branches: (await branchesWithUniqueWork(p)).map((b) => ({ name: b.name, why: b.why, files: b.files, committed_at: b.committedAt })),
     };
   });

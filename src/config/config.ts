@@ -107,6 +107,11 @@ export const configSchema = z.strictObject({
      * own failure: it does not count toward `max_attempts` or a failure streak.
      */
     max_conflicts: z.number().int().min(1).max(100).default(5),
+    /**
+     * The agent that resolves a merge conflict in the queue (in a scratch worktree) before the item
+     * is sent back for a new attempt. Without one, a conflict sends it back at once.
+     */
+    integrator: z.string().min(1).optional(),
     /** Consecutive failed attempts before the loop stops (or asks, at a terminal). */
     max_consecutive_failures: z.number().int().min(1).default(3),
     /** Sessions (attempts) per `viable loop` run; seed 004's MAX_SESSIONS. */

@@ -38,6 +38,7 @@ export const VIABLE_EVENT_TYPES = [
   "item_passed",
   "item_failed",
   "item_blocked",
+  "item_conflict_resolved",
   /** Written by Viable 0.1 when an item merged; item_passed since. */
   "item_merged",
   "session_recorded",

@@ -27,6 +27,8 @@ export interface LoopEventData {
   item_failed: { item: string; attempt: number; reason: string; will_retry: boolean; kept_branch: string | null; failure: OutcomeFailure | null; conflict?: readonly string[]; conflicts?: number };
   /** `blocked_by`: on each dependent of an item that was blocked; the item's own event lists them. */
   item_blocked: { item: string; reason: string; dependents?: string[]; blocked_by?: string };
+  /** A conflicted merge resolved in the queue (by git's own merge, or the integrator agent), before it was verified again. */
+  item_conflict_resolved: { item: string; attempt: number; files: readonly string[]; agent: string; attempt_id: string | null; cost_usd: number | null };
   loop_note: { item?: string; message: string };
   failure_streak: { consecutive_failures: number; continued: boolean };
   loop_finished: { outcome: string; message: string; counts: ItemCounts; elapsed_seconds: number; sessions: number; left_alone: string[] };

@@ -22,6 +22,8 @@ export interface LogQuery {
   last?: number;
   /** Only entries after this sequence number. */
   after?: number;
+  /** Only entries of this type (a scan of the log: for reports, not for hot paths). */
+  eventType?: string;
 }
 
 export interface TaskSummary {
@@ -53,6 +55,10 @@ export function queryEvents(db: DatabaseSync, q: LogQuery = {}): LogEntry[] {
   if (q.after !== undefined) {
     where.push("id > ?");
     params.push(q.after);
+  }
+  if (q.eventType !== undefined) {
+    where.push("event_type = ?");
+    params.push(q.eventType);
   }
   const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
   if (q.last !== undefined) {

@@ -5,6 +5,7 @@
 
 import assert from "node:assert/strict";
 import fs from "node:fs";
+import path from "node:path";
 import { test } from "node:test";
 import { pidsCarrying, waitFor } from "../support/e2e.ts";
 import { viable } from "../support/cli.ts";
@@ -260,6 +261,83 @@ echo "- $VIABLE_ITEM_ID" >> CHANGELOG.md
   assert.equal(run.code, 0, run.stderr);
   assert.deepEqual(run.of("item_failed"), [], "no conflict sent an item back");
   assert.deepEqual(p.read("CHANGELOG.md").split("\n").filter((l) => l.startsWith("- ")).sort(), ["- a", "- b", "- c", "- d"]);
+});
+
+/** `b` writes the file `a` wrote, only once `a` has merged: its merge conflicts every time. */
+function conflictingPair(t: { after: (fn: () => void) => void }, integratorCommand: (sig: (name: string) => string) => string) {
+  const p = loopProject(t, [], { config: { loop: { concurrency: 2, integrator: "integrator" } } });
+  p.features([{ id: "a", description: "Write a line to shared.txt for item a, one of two parallel items." }, { id: "b" }]);
+  p.agent("integrator", integratorCommand((name) => p.sig(name)));
+  p.commitAll("plan and integrator");
+  p.script(`set -e
+case "$VIABLE_ITEM_ID-$VIABLE_ATTEMPT" in
+  a-1) echo a > shared.txt ;;
+  b-1) n=0; while ! git log --format=%s main | grep -qx 'session: completed a'; do n=$((n+1)); [ $n -lt 800 ] || exit 9; sleep 0.025; done; echo b > shared.txt ;;
+  *) echo "a and b" > shared.txt ;;
+esac
+`);
+  return p;
+}
+
+void test("an integrator agent resolves a conflicted merge in the queue: the item is not redone, the result is verified and merged once", LIMIT, async (t) => {
+  // Keeps both sides: drops the conflict markers of every conflicted file it is given.
+  const p = conflictingPair(t, (sig) => `printf '%s\\n' "$VIABLE_CONFLICT_FILES" > '${sig("files")}'; for f in $VIABLE_CONFLICT_FILES; do sed -i '/^<<<<<<< /d;/^=======$/d;/^>>>>>>> /d' "$f"; done; head -c 2000 > '${sig("prompt")}'`);
+  await viable(["plan", "import", "feature_list.json", "-d", p.dir], { cwd: p.dir });
+  const run = await p.loop();
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(run.of("item_failed"), [], "nothing was sent back");
+  assert.deepEqual(run.of("item_conflict_resolved").map((e) => [e.item, e.attempt, e.files, e.agent, typeof e.attempt_id]), [["b", 1, ["shared.txt"], "integrator", "string"]]);
+  assert.deepEqual(run.of("item_started").map((e) => `${e.item}-${e.attempt}`).sort(), ["a-1", "b-1"]);
+  assert.equal(p.read("shared.txt"), "a\nb\n", "both sides kept");
+  assert.deepEqual(p.sessionCommits(), ["session: completed a", "session: completed b"]);
+  // It was told what the item is and where the conflicts are.
+  assert.equal(fs.readFileSync(p.sig("files"), "utf8"), "shared.txt\n");
+  assert.match(fs.readFileSync(p.sig("prompt"), "utf8"), /Plan item b: Item b[\s\S]*conflicts are marked in: shared\.txt/);
+  assert.ok(!fs.readdirSync(path.join(p.dir, ".viable", "state", "worktrees")).some((d) => d.endsWith(".resolve")), "the scratch worktree is gone");
+  const show = await viable(["plan", "show", "-d", p.dir]);
+  assert.match(show.stdout, /conflicts resolved in the merge queue \(1\):\n {2}b attempt 1: shared\.txt by integrator/);
+});
+
+void test("kill -9 while the integrator resolves: the next loop resolves again from a fresh scratch worktree and merges the item once", LIMIT, async (t) => {
+  // The first time it signals and hangs (Viable is killed meanwhile); after that it resolves.
+  const p = conflictingPair(t, (sig) => `if [ -f '${sig("resolving")}' ]; then for f in $VIABLE_CONFLICT_FILES; do sed -i '/^<<<<<<< /d;/^=======$/d;/^>>>>>>> /d' "$f"; done; else touch '${sig("resolving")}'; sleep 60; fi`);
+  await viable(["plan", "import", "feature_list.json", "-d", p.dir], { cwd: p.dir });
+  const first = startLoop(p.dir);
+  try {
+    await waitFor(() => fs.existsSync(p.sig("resolving")), "the integrator to start", 30_000);
+  } finally {
+    first.child.kill("SIGKILL");
+  }
+  assert.equal((await first.done).signal, "SIGKILL");
+  assert.deepEqual(p.sessionCommits(), ["session: completed a"], "b is not merged yet");
+
+  const run = await p.loop();
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(run.of("item_conflict_resolved").map((e) => e.item), ["b"]);
+  assert.deepEqual(p.sessionCommits(), ["session: completed a", "session: completed b"], "each merged exactly once");
+  assert.equal(p.read("shared.txt"), "a\nb\n");
+  assert.ok(!p.git("worktree", "list").includes(".resolve"), p.git("worktree", "list"));
+  // The hung integrator of the killed run (its environment names the project) was stopped.
+  const left = fs.readdirSync("/proc").filter((pid) => /^\d+$/.test(pid)).filter((pid) => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(`VIABLE_PROJECT_ROOT=${p.dir}`);
+    } catch {
+      return false;
+    }
+  });
+  assert.deepEqual(left, [], "nothing of the killed run is left");
+});
+
+void test("an integrator that leaves conflict markers sends the item back for a new attempt, with the conflict as context", LIMIT, async (t) => {
+  const p = conflictingPair(t, () => "true");
+  await viable(["plan", "import", "feature_list.json", "-d", p.dir], { cwd: p.dir });
+  const run = await p.loop();
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(run.of("item_conflict_resolved"), []);
+  const failed = run.of("item_failed");
+  assert.deepEqual(failed.map((e) => [e.item, e.conflict, e.will_retry]), [["b", ["shared.txt"], true]]);
+  assert.match(failed[0]!.reason, /conflict with main in shared\.txt; the integrator could not resolve it: integrator left conflict markers in shared\.txt/);
+  assert.equal(p.read("shared.txt"), "a and b\n", "the second attempt, on a fresh base, landed");
 });
 
 void test("a dirty main worktree is refused unless --allow-dirty; then the loop leaves the changes alone", LIMIT, async (t) => {

@@ -84,6 +84,10 @@ export async function planShowCommand(args: { dir: string; json: boolean }, o: O
       : i.last_error ? ` — last attempt: ${i.last_error.split("\n")[0]}` : "";
     o.out(`${mark} ${i.id.padEnd(width)} ${i.status.padEnd(7)} p${i.priority} ${i.complexity.padEnd(6)} ${i.attempts > 0 ? `${i.attempts} att. ` : ""}${i.name}${extra}`);
   }
+  if (report.conflicts_resolved.length > 0) {
+    o.out(`conflicts resolved in the merge queue (${report.conflicts_resolved.length}):`);
+    for (const r of report.conflicts_resolved) o.out(`  ${r.item} attempt ${r.attempt}: ${r.files.join(", ")} by ${r.agent}${r.cost_usd !== null ? ` ($${r.cost_usd.toFixed(4)})` : ""}`);
+  }
   if (report.kept_branches.length > 0) {
     o.out(`kept branches with work found nowhere else (${report.kept_branches.length}):`);
     for (const b of report.kept_branches) o.out(`  ${b.name} — ${b.why}${b.files.length > 0 ? `: ${b.files.slice(0, 5).join(", ")}${b.files.length > 5 ? ", ..." : ""}` : ""}`);

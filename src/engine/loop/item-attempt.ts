@@ -13,8 +13,10 @@ import { removeMergedWorkspace } from "../../workspace/worktrees.ts";
 import { runAgent } from "../attempt/run-agent.ts";
 import { composePrompt } from "../prompt.ts";
 import { allocateItem, type ItemAllocation } from "./item-allocation.ts";
+import { itemTask } from "./item-task.ts";
 import { AttemptFailure, checkIntegrity, commitWork, prepareWorkspace, runSetup, type ItemWorkspace } from "./item-workspace.ts";
 import type { LoopContext } from "./loop-context.ts";
+import { resolveConflict } from "./conflict-resolution.ts";
 import { mergeItem, MergeBlocked } from "./merge-queue.ts";
 
 export interface ItemAttemptInput {
@@ -103,8 +105,16 @@ export async function runItemAttempt(ctx: LoopContext, input: ItemAttemptInput):
       // the item merging and its completion commit in git, rather than an item still queued.
       await recorder.flush();
       if (signal.aborted) throw signal.reason;
+      const integrator = ctx.integrator;
       return mergeItem({
         paths: ctx.paths, config: ctx.config, integration: ctx.integration!, source: ctx.source, item, attempt, runId: ctx.runId, workspace, verify, env, signal, processes: ctx.pipeline.processes,
+        ...(integrator ? {
+          resolve: async (conflict: { tip: string; head: string; files: string[] }) => {
+            const r = await resolveConflict(ctx, integrator, { item, attempt, env, ...conflict });
+            recorder.event("item_conflict_resolved", { item: item.id, attempt, files: conflict.files, agent: r.agent, attempt_id: r.attemptId, cost_usd: r.costUsd });
+            return r.tree;
+          },
+        } : {}),
       });
     });
     // Merged: from here on nothing may turn this into a failure (a retry would merge it twice).
@@ -151,14 +161,6 @@ async function runAgents(
         `In your previous attempt ${step.agent.name} ${outcome.status.replace("_", " ")}: ${outcome.error ?? outcome.summary}`, outcome.failure);
     }
   }
-}
-
-/** What the agents are told the item is. */
-export function itemTask(item: PlanItem): string {
-  const parts = [`Plan item ${item.id}: ${item.name}`];
-  if (item.description.trim() !== "") parts.push(item.description.trim());
-  if (item.verify.length > 0) parts.push(`It must pass:\n${item.verify.map((v) => `$ ${v}`).join("\n")}`);
-  return parts.join("\n\n");
 }
 
 /**

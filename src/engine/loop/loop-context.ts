@@ -2,6 +2,7 @@
 
 import type { AgentRegistry } from "../../agents/registry.ts";
 import type { ViableConfig } from "../../config/config.ts";
+import type { AgentDefinition } from "../../domain/agent.ts";
 import type { PlanSource } from "../../plan/plan.ts";
 import type { ProjectPaths } from "../../workspace/paths.ts";
 import type { AttemptPipeline } from "../attempt/pipeline.ts";
@@ -28,6 +29,8 @@ export interface LoopContext {
   adminQueue: SerialQueue;
   runId: string;
   signal: AbortSignal;
+  /** The agent that resolves merge conflicts in the queue (`loop.integrator`), when there is one. */
+  integrator?: AgentDefinition;
 }
 
 /**

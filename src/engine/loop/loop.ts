@@ -13,6 +13,7 @@
 // Everything the loop does is a journal event, which is also how it reports progress.
 
 import type { AgentRegistry } from "../../agents/registry.ts";
+import type { AgentDefinition } from "../../domain/agent.ts";
 import type { ViableConfig } from "../../config/config.ts";
 import { detectTooling } from "../../analysis/project-commands.ts";
 import { isUserError, UserError, errorMessage } from "../../domain/errors.ts";
@@ -109,6 +110,7 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
     }
     throw e;
   }
+  const integrator = mode === "worktree" ? integratorAgent(deps.registry, config.loop.integrator) : undefined;
   await assertNotStopped(store);
 
   const runId = `${LOOP_RUN_PREFIX}${crypto.randomUUID().replaceAll("-", "").slice(0, 8)}`;
@@ -191,7 +193,7 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
 
     const ctx: LoopContext = {
       paths: store.paths, config, registry: deps.registry, pipeline: deps.pipeline, source: plan.source, recorder: rec, mode, integration, projectVerify,
-      mergeQueue: new SerialQueue(), adminQueue: new SerialQueue(), runId, signal: controller.signal,
+      mergeQueue: new SerialQueue(), adminQueue: new SerialQueue(), runId, signal: controller.signal, ...(integrator ? { integrator } : {}),
     };
     const groups = new Set(plan.items.filter((i) => i.parent !== undefined).map((i) => i.parent!));
     const freeSlots: number[] = [];
@@ -429,6 +431,17 @@ async function tidyKeptBranches(root: string, integration: string, graceDays: nu
     }
   } catch (e) {
     rec.event("loop_note", { message: `kept branches were not pruned: ${errorMessage(e)}` });
+  }
+}
+
+/** The agent `loop.integrator` names, checked before anything is recorded. */
+function integratorAgent(registry: AgentRegistry, name: string | undefined): AgentDefinition | undefined {
+  if (name === undefined) return undefined;
+  try {
+    return registry.require(name);
+  } catch (e) {
+    if (!isUserError(e)) throw e;
+    throw new UserError({ reason: "unknown_agent", field: "loop.integrator", message: `loop.integrator names an agent that cannot run: ${e.summary}`, fix: e.fix ?? `name an agent listed by \`viable agents\`` });
   }
 }
 

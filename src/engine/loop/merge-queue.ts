@@ -48,6 +48,11 @@ export interface MergeInput {
   signal: AbortSignal;
   /** How the re-verification's processes are started (the loop's helpers). */
   processes?: VerificationInput["strategy"];
+  /**
+   * Resolves a conflicted squash (the integrator): the tree to commit on top of `tip`. Throws an
+   * AttemptFailure when it cannot; without it a conflict fails the attempt at once.
+   */
+  resolve?: (conflict: { tip: string; head: string; files: string[] }) => Promise<string>;
   /** Called once the squashed commit exists, before the integration branch moves. */
   onSquashed?: (commit: string, reverify: boolean) => void;
 }
@@ -79,17 +84,22 @@ export async function mergeItem(m: MergeInput): Promise<MergeResult> {
       tree = headTree;
     } else {
       const merged = await git(paths.root, ["merge-tree", "--write-tree", "--name-only", "--no-messages", tip, head], { signal });
-      if (merged.code === 1) {
+      if (merged.code !== 0 && merged.code !== 1) throw new Error(`git merge-tree failed: ${merged.stderr.trim() || merged.stdout.trim()}`);
+      if (merged.code === 0) {
+        tree = merged.stdout.split("\n")[0]!.trim();
+      } else {
         const files = merged.stdout.trim().split("\n").slice(1).filter((l) => l !== "");
-        throw new AttemptFailure(
-          `conflict with ${integration} in ${files.join(", ") || "some files"}`,
-          `Your previous attempt's changes conflicted with work merged into ${integration} meanwhile, in: ${files.join(", ")}. ` +
-          `Start from the current code (it already contains that work) and make the item's change again, keeping both.`,
-          undefined, files,
-        );
+        if (m.resolve === undefined) {
+          throw new AttemptFailure(
+            `conflict with ${integration} in ${files.join(", ") || "some files"}`,
+            `Your previous attempt's changes conflicted with work merged into ${integration} meanwhile, in: ${files.join(", ")}. ` +
+            `Start from the current code (it already contains that work) and make the item's change again, keeping both.`,
+            undefined, files,
+          );
+        }
+        // The integrator resolves it; what it makes is verified again below, like any merge.
+        tree = await m.resolve({ tip, head, files });
       }
-      if (merged.code !== 0) throw new Error(`git merge-tree failed: ${merged.stderr.trim() || merged.stdout.trim()}`);
-      tree = merged.stdout.split("\n")[0]!.trim();
     }
     const commit = (await gitOk(paths.root, ["commit-tree", tree, "-p", tip, "-F", "-"], { input: sessionMessage(m.source, m.item, m.attempt, m.runId), signal })).trim();
     // The worktree follows the squashed commit: its branch is then in the integration branch once
