@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import { test } from "node:test";
 import { ofType } from "../support/e2e.ts";
-import { createStreamHold, httpError, text, writeFile } from "../support/model-server/script.ts";
+import { createStreamHold, httpError, shell, text, writeFile } from "../support/model-server/script.ts";
 import { parseRun, type Feature, type LoopRun } from "../loop/support.ts";
 import { attemptEnds, attemptsIn, explain, fakeCli, processesMarked, runtimeWorld, streamed, TEST_TIMEOUT, viableRetries, warmPrefix, type World } from "./world.ts";
 
@@ -209,5 +209,35 @@ void test("loop, claude, items in worktrees: no warm process is started (none co
   assert.deepEqual(sessionCommits(w).sort(), ["session: completed a", "session: completed b"]);
   assert.ok(streamed(events, "started").every((e) => !String(e["command"]).includes("warm pool")), explain(run, events));
   assert.deepEqual(processesMarked(warmPrefix(w.project.dir)), []);
+  w.server.assertScriptConsumed();
+});
+
+void test("loop, claude as the integrator: a conflicted merge is resolved by the real CLI in the queue, verified and merged once", TEST_TIMEOUT, async (t) => {
+  // The items are command agents: b writes a's file only once a has merged, so its merge conflicts.
+  const items = `case "$VIABLE_ITEM_ID-$VIABLE_ATTEMPT" in a-1) echo a > shared.txt;; ` +
+    `b-1) n=0; while ! git log --format=%s main | grep -qx 'session: completed a'; do n=$((n+1)); [ $n -lt 800 ] || exit 9; sleep 0.025; done; echo b > shared.txt;; ` +
+    `*) echo redone > shared.txt;; esac`;
+  const w = await runtimeWorld(t, {
+    clis: ["claude"],
+    config: { loop: { concurrency: 2, integrator: "integrator" }, verify: ["test -s shared.txt"] },
+    agents: { "code-writer": { fields: { runtime: "command", command: items } }, integrator: {} },
+    // What claude does with the conflicted file: keeps both sides (with its shell: its Write tool
+    // refuses a file it has not read), then says so.
+    script: [shell("printf 'a\\nb\\n' > shared.txt"), text("Resolved the conflict in shared.txt, keeping both lines.")],
+  });
+  const features = [{ id: "a" }, { id: "b" }].map((f) => ({ ...f, name: `Item ${f.id}`, description: "a plain item that changes one file in the project tree", agent: "code-writer" }));
+  w.project.write("feature_list.json", `${JSON.stringify({ features }, null, 2)}\n`);
+  w.project.commitAll("plan");
+  assert.equal((await w.viable("plan", "import", `${w.project.dir}/feature_list.json`)).code, 0);
+  const run = parseRun(await w.viable("loop", "--json"));
+  const events = await w.events();
+  assert.equal(run.code, 0, explain(run, events));
+  assert.deepEqual(run.of("item_failed"), [], explain(run, events));
+  const resolved = run.of("item_conflict_resolved");
+  assert.deepEqual(resolved.map((e) => [e.item, e.files, e.agent]), [["b", ["shared.txt"], "integrator"]]);
+  assert.equal(typeof resolved[0]?.attempt_id, "string");
+  assert.equal(typeof resolved[0]?.cost_usd, "number", "the CLI's cost is recorded with the resolution");
+  assert.deepEqual(sessionCommits(w).reverse(), ["session: completed a", "session: completed b"]);
+  assert.equal(w.project.git("show", "main:shared.txt"), "a\nb\n");
   w.server.assertScriptConsumed();
 });
