@@ -25,7 +25,7 @@ const TYPICAL_GLOBS: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** Globs for a path the task names: a directory ("src/") covers what is under it. */
-function namedGlob(p: string): string {
+export function namedGlob(p: string): string {
   return p.endsWith("/") ? `${p}**` : p;
 }
 

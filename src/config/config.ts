@@ -108,6 +108,11 @@ export const configSchema = z.strictObject({
      */
     max_conflicts: z.number().int().min(1).max(100).default(5),
     /**
+     * Items that name the same files (S2's prediction from their text) are not run at the same
+     * time, so fewer merges conflict; items naming no file are never held back.
+     */
+    avoid_overlap: z.boolean().default(false),
+    /**
      * The agent that resolves a merge conflict in the queue (in a scratch worktree) before the item
      * is sent back for a new attempt. Without one, a conflict sends it back at once.
      */

@@ -340,6 +340,33 @@ void test("an integrator that leaves conflict markers sends the item back for a 
   assert.equal(p.read("shared.txt"), "a and b\n", "the second attempt, on a fresh base, landed");
 });
 
+void test("loop.avoid_overlap: items naming the same file never run at once (no conflict), others run alongside", LIMIT, async (t) => {
+  const p = loopProject(t, [], { config: { loop: { concurrency: 3, avoid_overlap: true, max_attempts: 1 } } });
+  p.features([
+    { id: "a", description: "Append item a's line to shared.txt, the file both a and b change." },
+    { id: "b", description: "Append item b's line to shared.txt, the file both a and b change." },
+    { id: "c", description: "Write other.txt for item c; nothing else." },
+  ]);
+  p.commitAll("plan");
+  p.script(`set -e
+touch '${p.sig("running-")}'"$VIABLE_ITEM_ID"
+case "$VIABLE_ITEM_ID" in
+  a|b) for other in a b; do [ "$other" = "$VIABLE_ITEM_ID" ] || [ ! -f '${p.sig("running-")}'"$other" ] || touch '${p.sig("overlapped")}'; done
+       # c must be running alongside a, or c would wait for a forever: c checks.
+       sleep 0.3; echo "$VIABLE_ITEM_ID" >> shared.txt ;;
+  c) n=0; while [ ! -f '${p.sig("running-a")}' ] && [ ! -f '${p.sig("running-b")}' ]; do n=$((n+1)); [ $n -lt 400 ] || exit 9; sleep 0.025; done; echo c > other.txt ;;
+esac
+rm -f '${p.sig("running-")}'"$VIABLE_ITEM_ID"
+`);
+  await viable(["plan", "import", "feature_list.json", "-d", p.dir], { cwd: p.dir });
+  const run = await p.loop();
+  assert.equal(run.code, 0, run.stderr);
+  assert.ok(!fs.existsSync(p.sig("overlapped")), "a and b never ran at the same time");
+  assert.deepEqual(run.of("item_failed"), [], "so their merges did not conflict");
+  assert.deepEqual(p.read("shared.txt").split("\n").filter((l) => l !== "").sort(), ["a", "b"]);
+  assert.equal(p.read("other.txt"), "c\n");
+});
+
 void test("a dirty main worktree is refused unless --allow-dirty; then the loop leaves the changes alone", LIMIT, async (t) => {
   const p = loopProject(t, [{ id: "x" }]);
   p.script(`echo x > x.txt`);

@@ -32,6 +32,7 @@ import { runItemAttempt, type AttemptEnd } from "./item-attempt.ts";
 import type { LoopContext, LoopOutcome, WorkspaceMode } from "./loop-context.ts";
 import { LOOP_RUN_PREFIX, reconcilePlan } from "./loop-reconcile.ts";
 import { SerialQueue } from "./merge-queue.ts";
+import { OverlapGuard } from "./overlap-guard.ts";
 import { LoopRecorder } from "./recorder.ts";
 
 export interface LoopDeps {
@@ -199,6 +200,8 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
     const freeSlots: number[] = [];
     let nextSlot = 0;
     let consecutiveFailures = 0;
+    // Items predicted to touch the same files wait for each other (loop.avoid_overlap).
+    const overlap = config.loop.avoid_overlap ? new OverlapGuard() : undefined;
     /** Merge races each item lost in this run (loop.max_conflicts). */
     const conflicts = new Map<ItemId, number>();
     let asking = false;
@@ -222,7 +225,7 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
     const pump = (): void => {
       while (outcome === null && !asking) {
         const room = maxSessions - sessions;
-        const ids = sched.take(Math.max(0, room));
+        const ids = overlap ? sched.take(Math.max(0, room), (item) => overlap.admit(item)) : sched.take(Math.max(0, room));
         if (ids.length === 0) {
           if (room <= 0 && sched.counts().ready > 0) stop("max_sessions", `reached the session limit of this run (${maxSessions}); run \`viable loop\` again to continue`);
           break;
@@ -237,6 +240,7 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
       const item = items.get(id)!;
       if (groups.has(id)) {
         // A group (a Task Master parent task, a beads epic) is done when its members are: they all passed.
+        overlap?.release(id);
         sched.markPassed(id);
         rec.item(id, "item_passed", { group: true, commit: null, reverified: false, elapsed_seconds: 0 }, { phase: null, last_error: null });
         return;
@@ -253,6 +257,7 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
         .then((end) => settle(id, attempt, end, (performance.now() - t0) / 1000), (e: unknown) => settle(id, attempt, { kind: "fatal", error: e instanceof Error ? e : new Error(String(e)) }, 0))
         .catch((e: unknown) => controller.abort(e instanceof CommitFailed ? e : new LoopStopped("failed", errorMessage(e))))
         .finally(() => {
+          overlap?.release(id);
           freeSlots.push(slot);
           inflight--;
           pump();
