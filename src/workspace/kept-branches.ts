@@ -1,9 +1,10 @@
 // The `viable-kept/<item>/<label>` branches the loop makes so that no work is ever thrown away, and
-// which of them still matter. A kept branch can go once its work is on the integration branch:
-// its commits are there (merged), or merging it would change nothing (an item that passed later
-// made the same change, or a bigger one). Everything else holds work found nowhere else and stays,
-// however old it is. The test is git's own three-way merge, so it sees work by content, not by
-// commit identity: a squash merge and a later attempt that redid the work both count.
+// which of them still matter. A kept branch can go once its work is on the integration branch —
+// its commits are there (merged), or merging it would change nothing (a later attempt made the same
+// change, or a bigger one; git's own three-way merge decides, so it sees work by content, not by
+// commit identity) — or once its item has passed since, so that what it holds is an earlier,
+// superseded attempt at work that is done. A branch of an item that has not passed holds work found
+// nowhere else and stays, however old it is.
 
 import { git, gitOk } from "./git.ts";
 import { KEPT_BRANCH_PREFIX } from "./worktrees.ts";
@@ -25,15 +26,27 @@ export interface KeptBranch {
   files: string[];
 }
 
-/** Every kept branch, oldest first, each with whether its work is already on `integration`. */
-export async function keptBranches(root: string, integration: string, opts: Opts = {}): Promise<KeptBranch[]> {
+/** The item a kept branch belongs to: the `<item>` of `viable-kept/<item>/<label>` (its slug). */
+export function keptItemSlug(name: string): string {
+  return name.slice(KEPT_BRANCH_PREFIX.length).split("/")[0] ?? "";
+}
+
+/**
+ * Every kept branch, oldest first, each with whether it may go. `passed`: whether the item of a
+ * slug has passed (its merged work supersedes what the branch holds).
+ */
+export async function keptBranches(root: string, integration: string, passed: (slug: string) => boolean, opts: Opts = {}): Promise<KeptBranch[]> {
   const listed = await gitOk(root, ["for-each-ref", "--sort=refname", "--sort=committerdate", "--format=%(refname:short)%00%(objectname)%00%(committerdate:iso-strict)", `refs/heads/${KEPT_BRANCH_PREFIX}`], opts);
   const entries = listed.split("\n").filter((l) => l !== "").map((l) => l.split("\0") as [string, string, string]);
   if (entries.length === 0) return [];
   const [tip, tree] = (await gitOk(root, ["rev-parse", `refs/heads/${integration}^{commit}`, `refs/heads/${integration}^{tree}`], opts)).trim().split("\n") as [string, string];
   const out: KeptBranch[] = [];
   for (const [name, commit, committedAt] of entries) {
-    out.push({ name, tip: commit, committedAt, ...(await judge(root, integration, tip, tree, commit, opts)) });
+    const judged = await judge(root, integration, tip, tree, commit, opts);
+    out.push({
+      name, tip: commit, committedAt,
+      ...(judged.prunable || !passed(keptItemSlug(name)) ? judged : { prunable: true, why: `its item has passed since: this is an earlier attempt's work, superseded by what was merged`, files: judged.files }),
+    });
   }
   return out;
 }
@@ -63,10 +76,12 @@ export interface PruneResult {
  * Deletes the prunable kept branches committed before `olderThan` (all of them without it). A
  * branch is deleted only while it still points where it was judged: one that moved meanwhile stays.
  */
-export async function pruneKeptBranches(root: string, integration: string, options: Opts & { olderThan?: Date; dryRun?: boolean } = {}): Promise<PruneResult> {
+export async function pruneKeptBranches(
+  root: string, integration: string, passed: (slug: string) => boolean, options: Opts & { olderThan?: Date; dryRun?: boolean } = {},
+): Promise<PruneResult> {
   const opts = options.signal ? { signal: options.signal } : {};
   const result: PruneResult = { deleted: [], kept: [] };
-  for (const branch of await keptBranches(root, integration, opts)) {
+  for (const branch of await keptBranches(root, integration, passed, opts)) {
     const due = options.olderThan === undefined || Date.parse(branch.committedAt) < options.olderThan.getTime();
     if (!branch.prunable || !due) {
       result.kept.push(branch);

@@ -5,7 +5,8 @@
 // nowhere else. Uncommitted changes are committed first; commits the integration branch does not
 // have are kept on a `viable-kept/<item>/<n>` branch before the item's branch is reused. People can
 // look at (and cherry-pick from) those branches; they go only once their work is on the
-// integration branch (kept-branches.ts), never while they hold work found nowhere else.
+// integration branch or their item has passed since (kept-branches.ts), never while they hold the
+// only work of an unfinished item.
 
 import { createHash } from "node:crypto";
 import fs from "node:fs";

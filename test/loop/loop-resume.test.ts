@@ -99,6 +99,14 @@ echo "wrote items/$VIABLE_ITEM_ID.txt"
   assert.equal(p.git("worktree", "list").trim().split("\n").length, 1, "no worktree is left");
   assert.equal(p.git("branch", "--list", "viable/*").trim(), "", "no item branch is left");
   assert.equal(p.git("status", "--porcelain").trim(), "", "the main worktree is clean");
+  // Every item passed, so every kept branch is an earlier attempt's superseded work: prune lists
+  // exactly those (none of them is pruned by the loop itself within the grace period), then deletes them.
+  const kept = p.git("for-each-ref", "--format=%(refname:short)", "refs/heads/viable-kept/").split("\n").filter((b) => b !== "").sort();
+  const dry = JSON.parse((await viable(["prune", "--dry-run", "--json", "-d", p.dir])).stdout) as { deleted: { name: string }[]; kept: unknown[] };
+  assert.deepEqual(dry.deleted.map((b) => b.name).sort(), kept);
+  assert.deepEqual(dry.kept, []);
+  assert.equal((await viable(["prune", "-d", p.dir])).code, 0);
+  assert.equal(p.git("for-each-ref", "refs/heads/viable-kept/").trim(), "");
   const runs = [r1, r2, r3, r4, done].flatMap((r) => r.events.filter((e) => e.type === "loop_started").map((e) => e.run_id));
   assert.equal(runs.length, 5);
   for (const run of runs) assert.deepEqual(pidsWithMarkerPrefix(`${run}-`), [], `no process of ${run} is left`);

@@ -244,15 +244,15 @@ void test("loop.max_conflicts bounds the races an item may lose in a run: then i
 });
 
 void test("files whose merge driver says union (.gitattributes) merge first time: parallel items appending to one log all land", LIMIT, async (t) => {
-  const p = loopProject(t, [], { config: { loop: { concurrency: 2, max_attempts: 1 } } });
-  p.features([{ id: "a" }, { id: "b" }, { id: "c" }, { id: "d" }]);
+  const p = loopProject(t, [], { config: { loop: { concurrency: 3, max_attempts: 1 } } });
+  p.features([{ id: "a" }, { id: "b" }, { id: "c" }, { id: "d" }, { id: "e" }, { id: "f" }]);
   p.write("CHANGELOG.md", "# Changes\n");
   p.write(".gitattributes", "CHANGELOG.md merge=union\n");
   p.commitAll("plan, a changelog merged by union");
-  // Pairs start from the same base (each waits for its partner), and all append to the changelog.
+  // Threes start from the same base (each waits for the next to start), and all append to the changelog.
   p.script(`set -e
 touch '${p.sig("started-")}'"$VIABLE_ITEM_ID"
-partner=$(case "$VIABLE_ITEM_ID" in a) echo b;; b) echo a;; c) echo d;; d) echo c;; esac)
+partner=$(case "$VIABLE_ITEM_ID" in a) echo b;; b) echo c;; c) echo a;; d) echo e;; e) echo f;; f) echo d;; esac)
 n=0; while [ ! -f '${p.sig("started-")}'"$partner" ]; do n=$((n+1)); [ $n -lt 400 ] || exit 9; sleep 0.025; done
 echo "- $VIABLE_ITEM_ID" >> CHANGELOG.md
 `);
@@ -260,7 +260,7 @@ echo "- $VIABLE_ITEM_ID" >> CHANGELOG.md
   const run = await p.loop();
   assert.equal(run.code, 0, run.stderr);
   assert.deepEqual(run.of("item_failed"), [], "no conflict sent an item back");
-  assert.deepEqual(p.read("CHANGELOG.md").split("\n").filter((l) => l.startsWith("- ")).sort(), ["- a", "- b", "- c", "- d"]);
+  assert.deepEqual(p.read("CHANGELOG.md").split("\n").filter((l) => l.startsWith("- ")).sort(), ["- a", "- b", "- c", "- d", "- e", "- f"]);
 });
 
 /** `b` writes the file `a` wrote, only once `a` has merged: its merge conflicts every time. */

@@ -1,6 +1,7 @@
 // Kept branches (`viable-kept/...`) through the real CLI: `viable prune` deletes exactly those whose
-// work is on the integration branch — merged, or made again by later work — and never one that
-// holds work found nowhere else; `plan show` lists the ones that stay and why; a loop prunes on its
+// work is on the integration branch — merged, or made again by later work — or whose item has
+// passed since (an earlier attempt, superseded), and never one of an unfinished item, which holds
+// work found nowhere else; `plan show` lists the ones that stay and why; a loop prunes on its
 // own once they are older than loop.prune_kept_after_days.
 
 import assert from "node:assert/strict";
@@ -32,9 +33,10 @@ function onMain(p: LoopProject, file: string, text: string): void {
 const branches = (p: LoopProject) => p.git("for-each-ref", "--format=%(refname:short)", "refs/heads/").split("\n").filter((b) => b !== "").sort();
 
 void test("viable prune deletes kept branches whose work is on main and keeps every one holding work found nowhere else", LIMIT, async (t) => {
-  const p = loopProject(t, [{ id: "a" }]);
+  const p = loopProject(t, [{ id: "a" }, { id: "done", passes: true }, { id: "unique" }, { id: "clash" }]);
   await viable(["plan", "import", "feature_list.json", "-d", p.dir], { cwd: p.dir });
   p.git("branch", "viable-kept/merged/interrupted", "main");
+  branchWith(p, "viable-kept/done/attempt-1", "done.txt", "a first try, different from what passed\n");
   branchWith(p, "viable-kept/redone/attempt-1", "redone.txt", "same\n");
   onMain(p, "redone.txt", "same\n"); // a later attempt made the same change
   onMain(p, "more.txt", "and more\n");
@@ -49,6 +51,7 @@ void test("viable prune deletes kept branches whose work is on main and keeps ev
   const report = JSON.parse(dry.stdout) as { integration_branch: string; deleted: { name: string; why: string }[]; kept: { name: string; why: string; files: string[] }[] };
   assert.equal(report.integration_branch, "main");
   assert.deepEqual(report.deleted.map((b) => [b.name, b.why]).sort(), [
+    ["viable-kept/done/attempt-1", "its item has passed since: this is an earlier attempt's work, superseded by what was merged"],
     ["viable-kept/merged/interrupted", "its commits are on main"],
     ["viable-kept/redone/attempt-1", "its changes are already on main (later work made them)"],
   ]);
@@ -67,8 +70,8 @@ void test("viable prune deletes kept branches whose work is on main and keeps ev
 
   const pruned = await viable(["prune", "-d", p.dir]);
   assert.equal(pruned.code, 0, pruned.stderr);
-  assert.match(pruned.stdout, /2 kept branch\(es\) deleted, 2 kept \(compared with main\)/);
-  assert.deepEqual(branches(p), before.filter((b) => b !== "viable-kept/merged/interrupted" && b !== "viable-kept/redone/attempt-1"));
+  assert.match(pruned.stdout, /3 kept branch\(es\) deleted, 2 kept \(compared with main\)/);
+  assert.deepEqual(branches(p), before.filter((b) => !["viable-kept/merged/interrupted", "viable-kept/redone/attempt-1", "viable-kept/done/attempt-1"].includes(b)));
   assert.equal(p.git("rev-parse", "viable-kept/unique/attempt-1").trim(), unique, "unique work is where it was");
 });
 

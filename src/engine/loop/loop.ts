@@ -24,7 +24,7 @@ import { CommitFailed } from "../../store/journal.ts";
 import type { Store } from "../../store/store.ts";
 import { git } from "../../workspace/git.ts";
 import { pruneKeptBranches } from "../../workspace/kept-branches.ts";
-import { currentBranch, isAncestor, revParse, uncommittedPaths } from "../../workspace/worktrees.ts";
+import { currentBranch, isAncestor, itemSlug, revParse, uncommittedPaths } from "../../workspace/worktrees.ts";
 import type { AttemptPipeline } from "../attempt/pipeline.ts";
 import { assertNotStopped } from "../kill-switch.ts";
 import { allocateItem } from "./item-allocation.ts";
@@ -378,7 +378,10 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
         message = `${c.passed}/${plan.items.length} items passed; ${blocked.length} blocked: ${blocked.slice(0, 5).map((i) => `${i.id} (${sched.blockedReason(i.id) ?? "blocked"})`).join(", ")}${blocked.length > 5 ? ", ..." : ""}${leftAlone.length > 0 ? `; ${claimedNote}` : ""}`;
       }
     }
-    if (integration !== null && !controller.signal.aborted) await tidyKeptBranches(store.paths.root, integration, config.loop.prune_kept_after_days, rec);
+    if (integration !== null && !controller.signal.aborted) {
+      const passed = new Set(plan.items.filter((i) => sched.status(i.id) === "passed").map((i) => itemSlug(i.id)));
+      await tidyKeptBranches(store.paths.root, integration, (slug) => passed.has(slug), config.loop.prune_kept_after_days, rec);
+    }
   } catch (e) {
     if (e instanceof CommitFailed) {
       outcome = "failed";
@@ -428,9 +431,9 @@ export class LoopStopped extends Error {
  * Kept branches whose work has since landed on the integration branch go once they are older
  * than the grace period; the others hold work found nowhere else and stay. Never fails the run.
  */
-async function tidyKeptBranches(root: string, integration: string, graceDays: number, rec: LoopRecorder): Promise<void> {
+async function tidyKeptBranches(root: string, integration: string, passed: (slug: string) => boolean, graceDays: number, rec: LoopRecorder): Promise<void> {
   try {
-    const { deleted } = await pruneKeptBranches(root, integration, { olderThan: new Date(Date.now() - graceDays * 86_400_000) });
+    const { deleted } = await pruneKeptBranches(root, integration, passed, { olderThan: new Date(Date.now() - graceDays * 86_400_000) });
     if (deleted.length > 0) {
       rec.event("loop_note", { message: `pruned ${deleted.length} kept branch(es) whose work is on ${integration}: ${deleted.slice(0, 5).map((b) => b.name).join(", ")}${deleted.length > 5 ? ", ..." : ""}` });
     }
