@@ -175,7 +175,8 @@ export async function showPlan(dir: string): Promise<PlanReport> {
     return {
       file: stored.meta.source_file, format: stored.meta.format, tag: stored.meta.source_tag, integration_branch: stored.meta.integration_branch, imported_at: stored.meta.imported_at,
       counts: countStatuses(items.map((i) => i.status)), items,
-      conflicts_resolved: (await p.store.queries.events({ eventType: "item_conflict_resolved" })).map((e) => {
+      // This plan's: an earlier plan may have had items of the same ids.
+      conflicts_resolved: (await p.store.queries.events({ eventType: "item_conflict_resolved" })).filter((e) => e.timestamp >= stored.meta.imported_at).map((e) => {
         const d = e.data as { item: string; attempt: number; files: string[]; agent: string; cost_usd: number | null };
         return { item: d.item, attempt: d.attempt, files: d.files, agent: d.agent, cost_usd: d.cost_usd, at: e.timestamp };
       }),

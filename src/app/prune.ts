@@ -3,8 +3,8 @@
 // Also what `viable plan show` says about the ones that stay.
 
 import { UserError } from "../domain/errors.ts";
-import { keptBranches, pruneKeptBranches, type KeptBranch, type PruneResult } from "../workspace/kept-branches.ts";
-import { currentBranch, itemSlug, revParse } from "../workspace/worktrees.ts";
+import { keptBranches, pruneKeptBranches, supersededIn, type KeptBranch, type PruneResult } from "../workspace/kept-branches.ts";
+import { currentBranch, revParse } from "../workspace/worktrees.ts";
 import { withProject, type Project } from "./project.ts";
 
 export type { KeptBranch };
@@ -19,7 +19,7 @@ export async function pruneProject(dir: string, options: { dryRun?: boolean } = 
   // The writer lock: a loop running meanwhile is what makes kept branches.
   return withProject(dir, { writer: options.dryRun !== true, command: "prune" }, async (p) => {
     const integration = await integrationBranch(p);
-    const result = await pruneKeptBranches(p.paths.root, integration, await passedSlugs(p), { dryRun: options.dryRun === true });
+    const result = await pruneKeptBranches(p.paths.root, integration, await supersededBy(p), { dryRun: options.dryRun === true });
     return { integration, dry_run: options.dryRun === true, ...result };
   });
 }
@@ -29,14 +29,17 @@ export async function branchesWithUniqueWork(project: Project): Promise<KeptBran
   // A plan worked in place, without git or a branch to compare with, has no kept branches to show.
   const integration = await integrationBranch(project).catch(() => null);
   if (integration === null) return [];
-  return (await keptBranches(project.paths.root, integration, await passedSlugs(project))).filter((b) => !b.prunable);
+  return (await keptBranches(project.paths.root, integration, await supersededBy(project))).filter((b) => !b.prunable);
 }
 
-/** Whether the item a kept branch belongs to has passed in the stored plan. */
-async function passedSlugs(p: Project): Promise<(slug: string) => boolean> {
+/**
+ * Whether a kept branch is an earlier attempt of an item of the stored plan that has passed since:
+ * made after the plan was imported (an older plan may have used the same id for other work).
+ */
+async function supersededBy(p: Project): Promise<(slug: string, committedAt: string) => boolean> {
   const stored = await p.store.queries.plan();
-  const passed = new Set((stored?.plan.items ?? []).filter((i) => i.status === "passed").map((i) => itemSlug(i.id)));
-  return (slug) => passed.has(slug);
+  if (stored === null) return () => false;
+  return supersededIn(stored.plan.items, stored.meta.imported_at);
 }
 
 /** The branch items merge into: the configured one, else the plan's, else the one checked out. */

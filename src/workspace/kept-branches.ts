@@ -7,7 +7,7 @@
 // nowhere else and stays, however old it is.
 
 import { git, gitOk } from "./git.ts";
-import { KEPT_BRANCH_PREFIX } from "./worktrees.ts";
+import { itemSlug, KEPT_BRANCH_PREFIX } from "./worktrees.ts";
 
 type Opts = { signal?: AbortSignal };
 
@@ -32,21 +32,35 @@ export function keptItemSlug(name: string): string {
 }
 
 /**
- * Every kept branch, oldest first, each with whether it may go. `passed`: whether the item of a
- * slug has passed (its merged work supersedes what the branch holds).
+ * Every kept branch, oldest first, each with whether it may go. `superseded`: whether the branch
+ * is an earlier attempt of an item of the current plan that has passed since (the caller knows the
+ * plan: an id reused by a later plan must not make an old plan's unfinished work look superseded).
  */
-export async function keptBranches(root: string, integration: string, passed: (slug: string) => boolean, opts: Opts = {}): Promise<KeptBranch[]> {
-  const listed = await gitOk(root, ["for-each-ref", "--sort=refname", "--sort=committerdate", "--format=%(refname:short)%00%(objectname)%00%(committerdate:iso-strict)", `refs/heads/${KEPT_BRANCH_PREFIX}`], opts);
-  const entries = listed.split("\n").filter((l) => l !== "").map((l) => l.split("\0") as [string, string, string]);
+export async function keptBranches(root: string, integration: string, superseded: (slug: string, committedAt: string) => boolean, opts: Opts = {}): Promise<KeptBranch[]> {
+  const listed = await gitOk(root, ["for-each-ref", "--sort=refname", "--sort=committerdate", "--format=%(refname:short)%00%(objectname)%00%(committerdate:iso-strict)%00%(worktreepath)", `refs/heads/${KEPT_BRANCH_PREFIX}`], opts);
+  const entries = listed.split("\n").filter((l) => l !== "").map((l) => l.split("\0") as [string, string, string, string]);
   if (entries.length === 0) return [];
   const [tip, tree] = (await gitOk(root, ["rev-parse", `refs/heads/${integration}^{commit}`, `refs/heads/${integration}^{tree}`], opts)).trim().split("\n") as [string, string];
   const out: KeptBranch[] = [];
-  for (const [name, commit, committedAt] of entries) {
-    const judged = await judge(root, integration, tip, tree, commit, opts);
-    out.push({
-      name, tip: commit, committedAt,
-      ...(judged.prunable || !passed(keptItemSlug(name)) ? judged : { prunable: true, why: `its item has passed since: this is an earlier attempt's work, superseded by what was merged`, files: judged.files }),
-    });
+  for (const [name, commit, committedAt, checkedOut] of entries) {
+    const base = { name, tip: commit, committedAt };
+    // Someone is looking at it: not ours to delete under them.
+    if (checkedOut) {
+      out.push({ ...base, prunable: false, why: `it is checked out in ${checkedOut}`, files: [] });
+      continue;
+    }
+    let judged: Pick<KeptBranch, "prunable" | "why" | "files">;
+    try {
+      judged = await judge(root, integration, tip, tree, commit, opts);
+    } catch (e) {
+      // One branch git cannot compare (unrelated history) does not hide the others; it stays.
+      out.push({ ...base, prunable: false, why: `it could not be compared with ${integration}: ${e instanceof Error ? e.message : String(e)}`, files: [] });
+      continue;
+    }
+    if (!judged.prunable && superseded(keptItemSlug(name), committedAt)) {
+      judged = { prunable: true, why: "its item has passed since: this is an earlier attempt's work, superseded by what was merged", files: judged.files };
+    }
+    out.push({ ...base, ...judged });
   }
   return out;
 }
@@ -67,6 +81,17 @@ async function judge(root: string, integration: string, tip: string, tree: strin
   return { prunable: false, why: `holds changes ${integration} lacks`, files };
 }
 
+/**
+ * The `superseded` test for a plan: the branch's item has passed, and the branch was made after the
+ * plan was imported (so it is that item's, not an older plan's that used the same id).
+ */
+export function supersededIn(items: readonly { id: string; status: string }[], importedAt: string): (slug: string, committedAt: string) => boolean {
+  const passed = new Set(items.filter((i) => i.status === "passed").map((i) => itemSlug(i.id)));
+  // Commit times have whole seconds: one in the second of the import counts as after it.
+  const since = Math.floor(Date.parse(importedAt) / 1000) * 1000;
+  return (slug, committedAt) => passed.has(slug) && Date.parse(committedAt) >= since;
+}
+
 export interface PruneResult {
   deleted: KeptBranch[];
   kept: KeptBranch[];
@@ -77,11 +102,11 @@ export interface PruneResult {
  * branch is deleted only while it still points where it was judged: one that moved meanwhile stays.
  */
 export async function pruneKeptBranches(
-  root: string, integration: string, passed: (slug: string) => boolean, options: Opts & { olderThan?: Date; dryRun?: boolean } = {},
+  root: string, integration: string, superseded: (slug: string, committedAt: string) => boolean, options: Opts & { olderThan?: Date; dryRun?: boolean } = {},
 ): Promise<PruneResult> {
   const opts = options.signal ? { signal: options.signal } : {};
   const result: PruneResult = { deleted: [], kept: [] };
-  for (const branch of await keptBranches(root, integration, passed, opts)) {
+  for (const branch of await keptBranches(root, integration, superseded, opts)) {
     const due = options.olderThan === undefined || Date.parse(branch.committedAt) < options.olderThan.getTime();
     if (!branch.prunable || !due) {
       result.kept.push(branch);

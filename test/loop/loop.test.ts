@@ -230,6 +230,9 @@ void test("an item that loses a merge race goes first next time, and the race do
   assert.ok(starts.indexOf("b-2") < starts.indexOf("d-1"), starts.join(" "));
   assert.equal(p.read("shared.txt"), "a and b\n");
   assert.deepEqual(p.sessionCommits().map((s) => s.slice("session: completed ".length)).sort(), ["a", "b", "c", "d"]);
+  // Recorded as one attempt: a later run counts the race no more than this one did.
+  const show = JSON.parse((await viable(["plan", "show", "--json", "-d", p.dir])).stdout) as { items: { id: string; attempts: number }[] };
+  assert.equal(show.items.find((i) => i.id === "b")?.attempts, 1);
 });
 
 void test("loop.max_conflicts bounds the races an item may lose in a run: then it is blocked, saying so", LIMIT, async (t) => {
@@ -293,7 +296,8 @@ void test("an integrator agent resolves a conflicted merge in the queue: the ite
   // It was told what the item is and where the conflicts are.
   assert.equal(fs.readFileSync(p.sig("files"), "utf8"), "shared.txt\n");
   assert.match(fs.readFileSync(p.sig("prompt"), "utf8"), /Plan item b: Item b[\s\S]*conflicts are marked in: shared\.txt/);
-  assert.ok(!fs.readdirSync(path.join(p.dir, ".viable", "state", "worktrees")).some((d) => d.endsWith(".resolve")), "the scratch worktree is gone");
+  assert.ok(!fs.existsSync(path.join(p.dir, ".viable", "state", "resolving", "b")), "the scratch worktree is gone");
+  assert.equal(p.git("worktree", "list").trim().split("\n").length, 1, p.git("worktree", "list"));
   const show = await viable(["plan", "show", "-d", p.dir]);
   assert.match(show.stdout, /conflicts resolved in the merge queue \(1\):\n {2}b attempt 1: shared\.txt by integrator/);
 });
@@ -316,7 +320,7 @@ void test("kill -9 while the integrator resolves: the next loop resolves again f
   assert.deepEqual(run.of("item_conflict_resolved").map((e) => e.item), ["b"]);
   assert.deepEqual(p.sessionCommits(), ["session: completed a", "session: completed b"], "each merged exactly once");
   assert.equal(p.read("shared.txt"), "a\nb\n");
-  assert.ok(!p.git("worktree", "list").includes(".resolve"), p.git("worktree", "list"));
+  assert.ok(!p.git("worktree", "list").includes("resolving"), p.git("worktree", "list"));
   // The hung integrator of the killed run (its environment names the project) was stopped.
   const left = fs.readdirSync("/proc").filter((pid) => /^\d+$/.test(pid)).filter((pid) => {
     try {
@@ -326,6 +330,25 @@ void test("kill -9 while the integrator resolves: the next loop resolves again f
     }
   });
   assert.deepEqual(left, [], "nothing of the killed run is left");
+});
+
+void test("an integrator's result that drops the item's work, or changes files outside the conflict, is refused: the item goes back", LIMIT, async (t) => {
+  const cases: [string, RegExp][] = [
+    ["git checkout --ours -- shared.txt", /integrator dropped the item's work \(the result is main as it was\)/],
+    [`for f in $VIABLE_CONFLICT_FILES; do sed -i '/^<<<<<<< /d;/^=======$/d;/^>>>>>>> /d' "$f"; done; echo extra > unrelated.txt`, /integrator changed files outside the conflict: unrelated\.txt/],
+  ];
+  for (const [command, reason] of cases) {
+    const p = conflictingPair(t, () => command);
+    await viable(["plan", "import", "feature_list.json", "-d", p.dir], { cwd: p.dir });
+    const run = await p.loop();
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(run.of("item_conflict_resolved"), [], command);
+    const failed = run.of("item_failed");
+    assert.equal(failed.length, 1, command);
+    assert.match(failed[0]!.reason, reason);
+    assert.equal(p.read("shared.txt"), "a and b\n", "the second attempt, on a fresh base, landed");
+    assert.ok(!p.exists("unrelated.txt"));
+  }
 });
 
 void test("an integrator that leaves conflict markers sends the item back for a new attempt, with the conflict as context", LIMIT, async (t) => {

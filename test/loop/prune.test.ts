@@ -33,7 +33,9 @@ function onMain(p: LoopProject, file: string, text: string): void {
 const branches = (p: LoopProject) => p.git("for-each-ref", "--format=%(refname:short)", "refs/heads/").split("\n").filter((b) => b !== "").sort();
 
 void test("viable prune deletes kept branches whose work is on main and keeps every one holding work found nowhere else", LIMIT, async (t) => {
-  const p = loopProject(t, [{ id: "a" }, { id: "done", passes: true }, { id: "unique" }, { id: "clash" }]);
+  const p = loopProject(t, [{ id: "a" }, { id: "done", passes: true }, { id: "reused", passes: true }, { id: "unique" }, { id: "clash" }]);
+  // Kept by an older plan that used the id "reused" for other work, which never passed.
+  const older = branchWith(p, "viable-kept/reused/attempt-1", "older-plan.txt", "an older plan's unfinished work\n", "2020-01-01T00:00:00Z");
   await viable(["plan", "import", "feature_list.json", "-d", p.dir], { cwd: p.dir });
   p.git("branch", "viable-kept/merged/interrupted", "main");
   branchWith(p, "viable-kept/done/attempt-1", "done.txt", "a first try, different from what passed\n");
@@ -57,22 +59,29 @@ void test("viable prune deletes kept branches whose work is on main and keeps ev
   ]);
   assert.deepEqual(report.kept.map((b) => [b.name, b.files]).sort(), [
     ["viable-kept/clash/attempt-2", ["clash.txt"]],
+    ["viable-kept/reused/attempt-1", ["older-plan.txt"]],
     ["viable-kept/unique/attempt-1", ["unique.txt"]],
   ]);
   assert.deepEqual(branches(p), before, "a dry run deletes nothing");
 
   const show = await viable(["plan", "show", "-d", p.dir]);
-  assert.match(show.stdout, /\nkept branches with work found nowhere else \(2\):\n/);
+  assert.match(show.stdout, /\nkept branches with work found nowhere else \(3\):\n/);
   assert.match(show.stdout, /\n {2}viable-kept\/unique\/attempt-1 — holds changes main lacks: unique\.txt\n/);
   assert.match(show.stdout, /\n {2}viable-kept\/clash\/attempt-2 — its changes conflict with main \(work found nowhere else\): clash\.txt\n/);
   const shown = JSON.parse((await viable(["plan", "show", "--json", "-d", p.dir])).stdout) as { kept_branches: { name: string }[] };
-  assert.deepEqual(shown.kept_branches.map((b) => b.name).sort(), ["viable-kept/clash/attempt-2", "viable-kept/unique/attempt-1"]);
+  assert.deepEqual(shown.kept_branches.map((b) => b.name).sort(), ["viable-kept/clash/attempt-2", "viable-kept/reused/attempt-1", "viable-kept/unique/attempt-1"]);
 
   const pruned = await viable(["prune", "-d", p.dir]);
   assert.equal(pruned.code, 0, pruned.stderr);
-  assert.match(pruned.stdout, /3 kept branch\(es\) deleted, 2 kept \(compared with main\)/);
+  assert.match(pruned.stdout, /3 kept branch\(es\) deleted, 3 kept \(compared with main\)/);
   assert.deepEqual(branches(p), before.filter((b) => !["viable-kept/merged/interrupted", "viable-kept/redone/attempt-1", "viable-kept/done/attempt-1"].includes(b)));
   assert.equal(p.git("rev-parse", "viable-kept/unique/attempt-1").trim(), unique, "unique work is where it was");
+  assert.equal(p.git("rev-parse", "viable-kept/reused/attempt-1").trim(), older, "an older plan's work under a reused id too");
+
+  // A kept branch someone has checked out is left alone, whatever it holds.
+  p.git("worktree", "add", "-q", p.sig("looking"), "viable-kept/clash/attempt-2");
+  const looked = JSON.parse((await viable(["prune", "--dry-run", "--json", "-d", p.dir])).stdout) as { kept: { name: string; why: string }[] };
+  assert.match(looked.kept.find((b) => b.name === "viable-kept/clash/attempt-2")?.why ?? "", /^it is checked out in /);
 });
 
 void test("a loop prunes kept branches whose work has landed once they are older than loop.prune_kept_after_days", LIMIT, async (t) => {

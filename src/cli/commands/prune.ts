@@ -8,7 +8,8 @@ import { printJson, type Output } from "../output.ts";
 export async function pruneCommand(args: { dir: string; dryRun: boolean; json: boolean }, o: Output): Promise<number> {
   const r = await pruneProject(args.dir, { dryRun: args.dryRun });
   if (args.json) {
-    printJson(o, { integration_branch: r.integration, dry_run: r.dry_run, deleted: r.deleted, kept: r.kept });
+    const row = (b: (typeof r.deleted)[number]) => ({ name: b.name, tip: b.tip, committed_at: b.committedAt, why: b.why, files: b.files });
+    printJson(o, { integration_branch: r.integration, dry_run: r.dry_run, deleted: r.deleted.map(row), kept: r.kept.map(row) });
     return EXIT.ok;
   }
   const verb = r.dry_run ? "would delete" : "deleted";

@@ -9,8 +9,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { AgentDefinition } from "../../domain/agent.ts";
+import type { OutcomeFailure } from "../../domain/outcome.ts";
 import type { PlanItem } from "../../plan/plan.ts";
 import { git, gitOk } from "../../workspace/git.ts";
+import type { ProjectPaths } from "../../workspace/paths.ts";
 import { itemSlug } from "../../workspace/worktrees.ts";
 import { runAgent } from "../attempt/run-agent.ts";
 import { composePrompt } from "../prompt.ts";
@@ -25,6 +27,8 @@ export interface Conflict {
   tip: string;
   head: string;
   files: readonly string[];
+  /** git's merge of the two, conflict markers included: what the resolution may change. */
+  conflictedTree: string;
   env: Record<string, string>;
 }
 
@@ -36,18 +40,28 @@ export interface Resolution {
   costUsd: number | null;
 }
 
-const MARKER = /^(<{7} |={7}$|>{7} )/m;
+// The opening and closing markers only: a line of seven "=" is also a Markdown or reST heading's
+// underline, common in the changelogs and READMEs that conflict most.
+const MARKER = /^(<{7}|>{7})( |$)/m;
 
 export async function resolveConflict(ctx: LoopContext, integrator: AgentDefinition, c: Conflict): Promise<Resolution> {
   const { signal } = ctx;
   const integration = ctx.integration!;
-  const dir = path.join(ctx.paths.worktreesDir, `${itemSlug(c.item.id)}.resolve`);
-  // One left by a run that was killed mid-resolution is stale: start over.
-  await removeScratch(ctx.paths.root, dir);
-  await gitOk(ctx.paths.root, ["worktree", "add", "--detach", "--quiet", dir, c.tip], { signal });
+  // Beside the items' worktrees, not among them: no item's slug can name it.
+  const dir = scratchDir(ctx.paths, c.item.id);
+  // One left by a run that was killed mid-resolution is stale: start over. Worktrees are added and
+  // removed one at a time (git locks its list while it changes it).
+  await ctx.adminQueue.run(async () => {
+    await removeScratch(ctx.paths.root, dir);
+    await gitOk(ctx.paths.root, ["worktree", "add", "--detach", "--quiet", dir, c.tip], { signal });
+  });
   try {
     const merged = await git(dir, ["-c", "user.name=Viable", "-c", "user.email=viable@localhost", "merge", "--no-commit", "--no-ff", "--quiet", c.head], { signal });
     if (merged.code === 0) return { tree: await writeTree(dir, signal), agent: "git", attemptId: null, costUsd: null };
+    // Anything but a merge stopped at its conflicts is git failing, not something to resolve.
+    if (merged.code !== 1 || !fs.existsSync(path.join((await gitOk(dir, ["rev-parse", "--absolute-git-dir"], { signal })).trim(), "MERGE_HEAD"))) {
+      throw new Error(`git merge in ${dir} failed (${merged.code}): ${merged.stderr.trim() || merged.stdout.trim()}`);
+    }
     const prompt = composePrompt({
       task: `${itemTask(c.item)}\n\n` +
         `The work above is done and verified, but merging it into ${integration} conflicts with what others merged meanwhile. ` +
@@ -62,12 +76,20 @@ export async function resolveConflict(ctx: LoopContext, integrator: AgentDefinit
     });
     if (signal.aborted) throw signal.reason;
     const attemptId = attempts.at(-1)?.attemptId ?? null;
-    if (outcome.status !== "succeeded") throw unresolved(c, integration, `${integrator.name} ${outcome.status}: ${outcome.error ?? outcome.summary}`);
+    // A spent budget or a CLI that cannot run says so, for the loop to act on (it stops).
+    if (outcome.status !== "succeeded") throw unresolved(c, integration, `${integrator.name} ${outcome.status}: ${outcome.error ?? outcome.summary}`, outcome.failure);
     const left = c.files.filter((f) => hasMarkers(path.join(dir, f)));
     if (left.length > 0) throw unresolved(c, integration, `${integrator.name} left conflict markers in ${left.join(", ")}`);
-    return { tree: await writeTree(dir, signal), agent: integrator.name, attemptId, costUsd: outcome.costUsd ?? null };
+    const tree = await writeTree(dir, signal);
+    // What may come of it: the conflicted files resolved, the item's work kept, nothing else touched.
+    const tipTree = (await gitOk(dir, ["rev-parse", `${c.tip}^{tree}`], { signal })).trim();
+    if (tree === tipTree) throw unresolved(c, integration, `${integrator.name} dropped the item's work (the result is ${integration} as it was)`);
+    const touched = (await gitOk(dir, ["diff", "--name-only", c.conflictedTree, tree], { signal })).split("\n").filter((f) => f !== "");
+    const outside = touched.filter((f) => !c.files.includes(f));
+    if (outside.length > 0) throw unresolved(c, integration, `${integrator.name} changed files outside the conflict: ${outside.slice(0, 5).join(", ")}`);
+    return { tree, agent: integrator.name, attemptId, costUsd: outcome.costUsd ?? null };
   } finally {
-    await removeScratch(ctx.paths.root, dir).catch(() => undefined);
+    await ctx.adminQueue.run(() => removeScratch(ctx.paths.root, dir)).catch(() => undefined);
   }
 }
 
@@ -86,13 +108,25 @@ function hasMarkers(file: string): boolean {
   }
 }
 
-function unresolved(c: Conflict, integration: string, why: string): AttemptFailure {
+/** The scratch worktree of an item's resolution: under the state directory, beside `worktrees/`. */
+export function scratchDir(paths: ProjectPaths, itemId: string): string {
+  return path.join(paths.stateDir, "resolving", itemSlug(itemId));
+}
+
+function unresolved(c: Conflict, integration: string, why: string, failure?: OutcomeFailure): AttemptFailure {
   return new AttemptFailure(
     `conflict with ${integration} in ${c.files.join(", ")}; the integrator could not resolve it: ${why}`,
     `Your previous attempt's changes conflicted with work merged into ${integration} meanwhile, in: ${c.files.join(", ")}. ` +
     `Start from the current code (it already contains that work) and make the item's change again, keeping both.`,
-    undefined, c.files,
+    failure, c.files,
   );
+}
+
+/** Scratch worktrees a killed run left behind (nothing in them is anyone's work): removed at start-up. */
+export async function removeLeftoverScratches(paths: ProjectPaths): Promise<void> {
+  const parent = path.join(paths.stateDir, "resolving");
+  if (!fs.existsSync(parent)) return;
+  for (const name of fs.readdirSync(parent)) await removeScratch(paths.root, path.join(parent, name));
 }
 
 async function removeScratch(root: string, dir: string): Promise<void> {

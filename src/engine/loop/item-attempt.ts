@@ -109,7 +109,7 @@ export async function runItemAttempt(ctx: LoopContext, input: ItemAttemptInput):
       return mergeItem({
         paths: ctx.paths, config: ctx.config, integration: ctx.integration!, source: ctx.source, item, attempt, runId: ctx.runId, workspace, verify, env, signal, processes: ctx.pipeline.processes,
         ...(integrator ? {
-          resolve: async (conflict: { tip: string; head: string; files: string[] }) => {
+          resolve: async (conflict: { tip: string; head: string; files: string[]; conflictedTree: string }) => {
             const r = await resolveConflict(ctx, integrator, { item, attempt, env, ...conflict });
             recorder.event("item_conflict_resolved", { item: item.id, attempt, files: conflict.files, agent: r.agent, attempt_id: r.attemptId, cost_usd: r.costUsd });
             return r.tree;

@@ -23,8 +23,8 @@ import { planValidationError, validatePlan } from "../../plan/validate.ts";
 import { CommitFailed } from "../../store/journal.ts";
 import type { Store } from "../../store/store.ts";
 import { git } from "../../workspace/git.ts";
-import { pruneKeptBranches } from "../../workspace/kept-branches.ts";
-import { currentBranch, isAncestor, itemSlug, revParse, uncommittedPaths } from "../../workspace/worktrees.ts";
+import { pruneKeptBranches, supersededIn } from "../../workspace/kept-branches.ts";
+import { currentBranch, isAncestor, revParse, uncommittedPaths } from "../../workspace/worktrees.ts";
 import type { AttemptPipeline } from "../attempt/pipeline.ts";
 import { assertNotStopped } from "../kill-switch.ts";
 import { allocateItem } from "./item-allocation.ts";
@@ -32,6 +32,7 @@ import { runItemAttempt, type AttemptEnd } from "./item-attempt.ts";
 import type { LoopContext, LoopOutcome, WorkspaceMode } from "./loop-context.ts";
 import { LOOP_RUN_PREFIX, reconcilePlan } from "./loop-reconcile.ts";
 import { SerialQueue } from "./merge-queue.ts";
+import { removeLeftoverScratches } from "./conflict-resolution.ts";
 import { OverlapGuard } from "./overlap-guard.ts";
 import { LoopRecorder } from "./recorder.ts";
 
@@ -113,6 +114,7 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
   }
   const integrator = mode === "worktree" ? integratorAgent(deps.registry, config.loop.integrator) : undefined;
   await assertNotStopped(store);
+  if (mode === "worktree") await removeLeftoverScratches(store.paths);
 
   const runId = `${LOOP_RUN_PREFIX}${crypto.randomUUID().replaceAll("-", "").slice(0, 8)}`;
   await journal.commit({
@@ -298,6 +300,7 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
             // its failure; it goes first next time, and a bound of its own ends endless races.
             const lost = (conflicts.get(id) ?? 0) + 1;
             conflicts.set(id, lost);
+            rec.uncount(id);
             const retry = lost < config.loop.max_conflicts;
             if (retry) sched.retry(id, { first: true });
             rec.item(id, "item_failed", { ...failed, conflict: end.conflict, conflicts: lost, will_retry: retry }, { phase: null, last_error: end.context });
@@ -307,11 +310,11 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
           consecutiveFailures++;
           // A spent item budget is spent for every further attempt.
           // Lost merge races are not the item's failures: they do not use up its attempts.
-          const retry = budget !== "item" && sched.attempts(id) - (conflicts.get(id) ?? 0) < config.loop.max_attempts;
+          const retry = budget !== "item" && rec.countedAttempts(id) < config.loop.max_attempts;
           if (retry) sched.markFailed(id);
           rec.item(id, "item_failed", { ...failed, will_retry: retry }, { phase: null, last_error: end.context });
           if (retry) sched.retry(id);
-          else blockItem(id, budget === "item" ? end.reason : `failed ${attempt} attempt${attempt === 1 ? "" : "s"}; last: ${end.reason}`);
+          else blockItem(id, budget === "item" ? end.reason : `failed ${rec.countedAttempts(id)} attempt${rec.countedAttempts(id) === 1 ? "" : "s"}; last: ${end.reason}`);
           if (consecutiveFailures >= config.loop.max_consecutive_failures) void failureStreak();
           return;
         }
@@ -379,8 +382,8 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
       }
     }
     if (integration !== null && !controller.signal.aborted) {
-      const passed = new Set(plan.items.filter((i) => sched.status(i.id) === "passed").map((i) => itemSlug(i.id)));
-      await tidyKeptBranches(store.paths.root, integration, (slug) => passed.has(slug), config.loop.prune_kept_after_days, rec);
+      const superseded = supersededIn(plan.items.map((i) => ({ id: i.id, status: sched.status(i.id) })), stored.meta.imported_at);
+      await tidyKeptBranches(store.paths.root, integration, superseded, config.loop.prune_kept_after_days, rec);
     }
   } catch (e) {
     if (e instanceof CommitFailed) {
@@ -431,9 +434,9 @@ export class LoopStopped extends Error {
  * Kept branches whose work has since landed on the integration branch go once they are older
  * than the grace period; the others hold work found nowhere else and stay. Never fails the run.
  */
-async function tidyKeptBranches(root: string, integration: string, passed: (slug: string) => boolean, graceDays: number, rec: LoopRecorder): Promise<void> {
+async function tidyKeptBranches(root: string, integration: string, superseded: (slug: string, committedAt: string) => boolean, graceDays: number, rec: LoopRecorder): Promise<void> {
   try {
-    const { deleted } = await pruneKeptBranches(root, integration, passed, { olderThan: new Date(Date.now() - graceDays * 86_400_000) });
+    const { deleted } = await pruneKeptBranches(root, integration, superseded, { olderThan: new Date(Date.now() - graceDays * 86_400_000) });
     if (deleted.length > 0) {
       rec.event("loop_note", { message: `pruned ${deleted.length} kept branch(es) whose work is on ${integration}: ${deleted.slice(0, 5).map((b) => b.name).join(", ")}${deleted.length > 5 ? ", ..." : ""}` });
     }

@@ -52,7 +52,7 @@ export interface MergeInput {
    * Resolves a conflicted squash (the integrator): the tree to commit on top of `tip`. Throws an
    * AttemptFailure when it cannot; without it a conflict fails the attempt at once.
    */
-  resolve?: (conflict: { tip: string; head: string; files: string[] }) => Promise<string>;
+  resolve?: (conflict: { tip: string; head: string; files: string[]; conflictedTree: string }) => Promise<string>;
   /** Called once the squashed commit exists, before the integration branch moves. */
   onSquashed?: (commit: string, reverify: boolean) => void;
 }
@@ -98,7 +98,7 @@ export async function mergeItem(m: MergeInput): Promise<MergeResult> {
           );
         }
         // The integrator resolves it; what it makes is verified again below, like any merge.
-        tree = await m.resolve({ tip, head, files });
+        tree = await m.resolve({ tip, head, files, conflictedTree: merged.stdout.split("\n")[0]!.trim() });
       }
     }
     const commit = (await gitOk(paths.root, ["commit-tree", tree, "-p", tip, "-F", "-"], { input: sessionMessage(m.source, m.item, m.attempt, m.runId), signal })).trim();

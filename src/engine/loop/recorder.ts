@@ -15,6 +15,8 @@ import { EMPTY_ITEM_STATE, type ItemState, type SessionRecord } from "../../stor
 type ItemEventType = "item_started" | "item_status" | "item_verified" | "item_passed" | "item_failed" | "item_blocked";
 
 export class LoopRecorder {
+  /** Merge races lost per item in this run: attempts that do not count. */
+  readonly #uncounted = new Map<ItemId, number>();
   readonly runId: string;
   readonly #journal: Journal;
   readonly #now: () => Date;
@@ -51,6 +53,19 @@ export class LoopRecorder {
    * One transition of an item: its event, its row as the scheduler and `patch` now have it, and any
    * further changes, committed together.
    */
+  /**
+   * The attempts of an item that count (toward `loop.max_attempts`, in its row): those it had,
+   * less the merge races it lost in this run, which are not its failures.
+   */
+  countedAttempts(id: ItemId): number {
+    return Math.max(0, (this.#scheduler?.attempts(id) ?? 0) - (this.#uncounted.get(id) ?? 0));
+  }
+
+  /** A lost merge race: the attempt it ended does not count. */
+  uncount(id: ItemId): void {
+    this.#uncounted.set(id, (this.#uncounted.get(id) ?? 0) + 1);
+  }
+
   item<T extends ItemEventType>(id: ItemId, type: T, data: Omit<LoopEventData[T], "item">, patch: Partial<ItemState> = {}, extra: readonly Change[] = []): void {
     const scheduler = this.#scheduler;
     if (scheduler === undefined) throw new Error("LoopRecorder.item before attach()");
@@ -61,7 +76,7 @@ export class LoopRecorder {
       event: { event_type: type, task_id: this.runId, data: { item: id, status, ...data } },
       changes: [
         ...extra,
-        { type: "item_state", id, status, attempts: scheduler.attempts(id), blockedReason: status === "blocked" ? (scheduler.blockedReason(id) ?? null) : null, state: next, now: this.timestamp() },
+        { type: "item_state", id, status, attempts: this.countedAttempts(id), blockedReason: status === "blocked" ? (scheduler.blockedReason(id) ?? null) : null, state: next, now: this.timestamp() },
       ],
     });
   }
