@@ -148,7 +148,7 @@ export class LoopView {
         return `⊘ ${item} blocked: ${str(d.reason)}${dependents.length ? `; blocks ${dependents.join(", ")}` : ""}`;
       }
       case "item_conflict_resolved":
-        return `⇄ ${item}: conflict in ${strings(d.files).join(", ")} resolved by ${str(d.agent)}${typeof d.cost_usd === "number" ? ` ($${d.cost_usd.toFixed(4)})` : ""}; verifying the merge`;
+        return `⇄ ${item}: conflict in ${strings(d.files).join(", ")} resolved by ${str(d.agent)}${typeof d.cost_usd === "number" ? ` ($${d.cost_usd.toFixed(4)})` : ""}`;
       case "loop_note":
         return `note${item ? ` (${item})` : ""}: ${str(d.message)}`;
       case "failure_streak":

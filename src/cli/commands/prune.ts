@@ -15,6 +15,6 @@ export async function pruneCommand(args: { dir: string; dryRun: boolean; json: b
   const verb = r.dry_run ? "would delete" : "deleted";
   for (const b of r.deleted) o.out(`${verb} ${b.name} — ${b.why}`);
   for (const b of r.kept) o.out(`kept ${b.name} — ${b.why}${b.files.length > 0 ? `: ${b.files.slice(0, 5).join(", ")}${b.files.length > 5 ? ", ..." : ""}` : ""}`);
-  o.out(`${r.deleted.length} kept branch(es) ${verb}, ${r.kept.length} kept (compared with ${r.integration})`);
+  o.out(`${r.deleted.length} kept branch(es) ${r.dry_run ? "would be deleted" : "deleted"}, ${r.kept.length} kept (compared with ${r.integration})`);
   return EXIT.ok;
 }
