@@ -351,6 +351,26 @@ void test("an integrator's result that drops the item's work, or changes files o
   }
 });
 
+void test("a resolution that fails verification sends the item back, its own work kept as it was, not the resolution", LIMIT, async (t) => {
+  const p = conflictingPair(t, () => `for f in $VIABLE_CONFLICT_FILES; do sed -i '/^<<<<<<< /d;/^=======$/d;/^>>>>>>> /d' "$f"; done`);
+  // Either line alone is fine; both together (what the integrator makes) fail.
+  p.write(".viable/config.json", JSON.stringify({ ...JSON.parse(p.read(".viable/config.json")) as object, verify: ["! { grep -qx a shared.txt && grep -qx b shared.txt; }"] }));
+  p.commitAll("verify");
+  await viable(["plan", "import", "feature_list.json", "-d", p.dir], { cwd: p.dir });
+  const run = await p.loop();
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(run.of("item_conflict_resolved").map((e) => e.item), ["b"]);
+  const failed = run.of("item_failed");
+  assert.deepEqual(failed.map((e) => e.item), ["b"]);
+  assert.match(failed[0]!.reason, /^verification failed after rebasing onto main/);
+  assert.equal(failed[0]!.kept_branch, null);
+  // The next attempt kept b's first attempt as b made it: its own commit, "b" alone.
+  const kept = p.git("for-each-ref", "--format=%(refname:short)", "refs/heads/viable-kept/b/").trim();
+  assert.equal(kept, "viable-kept/b/attempt-1");
+  assert.equal(p.git("show", `${kept}:shared.txt`), "b\n");
+  assert.equal(p.read("shared.txt"), "a and b\n", "the second attempt landed");
+});
+
 void test("an integrator that leaves conflict markers sends the item back for a new attempt, with the conflict as context", LIMIT, async (t) => {
   const p = conflictingPair(t, () => "true");
   await viable(["plan", "import", "feature_list.json", "-d", p.dir], { cwd: p.dir });

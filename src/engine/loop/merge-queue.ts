@@ -115,6 +115,9 @@ export async function mergeItem(m: MergeInput): Promise<MergeResult> {
       });
       if (signal.aborted) throw signal.reason;
       if (!report.passed) {
+        // The item's own commits go back on its branch, so the next attempt keeps them as they
+        // were (a resolution may have changed them), not only the squash that failed.
+        await git(ws.dir, ["reset", "--hard", "--quiet", head]);
         throw new AttemptFailure(`verification failed after rebasing onto ${integration}: ${report.findings.join("; ")}`,
           `Your previous attempt passed on its own but failed once combined with the latest ${integration}:\n${report.feedback}`);
       }
