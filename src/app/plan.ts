@@ -66,7 +66,12 @@ export async function checkPlanFile(dir: string, source: PlanSource): Promise<{ 
 
 export type PlanImport =
   | { imported: false; file: string; validation: PlanValidation }
-  | { imported: true; file: string; format: PlanFormat; items: number; keptPassed: string[]; statuses: Record<string, number>; validation: PlanValidation };
+  | {
+    imported: true; file: string; format: PlanFormat; items: number; keptPassed: string[]; statuses: Record<string, number>;
+    /** Unfinished items someone else has claimed: the loop leaves them alone unless told. */
+    claimed: number;
+    validation: PlanValidation;
+  };
 
 /**
  * Validates the file and, when it has no errors, replaces the stored plan with it in one commit.
@@ -94,6 +99,7 @@ export async function importPlanFile(project: Project, source: PlanSource & { re
   return {
     imported: true, file: name, format: plan.source.format, items: plan.items.length, keptPassed: kept, validation,
     statuses: countStatuses(plan.items.map((i) => (passed.has(i.id) ? "passed" : i.status))),
+    claimed: plan.items.filter((i) => i.claimed !== undefined && i.status !== "passed" && !passed.has(i.id)).length,
   };
 }
 

@@ -133,6 +133,8 @@ void test("a Task Master plan: S3 allocates agents by seed 004's complexity, gro
   const imported = await viable(["plan", "import", "tasks.json", "--json", "-d", p.dir], { cwd: p.dir });
   assert.equal(imported.code, 0, imported.stderr);
   assert.equal((JSON.parse(imported.stdout) as { format: string }).format, "taskmaster");
+  assert.equal((JSON.parse(imported.stdout) as { claimed: number }).claimed, 2, "task 3 and its subtask are someone's current work");
+  assert.match((await viable(["plan", "import", "tasks.json", "-d", p.dir], { cwd: p.dir })).stdout, /\(2 of them claimed by someone else: left alone unless --include-claimed\)/);
 
   const run = await p.loop();
   // The fixture defers one task: it stays blocked, so not everything passed. Task 3 is someone's

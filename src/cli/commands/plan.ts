@@ -43,11 +43,12 @@ export async function planImportCommand(args: PlanFileArgs & { file: string; rep
   printWarnings(o, result.validation);
   if (args.json) {
     printJson(o, {
-      imported: true, file: result.file, format: result.format, items: result.items, kept_passed: result.keptPassed, statuses: result.statuses,
+      imported: true, file: result.file, format: result.format, items: result.items, kept_passed: result.keptPassed, statuses: result.statuses, claimed: result.claimed,
       warnings: result.validation.problems.filter((p) => p.severity === "warning").map(problemJson),
     });
   } else {
-    o.out(`imported ${result.items} items from ${result.file} (${result.format}): ${formatCounts(result.statuses)}`);
+    o.out(`imported ${result.items} items from ${result.file} (${result.format}): ${formatCounts(result.statuses)}` +
+      (result.claimed > 0 ? ` (${result.claimed} of them claimed by someone else: left alone unless --include-claimed)` : ""));
     if (result.keptPassed.length > 0) o.out(`  ${result.keptPassed.length} item(s) had passed before and keep their results`);
   }
   return EXIT.ok;
