@@ -33,8 +33,12 @@ export async function listAgents(dir: string): Promise<AgentsReport> {
  */
 export function agentNotes(project: Project): string[] {
   const registry = project.registry();
+  const broken = registry.broken();
+  // A broken file's own line says it all (file, field, reason); the registry's note on the same
+  // file (that it shadows a definition) would say it twice.
+  const brokenFiles = new Set(broken.map((b) => b.file));
   return [
-    ...registry.warnings().map((w) => `warning: ${w.message}`),
-    ...registry.broken().map((b) => `warning: agent ${b.name} is not available: ${b.error.message.split("\n")[0] ?? ""}`),
+    ...registry.warnings().filter((w) => !brokenFiles.has(w.file)).map((w) => `warning: ${w.message}`),
+    ...broken.map((b) => `warning: agent ${b.name} is not available: ${b.error.message.split("\n")[0] ?? ""}`),
   ];
 }

@@ -113,6 +113,7 @@ void test("a broken agent file fails only the run that needs that agent, saying 
   const ok = await p.viable("run", "Add a greeting function", "--simple");
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stderr, /warning: agent tester is not available: \S*tester\.md \(runtime\): unknown runtime "robot"/);
+  assert.equal(ok.stderr.split("\n").filter((l) => l.includes("tester")).length, 1, `one line for one broken file:\n${ok.stderr}`);
 
   // Now the agent a simple task needs is the broken one: no stand-in runs in its place.
   p.write(".viable/agents/generalist-coder.md", "---\nname: generalist-coder\nruntime: robot\ncommand: echo ran > ran.txt\n---\n");
