@@ -155,14 +155,9 @@ class Scanner {
           seen.add(key);
           if (this.apply(child, valueStart, valueEnd)) removed.push(members.length - 1);
         }
-        i = this.ws(valueEnd);
-        if (t[i] === ",") {
-          member.commaAfter = i;
-          i = this.ws(i + 1);
-          continue;
-        }
-        if (t[i] === "}") break;
-        throw new JsonEditError(`expected ',' or '}' at ${i}`);
+        const after = this.afterMember(member, "}");
+        i = after.at;
+        if (after.closed) break;
       }
     }
     const close = i;
@@ -173,6 +168,20 @@ class Scanner {
       added.push(`${JSON.stringify(String(key))}${this.colon(members)}${this.value(child.edit.value, open, members)}`);
     }
     if (added.length > 0) this.insert(open, close, members, added, this.colon(members).endsWith(" ") ? " " : "");
+  }
+
+  /**
+   * Past a member's value: at the next member (its comma recorded), or at the closing bracket
+   * `close` (`closed`); anything else is not JSON.
+   */
+  afterMember(member: Member, close: "}" | "]"): { at: number; closed: boolean } {
+    const i = this.ws(member.valueEnd);
+    if (this.text[i] === ",") {
+      member.commaAfter = i;
+      return { at: this.ws(i + 1), closed: false };
+    }
+    if (this.text[i] === close) return { at: i, closed: true };
+    throw new JsonEditError(`expected ',' or '${close}' at ${i}`);
   }
 
   array(open: number, node: EditNode): void {
@@ -188,14 +197,9 @@ class Scanner {
         members.push(member);
         const child = node.children?.get(members.length - 1);
         if (child !== undefined && this.apply(child, valueStart, valueEnd)) removed.push(members.length - 1);
-        i = this.ws(valueEnd);
-        if (t[i] === ",") {
-          member.commaAfter = i;
-          i = this.ws(i + 1);
-          continue;
-        }
-        if (t[i] === "]") break;
-        throw new JsonEditError(`expected ',' or ']' at ${i}`);
+        const after = this.afterMember(member, "]");
+        i = after.at;
+        if (after.closed) break;
       }
     }
     const close = i;
