@@ -371,6 +371,15 @@ void test("a resolution that fails verification sends the item back, its own wor
   assert.equal(p.read("shared.txt"), "a and b\n", "the second attempt landed");
 });
 
+void test("loop.integrator naming no agent is refused before anything runs, with the file, the field and the agents there are", LIMIT, async (t) => {
+  const p = loopProject(t, [{ id: "a" }], { config: { loop: { integrator: "nobody" } } });
+  await viable(["plan", "import", "feature_list.json", "-d", p.dir], { cwd: p.dir });
+  const run = await viable(["loop", "-d", p.dir]);
+  assert.equal(run.code, 2, run.stderr);
+  assert.match(run.stderr, /^viable: \S*\.viable\/config\.json \(loop\.integrator\): names an agent that cannot run: no agent named "nobody"\n {2}fix: use one of: .*code-writer/);
+  assert.deepEqual(p.sessionCommits(), [], "nothing ran");
+});
+
 void test("an integrator that leaves conflict markers sends the item back for a new attempt, with the conflict as context", LIMIT, async (t) => {
   const p = conflictingPair(t, () => "true");
   await viable(["plan", "import", "feature_list.json", "-d", p.dir], { cwd: p.dir });

@@ -112,7 +112,7 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
     }
     throw e;
   }
-  const integrator = mode === "worktree" ? integratorAgent(deps.registry, config.loop.integrator) : undefined;
+  const integrator = mode === "worktree" ? integratorAgent(deps.registry, config.loop.integrator, store.paths.configFile) : undefined;
   await assertNotStopped(store);
   if (mode === "worktree") await removeLeftoverScratches(store.paths);
 
@@ -446,13 +446,13 @@ async function tidyKeptBranches(root: string, integration: string, superseded: (
 }
 
 /** The agent `loop.integrator` names, checked before anything is recorded. */
-function integratorAgent(registry: AgentRegistry, name: string | undefined): AgentDefinition | undefined {
+function integratorAgent(registry: AgentRegistry, name: string | undefined, configFile: string): AgentDefinition | undefined {
   if (name === undefined) return undefined;
   try {
     return registry.require(name);
   } catch (e) {
     if (!isUserError(e)) throw e;
-    throw new UserError({ reason: "unknown_agent", field: "loop.integrator", message: `loop.integrator names an agent that cannot run: ${e.summary}`, fix: e.fix ?? `name an agent listed by \`viable agents\`` });
+    throw new UserError({ reason: "unknown_agent", file: configFile, field: "loop.integrator", message: `names an agent that cannot run: ${e.summary}`, fix: e.fix ?? `name an agent listed by \`viable agents\`` });
   }
 }
 
