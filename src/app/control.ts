@@ -29,13 +29,13 @@ export interface StopResult {
  * attempts and records why, then stops directly whatever is still running after the escalation
  * window. Works without the writer lock: the point is to reach a busy project.
  */
-export async function stopProject(dir: string, reason: string): Promise<StopResult> {
+export async function stopProject(dir: string, reason: string, source = "cli"): Promise<StopResult> {
   const paths = await resolveProject(dir);
   const config = loadConfig(paths.configFile);
   await ensureStateIgnored(paths);
   const store = openStore(paths, { writer: false, create: true, command: "stop" });
   try {
-    await engageKillSwitch(store, reason);
+    await engageKillSwitch(store, reason, source);
     const running = await store.queries.runningAttempts();
     const holder = readHolder(paths.lockFile);
     if (holder && holder.pid !== process.pid && isProcessAlive(holder.pid)) process.kill(holder.pid, KILL_SIGNAL);
@@ -60,11 +60,11 @@ export async function stopProject(dir: string, reason: string): Promise<StopResu
 }
 
 /** Releases the kill switch; false when it was not engaged. */
-export async function resumeProject(dir: string): Promise<boolean> {
+export async function resumeProject(dir: string, source = "cli"): Promise<boolean> {
   const paths = await resolveProject(dir);
   const store = openStore(paths, { writer: false, create: true, command: "resume" });
   try {
-    return await releaseKillSwitch(store);
+    return await releaseKillSwitch(store, source);
   } finally {
     await store.close();
   }

@@ -82,6 +82,11 @@ export const configSchema = z.strictObject({
   })).default({}),
   /** What S5 answers when approval is required and nobody is at a terminal. */
   approval: z.enum(["ask", "approve", "reject"]).default("ask"),
+  /**
+   * Seconds a pending approval waits for an answer from elsewhere (the dashboard of a `viable
+   * serve` watching the project) when nobody is at a terminal; then the cycle stops as unanswered.
+   */
+  approval_timeout: z.number().positive().default(900),
   /** Where plan items run (`viable loop`). */
   workspace: z.strictObject({
     /** `worktree`: one git worktree per attempt, merged back; `none`: in the project itself, nothing merged. */

@@ -17,7 +17,9 @@ export type UserErrorReason =
   | "approval_required"
   | "kill_switch"
   | "dirty_worktree"
-  | "not_found";
+  | "not_found"
+  /** The thing exists but is not in a state that allows it (an approval already answered). */
+  | "conflict";
 
 export interface UserErrorDetails {
   reason: UserErrorReason;

@@ -23,6 +23,9 @@ export const VIABLE_EVENT_TYPES = [
   "coordination_planned",
   "agent_event",
   "approval_requested",
+  "approval_answered",
+  /** An action taken from outside the writer (the dashboard): what, and where it came from. */
+  "control_action",
   "kill_switch",
   "metrics_updated",
   "orphans_reaped",

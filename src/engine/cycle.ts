@@ -23,6 +23,7 @@ import { runAgent } from "./attempt/run-agent.ts";
 import type { AgentResult, CycleConflict, VSMCycleResult } from "./cycle-result.ts";
 import { assertNotStopped } from "./kill-switch.ts";
 import { composePrompt } from "./prompt.ts";
+import { requestApproval } from "./approval-wait.ts";
 import { decideApproval, type ApprovalRequest } from "./s5-policy.ts";
 
 export interface CycleOptions {
@@ -215,14 +216,30 @@ function recordAllocation(store: Store, taskId: string, assessment: ComplexityAs
 
 async function approve(store: Store, taskId: string, opts: CycleOptions, config: ViableConfig, allocation: Allocation, assessment: ComplexityAssessment): Promise<"approved" | "rejected"> {
   const question = `S5 approval required (recent S3/S4 conflicts). Run ${allocation.agents.map((a) => a.name).join(", ")} on this ${assessment.complexity} task?`;
-  await store.journal.commit({ event: { event_type: "approval_requested", task_id: taskId, data: { question, agents: allocation.agents.map((a) => a.name) } } });
-  const d = await decideApproval({ question, autoApprove: opts.autoApprove, policy: config.approval, interactive: opts.interactive, ask: opts.ask, signal: opts.signal });
+  const pending = await requestApproval(store, {
+    taskId, itemId: null, subject: "allocation", question, timeoutSeconds: config.approval_timeout, data: { agents: allocation.agents.map((a) => a.name) },
+  });
+  const d = await decideApproval({
+    question, autoApprove: opts.autoApprove, policy: config.approval, interactive: opts.interactive, signal: opts.signal, remote: pending.remote,
+    // The terminal's answer is recorded as soon as it is given, so the dashboard's question closes.
+    ask: async (q, signal) => {
+      const approved = await opts.ask(q, signal);
+      await pending.answeredHere(approved);
+      return approved;
+    },
+  });
   if (d.decision === "unavailable") {
-    await store.journal.commit({ event: { event_type: "policy_decision", task_id: taskId, data: { decision: "approval_required", by: d.by } } });
-    throw new CycleStopped("approval_required",
-      "S5 approval is required (the require_s5_approval adaptation is active) and nobody is at a terminal to give it; rerun with --auto-approve, or set \"approval\": \"approve\" in .viable/config.json");
+    if (d.unanswered) await pending.unanswered();
+    await store.journal.commit({ event: { event_type: "policy_decision", task_id: taskId, data: { decision: "approval_required", by: d.by, approval_id: pending.id } } });
+    throw new CycleStopped("approval_required", d.unanswered
+      ? `S5 approval is required (the require_s5_approval adaptation is active) and nobody answered within ${config.approval_timeout}s; rerun with --auto-approve, or set "approval": "approve" in .viable/config.json`
+      : "S5 approval is required (the require_s5_approval adaptation is active) and nobody is at a terminal to give it; rerun with --auto-approve, or set \"approval\": \"approve\" in .viable/config.json");
   }
-  await store.journal.commit({ event: { event_type: "policy_decision", task_id: taskId, data: { decision: d.decision, by: d.by, subject: "allocation" } } });
+  // By a flag or the policy: the recorded question is answered too, so no inbox shows it pending.
+  if (d.by !== "user") await store.journal.commit({ changes: [{ type: "approval_answered", id: pending.id, status: d.decision, by: d.by, at: store.timestamp(), comment: null }] });
+  await store.journal.commit({
+    event: { event_type: "policy_decision", task_id: taskId, data: { decision: d.decision, by: d.by, subject: "allocation", approval_id: pending.id, ...(d.by === "user" ? { via: d.via } : {}) } },
+  });
   return d.decision;
 }
 

@@ -8,20 +8,21 @@ import type { Store } from "../store/store.ts";
 
 export const KILL_SIGNAL = "SIGUSR2";
 
-export async function engageKillSwitch(store: Store, reason: string): Promise<void> {
+/** `source` says where it was engaged from: "cli", "dashboard", ... */
+export async function engageKillSwitch(store: Store, reason: string, source = "cli"): Promise<void> {
   await store.journal.commit({
-    event: { event_type: "kill_switch", data: { engaged: true, reason } },
-    changes: [{ type: "kill_switch_set", value: { engaged: true, since: store.timestamp(), by_pid: process.pid, reason } }],
+    event: { event_type: "kill_switch", data: { engaged: true, reason, source } },
+    changes: [{ type: "kill_switch_set", value: { engaged: true, since: store.timestamp(), by_pid: process.pid, reason, source } }],
   });
 }
 
 /** Releases it; false when it was not engaged. */
-export async function releaseKillSwitch(store: Store): Promise<boolean> {
+export async function releaseKillSwitch(store: Store, source = "cli"): Promise<boolean> {
   const was = await store.queries.killSwitch();
   if (!was) return false;
   await store.journal.commit({
-    event: { event_type: "kill_switch", data: { engaged: false } },
-    changes: [{ type: "kill_switch_set", value: { engaged: false, since: store.timestamp(), by_pid: process.pid, reason: "resumed" } }],
+    event: { event_type: "kill_switch", data: { engaged: false, source } },
+    changes: [{ type: "kill_switch_set", value: { engaged: false, since: store.timestamp(), by_pid: process.pid, reason: "resumed", source } }],
   });
   return true;
 }

@@ -50,3 +50,25 @@ export function dispatchOrder(items: readonly PlanItem[], cp: Float64Array): Int
     return ia < ib ? -1 : ia > ib ? 1 : 0;
   });
 }
+
+/**
+ * The plan's critical path as ids, first to last: the chain of unfinished work that bounds how soon
+ * the plan can end (every item weighing one). Empty when the plan has a cycle or nothing is left.
+ */
+export function criticalChain(graph: DependencyGraph, order: Int32Array | undefined, items: readonly PlanItem[]): ItemId[] {
+  if (!order) return [];
+  const cp = criticalPaths(graph, order, items, undefined);
+  let at = -1;
+  for (let i = 0; i < items.length; i++) if ((items[i] as PlanItem).status !== "passed" && (at < 0 || (cp[i] as number) > (cp[at] as number))) at = i;
+  const chain: ItemId[] = [];
+  while (at >= 0 && (items[at] as PlanItem).status !== "passed") {
+    chain.push((items[at] as PlanItem).id);
+    let next = -1;
+    for (let e = graph.dependentStart[at] as number; e < (graph.dependentStart[at + 1] as number); e++) {
+      const d = graph.dependentSource[e] as number;
+      if (next < 0 || (cp[d] as number) > (cp[next] as number)) next = d;
+    }
+    at = next;
+  }
+  return chain;
+}

@@ -7,7 +7,7 @@ import type { LogEntry } from "../domain/events.ts";
 import type { AttemptOutcome } from "../domain/outcome.ts";
 import type { ViabilityMetrics } from "../domain/viability.ts";
 import type { ItemId, ItemStatus, Plan, PlanItem } from "../plan/plan.ts";
-import type { AttemptRecord, ItemState, KillSwitch, PassedItem, SessionRecord, TaskPatch, TaskRecord } from "./records.ts";
+import type { ApprovalRecord, AttemptRecord, ItemState, KillSwitch, PassedItem, SessionRecord, TaskPatch, TaskRecord } from "./records.ts";
 
 /** One plan per project for now; the id keeps room for more. */
 export const PLAN_ID = "plan";
@@ -32,7 +32,10 @@ export type Change =
   | { type: "integration_branch_set"; branch: string; now: string }
   /** The whole loop state of one item: the loop keeps it in memory and writes it on each transition. */
   | { type: "item_state"; id: ItemId; status: ItemStatus; attempts: number; blockedReason: string | null; state: ItemState; now: string }
-  | { type: "session_recorded"; session: SessionRecord };
+  | { type: "session_recorded"; session: SessionRecord }
+  | { type: "approval_requested"; approval: Omit<ApprovalRecord, "status" | "answered_by" | "answered_at" | "comment"> }
+  /** The first answer holds: an approval already answered is left as it is. */
+  | { type: "approval_answered"; id: string; status: "approved" | "rejected" | "expired"; by: string; at: string; comment: string | null };
 
 export interface SqlOp {
   sql: string;
@@ -117,6 +120,18 @@ export function opsOf(change: Change): SqlOp[] {
         params: [change.status, change.attempts, change.blockedReason, s.phase, s.branch, s.base_commit, s.merged_commit, s.last_error, change.now, PLAN_ID, change.id],
       }];
     }
+    case "approval_requested": {
+      const a = change.approval;
+      return [{
+        sql: "INSERT INTO approvals (id, task_id, item_id, subject, question, requested_at, requested_by_pid, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')",
+        params: [a.id, a.task_id, a.item_id, a.subject, a.question, a.requested_at, a.requested_by_pid],
+      }];
+    }
+    case "approval_answered":
+      return [{
+        sql: "UPDATE approvals SET status = ?, answered_by = ?, answered_at = ?, comment = ? WHERE id = ? AND status = 'pending'",
+        params: [change.status, change.by, change.at, change.comment, change.id],
+      }];
     case "session_recorded": {
       const s = change.session;
       return [{

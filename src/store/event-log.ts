@@ -22,6 +22,8 @@ export interface LogQuery {
   last?: number;
   /** Only entries after this sequence number. */
   after?: number;
+  /** The first N (oldest first); ignored with `last`. A page of a reader catching up. */
+  limit?: number;
   /** Only entries of this type (a scan of the log: for reports, not for hot paths). */
   eventType?: string;
 }
@@ -68,6 +70,9 @@ export function queryEvents(db: DatabaseSync, q: LogQuery = {}): LogEntry[] {
       .all(...params, q.last) as unknown as EventRow[];
     return rows.map(toEntry);
   }
+  if (q.limit !== undefined) {
+    return (db.prepare(`SELECT * FROM events ${clause} ORDER BY id ASC LIMIT ?`).all(...params, q.limit) as unknown as EventRow[]).map(toEntry);
+  }
   return (db.prepare(`SELECT * FROM events ${clause} ORDER BY id ASC`).all(...params) as unknown as EventRow[]).map(toEntry);
 }
 
@@ -80,6 +85,10 @@ export function* iterateEvents(db: DatabaseSync, q: Pick<LogQuery, "taskId" | "s
       ? db.prepare("SELECT * FROM events WHERE session_id = ? AND id > ? ORDER BY id").iterate(q.sessionId, after)
       : db.prepare("SELECT * FROM events WHERE id > ? ORDER BY id").iterate(after);
   for (const row of stmt) yield toEntry(row as unknown as EventRow);
+}
+
+export function lastSeq(db: DatabaseSync): number {
+  return (db.prepare("SELECT coalesce(max(id), 0) AS n FROM events").get() as { n: number }).n;
 }
 
 export function countEvents(db: DatabaseSync): number {
@@ -146,4 +155,11 @@ function toEntry(row: EventRow): LogEntry {
 export function toJsonl(entry: LogEntry): string {
   const { timestamp, event_type, task_id, agent, data, session_id } = entry;
   return JSON.stringify({ timestamp, event_type, task_id, agent, data, session_id });
+}
+
+/** The plan loop's events about one item (`item_*` events carry the item's id in `data.item`). */
+export function itemEvents(db: DatabaseSync, itemId: string, limit: number): LogEntry[] {
+  const rows = db.prepare(`SELECT * FROM (SELECT * FROM events WHERE event_type LIKE 'item\\_%' ESCAPE '\\' AND json_extract(data, '$.item') = ? ORDER BY id DESC LIMIT ?) ORDER BY id ASC`)
+    .all(itemId, limit) as unknown as EventRow[];
+  return rows.map(toEntry);
 }

@@ -140,6 +140,26 @@ export const MIGRATIONS: readonly Migration[] = [
     description: "the Task Master tag a plan was imported from",
     sql: `ALTER TABLE plans ADD COLUMN source_tag TEXT;`,
   },
+  {
+    version: 5,
+    description: "S5 approvals: asked by a writer, answered at its terminal or from elsewhere (the dashboard)",
+    sql: `
+      CREATE TABLE approvals (
+        id TEXT PRIMARY KEY,
+        task_id TEXT,
+        item_id TEXT,
+        subject TEXT NOT NULL,
+        question TEXT NOT NULL,
+        requested_at TEXT NOT NULL,
+        requested_by_pid INTEGER,
+        status TEXT NOT NULL DEFAULT 'pending',
+        answered_by TEXT,
+        answered_at TEXT,
+        comment TEXT
+      );
+      CREATE INDEX approvals_status ON approvals(status, requested_at);
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -8,12 +8,15 @@ import { UserError } from "../domain/errors.ts";
 import type { LogEntry } from "../domain/events.ts";
 import type { ViabilityMetrics } from "../domain/viability.ts";
 import type { ItemId } from "../plan/plan.ts";
-import { countEvents, iterateEvents, queryEvents, taskSummary, type LogQuery, type TaskSummary } from "./event-log.ts";
+import { countEvents, itemEvents, iterateEvents, lastSeq, queryEvents, taskSummary, type LogQuery, type TaskSummary } from "./event-log.ts";
 import { hasPlan, lastSessionNumber, passedItems, readPlan, readSessions, type StoredPlan } from "./plan-store.ts";
-import type { AttemptRecord, KillSwitch, PassedItem, SessionRecord, TaskRecord, TaskStatus } from "./records.ts";
+import { getApproval, listApprovals } from "./approvals.ts";
+import { costBreakdown, type CostBreakdown } from "./cost.ts";
+import type { ApprovalRecord, ApprovalStatus, AttemptRecord, KillSwitch, PassedItem, SessionRecord, TaskRecord, TaskStatus } from "./records.ts";
 import { readKillSwitch, readMetrics } from "./settings.ts";
 import {
-  attemptsOfItem, attemptsOfTask, busyAgents, countTasks, fileVersions, getTask, latestTask, runningAttempts, taskAnalysis, taskIdsWithPrefix, tasksInProgress,
+  attemptsOfItem, attemptsOfTask, busyAgents, countTasks, fileVersions, getAttempt, getTask, latestTask, recentTasks, runningAttempts, taskAnalysis, taskIdsWithPrefix,
+  tasksInProgress,
 } from "./tasks.ts";
 
 export interface Queries {
@@ -21,6 +24,8 @@ export interface Queries {
   /** Seed 001's current task: the most recently created. */
   latestTask(): Promise<TaskRecord | null>;
   tasksInProgress(): Promise<TaskRecord[]>;
+  /** The newest `limit` tasks, newest first. */
+  recentTasks(limit: number): Promise<TaskRecord[]>;
   taskIdsWithPrefix(prefix: string): Promise<string[]>;
   taskCounts(): Promise<Record<TaskStatus, number>>;
   taskAnalysis(taskId: string): Promise<{ s3_allocation: unknown; s4_environment: unknown }>;
@@ -28,6 +33,11 @@ export interface Queries {
   busyAgents(): Promise<string[]>;
   attemptsOfTask(taskId: string): Promise<AttemptRecord[]>;
   attemptsOfItem(itemId: string): Promise<AttemptRecord[]>;
+  attempt(id: string): Promise<AttemptRecord | null>;
+  cost(): Promise<CostBreakdown>;
+  /** The newest 500, newest first; only those of `status` when given. */
+  approvals(status?: ApprovalStatus): Promise<ApprovalRecord[]>;
+  approval(id: string): Promise<ApprovalRecord | null>;
   fileVersions(taskId: string): Promise<Map<string, { seq: number; hash: string; agent: string }[]>>;
   metrics(): Promise<ViabilityMetrics>;
   /** The kill switch when it is engaged, else null. */
@@ -36,6 +46,10 @@ export interface Queries {
   /** Every entry matching, streamed in sequence order (an export of a large log never sits in memory). */
   eachEvent(q?: Pick<LogQuery, "taskId" | "sessionId" | "after">): AsyncIterable<LogEntry>;
   eventCount(): Promise<number>;
+  /** The newest `limit` events the plan loop recorded about an item, oldest first. */
+  itemEvents(itemId: string, limit: number): Promise<LogEntry[]>;
+  /** The sequence number of the newest event committed (0 when there is none). */
+  lastSeq(): Promise<number>;
   taskSummary(taskId: string): Promise<TaskSummary>;
   hasPlan(): Promise<boolean>;
   plan(): Promise<StoredPlan | null>;
@@ -65,6 +79,11 @@ export class SqliteQueries implements Queries {
   task = async (id: string) => this.#read(() => getTask(this.#db, id));
   latestTask = async () => this.#read(() => latestTask(this.#db));
   tasksInProgress = async () => this.#read(() => tasksInProgress(this.#db));
+  recentTasks = async (limit: number) => this.#read(() => recentTasks(this.#db, limit));
+  attempt = async (id: string) => this.#read(() => getAttempt(this.#db, id));
+  cost = async () => this.#read(() => costBreakdown(this.#db));
+  approvals = async (status?: ApprovalStatus) => this.#read(() => listApprovals(this.#db, status));
+  approval = async (id: string) => this.#read(() => getApproval(this.#db, id));
   taskIdsWithPrefix = async (prefix: string) => this.#read(() => taskIdsWithPrefix(this.#db, prefix));
   taskCounts = async () => this.#read(() => countTasks(this.#db));
   taskAnalysis = async (taskId: string) => this.#read(() => taskAnalysis(this.#db, taskId));
@@ -77,6 +96,8 @@ export class SqliteQueries implements Queries {
   killSwitch = async () => this.#read(() => readKillSwitch(this.#db, this.#file));
   events = async (q: LogQuery = {}) => this.#read(() => queryEvents(this.#db, q));
   eventCount = async () => this.#read(() => countEvents(this.#db));
+  lastSeq = async () => this.#read(() => lastSeq(this.#db));
+  itemEvents = async (itemId: string, limit: number) => this.#read(() => itemEvents(this.#db, itemId, limit));
   taskSummary = async (taskId: string) => this.#read(() => taskSummary(this.#db, taskId));
   hasPlan = async () => this.#read(() => hasPlan(this.#db));
   plan = async () => this.#read(() => readPlan(this.#db, this.#file));

@@ -78,6 +78,31 @@ export interface KillSwitch {
   since: string;
   by_pid: number;
   reason: string;
+  /** Where it was engaged from: "cli", "dashboard", ... (absent in values older than the dashboard). */
+  source?: string;
+}
+
+export const APPROVAL_STATUSES = ["pending", "approved", "rejected", "expired"] as const;
+export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
+
+/**
+ * An S5 approval a writer asked for. The writer waits on it; the answer comes from its terminal or
+ * from anywhere that can write the journal (the dashboard), and the first answer holds.
+ */
+export interface ApprovalRecord {
+  id: string;
+  task_id: string | null;
+  item_id: string | null;
+  /** What is to be approved: "allocation", ... */
+  subject: string;
+  question: string;
+  requested_at: string;
+  requested_by_pid: number | null;
+  status: ApprovalStatus;
+  /** Who answered: "terminal", "dashboard", "mcp"; "timeout" when it expired. */
+  answered_by: string | null;
+  answered_at: string | null;
+  comment: string | null;
 }
 
 /** What a re-import keeps of an item that had passed: merged work does not un-happen. */

@@ -32,7 +32,7 @@ const metricsSchema = z.object({
 const stored = <T extends z.ZodType>(value: T) => z.object({ version: z.literal(1), value });
 
 
-const killSwitchSchema = z.object({ engaged: z.boolean(), since: z.string(), by_pid: z.number(), reason: z.string() });
+const killSwitchSchema = z.object({ engaged: z.boolean(), since: z.string(), by_pid: z.number(), reason: z.string(), source: z.string().optional() });
 
 function readSetting<T extends z.ZodType>(db: DatabaseSync, dbFile: string, key: string, schema: T): z.infer<T> | null {
   const row = db.prepare("SELECT value FROM settings WHERE key = ?").get(key) as { value: string } | undefined;

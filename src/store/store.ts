@@ -102,7 +102,7 @@ export class SqliteStore implements Store {
   async reset(): Promise<void> {
     await this.journal.flush();
     inTransaction(this.#db, () => {
-      for (const table of ["events", "tasks", "attempts", "task_analysis", "file_versions", "settings", "plan_sessions", "plan_items", "plans"]) {
+      for (const table of ["events", "tasks", "attempts", "task_analysis", "file_versions", "settings", "plan_sessions", "plan_items", "plans", "approvals"]) {
         this.#db.exec(`DELETE FROM ${table}`);
       }
     });

@@ -90,3 +90,13 @@ export function fileVersions(db: DatabaseSync, taskId: string): Map<string, { se
   }
   return out;
 }
+
+/** The newest tasks first. */
+export function recentTasks(db: DatabaseSync, limit: number): TaskRecord[] {
+  return (db.prepare("SELECT * FROM tasks ORDER BY created_at DESC, rowid DESC LIMIT ?").all(limit) as unknown as TaskRow[]).map(toTask);
+}
+
+export function getAttempt(db: DatabaseSync, id: string): AttemptRecord | null {
+  const row = db.prepare("SELECT * FROM attempts WHERE id = ?").get(id) as unknown as AttemptRow | undefined;
+  return row ? toAttempt(row) : null;
+}

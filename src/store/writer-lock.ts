@@ -59,6 +59,12 @@ export function readHolder(file: string): LockHolder | null {
   }
 }
 
+/** The holder when its process still runs; a moment's reconciliation by a reader does not count as work. */
+export function workingHolder(file: string): LockHolder | null {
+  const h = readHolder(file);
+  return h && h.command !== "reconcile" && isHolderAlive(h) ? h : null;
+}
+
 function isHolderAlive(holder: LockHolder): boolean {
   const start = processStartTime(holder.pid);
   if (start === null) return false;

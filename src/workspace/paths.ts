@@ -14,6 +14,8 @@ export interface ProjectPaths {
   lockFile: string;
   transcriptsDir: string;
   worktreesDir: string;
+  /** Presence files of processes that can answer a writer's questions (`viable serve`). */
+  watchersDir: string;
 }
 
 export function projectPaths(root: string): ProjectPaths {
@@ -30,5 +32,6 @@ export function projectPaths(root: string): ProjectPaths {
     lockFile: path.join(stateDir, "writer.lock"),
     transcriptsDir: path.join(stateDir, "transcripts"),
     worktreesDir: path.join(stateDir, "worktrees"),
+    watchersDir: path.join(stateDir, "watchers"),
   };
 }

@@ -126,7 +126,7 @@ void test("an entry's events and changes commit together or not at all", async (
 
 // Databases as earlier versions of Viable wrote them, frozen in test/store/fixtures (see its
 // README): opened by this version, migrated in place, and read back through the named queries.
-for (const version of [1, 3, 4]) {
+for (const version of [1, 3, 4, 5]) {
   void test(`a schema-v${version} database, as Viable wrote it, is migrated in place and every record reads back`, async (t) => {
     const p = makeProject();
     t.after(() => p.cleanup());
@@ -161,6 +161,11 @@ for (const version of [1, 3, 4]) {
       assert.equal(stored.plan.source.format, version >= 4 ? "taskmaster" : "feature-list");
       assert.equal(stored.state.get("a")?.merged_commit, "c0ffee");
       assert.deepEqual((await q.sessions()).map((s) => [s.session, s.feature, s.success, s.attempt_id]), [[1, "a", true, "loop-0000abcd-1-code-writer"]]);
+      // Version 5 keeps S5 approvals: who answered, and which are still pending.
+      const approvals = await q.approvals();
+      assert.deepEqual(approvals.map((a) => [a.id, a.status, a.answered_by, a.comment]), version >= 5
+        ? [["ap0000000002", "pending", null, null], ["ap0000000001", "approved", "dashboard", "fine"]]
+        : []);
     }
     // And it takes new records as any current database does.
     await store.journal.commit({ event: { event_type: "task_started", task_id: "new" } });

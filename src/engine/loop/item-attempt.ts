@@ -14,7 +14,7 @@ import { runAgent } from "../attempt/run-agent.ts";
 import { composePrompt } from "../prompt.ts";
 import { allocateItem, type ItemAllocation } from "./item-allocation.ts";
 import { itemTask } from "./item-task.ts";
-import { AttemptFailure, checkIntegrity, commitWork, prepareWorkspace, runSetup, type ItemWorkspace } from "./item-workspace.ts";
+import { AttemptFailure, checkIntegrity, commitWork, prepareWorkspace, recordedChecks, runSetup, type ItemWorkspace, type RecordedCheck } from "./item-workspace.ts";
 import type { LoopContext } from "./loop-context.ts";
 import { resolveConflict } from "./conflict-resolution.ts";
 import { mergeItem, MergeBlocked } from "./merge-queue.ts";
@@ -34,7 +34,7 @@ export interface ItemAttemptInput {
 export type AttemptEnd =
   | { kind: "passed"; commit: string | null; reverified: boolean; attemptId: string | null }
   /** `failure`: when an agent's outcome says why in a way policies act on (a spent budget). */
-  | { kind: "failed"; reason: string; context: string; keptBranch: string | null; attemptId: string | null; failure?: OutcomeFailure; conflict?: readonly string[] }
+  | { kind: "failed"; reason: string; context: string; keptBranch: string | null; attemptId: string | null; failure?: OutcomeFailure; conflict?: readonly string[]; checks?: readonly RecordedCheck[] }
   | { kind: "interrupted"; reason: string }
   /** Not the item's fault, and the loop cannot go on (a full disk, the main worktree in the way). */
   | { kind: "fatal"; error: Error };
@@ -89,9 +89,9 @@ export async function runItemAttempt(ctx: LoopContext, input: ItemAttemptInput):
       });
       if (signal.aborted) throw signal.reason;
       if (!report.passed) {
-        throw new AttemptFailure(`verification failed: ${report.findings.join("; ")}`, `Your previous attempt failed verification:\n${report.feedback}`);
+        throw new AttemptFailure(`verification failed: ${report.findings.join("; ")}`, `Your previous attempt failed verification:\n${report.feedback}`, undefined, undefined, recordedChecks(report.checks));
       }
-      recorder.item(item.id, "item_verified", { checks: report.checks.map((c) => ({ command: c.command, passed: c.passed, duration_ms: c.duration_ms })) }, { phase: ws ? "queued" : null });
+      recorder.item(item.id, "item_verified", { checks: recordedChecks(report.checks) }, { phase: ws ? "queued" : null });
     } else {
       recorder.item(item.id, "item_verified", { checks: [] }, { phase: ws ? "queued" : null });
     }
@@ -128,7 +128,10 @@ export async function runItemAttempt(ctx: LoopContext, input: ItemAttemptInput):
   } catch (e) {
     if (signal.aborted) return { kind: "interrupted", reason: abortReason(signal, "interrupted") };
     if (e instanceof AttemptFailure) {
-      return { kind: "failed", reason: e.message, context: e.context, keptBranch, attemptId: last.attemptId, ...(e.failure ? { failure: e.failure } : {}), ...(e.conflict ? { conflict: e.conflict } : {}) };
+      return {
+        kind: "failed", reason: e.message, context: e.context, keptBranch, attemptId: last.attemptId,
+        ...(e.failure ? { failure: e.failure } : {}), ...(e.conflict ? { conflict: e.conflict } : {}), ...(e.checks ? { checks: e.checks } : {}),
+      };
     }
     if (e instanceof MergeBlocked || e instanceof CommitFailed) return { kind: "fatal", error: e };
     // Anything else (git refusing, a runtime that is not installed) fails this attempt, with its message.

@@ -28,13 +28,31 @@ export class AttemptFailure extends Error {
   readonly failure: OutcomeFailure | undefined;
   /** The files, when the item's work conflicted with the integration branch (a lost merge race). */
   readonly conflict: readonly string[] | undefined;
-  constructor(message: string, context = message, failure?: OutcomeFailure, conflict?: readonly string[]) {
+  /** The verification's checks, when it was the verification that failed: recorded for people to read. */
+  readonly checks: readonly RecordedCheck[] | undefined;
+  constructor(message: string, context = message, failure?: OutcomeFailure, conflict?: readonly string[], checks?: readonly RecordedCheck[]) {
     super(message);
     this.name = "AttemptFailure";
     this.context = context;
     this.failure = failure;
     this.conflict = conflict;
+    this.checks = checks;
   }
+}
+
+/** A verification check as the journal keeps it: the command, whether it passed, and the end of its output. */
+export interface RecordedCheck {
+  command: string;
+  passed: boolean;
+  duration_ms: number;
+  output_tail: string;
+}
+
+/** Output kept per check in the journal; the whole output is in the check's transcript. */
+const RECORDED_OUTPUT_CHARS = 2000;
+
+export function recordedChecks(checks: readonly { command: string; passed: boolean; duration_ms: number; output_tail: string }[]): RecordedCheck[] {
+  return checks.map((c) => ({ command: c.command, passed: c.passed, duration_ms: c.duration_ms, output_tail: c.output_tail.slice(-RECORDED_OUTPUT_CHARS) }));
 }
 
 export interface PreparedWorkspace {

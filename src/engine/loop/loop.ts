@@ -278,7 +278,7 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
         case "failed": {
           rec.session({ feature: id, success: false, elapsed_seconds: round(elapsed), error: end.reason, attempt_id: end.attemptId });
           const budget = end.failure?.kind === "budget_exceeded" ? end.failure.scope : undefined;
-          const failed = { attempt, reason: end.reason, kept_branch: end.keptBranch, failure: end.failure ?? null };
+          const failed = { attempt, reason: end.reason, kept_branch: end.keptBranch, failure: end.failure ?? null, ...(end.checks ? { checks: end.checks } : {}) };
           // Not the item's fault, and every item on the runtime would fail the same way: a spent
           // task or run budget, a key the provider refuses, a CLI that is not there, a runtime whose
           // breaker is open. The item waits, its attempt not counted, and the loop stops. (A request
