@@ -18,7 +18,8 @@ const LAYERS = {
   audit: ["domain", "process", "workspace"],
   engine: ["domain", "config", "plan", "process", "workspace", "viability", "store", "agents", "analysis", "audit"],
   app: ["domain", "config", "plan", "process", "workspace", "viability", "store", "agents", "analysis", "audit", "engine"],
-  cli: ["domain", "app"],
+  cli: ["domain", "app", "server"],
+  server: ["domain", "app"],
 };
 const FOLDERS = Object.keys(LAYERS);
 const layerRules = FOLDERS.map((folder) => ({
@@ -33,6 +34,12 @@ const layerRules = FOLDERS.map((folder) => ({
     }],
   },
 }));
+
+const browserGlobals = Object.fromEntries([
+  "window", "document", "location", "history", "console", "fetch", "EventSource", "URL", "URLSearchParams", "setTimeout", "clearTimeout",
+  "setInterval", "clearInterval", "requestAnimationFrame", "cancelAnimationFrame", "ResizeObserver", "performance", "navigator", "localStorage",
+  "HTMLElement", "Event", "KeyboardEvent", "MouseEvent", "WheelEvent", "AbortController", "Intl",
+].map((name) => [name, "readonly"]));
 
 const nodeGlobals = { process: "readonly", console: "readonly", Buffer: "readonly", URL: "readonly", setTimeout: "readonly", clearTimeout: "readonly", performance: "readonly" };
 
@@ -59,6 +66,12 @@ export default tseslint.config(
   ...layerRules,
   {
     files: ["**/*.js", "**/*.mjs"],
+    ignores: ["web/**"],
     languageOptions: { globals: nodeGlobals, sourceType: "module" },
+  },
+  {
+    // The dashboard runs in the browser, without a build step.
+    files: ["web/**/*.js"],
+    languageOptions: { globals: { ...browserGlobals }, sourceType: "module" },
   },
 );

@@ -41,6 +41,8 @@ export interface OpenOptions {
   sessionId?: string;
   /** A size limit for the journal's writes (StoreOptions.maxPageCount): for quotas and tests. */
   maxPageCount?: number;
+  /** A reader that creates the database when there is none yet: one that stays open to watch writers come. */
+  create?: boolean;
 }
 
 export async function openProject(dir: string, opts: OpenOptions): Promise<Project> {
@@ -51,7 +53,7 @@ export async function openProject(dir: string, opts: OpenOptions): Promise<Proje
   let store: Store;
   const storeOptions = {
     command: opts.command, ...(opts.journal ? { journal: opts.journal } : {}), ...(opts.sessionId ? { sessionId: opts.sessionId } : {}),
-    ...(opts.maxPageCount ? { maxPageCount: opts.maxPageCount } : {}),
+    ...(opts.maxPageCount ? { maxPageCount: opts.maxPageCount } : {}), ...(opts.create ? { create: true } : {}),
   };
   if (opts.writer) {
     await ensureStateIgnored(paths);

@@ -16,6 +16,12 @@ function positiveInt(value: string): number {
   return n;
 }
 
+function portNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("expected a port number from 0 to 65535");
+  return n;
+}
+
 function hintOf(opts: { simple?: boolean; medium?: boolean; complex?: boolean; hint?: string }): string | undefined {
   const flags: string[] = HINTS.filter((h) => opts[h]);
   if (opts.hint !== undefined) {
@@ -142,6 +148,17 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
   program.command("resume").description("release the kill switch")
     .addOption(dir()).addOption(json())
     .action(async (opts: { dir: string; json?: boolean }) => setExit(await (await import("./commands/control.ts")).resumeCommand({ dir: opts.dir, json: !!opts.json }, o)));
+
+  program.command("serve").description("the dashboard and HTTP API for one or several projects (Ctrl-C stops it)")
+    .argument("[dirs...]", "project directories (default: -d, or the current directory)")
+    .addOption(dir()).addOption(json())
+    .option("--port <n>", "port to listen on (default 7717, or the next free one; 0: any free port)", portNumber)
+    .option("--host <address>", "address to listen on; anything but 127.0.0.1 is reachable from other machines", "127.0.0.1")
+    .option("--open", "open the dashboard in a browser")
+    .action(async (dirs: string[], opts: { dir: string; json?: boolean; port?: number; host: string; open?: boolean }) =>
+      setExit(await (await import("./commands/serve.ts")).serveCommand({
+        dirs: dirs.length > 0 ? dirs : [opts.dir], host: opts.host, port: opts.port, open: !!opts.open, json: !!opts.json, version: program.version() ?? "",
+      }, o)));
 
   program.command("doctor").description("check each agent CLI: installed, version, authentication, known problems")
     .addOption(dir()).addOption(json())

@@ -1,0 +1,60 @@
+// The projects one server shows: each watched (a reader following its journal), named by a short id
+// taken from its directory, with the jobs this server started in it.
+
+import path from "node:path";
+import { UserError } from "../domain/errors.ts";
+import type { Job } from "../app/jobs.ts";
+import { watchProject, type WatchedProject } from "../app/watch.ts";
+
+export interface HubProject extends WatchedProject {
+  id: string;
+  jobs: Map<string, Job>;
+}
+
+export class ProjectHub {
+  readonly #projects = new Map<string, HubProject>();
+
+  static async open(dirs: readonly string[], url: string | null): Promise<ProjectHub> {
+    const hub = new ProjectHub();
+    try {
+      for (const dir of dirs) {
+        const watched = await watchProject(dir, "serve", url);
+        if ([...hub.#projects.values()].some((p) => p.project.paths.root === watched.project.paths.root)) {
+          await watched.close();
+          continue;
+        }
+        const id = hub.#freeId(slug(path.basename(watched.project.paths.root)));
+        hub.#projects.set(id, { ...watched, id, jobs: new Map() });
+      }
+    } catch (e) {
+      await hub.close();
+      throw e;
+    }
+    return hub;
+  }
+
+  get(id: string): HubProject {
+    const p = this.#projects.get(id);
+    if (!p) throw new UserError({ reason: "not_found", field: "project", message: `this server shows no project "${id}"`, fix: `use one of: ${[...this.#projects.keys()].join(", ")}` });
+    return p;
+  }
+
+  all(): HubProject[] {
+    return [...this.#projects.values()];
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.#projects.values()].map((p) => p.close()));
+    this.#projects.clear();
+  }
+
+  #freeId(base: string): string {
+    let id = base;
+    for (let n = 2; this.#projects.has(id); n++) id = `${base}-${n}`;
+    return id;
+  }
+}
+
+function slug(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/^-+|-+$/g, "") || "project";
+}
