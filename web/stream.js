@@ -1,6 +1,7 @@
 // The live stream: ONE EventSource per tab, for the current project and, on an item page, the
 // attempt whose output is shown. Journal events feed the listeners and invalidate "topics" that
 // resources (resource.js) refetch on; "output" events feed the agent-output pane.
+import { toast } from "./api.js";
 import { createStore } from "./store.js";
 
 /**
@@ -15,6 +16,9 @@ const eventListeners = new Set();
 const outputListeners = new Set();
 const topicListeners = new Set();
 const lastSeqByProject = new Map();
+// The journal's epoch per project, from each connection's "hello": a new one means `viable reset`
+// ran meanwhile and nothing shown is true any more.
+const epochByProject = new Map();
 
 let source = null;
 let retryTimer = null;
@@ -93,6 +97,7 @@ function open(project, attempt) {
     const seen = lastSeqByProject.get(project);
     if (seen !== undefined && entry.id <= seen) return; // replayed after a reconnect
     noteSeq(project, entry.id);
+    noteJobEnd(entry);
     eventListeners.forEach((fn) => fn(entry));
     publish(topicsOf(entry));
   }));
@@ -103,13 +108,32 @@ function open(project, attempt) {
     outputIsFresh = false;
     outputListeners.forEach((fn) => fn(data, replace));
   }));
+  es.addEventListener("hello", mine((msg) => {
+    const data = parse(msg.data);
+    if (!data || typeof data.epoch !== "string") return;
+    const known = epochByProject.get(project);
+    epochByProject.set(project, data.epoch);
+    if (known !== undefined && known !== data.epoch) {
+      if (typeof data.last_seq === "number") noteSeq(project, data.last_seq, true);
+      publish(["*"]);
+    }
+  }));
   es.addEventListener("resync", mine((msg) => {
     const data = parse(msg.data);
     if (data && typeof data.last_seq === "number") noteSeq(project, data.last_seq, true);
+    if (data && typeof data.epoch === "string") epochByProject.set(project, data.epoch);
     publish(["*"]);
   }));
   // A heartbeat keeps the indicator honest after a silent reconnect.
   es.addEventListener("heartbeat", mine(() => patch({ state: "open" })));
+}
+
+/** A loop or task the dashboard started that ended badly says why: it may never have started at all. */
+function noteJobEnd(entry) {
+  const d = entry.data ?? {};
+  if (entry.event_type !== "control_action" || d.action !== "job_ended" || d.exit_code === 0) return;
+  const lines = String(d.output_tail ?? "").trim().split("\n");
+  toast({ kind: "error", title: `${d.kind === "loop" ? "The loop" : "The task"} ended with exit code ${d.exit_code}`, message: lines.slice(-4).join("\n") || "it printed nothing", key: `job-${d.job}` });
 }
 
 function shut() {
@@ -178,7 +202,7 @@ export function topicsOf(e) {
   if (typeof item === "string" && t !== "agent_event") topics.push(`item:${item}`);
   if (t === "loop_started" || t === "loop_finished" || t === "loop_reconciled" || t === "plan_imported") topics.push("project", "plan");
   if (t === "approval_requested" || t === "approval_answered") topics.push("approvals", "project");
-  if (t === "kill_switch") topics.push("project");
+  if (t === "kill_switch" || t === "control_action") topics.push("project");
   if (t === "metrics_updated" || t === "adaptation_applied" || t === "adaptation_cleared") topics.push("metrics");
   if (t.startsWith("task_")) topics.push("tasks", "project");
   if (e.task_id && t !== "agent_event") topics.push(`task:${e.task_id}`);

@@ -5,11 +5,12 @@
 // plain text.
 
 import fs from "node:fs";
-import path from "node:path";
 import { CLI_PROTOCOLS, type CliRuntimeName } from "../agents/cli-protocols.ts";
 import type { ProtocolParser } from "../agents/protocols/common.ts";
 import { UserError } from "../domain/errors.ts";
 import type { AgentEvent } from "../domain/outcome.ts";
+import { attemptTranscriptPath } from "../workspace/paths.ts";
+import { itemWorktreeDir } from "../workspace/worktrees.ts";
 import type { Project } from "./project.ts";
 
 /** What the dashboard shows: the runtime's events, or a command agent's line. */
@@ -47,7 +48,9 @@ export class TranscriptReader {
     }
     const events: OutputEvent[] = [];
     try {
-      const buffer = Buffer.alloc(MAX_READ_BYTES);
+      const size = fs.fstatSync(fd).size;
+      if (size <= this.#offset) return [];
+      const buffer = Buffer.allocUnsafe(Math.min(MAX_READ_BYTES, size - this.#offset));
       const n = fs.readSync(fd, buffer, 0, buffer.length, this.#offset);
       if (n === 0) return [];
       this.#offset += n;
@@ -70,15 +73,17 @@ export class TranscriptReader {
 }
 
 /** The transcript of an attempt of this project, or a not_found error; the id never names a path. */
-export async function attemptTranscript(p: Project, attemptId: string): Promise<{ file: string; runtime: string; running: boolean }> {
+export async function attemptTranscript(p: Project, attemptId: string): Promise<{ file: string; runtime: string; running: boolean; cwd: string }> {
   const attempt = /^[A-Za-z0-9_-]{1,128}$/.test(attemptId) ? await p.store.queries.attempt(attemptId) : null;
   if (!attempt) throw new UserError({ reason: "not_found", message: `the project has no attempt "${attemptId}"`, fix: "pick an attempt id from the item's attempts" });
-  return { file: path.join(p.paths.transcriptsDir, `${attempt.id}.log`), runtime: attempt.runtime, running: attempt.status === "running" };
+  // File paths the CLI reports are shown relative to where it worked: an item's worktree.
+  const cwd = attempt.item_id !== null && p.config.workspace.mode === "worktree" ? itemWorktreeDir(p.paths, attempt.item_id) : p.paths.root;
+  return { file: attemptTranscriptPath(p.paths, attempt.id), runtime: attempt.runtime, running: attempt.status === "running", cwd };
 }
 
 export async function readAttemptOutput(p: Project, attemptId: string, from: number): Promise<{ events: OutputEvent[]; next: number; done: boolean }> {
   const t = await attemptTranscript(p, attemptId);
-  const reader = new TranscriptReader(t.file, t.runtime, p.paths.root, from);
+  const reader = new TranscriptReader(t.file, t.runtime, t.cwd, from);
   const events = reader.read();
   return { events, next: reader.next, done: !t.running && reader.next >= fileSize(t.file) };
 }

@@ -7,6 +7,7 @@ import { engageKillSwitch, KILL_SIGNAL, releaseKillSwitch } from "../engine/kill
 import { markersOf } from "../engine/reconcile.ts";
 import { isProcessAlive, readProcessTable } from "../process/process-tree.ts";
 import { stopAttemptProcesses, stopProcesses } from "../process/stop-processes.ts";
+import type { KillSwitch } from "../store/records.ts";
 import { openStore } from "../store/store.ts";
 import { readHolder } from "../store/writer-lock.ts";
 import { ensureStateIgnored, resolveProject } from "../workspace/project.ts";
@@ -16,6 +17,8 @@ import { withProject } from "./project.ts";
 export { KILL_SIGNAL };
 
 export interface StopResult {
+  /** The switch as engaged. */
+  kill_switch: KillSwitch | null;
   /** Attempts that were running when the switch was engaged. */
   running_attempts: number;
   /** Processes stopped here because their Viable did not end them in time. */
@@ -53,7 +56,7 @@ export async function stopProject(dir: string, reason: string, source = "cli"): 
     const prefix = `${warmMarker(paths.root).prefix}-`;
     const warm = leftover.length > 0 ? readProcessTable().filter((p) => p.marker?.startsWith(prefix)) : [];
     if (warm.length > 0) await stopProcesses(warm, config.defaults.kill_grace_ms);
-    return { running_attempts: running.length, stopped_directly: stopped.length + warm.length, holder_pid: holder?.pid ?? null };
+    return { kill_switch: await store.queries.killSwitch(), running_attempts: running.length, stopped_directly: stopped.length + warm.length, holder_pid: holder?.pid ?? null };
   } finally {
     await store.close();
   }

@@ -32,7 +32,7 @@ export async function taskDetail(p: Project, id: string): Promise<{ task: TaskVi
     task: taskView(task), summary: await q.taskSummary(id),
     // The cycle's steps are its own events; agents' streamed events stay in their transcripts.
     steps: (await q.events({ taskId: id, last: 2000 })).filter((e) => e.event_type !== "agent_event"),
-    attempts: (await q.attemptsOfTask(id)).map((a) => attemptView(a, p.paths.transcriptsDir)),
+    attempts: (await q.attemptsOfTask(id)).map((a) => attemptView(a, p.paths)),
   };
 }
 

@@ -9,6 +9,7 @@ import type { LogEntry } from "../domain/events.ts";
 import type { PlanItem } from "../plan/plan.ts";
 import type { AttemptRecord, ItemState } from "../store/records.ts";
 import { git } from "../workspace/git.ts";
+import { attemptTranscriptPath, type ProjectPaths } from "../workspace/paths.ts";
 import { branchExists, itemBranch, itemWorktreeDir } from "../workspace/worktrees.ts";
 import { itemReport, storedPlan, type ItemReport } from "./plan.ts";
 import { withProject, type Project } from "./project.ts";
@@ -42,7 +43,7 @@ export interface ItemDetail {
   events: LogEntry[];
 }
 
-export function attemptView(a: AttemptRecord, transcriptsDir: string): AttemptView {
+export function attemptView(a: AttemptRecord, paths: Pick<ProjectPaths, "transcriptsDir">): AttemptView {
   const o = a.outcome;
   return {
     id: a.id, task_id: a.task_id, item_id: a.item_id, agent: a.agent, runtime: a.runtime, model: o?.model ?? null, attempt_no: a.attempt_no,
@@ -51,14 +52,14 @@ export function attemptView(a: AttemptRecord, transcriptsDir: string): AttemptVi
       status: o.status, summary: o.summary, error: o.error ?? null, cost_usd: o.costUsd ?? null,
       tokens: o.usage.inputTokens + o.usage.outputTokens, duration_ms: o.durationMs,
     } : null,
-    has_output: fs.existsSync(`${transcriptsDir}/${a.id}.log`),
+    has_output: fs.existsSync(attemptTranscriptPath(paths, a.id)),
   };
 }
 
 export async function itemDetail(p: Project, itemId: string): Promise<ItemDetail> {
   const stored = await storedPlan(p);
   const item = findItem(stored.plan.items, itemId);
-  const attempts = (await p.store.queries.attemptsOfItem(item.id)).map((a) => attemptView(a, p.paths.transcriptsDir));
+  const attempts = (await p.store.queries.attemptsOfItem(item.id)).map((a) => attemptView(a, p.paths));
   const events = await p.store.queries.itemEvents(item.id, 500);
   const verification: VerificationView[] = [];
   for (const e of events) {
@@ -103,7 +104,7 @@ export async function itemDiff(p: Project, itemId: string): Promise<ItemDiff> {
   const root = p.paths.root;
   const worktree = itemWorktreeDir(p.paths, item.id);
   const base = state?.base_commit ?? null;
-  if (base && fs.existsSync(worktree)) return diffOf(worktree, [base], base, "working tree", "worktree");
+  if (base && fs.existsSync(worktree)) return withUntracked(worktree, await diffOf(worktree, [base], base, "working tree", "worktree"));
   const branch = itemBranch(item.id);
   const integration = stored.meta.integration_branch;
   if (integration && await branchExists(root, branch)) {
@@ -123,6 +124,24 @@ async function diffOf(cwd: string, range: string[], base: string, head: string, 
   });
   const truncated = Buffer.byteLength(patch.stdout) > MAX_DIFF_BYTES;
   return { base, head, source, stat, diff: truncated ? Buffer.from(patch.stdout).subarray(0, MAX_DIFF_BYTES).toString("utf8") : patch.stdout, truncated };
+}
+
+/** Files not yet known to git: an agent's new files, before its work is committed, shown as added. */
+const MAX_UNTRACKED = 50;
+
+async function withUntracked(dir: string, d: ItemDiff): Promise<ItemDiff> {
+  const files = (await git(dir, ["ls-files", "--others", "--exclude-standard", "-z"])).stdout.split("\0").filter(Boolean).slice(0, MAX_UNTRACKED);
+  let diff = d.diff;
+  const stat = [...d.stat];
+  for (const file of files) {
+    if (Buffer.byteLength(diff) > MAX_DIFF_BYTES) break;
+    // --no-index against nothing: the file as an addition (exit 1 means "there is a difference").
+    const added = await git(dir, ["diff", "--no-color", "--no-index", "--", "/dev/null", file]);
+    diff += added.stdout;
+    stat.push({ path: file, added: added.stdout.split("\n").filter((l) => l.startsWith("+") && !l.startsWith("+++")).length, removed: 0 });
+  }
+  const truncated = d.truncated || Buffer.byteLength(diff) > MAX_DIFF_BYTES;
+  return { ...d, stat, diff: truncated ? Buffer.from(diff).subarray(0, MAX_DIFF_BYTES).toString("utf8") : diff, truncated };
 }
 
 /** Retry: a failed or blocked item goes back to pending with its attempts counted afresh. Unblock: a blocked one only. */

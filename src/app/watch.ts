@@ -4,12 +4,17 @@
 
 import { JournalTail } from "../store/journal-tail.ts";
 import { registerWatcher } from "../store/watchers.ts";
+import { ensureStateIgnored } from "../workspace/project.ts";
 import { openProject, type Project } from "./project.ts";
 
 export interface WatchedProject {
   project: Project;
   /** Committed events of every process, in order, as they land (JournalTail). */
   tail: JournalTail;
+  /** The newest sequence number committed (the tail may not have read it yet). */
+  committedSeq(): Promise<number>;
+  /** Whether the attempt is still running, as recorded. */
+  attemptRunning(attemptId: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -18,6 +23,8 @@ const POLL_MS = 250;
 
 export async function watchProject(dir: string, kind: string, url: string | null): Promise<WatchedProject> {
   const project = await openProject(dir, { writer: false, create: true, command: kind });
+  // It creates the database when there is none: the state directory must stay out of git like a writer's.
+  await ensureStateIgnored(project.paths);
   const tail = new JournalTail(project.store.queries, { databaseFile: project.paths.database, pollMs: POLL_MS });
   let unregister: () => void = () => undefined;
   try {
@@ -30,6 +37,8 @@ export async function watchProject(dir: string, kind: string, url: string | null
   }
   return {
     project, tail,
+    committedSeq: () => project.store.queries.lastSeq(),
+    attemptRunning: async (id) => (await project.store.queries.attempt(id))?.status === "running",
     close: async () => {
       unregister();
       tail.close();

@@ -23,8 +23,9 @@ import { runAgent } from "./attempt/run-agent.ts";
 import type { AgentResult, CycleConflict, VSMCycleResult } from "./cycle-result.ts";
 import { assertNotStopped } from "./kill-switch.ts";
 import { composePrompt } from "./prompt.ts";
-import { requestApproval } from "./approval-wait.ts";
-import { decideApproval, type ApprovalRequest } from "./s5-policy.ts";
+import { requestApproval, type ApprovalAnswer } from "./approval-wait.ts";
+import { askPerson, ruleDecision } from "./s5-policy.ts";
+import { liveWatchers } from "../store/watchers.ts";
 
 export interface CycleOptions {
   task: string;
@@ -32,7 +33,8 @@ export interface CycleOptions {
   hint?: string;
   autoApprove: boolean;
   interactive: boolean;
-  ask: ApprovalRequest["ask"];
+  /** Asks the person at the terminal; true is yes. */
+  ask: (question: string, signal: AbortSignal) => Promise<boolean>;
   signal: AbortSignal;
 }
 
@@ -216,31 +218,41 @@ function recordAllocation(store: Store, taskId: string, assessment: ComplexityAs
 
 async function approve(store: Store, taskId: string, opts: CycleOptions, config: ViableConfig, allocation: Allocation, assessment: ComplexityAssessment): Promise<"approved" | "rejected"> {
   const question = `S5 approval required (recent S3/S4 conflicts). Run ${allocation.agents.map((a) => a.name).join(", ")} on this ${assessment.complexity} task?`;
-  const pending = await requestApproval(store, {
-    taskId, itemId: null, subject: "allocation", question, timeoutSeconds: config.approval_timeout, data: { agents: allocation.agents.map((a) => a.name) },
-  });
-  const d = await decideApproval({
-    question, autoApprove: opts.autoApprove, policy: config.approval, interactive: opts.interactive, signal: opts.signal, remote: pending.remote,
-    // The terminal's answer is recorded as soon as it is given, so the dashboard's question closes.
-    ask: async (q, signal) => {
-      const approved = await opts.ask(q, signal);
-      await pending.answeredHere(approved);
-      return approved;
-    },
-  });
-  if (d.decision === "unavailable") {
-    if (d.unanswered) await pending.unanswered();
-    await store.journal.commit({ event: { event_type: "policy_decision", task_id: taskId, data: { decision: "approval_required", by: d.by, approval_id: pending.id } } });
-    throw new CycleStopped("approval_required", d.unanswered
-      ? `S5 approval is required (the require_s5_approval adaptation is active) and nobody answered within ${config.approval_timeout}s; rerun with --auto-approve, or set "approval": "approve" in .viable/config.json`
-      : "S5 approval is required (the require_s5_approval adaptation is active) and nobody is at a terminal to give it; rerun with --auto-approve, or set \"approval\": \"approve\" in .viable/config.json");
+  const agents = allocation.agents.map((a) => a.name);
+  const decide = async (data: Record<string, unknown>) => store.journal.commit({ event: { event_type: "policy_decision", task_id: taskId, data: { subject: "allocation", ...data } } });
+  const rule = ruleDecision(opts.autoApprove, config.approval);
+  const watched = liveWatchers(store.paths.watchersDir).length > 0;
+  if (rule || (!opts.interactive && !watched)) {
+    // Nobody is asked: the request is logged, and so is who decided.
+    await store.journal.commit({ event: { event_type: "approval_requested", task_id: taskId, data: { question, agents } } });
+    if (rule) {
+      await decide({ decision: rule.decision, by: rule.by });
+      return rule.decision;
+    }
+    await decide({ decision: "approval_required", by: "none" });
+    throw new CycleStopped("approval_required",
+      "S5 approval is required (the require_s5_approval adaptation is active) and nobody is at a terminal to give it; rerun with --auto-approve, or set \"approval\": \"approve\" in .viable/config.json");
   }
-  // By a flag or the policy: the recorded question is answered too, so no inbox shows it pending.
-  if (d.by !== "user") await store.journal.commit({ changes: [{ type: "approval_answered", id: pending.id, status: d.decision, by: d.by, at: store.timestamp(), comment: null }] });
-  await store.journal.commit({
-    event: { event_type: "policy_decision", task_id: taskId, data: { decision: d.decision, by: d.by, subject: "allocation", approval_id: pending.id, ...(d.by === "user" ? { via: d.via } : {}) } },
-  });
-  return d.decision;
+  const pending = await requestApproval(store, { taskId, itemId: null, subject: "allocation", question, data: { agents, timeout_s: config.approval_timeout } });
+  let answer: ApprovalAnswer | null;
+  try {
+    answer = await askPerson({
+      signal: opts.signal,
+      terminal: opts.interactive ? async (signal) => pending.answer(await opts.ask(question, signal), "terminal") : undefined,
+      remote: pending.watchers.length > 0 ? (signal) => pending.remote(signal, opts.interactive ? undefined : config.approval_timeout * 1000) : undefined,
+    });
+  } finally {
+    // Stopped, failed or unanswered: the question is closed, so no inbox offers to answer it.
+    await pending.close(opts.signal.aborted ? "stopped" : "timeout").catch(() => undefined);
+  }
+  if (answer === null) {
+    await decide({ decision: "approval_required", by: "none", approval_id: pending.id });
+    throw new CycleStopped("approval_required",
+      `S5 approval is required (the require_s5_approval adaptation is active) and nobody answered within ${config.approval_timeout}s (or the dashboard that could went away); rerun with --auto-approve, or set "approval": "approve" in .viable/config.json`);
+  }
+  const decision = answer.approved ? "approved" : "rejected";
+  await decide({ decision, by: "user", via: answer.by, approval_id: pending.id });
+  return decision;
 }
 
 /** Runs one S1 iteration, group by group; returns the oscillations found after each group. */

@@ -4,54 +4,41 @@
 // other question is withdrawn. With nobody to ask, or nobody answering in time, the cycle stops with
 // a message saying how to proceed (never a silent yes).
 
+import type { ApprovalAnswer } from "./approval-wait.ts";
+
 export type ApprovalPolicy = "ask" | "approve" | "reject";
 
-/** An answer given somewhere else than this process's terminal, and where. */
-export interface RemoteAnswer {
-  approved: boolean;
-  via: string;
+/** What a flag or the policy decides without a person; null: a person must. */
+export function ruleDecision(autoApprove: boolean, policy: ApprovalPolicy): { decision: "approved" | "rejected"; by: "flag" | "policy" } | null {
+  if (autoApprove) return { decision: "approved", by: "flag" };
+  if (policy === "approve") return { decision: "approved", by: "policy" };
+  if (policy === "reject") return { decision: "rejected", by: "policy" };
+  return null;
 }
 
-export interface ApprovalRequest {
-  question: string;
-  autoApprove: boolean;
-  policy: ApprovalPolicy;
-  /** True when stdin and stdout are a terminal. */
-  interactive: boolean;
-  ask: (question: string, signal: AbortSignal) => Promise<boolean>;
-  /**
-   * Waits for an answer from elsewhere; resolves null when nobody answered in time. Absent when
-   * nobody elsewhere can answer.
-   */
-  remote?: ((signal: AbortSignal) => Promise<RemoteAnswer | null>) | undefined;
+export interface PersonRequest {
+  /** Asks at the terminal, when there is one; resolves to the answer that holds. */
+  terminal: ((signal: AbortSignal) => Promise<ApprovalAnswer>) | undefined;
+  /** Waits for an answer from elsewhere, when someone watches; null when none came. */
+  remote: ((signal: AbortSignal) => Promise<ApprovalAnswer | null>) | undefined;
   signal: AbortSignal;
 }
 
-export type ApprovalDecision =
-  | { decision: "approved" | "rejected"; by: "flag" | "policy" }
-  | { decision: "approved" | "rejected"; by: "user"; via: string }
-  | { decision: "unavailable"; by: "none"; unanswered: boolean };
-
-export async function decideApproval(r: ApprovalRequest): Promise<ApprovalDecision> {
-  if (r.autoApprove) return { decision: "approved", by: "flag" };
-  if (r.policy === "approve") return { decision: "approved", by: "policy" };
-  if (r.policy === "reject") return { decision: "rejected", by: "policy" };
-  if (!r.interactive && !r.remote) return { decision: "unavailable", by: "none", unanswered: false };
-  // Both asked at once; the first answer withdraws the other question.
+/** The first answer of the terminal and the remote side; null when the remote side gave up and there is no terminal. */
+export async function askPerson(r: PersonRequest): Promise<ApprovalAnswer | null> {
   const withdraw = new AbortController();
   const onAbort = () => withdraw.abort(r.signal.reason);
   r.signal.addEventListener("abort", onAbort, { once: true });
-  const askers: Promise<RemoteAnswer | null>[] = [];
-  if (r.interactive) askers.push(r.ask(r.question, withdraw.signal).then((approved) => ({ approved, via: "terminal" })));
-  if (r.remote) askers.push(r.remote(withdraw.signal));
+  const askers: Promise<ApprovalAnswer | null>[] = [];
+  if (r.terminal) askers.push(r.terminal(withdraw.signal));
+  // With a terminal, the remote side giving up does not end the question: the person here may answer.
+  if (r.remote) askers.push(r.remote(withdraw.signal).then((a) => (a === null && r.terminal ? new Promise<never>(() => undefined) : a)));
   try {
-    const answer = await Promise.race(askers.map((a) => a.catch((e: unknown) => {
+    return await Promise.race(askers.map((a) => a.catch((e: unknown) => {
       // A withdrawn question (the other side answered) never settles the race.
       if (withdraw.signal.aborted && !r.signal.aborted) return new Promise<never>(() => undefined);
       throw e;
     })));
-    if (answer === null) return { decision: "unavailable", by: "none", unanswered: true };
-    return { decision: answer.approved ? "approved" : "rejected", by: "user", via: answer.via };
   } finally {
     r.signal.removeEventListener("abort", onAbort);
     withdraw.abort();

@@ -23,16 +23,21 @@ const STATUS: Partial<Record<UserErrorReason, number>> = {
   store_newer_schema: 503,
 };
 
+/** The one shape of an error body. */
+export function errorBody(reason: string, message: string, fix: string | null, where: { file?: string | undefined; field?: string | undefined } = {}): { error: ApiError } {
+  return { error: { reason, message, fix, ...(where.file ? { file: where.file } : {}), ...(where.field ? { field: where.field } : {}) } };
+}
+
 export function errorResponse(e: unknown, log: (line: string) => void): { status: number; body: { error: ApiError } } {
   if (isUserError(e)) {
     return {
       status: STATUS[e.reason] ?? 400,
-      body: { error: { reason: e.reason, message: e.summary, fix: e.fix ?? null, ...(e.file ? { file: e.file } : {}), ...(e.field ? { field: e.field } : {}) } },
+      body: errorBody(e.reason, e.summary, e.fix ?? null, e),
     };
   }
-  if (e instanceof CommitFailed) return { status: 503, body: { error: { reason: "commit_failed", message: e.message, fix: e.fix } } };
+  if (e instanceof CommitFailed) return { status: 503, body: errorBody("commit_failed", e.message, e.fix) };
   log(`viable serve: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-  return { status: 500, body: { error: { reason: "server_error", message: e instanceof Error ? e.message : String(e), fix: "see the terminal running `viable serve`, and report it" } } };
+  return { status: 500, body: errorBody("server_error", e instanceof Error ? e.message : String(e), "see the terminal running `viable serve`, and report it") };
 }
 
 /** A request the API cannot take: what is wrong with it, by field. */

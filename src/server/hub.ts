@@ -14,23 +14,22 @@ export interface HubProject extends WatchedProject {
 export class ProjectHub {
   readonly #projects = new Map<string, HubProject>();
 
-  static async open(dirs: readonly string[], url: string | null): Promise<ProjectHub> {
-    const hub = new ProjectHub();
+  /** Watches each directory (once, however often it is named); on a failure, none. */
+  async open(dirs: readonly string[], url: string | null): Promise<void> {
     try {
       for (const dir of dirs) {
         const watched = await watchProject(dir, "serve", url);
-        if ([...hub.#projects.values()].some((p) => p.project.paths.root === watched.project.paths.root)) {
+        if ([...this.#projects.values()].some((p) => p.project.paths.root === watched.project.paths.root)) {
           await watched.close();
           continue;
         }
-        const id = hub.#freeId(slug(path.basename(watched.project.paths.root)));
-        hub.#projects.set(id, { ...watched, id, jobs: new Map() });
+        const id = this.#freeId(slug(path.basename(watched.project.paths.root)));
+        this.#projects.set(id, { ...watched, id, jobs: new Map() });
       }
     } catch (e) {
-      await hub.close();
+      await this.close();
       throw e;
     }
-    return hub;
   }
 
   get(id: string): HubProject {

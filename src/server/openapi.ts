@@ -16,7 +16,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
       summary: r.summary,
       parameters: r.params.map((p) => ({ name: p.name, in: p.in, required: p.in === "path", description: p.description, schema: { type: p.type } })),
       ...(r.body ? { requestBody: { required: true, content: { "application/json": { schema: z.toJSONSchema(r.body) } } } } : {}),
-      responses: { 200: { description: r.returns }, 400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR, 409: ERROR },
+      responses: { 200: { description: r.returns }, 400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR, 409: ERROR, 500: ERROR, 503: ERROR },
     };
   }
   paths["/api/projects/{p}/stream"] = {

@@ -9,8 +9,9 @@ import { answerApproval, listApprovals, parseApprovalStatus } from "../app/appro
 import { resumeProject, stopProject } from "../app/control.ts";
 import { costView, eventPage, metricsView, recentTasks, taskDetail } from "../app/insights.ts";
 import { changeItem, itemDetail, itemDiff } from "../app/items.ts";
-import { startJob, stopLoop } from "../app/jobs.ts";
+import { logTail, startJob, stopLoop } from "../app/jobs.ts";
 import { projectOverview, planView } from "../app/overview.ts";
+import { errorMessage } from "../domain/errors.ts";
 import { badRequest } from "./errors.ts";
 import type { HubProject, ProjectHub } from "./hub.ts";
 
@@ -49,7 +50,7 @@ export interface RouteContext {
 const P: Param = { name: "p", in: "path", description: "the project's id (from /api/projects)", type: "string" };
 const ITEM: Param = { name: "item", in: "path", description: "a plan item's id", type: "string" };
 
-const runTaskBody = z.strictObject({ description: z.string().trim().min(1), auto_approve: z.boolean().optional() });
+const runTaskBody = z.strictObject({ description: z.string().trim().min(1).max(200_000), auto_approve: z.boolean().optional() });
 const loopBody = z.strictObject({ concurrency: z.number().int().min(1).max(64).optional() });
 const answerBody = z.strictObject({ decision: z.enum(["approve", "reject"]), comment: z.string().max(2000).optional() });
 const killBody = z.strictObject({ reason: z.string().max(500).optional() });
@@ -57,11 +58,11 @@ const killBody = z.strictObject({ reason: z.string().max(500).optional() });
 export const ROUTES: Route[] = [
   {
     method: "get", path: "/api/projects", summary: "The projects this server shows", params: [], returns: "{projects: ProjectOverview[]}",
-    handler: async ({ hub }) => ({ projects: await Promise.all(hub.all().map(async (p) => ({ id: p.id, ...(await projectOverview(p.project)) }))) }),
+    handler: async ({ hub }) => ({ projects: await Promise.all(hub.all().map(overviewOf)) }),
   },
   {
     method: "get", path: "/api/projects/{p}", summary: "One project at a glance", params: [P], returns: "ProjectOverview",
-    handler: async ({ project }) => ({ id: project().id, ...(await projectOverview(project().project)) }),
+    handler: async ({ project }) => overviewOf(project()),
   },
   {
     method: "get", path: "/api/projects/{p}/plan", summary: "The imported plan: items, counts, critical path", params: [P], returns: "PlanView",
@@ -98,7 +99,7 @@ export const ROUTES: Route[] = [
     handler: async ({ project, body }) => {
       const b = body<z.infer<typeof runTaskBody>>();
       const p = project();
-      const job = await startJob(p.project, { kind: "task", args: [b.description, ...(b.auto_approve ? ["--auto-approve"] : [])], source: SOURCE }, (j) => p.jobs.set(j.id, j));
+      const job = await startJob(p.project, { kind: "task", args: b.auto_approve ? ["--auto-approve"] : [], input: b.description, source: SOURCE }, (j) => p.jobs.set(j.id, j));
       p.jobs.set(job.id, job);
       return { job };
     },
@@ -160,8 +161,8 @@ export const ROUTES: Route[] = [
     handler: async ({ project }) => ({ stopped: await stopLoop(project().project, SOURCE) }),
   },
   {
-    method: "get", path: "/api/projects/{p}/jobs", summary: "Loops and tasks this server started", params: [P], returns: "{jobs}",
-    handler: async ({ project }) => ({ jobs: [...project().jobs.values()].map(({ log: _log, ...j }) => j).reverse() }),
+    method: "get", path: "/api/projects/{p}/jobs", summary: "Loops and tasks this server started", params: [P], returns: "{jobs: [{id, kind, pid, args, started_at, ended_at, exit_code, output_tail}]}",
+    handler: async ({ project }) => ({ jobs: [...project().jobs.values()].map(({ log, ...j }) => ({ ...j, output_tail: logTail(log) })).reverse() }),
   },
   {
     method: "post", path: "/api/projects/{p}/kill-switch", summary: "Engages the kill switch: every running attempt is stopped, none starts until released", params: [P], body: killBody,
@@ -170,7 +171,7 @@ export const ROUTES: Route[] = [
       const b = body<z.infer<typeof killBody>>();
       const p = project();
       const result = await stopProject(p.project.paths.root, b.reason?.trim() || "engaged from the dashboard", SOURCE);
-      return { kill_switch: await p.project.store.queries.killSwitch(), running_attempts: result.running_attempts, stopped_directly: result.stopped_directly };
+      return { kill_switch: result.kill_switch, running_attempts: result.running_attempts, stopped_directly: result.stopped_directly };
     },
   },
   {
@@ -178,6 +179,16 @@ export const ROUTES: Route[] = [
     handler: async ({ project }) => ({ released: await resumeProject(project().project.paths.root, SOURCE) }),
   },
 ];
+
+/** A project at a glance, and whether its live stream can read the journal. */
+async function overviewOf(p: HubProject) {
+  const o = await projectOverview(p.project);
+  const streamError = p.tail.error;
+  return {
+    id: p.id, ...o,
+    warnings: streamError === undefined ? o.warnings : [...o.warnings, `the live stream cannot read the journal: ${errorMessage(streamError)}`],
+  };
+}
 
 /** Integer query parameters: absent → fallback; anything else must be a whole number in range. */
 export function intParam(c: Context, name: string, fallback: number, min: number, max: number): number {

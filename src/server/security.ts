@@ -11,9 +11,12 @@
 
 import crypto from "node:crypto";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import type { Context, Next } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
+import { UserError } from "../domain/errors.ts";
+import { errorBody } from "./errors.ts";
 
 export const SESSION_COOKIE = "viable_session";
 
@@ -29,25 +32,39 @@ export function cookieSecret(file: string): Buffer {
   } catch {
     // Not there yet.
   }
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const secret = crypto.randomBytes(32);
-  fs.writeFileSync(file, secret, { mode: 0o600 });
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    fs.writeFileSync(file, secret, { mode: 0o600 });
+  } catch (e) {
+    throw new UserError({
+      reason: "bad_directory", file, message: `cannot be written (${(e as NodeJS.ErrnoException).code ?? "error"}): it keeps the secret that signs the dashboard's sessions`,
+      fix: "set XDG_STATE_HOME to a directory you can write, or make this one writable",
+    });
+  }
   return secret;
 }
 
-function sign(secret: Buffer, nonce: string): string {
-  return crypto.createHmac("sha256", secret).update(`viable-session:${nonce}`).digest("base64url");
+/** How long a session lasts (the cookie's own lifetime too). */
+export const SESSION_SECONDS = 30 * 24 * 3600;
+
+function sign(secret: Buffer, nonce: string, issued: string): string {
+  return crypto.createHmac("sha256", secret).update(`viable-session:${nonce}:${issued}`).digest("base64url");
 }
 
-export function newSession(secret: Buffer): string {
+/** `nonce.issued.mac`: the time it was issued is signed too, so a session ends. */
+export function newSession(secret: Buffer, now = Date.now()): string {
   const nonce = crypto.randomBytes(16).toString("base64url");
-  return `${nonce}.${sign(secret, nonce)}`;
+  const issued = String(Math.floor(now / 1000));
+  return `${nonce}.${issued}.${sign(secret, nonce, issued)}`;
 }
 
-function validSession(value: string | undefined, secret: Buffer): boolean {
+export function validSession(value: string | undefined, secret: Buffer, now = Date.now()): boolean {
   if (value === undefined) return false;
-  const [nonce, mac] = value.split(".");
-  return nonce !== undefined && mac !== undefined && sameToken(mac, sign(secret, nonce));
+  const [nonce, issued, mac] = value.split(".");
+  if (nonce === undefined || issued === undefined || mac === undefined || !/^\d+$/.test(issued)) return false;
+  const age = now / 1000 - Number(issued);
+  return age >= -60 && age < SESSION_SECONDS && sameToken(mac, sign(secret, nonce, issued));
 }
 
 export interface AccessPolicy {
@@ -58,10 +75,21 @@ export interface AccessPolicy {
   hosts: Set<string>;
 }
 
-/** The names a browser may use for this server: the bound address, and localhost for a loopback one. */
+/**
+ * The names a browser may use for this server: the bound address, and localhost for a loopback one;
+ * for a wildcard address (0.0.0.0, ::) every address of this machine and its host name.
+ */
 export function allowedHosts(host: string, port: number): Set<string> {
-  const names = new Set([host.includes(":") ? `[${host}]` : host]);
-  if (host === "127.0.0.1" || host === "::1" || host === "localhost") for (const n of ["127.0.0.1", "localhost", "[::1]"]) names.add(n);
+  const bracket = (a: string) => (a.includes(":") ? `[${a}]` : a);
+  const names = new Set([bracket(host)]);
+  const wildcard = host === "0.0.0.0" || host === "::";
+  if (wildcard || host === "127.0.0.1" || host === "::1" || host === "localhost") for (const n of ["127.0.0.1", "localhost", "[::1]"]) names.add(n);
+  if (wildcard) {
+    names.add(os.hostname());
+    for (const list of Object.values(os.networkInterfaces())) {
+      for (const a of list ?? []) if (!a.address.startsWith("fe80:")) names.add(bracket(a.address));
+    }
+  }
   return new Set([...names].map((n) => `${n}:${port}`));
 }
 
@@ -73,7 +101,7 @@ function sameToken(given: string | undefined, token: string): boolean {
 }
 
 function refuse(c: Context, status: 401 | 403, reason: string, message: string, fix: string): Response {
-  return c.json({ error: { reason, message, fix } }, status);
+  return c.json(errorBody(reason, message, fix), status);
 }
 
 export function accessControl(policy: AccessPolicy) {
@@ -89,7 +117,7 @@ export function accessControl(policy: AccessPolicy) {
     // The first visit: the token in the address becomes a cookie, and the address drops it.
     const fromQuery = c.req.query("token");
     if (c.req.method === "GET" && fromQuery !== undefined && sameToken(fromQuery, policy.token)) {
-      setCookie(c, SESSION_COOKIE, newSession(policy.secret), { httpOnly: true, sameSite: "Strict", path: "/", maxAge: 30 * 24 * 3600 });
+      setCookie(c, SESSION_COOKIE, newSession(policy.secret), { httpOnly: true, sameSite: "Strict", path: "/", maxAge: SESSION_SECONDS });
       const url = new URL(c.req.url);
       url.searchParams.delete("token");
       return c.redirect(`${url.pathname}${url.search}${url.hash}`, 303);

@@ -9,7 +9,7 @@ import { createAdaptorServer } from "@hono/node-server";
 import { Hono, type Context } from "hono";
 import { secretMasker } from "../app/secrets.ts";
 import { UserError } from "../domain/errors.ts";
-import { badRequest, errorResponse } from "./errors.ts";
+import { badRequest, errorBody, errorResponse } from "./errors.ts";
 import { ProjectHub } from "./hub.ts";
 import { openApiDocument } from "./openapi.ts";
 import { ROUTES, intParam, type RouteContext } from "./routes.ts";
@@ -55,7 +55,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const token = o.token ?? newToken();
   const files = loadStaticFiles();
   const SECURITY_HEADERS = securityHeaders(files.inlineScripts);
-  const hub = await ProjectHub.open(o.dirs, null);
+  const hub = new ProjectHub();
   const mask = secretMasker([token]);
   const policy: AccessPolicy = { token, secret: cookieSecret(o.secretFile), hosts: new Set() };
   const app = new Hono();
@@ -70,9 +70,9 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     const { status, body } = errorResponse(e, o.log);
     return c.body(mask(JSON.stringify(body)), status as 400, { "Content-Type": "application/json; charset=utf-8" });
   });
-  app.notFound((c) => c.json({ error: { reason: "not_found", message: `no such route: ${c.req.method} ${c.req.path}`, fix: "see /api/openapi.json for the routes" } }, 404));
+  app.notFound((c) => c.json(errorBody("not_found", `no such route: ${c.req.method} ${c.req.path}`, "see /api/openapi.json for the routes"), 404));
 
-  const file = (c: Context, f: StaticFile | undefined) => (f ? c.body(new Uint8Array(f.body), 200, { "Content-Type": f.type }) : c.json({ error: { reason: "not_found", message: "no such file", fix: "reload the dashboard" } }, 404));
+  const file = (c: Context, f: StaticFile | undefined) => (f ? c.body(new Uint8Array(f.body), 200, { "Content-Type": f.type }) : c.json(errorBody("not_found", "no such file", "reload the dashboard"), 404));
   app.get("/", (c) => file(c, files.index));
   app.get("/assets/:name", (c) => file(c, files.assets.get(c.req.param("name"))));
   app.get("/vendor/:name", (c) => file(c, files.vendor.get(c.req.param("name"))));
@@ -103,7 +103,6 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       server.listen(o.port, o.host, () => resolve());
     });
   } catch (e) {
-    await hub.close();
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL") {
       throw new UserError({
@@ -116,9 +115,15 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   }
   const port = (server.address() as AddressInfo).port;
   for (const h of allowedHosts(o.host, port)) policy.hosts.add(h);
-  const shownHost = o.host.includes(":") ? `[${o.host}]` : o.host === "0.0.0.0" ? "127.0.0.1" : o.host;
-  if (o.host === "0.0.0.0") for (const h of allowedHosts("127.0.0.1", port)) policy.hosts.add(h);
+  const shownHost = o.host === "0.0.0.0" || o.host === "::" ? "127.0.0.1" : o.host.includes(":") ? `[${o.host}]` : o.host;
   const url = `http://${shownHost}:${port}/`;
+  // The projects are opened once the address is known (a watcher names it) and before anyone has it.
+  try {
+    await hub.open(o.dirs, url);
+  } catch (e) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw e;
+  }
   let closed: Promise<void> | undefined;
   return {
     url, loginUrl: `${url}?token=${token}`, token, port,

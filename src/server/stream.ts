@@ -8,9 +8,13 @@
 // With `?attempt=ID` the same connection also carries that attempt's output, read from its
 // transcript as it grows (`output` events, without an id: they are not journal events).
 //
+// Every connection starts with `hello` {epoch, last_seq}: a client that knew another epoch (the
+// journal was reset meanwhile) refetches everything.
+//
 // Fan-out is the cost that grows with clients: an event is serialized and masked once for all of
 // them (FrameCache), and each client's frames are written to its socket once per event-loop turn,
-// straight to Node's response rather than through a web stream per message.
+// straight to Node's response rather than through a web stream per message. A replay waits for the
+// socket to drain page by page; only the live tail can overflow a client, which then resyncs.
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
@@ -62,15 +66,20 @@ export class FrameCache {
   }
 }
 
-function message(event: string, data: unknown, mask: (s: string) => string): string {
-  return `event: ${event}\ndata: ${mask(JSON.stringify(data))}\n\n`;
+function message(event: string, data: unknown, mask: (s: string) => string, id?: number): string {
+  return `${id !== undefined ? `id: ${id}\n` : ""}event: ${event}\ndata: ${mask(JSON.stringify(data))}\n\n`;
 }
+
+/** Bytes a replay queues before it waits for the socket to take them. */
+const REPLAY_CHUNK_BYTES = 256 * 1024;
 
 export function streamRoute(hub: ProjectHub, mask: (s: string) => string, headers: Record<string, string>, options: StreamOptions) {
   const caches = new Map<string, FrameCache>();
   return async (c: Context): Promise<Response> => {
     const p = hub.get(c.req.param("p") ?? "");
-    const after = parseAfter(c.req.header("last-event-id") ?? c.req.query("after"), p.tail.lastSeq);
+    // What is committed, not what the tail has published yet: a client may know more than the tail.
+    const committed = await p.committedSeq();
+    const after = parseAfter(c.req.header("last-event-id") ?? c.req.query("after"), committed);
     const attemptId = c.req.query("attempt");
     const transcript = attemptId !== undefined ? await attemptTranscript(p.project, attemptId) : undefined;
     let cache = caches.get(p.id);
@@ -83,7 +92,7 @@ export function streamRoute(hub: ProjectHub, mask: (s: string) => string, header
     outgoing.writeHead(200, { ...headers, "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-store", Connection: "keep-alive", "X-Accel-Buffering": "no" });
     const client = new Client(outgoing, mask, cache, p, options.maxPendingBytes);
     client.write(`retry: ${RETRY_MS}\n\n`);
-    void client.start(after, options, transcript && attemptId !== undefined ? { id: attemptId, ...transcript } : undefined);
+    void client.start(after, committed, options, transcript && attemptId !== undefined ? { id: attemptId, ...transcript } : undefined);
     return RESPONSE_ALREADY_SENT;
   };
 }
@@ -107,6 +116,11 @@ class Client {
   #pendingBytes = 0;
   #flushScheduled = false;
   #closed = false;
+  /** While the history is replayed: no overflow, the replay waits for the socket instead. */
+  #replaying = true;
+  /** After a resync, events up to here are not sent: the client refetches them. */
+  #floor = 0;
+  #drainWaiters: (() => void)[] = [];
 
   constructor(res: ServerResponse, mask: (s: string) => string, cache: FrameCache, p: HubProject, maxPendingBytes: number) {
     this.#res = res;
@@ -115,22 +129,31 @@ class Client {
     this.#p = p;
     this.#maxPendingBytes = maxPendingBytes;
     res.on("close", () => this.close());
-    res.on("drain", () => this.#flush());
+    res.on("drain", () => {
+      this.#flush();
+      if (!res.writableNeedDrain) for (const w of this.#drainWaiters.splice(0)) w();
+    });
   }
 
-  async start(after: number, o: StreamOptions, attempt: { id: string; file: string; runtime: string; running: boolean } | undefined): Promise<void> {
+  async start(after: number, committed: number, o: StreamOptions, attempt: { id: string; file: string; runtime: string; running: boolean; cwd: string } | undefined): Promise<void> {
     const { tail } = this.#p;
+    this.write(message("hello", { epoch: tail.epoch, last_seq: committed }, this.#mask));
     let from = after;
-    if (after > tail.lastSeq || tail.lastSeq - after > o.maxReplay) {
-      this.write(message("resync", { last_seq: tail.lastSeq, reason: after > tail.lastSeq ? "the journal was reset" : "too far behind to replay" }, this.#mask));
-      from = tail.lastSeq;
+    if (after > committed || committed - after > o.maxReplay) {
+      this.#resync(committed, after > committed ? "the journal was reset" : "too far behind to replay", false);
+      from = committed;
     }
     this.#cleanups.push(tail.onReset((last) => this.#resync(last, "the journal was reset")));
     const heartbeat = setInterval(() => this.write(message("heartbeat", { at: new Date().toISOString(), last_seq: tail.lastSeq }, this.#mask)), o.heartbeatMs);
     this.#cleanups.push(() => clearInterval(heartbeat));
     if (attempt) this.#followOutput(attempt, o.outputPollMs);
     try {
-      const unsubscribe = await tail.bus.follow(from, tail.history, (e) => this.write(this.#cache.frame(e)));
+      const unsubscribe = await tail.bus.follow(from, tail.history, (e) => {
+        if (e.id <= this.#floor) return;
+        this.write(this.#cache.frame(e));
+        if (this.#replaying && this.#pendingBytes > REPLAY_CHUNK_BYTES) return this.#drained();
+      });
+      this.#replaying = false;
       if (this.#closed) unsubscribe();
       else this.#cleanups.push(unsubscribe);
     } catch {
@@ -138,8 +161,15 @@ class Client {
     }
   }
 
-  #followOutput(a: { id: string; file: string; runtime: string; running: boolean }, pollMs: number): void {
-    const reader = new TranscriptReader(a.file, a.runtime, this.#p.project.paths.root);
+  /** Resolves once what is queued has been taken by the socket (or the client is gone). */
+  #drained(): Promise<void> {
+    this.#flush();
+    if (this.#closed || !this.#res.writableNeedDrain) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+
+  #followOutput(a: { id: string; file: string; runtime: string; running: boolean; cwd: string }, pollMs: number): void {
+    const reader = new TranscriptReader(a.file, a.runtime, a.cwd);
     let first = true;
     let running = a.running;
     const read = async () => {
@@ -152,23 +182,27 @@ class Client {
         clearInterval(timer);
         return;
       }
-      if (running) running = (await this.#p.project.store.queries.attempt(a.id))?.status === "running";
+      if (running) running = await this.#p.attemptRunning(a.id);
     };
     const timer = setInterval(() => void read().catch(() => clearInterval(timer)), pollMs);
     this.#cleanups.push(() => clearInterval(timer));
     void read().catch(() => clearInterval(timer));
   }
 
-  #resync(last: number, reason: string): void {
-    this.#pending = [];
-    this.#pendingBytes = 0;
-    this.write(message("resync", { last_seq: last, reason }, this.#mask));
+  /** The client refetches everything; its Last-Event-ID moves to `last`, and nothing older follows. */
+  #resync(last: number, reason: string, dropQueued = true): void {
+    if (dropQueued) {
+      this.#pending = [];
+      this.#pendingBytes = 0;
+    }
+    this.#floor = Math.max(this.#floor, last);
+    this.write(message("resync", { epoch: this.#p.tail.epoch, last_seq: last, reason }, this.#mask, last));
   }
 
   /** Queued, and written with everything else queued in this turn. */
   write(frame: string): void {
     if (this.#closed) return;
-    if (this.#pendingBytes + frame.length > this.#maxPendingBytes) {
+    if (!this.#replaying && this.#pendingBytes + frame.length > this.#maxPendingBytes) {
       // A client this far behind would never catch up: it starts afresh from now.
       this.#resync(this.#p.tail.lastSeq, "too far behind");
       return;
@@ -197,6 +231,7 @@ class Client {
     if (this.#closed) return;
     this.#closed = true;
     for (const c of this.#cleanups.splice(0)) c();
+    for (const w of this.#drainWaiters.splice(0)) w();
     if (!this.#res.writableEnded) this.#res.end();
   }
 }

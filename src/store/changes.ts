@@ -14,6 +14,8 @@ export const PLAN_ID = "plan";
 
 export const METRICS_KEY = "viability_metrics";
 export const KILL_SWITCH_KEY = "kill_switch";
+/** Changes when the journal is emptied (`viable reset`): what a follower saw before means nothing now. */
+export const JOURNAL_EPOCH_KEY = "journal_epoch";
 
 export type Change =
   | { type: "task_inserted"; task: TaskRecord }

@@ -38,26 +38,34 @@ export class EventBus {
 
   /**
    * Events after `after` from `history` (committed before this call), then live ones, each once and
-   * in order. Live events that arrive while the history is read are held and deduplicated.
+   * in order. Live events that arrive while the history is read are held and deduplicated. While
+   * the history is read, a listener may return a promise to be waited for (a slow socket draining):
+   * the history is read no faster than it is taken.
    */
-  async follow(after: number, history: (after: number) => AsyncIterable<LogEntry>, listener: EventListener): Promise<() => void> {
+  async follow(after: number, history: (after: number) => AsyncIterable<LogEntry>, listener: (entry: LogEntry) => void | Promise<void>): Promise<() => void> {
     let delivered = after;
     let held: LogEntry[] | null = [];
-    const deliver = (e: LogEntry) => {
+    const deliver = (e: LogEntry): void | Promise<void> => {
       if (e.id <= delivered) return;
       delivered = e.id;
-      listener(e);
+      return listener(e);
     };
-    const unsubscribe = this.subscribe((e) => (held ? held.push(e) : deliver(e)));
+    const unsubscribe = this.subscribe((e) => {
+      if (held) held.push(e);
+      else void deliver(e);
+    });
     try {
-      for await (const e of history(after)) deliver(e);
+      for await (const e of history(after)) {
+        const pending = deliver(e);
+        if (pending) await pending;
+      }
     } catch (e) {
       unsubscribe();
       throw e;
     }
-    const pending = held;
+    const caught = held;
     held = null;
-    for (const e of pending) deliver(e);
+    for (const e of caught) void deliver(e);
     return unsubscribe;
   }
 }

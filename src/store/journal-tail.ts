@@ -4,9 +4,9 @@
 // log changing (inotify), reads the events after the last one it published, and also looks on a
 // slow timer in case a wake-up was missed (a file system without notifications).
 //
-// Sequence numbers only grow while the log exists; `viable reset` empties it and they start again,
-// which the tail reports (onReset) so followers can start afresh instead of waiting for numbers
-// they already passed.
+// Sequence numbers only grow. `viable reset` empties the log (the numbers go on from where they
+// were) and changes the journal's epoch; a database restored from a backup can even go back. The
+// tail reports both (onReset) so followers start afresh instead of showing what no longer is.
 
 import fs from "node:fs";
 import path from "node:path";
@@ -29,12 +29,13 @@ export class JournalTail {
   readonly #options: TailOptions;
   readonly #resetListeners = new Set<(lastSeq: number) => void>();
   #last = 0;
+  #epoch = "";
   #watcher: fs.FSWatcher | undefined;
   #timer: NodeJS.Timeout | undefined;
   #reading = false;
   #again = false;
   #closed = false;
-  /** The last read's failure (a damaged file): kept for whoever asks, reading goes on. */
+  /** The last read's failure (a damaged file), until a read succeeds again: reading goes on. */
   error: unknown;
 
   constructor(queries: Queries, options: TailOptions) {
@@ -45,6 +46,7 @@ export class JournalTail {
   /** Starts after what is already committed: followers get history through `history`. */
   async start(): Promise<void> {
     this.#last = await this.#queries.lastSeq();
+    this.#epoch = await this.#queries.journalEpoch();
     const dir = path.dirname(this.#options.databaseFile);
     const wal = `${path.basename(this.#options.databaseFile)}-wal`;
     try {
@@ -62,6 +64,11 @@ export class JournalTail {
   /** The last sequence number published. */
   get lastSeq(): number {
     return this.#last;
+  }
+
+  /** The journal's epoch as last read (see JOURNAL_EPOCH_KEY). */
+  get epoch(): string {
+    return this.#epoch;
   }
 
   /** History for EventBus.follow: committed events after `after`, in order. */
@@ -92,23 +99,35 @@ export class JournalTail {
   async #read(): Promise<void> {
     const pageSize = this.#options.pageSize ?? 1000;
     try {
+      const epoch = await this.#queries.journalEpoch();
+      if (epoch !== this.#epoch) {
+        this.#epoch = epoch;
+        this.#reset(await this.#queries.lastSeq());
+      }
       for (;;) {
         const events = await this.#queries.events({ after: this.#last, limit: pageSize });
         if (events.length === 0) {
           const newest = await this.#queries.lastSeq();
-          if (newest < this.#last) {
-            this.#last = newest;
-            for (const l of this.#resetListeners) l(newest);
-          }
+          if (newest < this.#last) this.#reset(newest);
+          this.error = undefined;
           return;
         }
         this.#last = events.at(-1)!.id;
         this.bus.publish(events);
-        if (events.length < pageSize) return;
+        if (events.length < pageSize) {
+          this.error = undefined;
+          return;
+        }
       }
     } catch (e) {
       this.error = e;
     }
+  }
+
+  /** What followers knew is void; they start again after `last`. */
+  #reset(last: number): void {
+    this.#last = last;
+    for (const l of this.#resetListeners) l(last);
   }
 
   #unwatch(): void {

@@ -13,7 +13,7 @@ import { hasPlan, lastSessionNumber, passedItems, readPlan, readSessions, type S
 import { getApproval, listApprovals } from "./approvals.ts";
 import { costBreakdown, type CostBreakdown } from "./cost.ts";
 import type { ApprovalRecord, ApprovalStatus, AttemptRecord, KillSwitch, PassedItem, SessionRecord, TaskRecord, TaskStatus } from "./records.ts";
-import { readKillSwitch, readMetrics } from "./settings.ts";
+import { readJournalEpoch, readKillSwitch, readMetrics } from "./settings.ts";
 import {
   attemptsOfItem, attemptsOfTask, busyAgents, countTasks, fileVersions, getAttempt, getTask, latestTask, recentTasks, runningAttempts, taskAnalysis, taskIdsWithPrefix,
   tasksInProgress,
@@ -50,6 +50,8 @@ export interface Queries {
   itemEvents(itemId: string, limit: number): Promise<LogEntry[]>;
   /** The sequence number of the newest event committed (0 when there is none). */
   lastSeq(): Promise<number>;
+  /** Changes at every `viable reset` (see JOURNAL_EPOCH_KEY). */
+  journalEpoch(): Promise<string>;
   taskSummary(taskId: string): Promise<TaskSummary>;
   hasPlan(): Promise<boolean>;
   plan(): Promise<StoredPlan | null>;
@@ -97,6 +99,7 @@ export class SqliteQueries implements Queries {
   events = async (q: LogQuery = {}) => this.#read(() => queryEvents(this.#db, q));
   eventCount = async () => this.#read(() => countEvents(this.#db));
   lastSeq = async () => this.#read(() => lastSeq(this.#db));
+  journalEpoch = async () => this.#read(() => readJournalEpoch(this.#db, this.#file));
   itemEvents = async (itemId: string, limit: number) => this.#read(() => itemEvents(this.#db, itemId, limit));
   taskSummary = async (taskId: string) => this.#read(() => taskSummary(this.#db, taskId));
   hasPlan = async () => this.#read(() => hasPlan(this.#db));

@@ -6,7 +6,7 @@ import type { DatabaseSync } from "node:sqlite";
 import { z } from "zod";
 import { UserError } from "../domain/errors.ts";
 import { ADAPTATION_TYPES, initialMetrics, type ViabilityMetrics } from "../domain/viability.ts";
-import { KILL_SWITCH_KEY, METRICS_KEY } from "./changes.ts";
+import { JOURNAL_EPOCH_KEY, KILL_SWITCH_KEY, METRICS_KEY } from "./changes.ts";
 import type { KillSwitch } from "./records.ts";
 
 const adaptationSchema = z.object({
@@ -63,4 +63,9 @@ export function readMetrics(db: DatabaseSync, dbFile: string): ViabilityMetrics 
 export function readKillSwitch(db: DatabaseSync, dbFile: string): KillSwitch | null {
   const k = readSetting(db, dbFile, KILL_SWITCH_KEY, killSwitchSchema);
   return k?.engaged ? k : null;
+}
+
+/** The journal's epoch: "initial" until the first `viable reset`, then a new value at each. */
+export function readJournalEpoch(db: DatabaseSync, dbFile: string): string {
+  return readSetting(db, dbFile, JOURNAL_EPOCH_KEY, z.string().min(1)) ?? "initial";
 }

@@ -6,6 +6,7 @@ import fs from "node:fs";
 import type { DatabaseSync } from "node:sqlite";
 import { UserError } from "../domain/errors.ts";
 import type { ProjectPaths } from "../workspace/paths.ts";
+import { JOURNAL_EPOCH_KEY } from "./changes.ts";
 import { inTransaction, openDatabase } from "./database.ts";
 import { EventBus } from "./event-bus.ts";
 import { SqliteJournal, type Journal } from "./journal.ts";
@@ -105,6 +106,7 @@ export class SqliteStore implements Store {
       for (const table of ["events", "tasks", "attempts", "task_analysis", "file_versions", "settings", "plan_sessions", "plan_items", "plans", "approvals"]) {
         this.#db.exec(`DELETE FROM ${table}`);
       }
+      this.#db.prepare("INSERT INTO settings (key, value) VALUES (?, ?)").run(JOURNAL_EPOCH_KEY, JSON.stringify({ version: 1, value: crypto.randomUUID() }));
     });
     this.#db.exec("VACUUM");
   }

@@ -35,3 +35,8 @@ export function projectPaths(root: string): ProjectPaths {
     watchersDir: path.join(stateDir, "watchers"),
   };
 }
+
+/** Where an attempt's output is kept. */
+export function attemptTranscriptPath(paths: Pick<ProjectPaths, "transcriptsDir">, attemptId: string): string {
+  return path.join(paths.transcriptsDir, `${attemptId}.log`);
+}

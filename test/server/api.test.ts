@@ -3,10 +3,14 @@
 // with the CLI's reason, message and fix.
 
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { test } from "node:test";
 import { ROUTES } from "../../src/server/routes.ts";
 import { loopProject, importPlan, type LoopProject } from "../loop/support.ts";
-import { serve, TOKEN, type Served } from "./support.ts";
+import { eventType, journalEvents, serve, sse, TOKEN, type Served } from "./support.ts";
 
 type Json = Record<string, unknown>;
 interface Item { id: string; status: string; attempts: number; cost_usd: number; blocked_reason: string | null }
@@ -175,3 +179,66 @@ void test("bad input: unknown ids, bad JSON, wrong types and unknown routes answ
 });
 
 export type { Served };
+
+void test("several projects in one server: each under its own id, the same directory once, a fresh project before any writer", async (t) => {
+  const parent = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "viable-serve-many-")));
+  t.after(() => fs.rmSync(parent, { recursive: true, force: true }));
+  const dirs = ["one/shop", "two/shop"].map((rel) => {
+    const dir = path.join(parent, rel);
+    fs.mkdirSync(dir, { recursive: true });
+    execFileSync("git", ["init", "-q", dir]);
+    return dir;
+  });
+  const s = await serve(t, [dirs[0]!, dirs[1]!, dirs[0]!]);
+  const projects = (await s.api<{ projects: { id: string; root: string; plan: unknown; last_seq: number }[] }>("GET", "/api/projects")).body.projects;
+  assert.deepEqual(projects.map((p) => [p.id, p.root]), [["shop", dirs[0]], ["shop-2", dirs[1]]]);
+  assert.deepEqual(projects.map((p) => [p.plan, p.last_seq]), [[null, 0], [null, 0]], "nothing recorded yet");
+  const noPlan = await s.api<{ error: { reason: string; fix: string } }>("GET", "/api/projects/shop-2/plan");
+  assert.equal(noPlan.status, 404);
+  assert.equal(noPlan.body.error.reason, "not_found");
+  assert.match(noPlan.body.error.fix, /viable plan import/);
+});
+
+void test("jobs: a loop and a task started through the API run as the CLI would; one that cannot start says why", async (t) => {
+  const p = loopProject(t, [{ id: "a" }, { id: "b", dependencies: ["a"] }]);
+  p.script(`echo "$VIABLE_ITEM_ID" > "item-$VIABLE_ITEM_ID.txt"`);
+  const s = await serve(t, [p.dir]);
+  const id = s.projects[0]!.id;
+  const stream = await sse(s, `/api/projects/${id}/stream`);
+  t.after(() => stream.close());
+  const jobEnded = (n: number) => stream.waitFor((e, all) => all.filter((x) => eventType(x) === "control_action" && (JSON.parse(x.data) as { data: Json }).data.action === "job_ended").length >= n, `job end #${n}`)
+    .then(() => journalEvents(stream.events).filter((e) => e.event_type === "control_action" && e.data.action === "job_ended")[n - 1]!.data);
+
+  const noPlan = await s.api<{ error: Json }>("POST", `/api/projects/${id}/loop`, {});
+  assert.equal(noPlan.status, 404);
+  assert.match(noPlan.body.error.fix as string, /plan import/);
+  assert.equal((await importPlan(p)).code, 0);
+
+  const started = await s.api<{ job: { id: string; kind: string; pid: number } }>("POST", `/api/projects/${id}/loop`, { concurrency: 1 });
+  assert.equal(started.status, 200, JSON.stringify(started.body));
+  assert.equal(started.body.job.kind, "loop");
+  const loopEnd = await jobEnded(1);
+  assert.deepEqual([loopEnd.kind, loopEnd.exit_code], ["loop", 0], String(loopEnd.output_tail));
+  assert.deepEqual((await s.api<{ items: Item[] }>("GET", `/api/projects/${id}/plan`)).body.items.map((i) => i.status), ["passed", "passed"]);
+  const actions = journalEvents(stream.events).filter((e) => e.event_type === "control_action").map((e) => [e.data.action, e.data.source ?? null]);
+  assert.deepEqual(actions, [["start_loop", "dashboard"], ["job_ended", null]]);
+
+  // A task whose text looks like an option is still a task's text.
+  p.agent("code-writer", "echo \"$VIABLE_TASK_ID\" >> task-ran.txt");
+  p.commitAll("a task agent");
+  const task = await s.api<{ job: { id: string } }>("POST", `/api/projects/${id}/tasks`, { description: "--auto-approve -v tidy the README" });
+  assert.equal(task.status, 200, JSON.stringify(task.body));
+  const taskEnd = await jobEnded(2);
+  assert.equal(taskEnd.exit_code, 0, String(taskEnd.output_tail));
+  const tasks = (await s.api<{ tasks: { description: string }[] }>("GET", `/api/projects/${id}/tasks`)).body.tasks;
+  assert.equal(tasks[0]!.description, "--auto-approve -v tidy the README");
+
+  // A loop that refuses to start (changes nobody committed): the job's end carries its error.
+  p.write("uncommitted.txt", "work in progress\n");
+  assert.equal((await s.api("POST", `/api/projects/${id}/loop`, {})).status, 200);
+  const refused = await jobEnded(3);
+  assert.equal(refused.exit_code, 2);
+  assert.match(String(refused.output_tail), /uncommitted|--allow-dirty/);
+  const jobs = (await s.api<{ jobs: { kind: string; exit_code: number; output_tail: string }[] }>("GET", `/api/projects/${id}/jobs`)).body.jobs;
+  assert.deepEqual(jobs.map((j) => [j.kind, j.exit_code]), [["loop", 2], ["task", 0], ["loop", 0]]);
+});

@@ -58,7 +58,8 @@ void test("nobody answers in time: the run stops with exit 2 and says so; the ap
   const id = s.projects[0]!.id;
   const r = await p.viable("run", "Add a greeting function");
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /nobody answered within 0\.3s; rerun with --auto-approve/);
+  assert.match(r.stderr, /S5 approval needed — answer it in the dashboard within 0\.3s: http:\/\/127\.0\.0\.1:\d+\//, "the run said where to answer");
+  assert.match(r.stderr, /nobody answered within 0\.3s .*rerun with --auto-approve/);
   const all = (await s.api<{ approvals: Approval[] }>("GET", `/api/projects/${id}/approvals?status=all`)).body.approvals;
   assert.deepEqual(all.map((a) => [a.status, a.answered_by]), [["expired", "timeout"]]);
 });
@@ -77,4 +78,33 @@ void test("without a server watching, a run off a terminal stops at once as befo
   assert.equal(r.code, 2);
   assert.match(r.stderr, /nobody is at a terminal to give it/);
   assert.deepEqual(fs.readdirSync(watchers), [], "the stale presence file was removed");
+  // Nobody could be asked: no question is left for an inbox to offer.
+  const again = await serve(t, [p.dir]);
+  assert.deepEqual((await again.api<{ approvals: Approval[] }>("GET", `/api/projects/${again.projects[0]!.id}/approvals?status=all`)).body.approvals, []);
+});
+
+void test("a run stopped while it waits closes its question; an approval whose run has gone cannot be answered", async (t) => {
+  const p = await approvalProject(t);
+  const s = await serve(t, [p.dir]);
+  const id = s.projects[0]!.id;
+  const stream = await sse(s, `/api/projects/${id}/stream`);
+  t.after(() => stream.close());
+  const run = startViable(["run", "Add a greeting function", "-d", p.dir]);
+  t.after(() => run.child.kill("SIGKILL"));
+  await stream.waitFor((e) => eventType(e) === "approval_requested", "the approval request");
+  run.child.kill("SIGINT");
+  assert.equal((await run.done).code, 130);
+  const all = (await s.api<{ approvals: Approval[] }>("GET", `/api/projects/${id}/approvals?status=all`)).body.approvals;
+  assert.deepEqual(all.map((a) => [a.status, a.answered_by]), [["expired", "stopped"]]);
+
+  // Killed outright, it cannot close its question: the inbox does, and an answer is refused with why.
+  const killed = startViable(["run", "Add a greeting function", "-d", p.dir]);
+  await stream.waitFor((e, events) => events.filter((x) => eventType(x) === "approval_requested").length === 2, "the second request");
+  killed.child.kill("SIGKILL");
+  await killed.done;
+  const orphan = (await s.api<{ approvals: Approval[] }>("GET", `/api/projects/${id}/approvals?status=all`)).body.approvals[0]!;
+  const refused = await s.api<{ error: { reason: string; message: string; fix: string } }>("POST", `/api/projects/${id}/approvals/${orphan.id}`, { decision: "approve" });
+  assert.equal(refused.status, 409);
+  assert.match(`${refused.body.error.message} ${refused.body.error.fix}`, /nobody waiting for it|already expired/);
+  assert.deepEqual((await s.api<{ approvals: Approval[] }>("GET", `/api/projects/${id}/approvals`)).body.approvals, [], "no pending approval is offered");
 });

@@ -167,7 +167,13 @@ void test("without the token the page gets nothing; a page of another site canno
   });
   await new Promise<void>((resolve) => evil.listen(0, "127.0.0.1", resolve));
   t.after(() => evil.close());
+  // Chromium may block it itself (private network access); if it lets it through, the server refuses it.
+  const outcome = new Promise<string>((resolve) => {
+    page.on("requestfailed", (r) => r.url().endsWith("/kill-switch") && resolve("blocked by the browser"));
+    page.on("response", (r) => r.url().endsWith("/kill-switch") && resolve(`answered ${r.status()}`));
+  });
   await page.goto(`http://localhost:${(evil.address() as { port: number }).port}/`);
+  assert.match(await outcome, /^(blocked by the browser|answered 403)$/);
   await page.waitForFunction("document.title !== ''");
   const store = openStore(projectPaths(p.dir), { writer: false, command: "test" });
   t.after(() => store.close());

@@ -4,6 +4,7 @@
 
 import assert from "node:assert/strict";
 import fs from "node:fs";
+import os from "node:os";
 import { test } from "node:test";
 import { startViable, viable } from "../support/cli.ts";
 import { importPlan, loopProject } from "../loop/support.ts";
@@ -122,3 +123,14 @@ function firstLine(run: ReturnType<typeof startViable>): Promise<string> {
     run.child.on("close", () => reject(new Error(`viable serve ended before printing its address: ${out}`)));
   });
 }
+
+void test("--host 0.0.0.0: the machine's own names and addresses are this server; other names still are not", async (t) => {
+  const p = makeProject({});
+  t.after(() => p.cleanup());
+  const s = await serve(t, [p.dir], { host: "0.0.0.0" });
+  const auth = { Authorization: `Bearer ${TOKEN}` };
+  const names = [os.hostname(), ...Object.values(os.networkInterfaces()).flatMap((l) => (l ?? []).filter((a) => a.family === "IPv4").map((a) => a.address))];
+  for (const name of names) assert.equal((await s.raw("GET", "/api/projects", { ...auth, Host: `${name}:${s.port}` })).status, 200, name);
+  assert.equal((await s.raw("GET", "/api/projects", { ...auth, Host: `evil.example:${s.port}` })).status, 403);
+  assert.equal(s.url, `http://127.0.0.1:${s.port}/`);
+});

@@ -6,6 +6,8 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import { test } from "node:test";
+import { openStore } from "../../src/store/store.ts";
+import { projectPaths } from "../../src/workspace/paths.ts";
 import { importPlan, loopProject, startLoop } from "../loop/support.ts";
 import { eventType, journalEvents, serve, sse } from "./support.ts";
 
@@ -72,7 +74,10 @@ void test("a client too far behind gets resync; heartbeats keep coming; a reset 
   const behind = await sse(s, `/api/projects/${id}/stream?after=0`);
   t.after(() => behind.close());
   const resync = await behind.waitFor((e) => e.event === "resync", "resync");
-  assert.deepEqual(JSON.parse(resync.data), { last_seq: last, reason: "too far behind to replay" });
+  assert.deepEqual(JSON.parse(resync.data), { epoch: "initial", last_seq: last, reason: "too far behind to replay" });
+  assert.equal(resync.id, String(last), "the client's Last-Event-ID moves past what it will refetch");
+  const hello = behind.events.find((e) => e.event === "hello")!;
+  assert.deepEqual(JSON.parse(hello.data), { epoch: "initial", last_seq: last });
   const beat = await behind.waitFor((e) => e.event === "heartbeat", "a heartbeat");
   assert.equal((JSON.parse(beat.data) as { last_seq: number }).last_seq, last);
   assert.equal(journalEvents(behind.events).length, 0, "nothing replayed");
@@ -82,7 +87,31 @@ void test("a client too far behind gets resync; heartbeats keep coming; a reset 
   await near.waitFor((e) => e.id === String(last), "the last event");
   assert.deepEqual(journalEvents(near.events).map((e) => e.id), [last - 2, last - 1, last]);
 
-  // `viable reset` starts the numbering again: a follower is told, rather than waiting for numbers it passed.
+  // `viable reset` empties the journal: a follower is told to start afresh, and so is one that
+  // connects later with what it knew before (its hello names a new epoch).
   assert.equal((await p.viable("reset", "--yes")).code, 0);
-  await near.waitFor((e) => e.event === "resync", "resync after the reset");
+  const after = await near.waitFor((e) => e.event === "resync", "resync after the reset");
+  const epoch = (JSON.parse(after.data) as { epoch: string }).epoch;
+  assert.notEqual(epoch, "initial");
+  const later = await sse(s, `/api/projects/${id}/stream`, { "Last-Event-ID": String(last) });
+  t.after(() => later.close());
+  const greeting = await later.waitFor((e) => e.event === "hello", "hello");
+  assert.equal((JSON.parse(greeting.data) as { epoch: string }).epoch, epoch);
+});
+
+void test("a long replay is sent at the pace the client takes it: every event, in order, however small the live backlog limit", async (t) => {
+  const p = loopProject(t, [{ id: "a" }]);
+  const store = openStore(projectPaths(p.dir), { writer: true, command: "test" });
+  const filler = "x".repeat(1000);
+  for (let batch = 0; batch < 30; batch++) {
+    await store.journal.commit({ events: Array.from({ length: 300 }, (_, i) => ({ event_type: "loop_note" as const, data: { n: batch * 300 + i, filler } })) });
+  }
+  await store.close();
+  const s = await serve(t, [p.dir], { stream: { maxPendingBytes: 64 * 1024 } });
+  const id = s.projects[0]!.id;
+  const replay = await sse(s, `/api/projects/${id}/stream?after=0`);
+  t.after(() => replay.close());
+  await replay.waitFor((e) => e.id === "9000", "event 9000");
+  assert.equal(replay.events.filter((e) => e.event === "resync").length, 0);
+  assert.deepEqual(journalEvents(replay.events).map((e) => e.id), Array.from({ length: 9000 }, (_, i) => i + 1));
 });

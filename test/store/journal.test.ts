@@ -128,7 +128,7 @@ void test("follow() hands a reader the history after a sequence number, then the
       yield e;
     }
   };
-  const unsubscribe = await store.journal.bus.follow(after, history, (e) => seen.push(e.data["n"] as number));
+  const unsubscribe = await store.journal.bus.follow(after, history, (e) => void seen.push(e.data["n"] as number));
   await store.journal.commit(ev(7));
   unsubscribe();
   await store.journal.commit(ev(8));

@@ -7,7 +7,8 @@ import { printJson, type Output } from "../output.ts";
 
 export async function stopCommand(args: { dir: string; json: boolean; reason?: string }, o: Output): Promise<number> {
   const r = await stopProject(args.dir, args.reason ?? "viable stop");
-  if (args.json) printJson(o, { kill_switch: "engaged", ...r });
+  const { kill_switch: _state, ...counts } = r;
+  if (args.json) printJson(o, { kill_switch: "engaged", ...counts });
   else o.out(`kill switch engaged: ${r.running_attempts} running attempt(s) ended${r.stopped_directly ? ` (${r.stopped_directly} process(es) stopped directly)` : ""}; new attempts are refused until \`viable resume\``);
   return EXIT.ok;
 }

@@ -31,6 +31,14 @@ export async function runCommand(args: RunArgs, o: Output): Promise<number> {
   const live = o.interactive && !args.json && !args.events && !args.verbose ? new LiveLine(() => view.status()) : null;
   const unsubscribe = project.onEvent((e) => {
     if (args.events) o.out(ndjson(e));
+    // A question someone elsewhere can answer: said even without -v, or a waiting run looks hung.
+    const answerAt = e.event_type === "approval_requested" && Array.isArray(e.data.answer_at) ? (e.data.answer_at as string[]) : [];
+    if (answerAt.length > 0) {
+      const within = typeof e.data.timeout_s === "number" && !o.interactive ? ` within ${e.data.timeout_s}s` : "";
+      const line = `viable: S5 approval needed — answer it in the dashboard${within}: ${answerAt.join(", ")}`;
+      if (live) void live.pause(async () => o.err(line));
+      else o.err(line);
+    }
     const line = view.lineOf(e);
     if (line === null) return;
     if (args.verbose) o.err(line);

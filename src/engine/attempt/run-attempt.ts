@@ -4,7 +4,6 @@
 // run-agent.ts; this is the one place an agent process is started from.
 
 import fs from "node:fs";
-import path from "node:path";
 import type { AgentDefinition } from "../../domain/agent.ts";
 import { errorMessage } from "../../domain/errors.ts";
 import type { AttemptOutcome } from "../../domain/outcome.ts";
@@ -16,6 +15,7 @@ import { BudgetExceeded, type AttemptBudget } from "./budget.ts";
 import { eventData, MAX_EVENT_TEXT } from "./event-data.ts";
 import { costOf } from "./pricing.ts";
 import { agentRunOptions } from "../../agents/runtime-options.ts";
+import { attemptTranscriptPath } from "../../workspace/paths.ts";
 
 /** Normalized events beyond this many per attempt are counted, not logged one by one. */
 const MAX_LOGGED_EVENTS = 2000;
@@ -66,7 +66,7 @@ export async function runAttempt(env: AttemptEnvironment, input: AttemptInput): 
   const { journal, config } = env;
   const { agent, attemptId } = input;
   const logAgent = `s1-${agent.name}`;
-  const transcriptPath = path.join(env.transcriptsDir, `${attemptId}.log`);
+  const transcriptPath = attemptTranscriptPath(env, attemptId);
   const started = {
     event: {
       event_type: "agent_invoked" as const, task_id: input.taskId, agent: logAgent,
