@@ -58,3 +58,12 @@ export async function startServe(dirs: string[], args: string[], stateHome: stri
     },
   };
 }
+
+/** A browser logged in to `server` (its first visit with the token), and the problems its page reports. */
+export async function loggedIn(t: { after: (fn: () => Promise<void>) => void }, server: ServeProcess): Promise<{ browser: Browser; page: Page; problems: string[] }> {
+  const browser = await launchBrowser(t);
+  const problems: string[] = [];
+  const page = await newPage(browser, problems);
+  await page.goto(server.info.login_url);
+  return { browser, page, problems };
+}

@@ -15,7 +15,7 @@ import { json, startViable } from "../support/cli.ts";
 import { e2eProject, eventsOf, ofType, seedMetrics, type CycleJson } from "../support/e2e.ts";
 import { allAgentsRun } from "../support/project.ts";
 import { importPlan, loopProject, startLoop } from "../loop/support.ts";
-import { launchBrowser, newPage, screenshot, startServe } from "./browser.ts";
+import { launchBrowser, loggedIn, screenshot, startServe } from "./browser.ts";
 
 async function journal(dir: string): Promise<{ lastSeq: number; types: string[]; data: Record<string, unknown>[] }> {
   const store = openStore(projectPaths(dir), { writer: false, command: "test" });
@@ -39,10 +39,7 @@ void test("a loop from the CLI, watched, restarted around and stopped from the b
   const { port } = server.info;
   const id = server.info.projects[0]!.id;
 
-  const browser = await launchBrowser(t);
-  const problems: string[] = [];
-  const page = await newPage(browser, problems);
-  await page.goto(server.info.login_url);
+  const { page, problems } = await loggedIn(t, server);
   assert.equal(new URL(page.url()).search, "", "the token left the address");
   await page.goto(`http://127.0.0.1:${port}/#/p/${id}/plan`);
   const node = (item: string) => page.getByTestId(`dag-node-${item}`);
@@ -109,10 +106,7 @@ void test("an S5 approval given in the browser lets the waiting `viable run` con
   t.after(() => server.stop().catch(() => undefined));
   const { port } = server.info;
   const id = server.info.projects[0]!.id;
-  const browser = await launchBrowser(t);
-  const problems: string[] = [];
-  const page = await newPage(browser, problems);
-  await page.goto(server.info.login_url);
+  const { page, problems } = await loggedIn(t, server);
   await page.goto(`http://127.0.0.1:${port}/#/p/${id}/approvals`);
 
   const run = startViable(["run", "Add a greeting function", "--json", "-d", p.dir]);
