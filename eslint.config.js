@@ -18,8 +18,9 @@ const LAYERS = {
   audit: ["domain", "process", "workspace"],
   engine: ["domain", "config", "plan", "process", "workspace", "viability", "store", "agents", "analysis", "audit"],
   app: ["domain", "config", "plan", "process", "workspace", "viability", "store", "agents", "analysis", "audit", "engine"],
-  cli: ["domain", "app", "server"],
-  server: ["domain", "app"],
+  cli: ["domain", "app", "server", "mcp"],
+  server: ["domain", "app", "mcp"],
+  mcp: ["domain", "app"],
 };
 const FOLDERS = Object.keys(LAYERS);
 const layerRules = FOLDERS.map((folder) => ({

@@ -1,17 +1,22 @@
-// Work started from outside a terminal (the dashboard): a `viable loop` or `viable run` as a process
-// of its own, exactly what a person would start in a terminal — it takes the writer lock, records
-// everything in the journal, and outlives the server that started it (its own process group, not
-// a child a Ctrl-C of the server would take along). Stopping a loop asks it to stop as SIGTERM
-// does. Both are recorded as control actions with where they came from, and so is a job's end with
-// the tail of its output: a loop that refuses to start (a dirty tree, a config mistake) says why.
-// A task's text goes in on stdin (`viable run -`): no length limit, and never read as an option.
+// Work started from outside a terminal (the dashboard, an MCP client): a `viable loop` or `viable
+// run` as a process of its own, exactly what a person would start in a terminal — it takes the
+// writer lock, records everything in the journal, and outlives whatever started it (its own process
+// group, not a child a Ctrl-C of the server would take along). Stopping a loop asks it to stop as
+// SIGTERM does.
+//
+// A job is known by the journal, not by the process that started it: its start and its end are
+// control actions (with where they came from, and the end with the tail of its output — a loop that
+// refuses to start says why), so any server or MCP session can tell its state, even after the one
+// that started it is gone. A task's text goes in on stdin (`viable run -`): no length limit, and
+// never read as an option.
 
 import { spawn } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { UserError } from "../domain/errors.ts";
-import { workingHolder } from "../store/writer-lock.ts";
+import type { LogEntry } from "../domain/events.ts";
+import { processStartTime, workingHolder } from "../store/writer-lock.ts";
 import type { Project } from "./project.ts";
 
 /** The CLI, next to this module's package (the same from src/ and dist/). */
@@ -20,13 +25,17 @@ const VIABLE_BIN = path.resolve(import.meta.dirname, "..", "..", "bin", "viable.
 export interface Job {
   id: string;
   kind: "loop" | "task";
+  /** Where it was started from: "dashboard", "mcp". */
+  source: string;
   pid: number | null;
   args: string[];
   started_at: string;
+  /** running: its process is alive; ended: it exited (exit_code when its starter saw it end). */
+  state: "running" | "ended";
   ended_at: string | null;
   exit_code: number | null;
-  /** Its output (stdout and stderr), for when it ends before showing up in the journal. */
-  log: string;
+  /** The end of its output (stdout and stderr). */
+  output_tail: string;
 }
 
 export interface JobRequest {
@@ -41,7 +50,7 @@ export interface JobRequest {
 /** Output kept in a job's end record: enough for the error a command printed. */
 const LOG_TAIL_BYTES = 2000;
 
-export async function startJob(p: Project, r: JobRequest, onExit: (job: Job) => void): Promise<Job> {
+export async function startJob(p: Project, r: JobRequest): Promise<Job> {
   const kill = await p.store.queries.killSwitch();
   if (kill) throw new UserError({ reason: "kill_switch", message: `the kill switch is engaged (since ${kill.since}: ${kill.reason}); nothing new starts`, fix: "release the kill switch first" });
   if (r.kind === "loop" && !(await p.store.queries.hasPlan())) {
@@ -56,15 +65,15 @@ export async function startJob(p: Project, r: JobRequest, onExit: (job: Job) => 
     });
   }
   const id = crypto.randomUUID().replaceAll("-", "").slice(0, 10);
-  const dir = path.join(p.paths.stateDir, "jobs");
-  fs.mkdirSync(dir, { recursive: true });
-  const log = path.join(dir, `${id}.log`);
+  const log = logFile(p, id);
+  fs.mkdirSync(path.dirname(log), { recursive: true });
   const out = fs.openSync(log, "a");
   const command = r.kind === "loop" ? "loop" : "run";
-  const args = [VIABLE_BIN, command, ...r.args, ...(r.input !== undefined ? ["-"] : []), "-d", p.paths.root];
   let child;
   try {
-    child = spawn(process.execPath, args, { cwd: p.paths.root, detached: true, stdio: [r.input !== undefined ? "pipe" : "ignore", out, out], env: process.env });
+    child = spawn(process.execPath, [VIABLE_BIN, command, ...r.args, ...(r.input !== undefined ? ["-"] : []), "-d", p.paths.root], {
+      cwd: p.paths.root, detached: true, stdio: [r.input !== undefined ? "pipe" : "ignore", out, out], env: process.env,
+    });
   } finally {
     fs.closeSync(out);
   }
@@ -72,19 +81,46 @@ export async function startJob(p: Project, r: JobRequest, onExit: (job: Job) => 
     child.stdin?.on("error", () => undefined);
     child.stdin?.end(r.input);
   }
-  const job: Job = { id, kind: r.kind, pid: child.pid ?? null, args: [command, ...r.args], started_at: new Date().toISOString(), ended_at: null, exit_code: null, log };
+  const pid = child.pid ?? null;
+  const args = [command, ...r.args];
   child.on("error", () => undefined);
   child.on("exit", (code, signal) => {
-    job.ended_at = new Date().toISOString();
-    job.exit_code = code ?? (signal ? 128 : null);
-    onExit(job);
     void p.store.journal.commit({
-      event: { event_type: "control_action", data: { action: "job_ended", job: id, kind: r.kind, exit_code: job.exit_code, output_tail: logTail(log) } },
+      event: { event_type: "control_action", data: { action: "job_ended", job: id, kind: r.kind, exit_code: code ?? (signal ? 128 : null), output_tail: logTail(log) } },
     }).catch(() => undefined);
   });
   child.unref();
-  await p.store.journal.commit({ event: { event_type: "control_action", data: { action: r.kind === "loop" ? "start_loop" : "run_task", source: r.source, pid: job.pid, job: id, args: job.args } } });
+  const [started] = await p.store.journal.commit({
+    event: { event_type: "control_action", data: { action: r.kind === "loop" ? "start_loop" : "run_task", source: r.source, pid, start: pid ? processStartTime(pid) : null, job: id, kind: r.kind, args } },
+  });
+  return jobOf(p, started!, undefined);
+}
+
+/** The jobs started in this project, newest first (the last 100). */
+export async function listJobs(p: Project): Promise<Job[]> {
+  const actions = await p.store.queries.events({ eventType: "control_action", last: 1000 });
+  const ends = new Map(actions.filter((e) => e.data.action === "job_ended").map((e) => [e.data.job as string, e]));
+  return actions.filter((e) => typeof e.data.job === "string" && e.data.action !== "job_ended").reverse().slice(0, 100).map((e) => jobOf(p, e, ends.get(e.data.job as string)));
+}
+
+export async function jobStatus(p: Project, id: string): Promise<Job> {
+  const job = (await listJobs(p)).find((j) => j.id === id);
+  if (!job) throw new UserError({ reason: "not_found", field: "job", message: `this project has no job "${id}"`, fix: "use the id the start returned" });
   return job;
+}
+
+function jobOf(p: Project, started: LogEntry, ended: LogEntry | undefined): Job {
+  const d = started.data;
+  const id = d.job as string;
+  const pid = typeof d.pid === "number" ? d.pid : null;
+  // Alive means the same process: a pid since reused by another is not the job.
+  const alive = !ended && pid !== null && processStartTime(pid) !== null && (d.start == null || processStartTime(pid) === d.start);
+  return {
+    id, kind: d.kind === "task" ? "task" : "loop", source: typeof d.source === "string" ? d.source : "unknown", pid, args: Array.isArray(d.args) ? (d.args as string[]) : [],
+    started_at: started.timestamp, state: alive ? "running" : "ended", ended_at: ended?.timestamp ?? null,
+    exit_code: typeof ended?.data.exit_code === "number" ? ended.data.exit_code : null,
+    output_tail: typeof ended?.data.output_tail === "string" ? ended.data.output_tail : logTail(logFile(p, id)),
+  };
 }
 
 /** Asks the running loop to stop (as SIGTERM would: its attempts are cancelled and recorded). */
@@ -102,8 +138,12 @@ export async function stopLoop(p: Project, source: string): Promise<{ pid: numbe
   return { pid: holder.pid };
 }
 
+function logFile(p: Project, id: string): string {
+  return path.join(p.paths.stateDir, "jobs", `${id}.log`);
+}
+
 /** The end of a job's output. */
-export function logTail(file: string): string {
+function logTail(file: string): string {
   try {
     const text = fs.readFileSync(file);
     return text.subarray(Math.max(0, text.length - LOG_TAIL_BYTES)).toString("utf8");

@@ -160,6 +160,20 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
         dirs: dirs.length > 0 ? dirs : [opts.dir], host: opts.host, port: opts.port, open: !!opts.open, json: !!opts.json, version: program.version() ?? "",
       }, o)));
 
+  const mcp = program.command("mcp").description("MCP server of this project for agent CLIs (stdio); `mcp install` writes their configuration");
+  mcp.command("serve", { isDefault: true }).description("serve the MCP tools over stdio (what an agent CLI starts)")
+    .addOption(dir())
+    .action(async (opts: { dir: string }) => setExit(await (await import("./commands/mcp.ts")).mcpServeCommand({ dir: opts.dir, version: program.version() ?? "" })));
+  mcp.command("install").description("write Viable's MCP server into the agent CLIs' project configuration (default: --claude)")
+    .addOption(dir()).addOption(json())
+    .option("--claude", "Claude Code: .mcp.json").option("--codex", "Codex: .codex/config.toml").option("--gemini", "Gemini CLI: .gemini/settings.json")
+    .option("--dry-run", "only show what would be written")
+    .action(async (opts: { dir: string; json?: boolean; claude?: boolean; codex?: boolean; gemini?: boolean; dryRun?: boolean }) =>
+      setExit(await (await import("./commands/mcp.ts")).mcpInstallCommand({
+        dir: opts.dir, json: !!opts.json, dryRun: !!opts.dryRun,
+        clients: (["claude", "codex", "gemini"] as const).filter((c) => opts[c]),
+      }, o)));
+
   program.command("doctor").description("check each agent CLI: installed, version, authentication, known problems")
     .addOption(dir()).addOption(json())
     .action(async (opts: { dir: string; json?: boolean }) => setExit(await (await import("./commands/doctor.ts")).doctorCommand({ dir: opts.dir, json: !!opts.json }, o)));

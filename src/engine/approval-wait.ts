@@ -47,7 +47,7 @@ export async function requestApproval(store: Store, r: { taskId: string | null; 
   await store.journal.commit({
     event: {
       event_type: "approval_requested", task_id: r.taskId,
-      data: { ...r.data, approval_id: id, subject: r.subject, question: r.question, item_id: r.itemId, answer_at: watchers.map((w) => w.url ?? w.kind) },
+      data: { ...r.data, approval_id: id, subject: r.subject, question: r.question, item_id: r.itemId, answer_at: watchers.map((w) => w.url ?? (w.kind === "mcp" ? "an MCP client (its `answer` tool)" : w.kind)) },
     },
     changes: [{
       type: "approval_requested",

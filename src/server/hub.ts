@@ -3,12 +3,11 @@
 
 import path from "node:path";
 import { UserError } from "../domain/errors.ts";
-import type { Job } from "../app/jobs.ts";
 import { watchProject, type WatchedProject } from "../app/watch.ts";
+import type { McpProjects } from "../mcp/tools.ts";
 
 export interface HubProject extends WatchedProject {
   id: string;
-  jobs: Map<string, Job>;
 }
 
 export class ProjectHub {
@@ -24,7 +23,7 @@ export class ProjectHub {
           continue;
         }
         const id = this.#freeId(slug(path.basename(watched.project.paths.root)));
-        this.#projects.set(id, { ...watched, id, jobs: new Map() });
+        this.#projects.set(id, { ...watched, id });
       }
     } catch (e) {
       await this.close();
@@ -40,6 +39,18 @@ export class ProjectHub {
 
   all(): HubProject[] {
     return [...this.#projects.values()];
+  }
+
+  /** The projects as the MCP tools reach them: by id, or the first when none is named. */
+  mcpProjects(): McpProjects {
+    return {
+      get: (id) => {
+        const p = id === undefined ? this.all()[0] : this.get(id);
+        if (!p) throw new UserError({ reason: "not_found", field: "project", message: "this server shows no project", fix: "start `viable serve` with a project directory" });
+        return { id: p.id, project: p.project };
+      },
+      ids: () => [...this.#projects.keys()],
+    };
   }
 
   async close(): Promise<void> {

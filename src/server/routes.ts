@@ -9,7 +9,7 @@ import { answerApproval, listApprovals, parseApprovalStatus } from "../app/appro
 import { resumeProject, stopProject } from "../app/control.ts";
 import { costView, eventPage, metricsView, recentTasks, taskDetail } from "../app/insights.ts";
 import { changeItem, itemDetail, itemDiff } from "../app/items.ts";
-import { logTail, startJob, stopLoop } from "../app/jobs.ts";
+import { listJobs, startJob, stopLoop } from "../app/jobs.ts";
 import { projectOverview, planView } from "../app/overview.ts";
 import { errorMessage } from "../domain/errors.ts";
 import { badRequest } from "./errors.ts";
@@ -99,9 +99,7 @@ export const ROUTES: Route[] = [
     handler: async ({ project, body }) => {
       const b = body<z.infer<typeof runTaskBody>>();
       const p = project();
-      const job = await startJob(p.project, { kind: "task", args: b.auto_approve ? ["--auto-approve"] : [], input: b.description, source: SOURCE }, (j) => p.jobs.set(j.id, j));
-      p.jobs.set(job.id, job);
-      return { job };
+      return { job: await startJob(p.project, { kind: "task", args: b.auto_approve ? ["--auto-approve"] : [], input: b.description, source: SOURCE }) };
     },
   },
   {
@@ -151,9 +149,7 @@ export const ROUTES: Route[] = [
     handler: async ({ project, body }) => {
       const b = body<z.infer<typeof loopBody>>();
       const p = project();
-      const job = await startJob(p.project, { kind: "loop", args: b.concurrency !== undefined ? ["--concurrency", String(b.concurrency)] : [], source: SOURCE }, (j) => p.jobs.set(j.id, j));
-      p.jobs.set(job.id, job);
-      return { job };
+      return { job: await startJob(p.project, { kind: "loop", args: b.concurrency !== undefined ? ["--concurrency", String(b.concurrency)] : [], source: SOURCE }) };
     },
   },
   {
@@ -161,8 +157,9 @@ export const ROUTES: Route[] = [
     handler: async ({ project }) => ({ stopped: await stopLoop(project().project, SOURCE) }),
   },
   {
-    method: "get", path: "/api/projects/{p}/jobs", summary: "Loops and tasks this server started", params: [P], returns: "{jobs: [{id, kind, pid, args, started_at, ended_at, exit_code, output_tail}]}",
-    handler: async ({ project }) => ({ jobs: [...project().jobs.values()].map(({ log, ...j }) => ({ ...j, output_tail: logTail(log) })).reverse() }),
+    method: "get", path: "/api/projects/{p}/jobs", summary: "Loops and tasks started from the dashboard or MCP, newest first", params: [P],
+    returns: "{jobs: [{id, kind, source, pid, args, started_at, state, ended_at, exit_code, output_tail}]}",
+    handler: async ({ project }) => ({ jobs: await listJobs(project().project) }),
   },
   {
     method: "post", path: "/api/projects/{p}/kill-switch", summary: "Engages the kill switch: every running attempt is stopped, none starts until released", params: [P], body: killBody,

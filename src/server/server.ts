@@ -10,6 +10,7 @@ import { Hono, type Context } from "hono";
 import { secretMasker } from "../app/secrets.ts";
 import { UserError } from "../domain/errors.ts";
 import { badRequest, errorBody, errorResponse } from "./errors.ts";
+import { handleMcpRequest } from "../mcp/http.ts";
 import { ProjectHub } from "./hub.ts";
 import { openApiDocument } from "./openapi.ts";
 import { ROUTES, intParam, type RouteContext } from "./routes.ts";
@@ -78,6 +79,12 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   app.get("/vendor/:name", (c) => file(c, files.vendor.get(c.req.param("name"))));
   app.get("/api/openapi.json", (c) => c.json(openApiDocument(o.version)));
   app.get("/api/projects/:p/stream", streamRoute(hub, mask, SECURITY_HEADERS, { ...STREAM_DEFAULTS, ...o.stream }));
+  // MCP (Streamable HTTP, stateless): the same tools as `viable mcp`, for every project shown here.
+  app.post("/mcp", async (c) => {
+    const answer = await handleMcpRequest(c.req.raw, hub.mcpProjects(), o.version);
+    return new Response(answer.body === null ? null : mask(await answer.text()), { status: answer.status, headers: answer.headers });
+  });
+  app.on(["GET", "DELETE"], "/mcp", (c) => c.json({ jsonrpc: "2.0", error: { code: -32000, message: "only POST: this server keeps no MCP sessions" }, id: null }, 405));
 
   for (const route of ROUTES) {
     app.on(route.method.toUpperCase(), route.path.replace(/\{(\w+)\}/g, ":$1"), async (c) => {

@@ -58,7 +58,7 @@ void test("nobody answers in time: the run stops with exit 2 and says so; the ap
   const id = s.projects[0]!.id;
   const r = await p.viable("run", "Add a greeting function");
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /S5 approval needed — answer it in the dashboard within 0\.3s: http:\/\/127\.0\.0\.1:\d+\//, "the run said where to answer");
+  assert.match(r.stderr, /S5 approval needed — answer it within 0\.3s at http:\/\/127\.0\.0\.1:\d+\//, "the run said where to answer");
   assert.match(r.stderr, /nobody answered within 0\.3s .*rerun with --auto-approve/);
   const all = (await s.api<{ approvals: Approval[] }>("GET", `/api/projects/${id}/approvals?status=all`)).body.approvals;
   assert.deepEqual(all.map((a) => [a.status, a.answered_by]), [["expired", "timeout"]]);

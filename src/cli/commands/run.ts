@@ -35,7 +35,7 @@ export async function runCommand(args: RunArgs, o: Output): Promise<number> {
     const answerAt = e.event_type === "approval_requested" && Array.isArray(e.data.answer_at) ? (e.data.answer_at as string[]) : [];
     if (answerAt.length > 0) {
       const within = typeof e.data.timeout_s === "number" && !o.interactive ? ` within ${e.data.timeout_s}s` : "";
-      const line = `viable: S5 approval needed — answer it in the dashboard${within}: ${answerAt.join(", ")}`;
+      const line = `viable: S5 approval needed — answer it${within} at ${answerAt.join(" or ")}`;
       if (live) void live.pause(async () => o.err(line));
       else o.err(line);
     }
