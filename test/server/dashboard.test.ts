@@ -182,3 +182,38 @@ async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs 
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+void test("hundreds of items and thousands of events: lists render only what is in view, big levels of the graph are collapsed", async (t) => {
+  // 300 items: 10 roots, then 290 items depending on them (one level of 290, collapsed).
+  const features = Array.from({ length: 300 }, (_, i) => ({ id: `i${String(i).padStart(3, "0")}`, ...(i >= 10 ? { dependencies: [`i00${i % 10}`] } : {}) }));
+  const p = loopProject(t, features);
+  assert.equal((await importPlan(p)).code, 0);
+  const store = openStore(projectPaths(p.dir), { writer: true, command: "test" });
+  for (let batch = 0; batch < 10; batch++) {
+    await store.journal.commit({ events: Array.from({ length: 300 }, (_, i) => ({ event_type: "loop_note" as const, data: { item: `i${String(i).padStart(3, "0")}`, message: `note ${batch * 300 + i}` } })) });
+  }
+  await store.close();
+  const server = await startServe([p.dir], ["--port", "0"], p.sig("state-home"));
+  t.after(() => server.stop().catch(() => undefined));
+  const { port } = server.info;
+  const id = server.info.projects[0]!.id;
+  const { page, problems } = await loggedIn(t, server);
+
+  await page.goto(`http://127.0.0.1:${port}/#/p/${id}/plan`);
+  await page.getByTestId("items-list").waitFor();
+  const rows = await page.locator('[data-testid^="item-row-"]').count();
+  assert.ok(rows > 5 && rows < 80, `${rows} item rows in the page for 300 items`);
+  assert.ok(await page.locator('[data-testid^="dag-group-"]').count() >= 1, "the level of 290 items is one group");
+  assert.ok(await page.locator('[data-testid^="dag-node-"]').count() < 60, "and its items are not drawn one by one");
+  await page.getByTestId("items-list").evaluate((el) => el.scrollTo(0, el.scrollHeight));
+  await page.getByTestId("item-row-i299").waitFor();
+  await screenshot(page, "plan-300-items");
+
+  await page.goto(`http://127.0.0.1:${port}/#/p/${id}/events`);
+  await page.getByTestId("events-list").waitFor();
+  await page.locator('[data-testid^="event-"]').first().waitFor();
+  const events = await page.locator('[data-testid^="event-"]').count();
+  assert.ok(events > 5 && events < 200, `${events} event rows in the page for 3,000 events`);
+  await screenshot(page, "events-3000");
+  assert.deepEqual(problems, []);
+});
