@@ -15,7 +15,7 @@ export async function withPipeline<T>(
   try {
     return await fn(new AttemptPipeline({
       journal: project.store.journal, config: project.config, runtime: (name) => runtimes.get(name),
-      transcriptsDir: project.paths.transcriptsDir, now: project.store.now, startRecord: how.startRecord, processes: runtimes.processes,
+      transcriptsDir: project.paths.transcriptsDir, now: project.store.now, startRecord: how.startRecord, processes: runtimes.processes, store: project.store,
     }));
   } finally {
     await runtimes.close();

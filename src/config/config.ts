@@ -87,6 +87,17 @@ export const configSchema = z.strictObject({
    * serve` watching the project) when nobody is at a terminal; then the cycle stops as unanswered.
    */
   approval_timeout: z.number().positive().default(900),
+  /**
+   * What agents may do, in Claude Code's rule syntax. claude agents run with these rules instead of
+   * bypassing every prompt; what they leave open (and what `ask` names) waits for a person in the
+   * dashboard or through MCP, `ask_timeout` seconds at most, then is denied with the reason.
+   */
+  permissions: z.strictObject({
+    allow: z.array(z.string().min(1)).default([]),
+    deny: z.array(z.string().min(1)).default([]),
+    ask: z.array(z.string().min(1)).default([]),
+    ask_timeout: z.number().positive().default(300),
+  }).optional(),
   /** Where plan items run (`viable loop`). */
   workspace: z.strictObject({
     /** `worktree`: one git worktree per attempt, merged back; `none`: in the project itself, nothing merged. */

@@ -24,6 +24,8 @@ export const VIABLE_EVENT_TYPES = [
   "agent_event",
   "approval_requested",
   "approval_answered",
+  /** A tool request an agent brought to Viable (permissions): what, the decision, and who made it. */
+  "permission_decided",
   /** An action taken from outside the writer (the dashboard): what, and where it came from. */
   "control_action",
   "kill_switch",

@@ -16,6 +16,8 @@ export interface RunLimits {
   killGraceMs: number;
 }
 
+import type { PermissionBroker } from "./permissions.ts";
+
 export interface RunRequest {
   /** Identifies the attempt; also exported to every descendant so none can escape reaping. */
   attemptId: string;
@@ -42,6 +44,11 @@ export interface RunRequest {
   resumeSessionId?: string;
   /** Called once the process exists, before any output: the engine records the pgid for reaping. */
   onSpawn?: (pid: number) => void;
+  /**
+   * The project's permission rules and the broker for what they leave to a person (`permissions`
+   * in config). Without it an agent runs with the CLI's prompts bypassed (`auto_approve`).
+   */
+  permissions?: PermissionBroker;
 }
 
 export interface Runtime {

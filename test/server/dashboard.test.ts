@@ -205,7 +205,7 @@ void test("hundreds of items and thousands of events: lists render only what is 
   assert.ok(rows > 5 && rows < 80, `${rows} item rows in the page for 300 items`);
   assert.ok(await page.locator('[data-testid^="dag-group-"]').count() >= 1, "the level of 290 items is one group");
   assert.ok(await page.locator('[data-testid^="dag-node-"]').count() < 60, "and its items are not drawn one by one");
-  await page.getByTestId("items-list").evaluate((el) => el.scrollTo(0, el.scrollHeight));
+  await page.getByTestId("items-list").evaluate((el: { scrollTo(x: number, y: number): void; scrollHeight: number }) => el.scrollTo(0, el.scrollHeight));
   await page.getByTestId("item-row-i299").waitFor();
   await screenshot(page, "plan-300-items");
 

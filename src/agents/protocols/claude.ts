@@ -57,6 +57,14 @@ export function claudeArgs(o: AgentInvocationOptions): string[] {
   if (o.resumeSessionId) args.push("--resume", o.resumeSessionId);
   if (o.maxTurns !== undefined) args.push("--max-turns", String(o.maxTurns));
   args.push(...claudeToolArgs(o));
+  if (o.permissionRules) {
+    // Brokered: claude's own rules first (allow and deny never reach us); what they leave open, and
+    // what `ask` names, comes to Viable as a `can_use_tool` control request. The prompt is the first
+    // stream-json message on stdin (see claudeUserMessage), which stays open for the answers.
+    const ask = o.permissionRules.ask.length > 0 ? ["--settings", JSON.stringify({ permissions: { ask: o.permissionRules.ask } })] : [];
+    args.push("--permission-mode", "default", "--input-format", "stream-json", "--permission-prompt-tool", "stdio", ...ask);
+    return args;
+  }
   // Without bypass, a headless run cannot ask: each tool needing permission is denied and the run
   // ends "successfully" with permission_denials — the parser reports that as needs_input.
   if (o.autoApprove) args.push("--permission-mode", "bypassPermissions");
@@ -72,14 +80,17 @@ export function claudeArgs(o: AgentInvocationOptions): string[] {
  * `--disallowedTools` takes tools away. Patterns such as `Bash(git *)` are rules for
  * `--allowedTools`; their tool (`Bash`) is what `--tools` needs.
  */
-export function claudeToolArgs(o: Pick<AgentInvocationOptions, "tools" | "disallowedTools">): string[] {
+export function claudeToolArgs(o: Pick<AgentInvocationOptions, "tools" | "disallowedTools" | "permissionRules">): string[] {
   const args: string[] = [];
   if (o.tools !== undefined) {
     const builtIn = [...new Set(o.tools.filter((t) => !t.startsWith("mcp__")).map((t) => t.replace(/\(.*$/s, "").trim()).filter(Boolean))];
     args.push("--tools", builtIn.join(","));
-    if (o.tools.length > 0) args.push("--allowedTools", o.tools.join(","));
   }
-  if (o.disallowedTools !== undefined && o.disallowedTools.length > 0) args.push("--disallowedTools", o.disallowedTools.join(","));
+  // The project's rules join the agent's own lists: one flag each.
+  const allowed = [...(o.tools ?? []), ...(o.permissionRules?.allow ?? [])];
+  const denied = [...(o.disallowedTools ?? []), ...(o.permissionRules?.deny ?? [])];
+  if (allowed.length > 0) args.push("--allowedTools", allowed.join(","));
+  if (denied.length > 0) args.push("--disallowedTools", denied.join(","));
   return args;
 }
 
@@ -124,10 +135,13 @@ export class ClaudeStreamParser extends ParserBase {
   private readonly countedMessages = new Set<string>();
   private running: Usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
 
+  private readonly brokered: boolean;
+
   constructor(options: ClaudeStreamOptions = {}) {
     super(options);
     this.fileTools = options.fileTools ?? CLAUDE_FILE_TOOLS;
     this.cli = options.cli ?? "claude";
+    this.brokered = options.brokered === true;
   }
 
   protected onEvent(e: Record<string, unknown>): AgentEvent[] {
@@ -238,7 +252,7 @@ export class ClaudeStreamParser extends ParserBase {
     this.costUsd = num(e["total_cost_usd"]);
     const result = str(e["result"]);
     if (result !== undefined && result.trim() !== "" && e["is_error"] !== true) this.lastAssistantText = result;
-    this.verdict = claudeVerdict(this.cli, e, result, this.rateLimitDelayMs);
+    this.verdict = claudeVerdict(this.cli, e, result, this.rateLimitDelayMs, this.brokered);
     return [{ type: "usage", usage: { ...this.usage }, ...(this.costUsd === undefined ? {} : { costUsd: this.costUsd }) }];
   }
 }
@@ -248,7 +262,7 @@ export class ClaudeStreamParser extends ParserBase {
  * subtype "success" with is_error true); permission denials end a "successful" run that did not
  * do its work; the HTTP status of a failed API call decides rate-limited vs retryable vs not.
  */
-function claudeVerdict(cli: string, e: Record<string, unknown>, result: string | undefined, rateLimitDelayMs: number | undefined): Verdict {
+function claudeVerdict(cli: string, e: Record<string, unknown>, result: string | undefined, rateLimitDelayMs: number | undefined, brokered: boolean): Verdict {
   const subtype = str(e["subtype"]) ?? "";
   const denials = arr(e["permission_denials"]);
   const status = num(e["api_error_status"]);
@@ -256,7 +270,7 @@ function claudeVerdict(cli: string, e: Record<string, unknown>, result: string |
   const errors = [...arr(e["errors"]).map(textOf), isRecord(e["error"]) ? (str(e["error"]["message"]) ?? "") : (str(e["error"]) ?? "")].filter((s) => s !== "");
   const message = [result, ...errors].filter((s): s is string => !!s && s.trim() !== "").join("; ");
   if (e["is_error"] !== true && subtype === "success") {
-    if (denials.length === 0) return { status: "succeeded", retryable: false };
+    if (denials.length === 0 || brokered) return { status: "succeeded", retryable: false };
     const tools = denials.map((d) => (isRecord(d) ? (str(d["tool_name"]) ?? "a tool") : "a tool"));
     return { status: "needs_input", error: `permission denied for ${[...new Set(tools)].join(", ")}; rerun with permission to use it`, retryable: false };
   }

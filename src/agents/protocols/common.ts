@@ -40,6 +40,12 @@ export interface ProtocolParser {
 export interface ParserOptions {
   /** The workspace: file paths the CLI reports are made relative to it. */
   cwd?: string;
+  /**
+   * Permissions were brokered (claude): every denial was the project's policy or a person's answer,
+   * and the agent was told — the run is judged by its result and the verification, not ended as
+   * needs_input.
+   */
+  brokered?: boolean;
 }
 
 /** What the protocol itself said about the end of the run; undefined = it said nothing. */
@@ -232,6 +238,8 @@ export function textOf(v: unknown): string {
 }
 
 /** What a runtime asks of a CLI invocation; each protocol turns it into that CLI's argv. */
+import type { PermissionRules } from "../../domain/permissions.ts";
+
 export interface AgentInvocationOptions {
   prompt: string;
   model?: string;
@@ -245,6 +253,11 @@ export interface AgentInvocationOptions {
   /** Claude Code's tool names: the only tools the agent may use ([] = none). */
   tools?: string[];
   disallowedTools?: string[];
+  /**
+   * Brokered permissions (claude): the CLI applies allow and deny itself, and brings every other
+   * request to Viable over its stream-json control protocol; the prompt then goes on stdin.
+   */
+  permissionRules?: PermissionRules;
 }
 
 /** The task prompt with the agent's prompt in front, for CLIs without a system-prompt flag. */

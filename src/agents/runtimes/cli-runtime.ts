@@ -16,6 +16,7 @@ import type { CliProtocol } from "../cli-protocols.ts";
 import { claudeWarmArgs } from "../protocols/claude.ts";
 import { trimSummary } from "../protocols/common.ts";
 import type { WarmMarker } from "../warm-marker.ts";
+import type { PermissionBroker } from "../../domain/permissions.ts";
 import { ClaudeWarmPool, userMessageLine } from "./claude-warm-pool.ts";
 
 /** Tools the CLIs need from the user's environment beyond the base allowlist. */
@@ -58,7 +59,9 @@ export function cliRuntime(protocol: CliProtocol, config: ViableConfig, options:
         return;
       }
       const isRoot = process.getuid?.() === 0;
-      const autoApprove = settings.auto_approve ?? true;
+      // Only claude brings its tool requests to a host; the other CLIs keep their own modes.
+      const brokered = protocol.name === "claude" ? req.permissions : undefined;
+      const autoApprove = brokered ? false : (settings.auto_approve ?? true);
       const model = req.model ?? settings.model;
       // The agent's own limit wins over the runtime's default.
       const maxTurns = req.maxTurns ?? settings.max_turns;
@@ -75,6 +78,7 @@ export function cliRuntime(protocol: CliProtocol, config: ViableConfig, options:
         ...tools,
         // The workspace is the sandbox: a headless agent that must ask for each edit gets nothing done.
         autoApprove,
+        ...(brokered ? { permissionRules: brokered.rules } : {}),
       })];
       const inherited = scrubbedEnv(process.env, [
         ...CLI_COMMON_ENV, ...protocol.passthrough, ...(protocol.selected?.(process.env) ?? []),
@@ -83,7 +87,7 @@ export function cliRuntime(protocol: CliProtocol, config: ViableConfig, options:
       ]);
       const env = { ...inherited, ...protocol.env({ autoApprove, isRoot }), ...req.env };
       const secrets = secretValues(inherited);
-      if (warm && req.resumeSessionId === undefined) {
+      if (warm && req.resumeSessionId === undefined && !brokered) {
         // A warm process cannot take a --resume; continuation runs cold.
         const warmArgs = [...(settings.args ?? []), ...claudeWarmArgs({ ...(model !== undefined ? { model } : {}), ...(req.systemPrompt ? { systemPrompt: req.systemPrompt } : {}), ...(maxTurns !== undefined ? { maxTurns } : {}), ...tools })];
         const spawn = { file, args: warmArgs, cwd: req.cwd, env: { ...inherited, ...protocol.env({ autoApprove, isRoot }) }, redact: secrets, killGraceMs: req.limits.killGraceMs, maxOutputBytes: req.limits.maxOutputBytes };
@@ -95,9 +99,9 @@ export function cliRuntime(protocol: CliProtocol, config: ViableConfig, options:
         }
         return;
       }
-      const parser = protocol.parser({ cwd: req.cwd });
+      const parser = protocol.parser({ cwd: req.cwd, ...(brokered ? { brokered: true } : {}) });
       const proc = superviseProcess({
-        file, args, cwd: req.cwd, env, stdin: "ignore", marker: req.attemptId, signal: req.signal,
+        file, args, cwd: req.cwd, env, stdin: brokered ? "pipe" : "ignore", marker: req.attemptId, signal: req.signal,
         timeoutMs: req.limits.timeoutMs,
         ...(req.limits.idleTimeoutMs !== undefined ? { idleTimeoutMs: req.limits.idleTimeoutMs } : {}),
         killGraceMs: req.limits.killGraceMs, maxOutputBytes: req.limits.maxOutputBytes, transcriptPath: req.transcriptPath,
@@ -107,7 +111,10 @@ export function cliRuntime(protocol: CliProtocol, config: ViableConfig, options:
       const pid = await proc.started;
       if (pid !== undefined) yield { type: "started", pid, pgid: pid, command: `${protocol.command} ${args.slice(0, 4).join(" ")} …`, ...(model ? { model } : {}) };
       let stopping = false;
+      const broker = brokered ? new ControlChannel(proc, brokered, req.signal) : undefined;
+      if (broker) broker.send(userMessageLine(req.prompt));
       for await (const line of proc.lines) {
+        if (broker && line.stream === "stdout" && broker.take(line.text)) continue;
         const events = line.stream === "stdout" ? parser.push(line.text) : parser.pushStderr(line.text);
         for (const ev of events) yield ev;
         if (parser.fatal && !stopping) {
@@ -140,4 +147,57 @@ export function cliRuntime(protocol: CliProtocol, config: ViableConfig, options:
       };
     },
   };
+}
+
+/**
+ * Claude's side of brokered permissions (stream-json control protocol): each `can_use_tool` request
+ * on stdout goes to the broker and its decision back on stdin; stdin closes once the run reports its
+ * result, which ends the CLI. A request the broker cannot answer is denied with the reason.
+ */
+class ControlChannel {
+  readonly #proc: { write(text: string): Promise<void>; closeStdin(): void };
+  readonly #broker: PermissionBroker;
+  readonly #signal: AbortSignal;
+
+  constructor(proc: { write(text: string): Promise<void>; closeStdin(): void }, broker: PermissionBroker, signal: AbortSignal) {
+    this.#proc = proc;
+    this.#broker = broker;
+    this.#signal = signal;
+  }
+
+  send(line: string): void {
+    // A closed stdin means the run is ending: nothing left to say.
+    this.#proc.write(`${line}\n`).catch(() => undefined);
+  }
+
+  /** True when the line was the protocol's own (a control request), not an event for the parser. */
+  take(text: string): boolean {
+    if (!text.startsWith("{")) return false;
+    let msg: { type?: string; request_id?: string; request?: { subtype?: string; tool_name?: string; input?: Record<string, unknown>; description?: string; decision_reason?: string; tool_use_id?: string } };
+    try {
+      msg = JSON.parse(text) as typeof msg;
+    } catch {
+      return false;
+    }
+    if (msg.type === "result") this.#proc.closeStdin();
+    if (msg.type === "control_cancel_request") return true;
+    if (msg.type !== "control_request") return false;
+    const id = msg.request_id ?? "";
+    const r = msg.request ?? {};
+    if (r.subtype !== "can_use_tool") {
+      this.send(JSON.stringify({ type: "control_response", response: { subtype: "error", request_id: id, error: `Viable does not handle ${r.subtype ?? "this request"}` } }));
+      return true;
+    }
+    const input = r.input ?? {};
+    void this.#broker.decide({
+      tool: r.tool_name ?? "unknown", input,
+      ...(r.description !== undefined ? { description: r.description } : {}),
+      ...(r.decision_reason !== undefined ? { reason: r.decision_reason } : {}),
+      ...(r.tool_use_id !== undefined ? { toolUseId: r.tool_use_id } : {}),
+    }, this.#signal).then(
+      (d) => (d.allow ? { behavior: "allow", updatedInput: d.input } : { behavior: "deny", message: d.message }),
+      (e: unknown) => ({ behavior: "deny", message: `Viable could not decide: ${e instanceof Error ? e.message : String(e)}` }),
+    ).then((response) => this.send(JSON.stringify({ type: "control_response", response: { subtype: "success", request_id: id, response } })));
+    return true;
+  }
 }

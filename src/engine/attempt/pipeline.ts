@@ -7,6 +7,8 @@ import type { ViableConfig } from "../../config/config.ts";
 import type { Runtime, RuntimeName } from "../../domain/runtime.ts";
 import type { SupervisionStrategy } from "../../process/supervise-process.ts";
 import type { Journal } from "../../store/journal.ts";
+import type { Store } from "../../store/store.ts";
+import { permissionBroker, type BrokerContext } from "../permission-broker.ts";
 import { BudgetTracker } from "./budget.ts";
 import { CircuitBreakers } from "./circuit-breaker.ts";
 import type { RetrySettings } from "./retry-policy.ts";
@@ -23,6 +25,8 @@ export interface PipelineOptions {
   startRecord?: "commit" | "stage";
   /** How the command's checks and setup hooks are started (the runtimes' helpers, when pooled). */
   processes?: Pick<SupervisionStrategy, "spawner" | "leftovers">;
+  /** Brokered permissions (config `permissions`): the store its questions are recorded in. */
+  store?: Store;
 }
 
 export class AttemptPipeline {
@@ -37,7 +41,12 @@ export class AttemptPipeline {
 
   constructor(options: PipelineOptions) {
     const { config } = options;
-    this.env = { journal: options.journal, config, transcriptsDir: options.transcriptsDir, now: options.now, startRecord: options.startRecord ?? "commit" };
+    const rules = config.permissions;
+    const store = options.store;
+    this.env = {
+      journal: options.journal, config, transcriptsDir: options.transcriptsDir, now: options.now, startRecord: options.startRecord ?? "commit",
+      ...(rules && store ? { permissions: (ctx: BrokerContext) => permissionBroker(store, { allow: rules.allow, deny: rules.deny, ask: rules.ask }, rules.ask_timeout, ctx) } : {}),
+    };
     this.runtime = options.runtime;
     this.processes = options.processes ?? {};
     this.breakers = new CircuitBreakers({ failures: config.circuit_breaker.failures, successes: config.circuit_breaker.successes, resetMs: config.circuit_breaker.reset_ms });

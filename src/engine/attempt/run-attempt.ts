@@ -16,6 +16,8 @@ import { eventData, MAX_EVENT_TEXT } from "./event-data.ts";
 import { costOf } from "./pricing.ts";
 import { agentRunOptions } from "../../agents/runtime-options.ts";
 import { attemptTranscriptPath } from "../../workspace/paths.ts";
+import type { PermissionBroker } from "../../domain/permissions.ts";
+import type { BrokerContext } from "../permission-broker.ts";
 
 /** Normalized events beyond this many per attempt are counted, not logged one by one. */
 const MAX_LOGGED_EVENTS = 2000;
@@ -33,6 +35,8 @@ export interface AttemptEnvironment {
    * (the plan loop: thousands of short attempts must not each wait for the disk).
    */
   startRecord: "commit" | "stage";
+  /** The permission broker of an attempt, when the project's config has `permissions`. */
+  permissions?: ((ctx: BrokerContext) => PermissionBroker) | undefined;
 }
 
 /** One attempt: who, on what, where. */
@@ -115,6 +119,7 @@ export async function runAttempt(env: AttemptEnvironment, input: AttemptInput): 
       ...agentRunOptions(agent),
       ...(agent.command !== undefined ? { command: agent.command } : {}),
       ...(input.resumeSessionId !== undefined ? { resumeSessionId: input.resumeSessionId } : {}),
+      ...(env.permissions ? { permissions: env.permissions({ taskId: input.taskId, itemId: input.itemId ?? null, agent: agent.name, attemptId }) } : {}),
       env: agentEnv,
       signal: local.signal,
       limits: {

@@ -1,0 +1,64 @@
+// The permission broker (config `permissions`): an agent CLI applies the project's allow and deny
+// rules itself and brings every other tool request here. Such a request is an S5 question to a
+// person — recorded as an approval the dashboard's inbox and MCP's `answer` show — and waits for
+// the first answer, `ask_timeout` seconds at most. With nobody watching the project, or nobody
+// answering in time, it is denied, and the agent is told why and what would allow it. Every
+// decision is logged with the request, the decision and who made it.
+
+import type { PermissionBroker, PermissionRules, ToolDecision, ToolRequest } from "../domain/permissions.ts";
+import type { Store } from "../store/store.ts";
+import { requestApproval } from "./approval-wait.ts";
+
+/** What an attempt's broker knows about the attempt. */
+export interface BrokerContext {
+  taskId: string;
+  itemId: string | null;
+  agent: string;
+  attemptId: string;
+}
+
+const MAX_INPUT_CHARS = 400;
+
+/** The request in a line a person reads: the command of a Bash call, the path of an edit. */
+export function describeRequest(r: ToolRequest): string {
+  const i = r.input;
+  const detail = typeof i.command === "string" ? i.command : typeof i.file_path === "string" ? i.file_path : typeof i.url === "string" ? i.url : JSON.stringify(i);
+  return `${r.tool}: ${detail.length > MAX_INPUT_CHARS ? `${detail.slice(0, MAX_INPUT_CHARS - 1)}…` : detail}`;
+}
+
+export function permissionBroker(store: Store, rules: PermissionRules, askTimeoutSeconds: number, ctx: BrokerContext): PermissionBroker {
+  return {
+    rules,
+    decide: async (r: ToolRequest, signal: AbortSignal): Promise<ToolDecision> => {
+      const what = describeRequest(r);
+      const pending = await requestApproval(store, {
+        taskId: ctx.taskId, itemId: ctx.itemId, subject: "tool_use", question: `Agent ${ctx.agent} asks to use ${what}`,
+        data: { attempt_id: ctx.attemptId, tool: r.tool, ...(r.reason !== undefined ? { reason: r.reason } : {}), timeout_s: askTimeoutSeconds },
+      });
+      let answer: { approved: boolean; by: string } | null = null;
+      try {
+        if (pending.watchers.length > 0) answer = await pending.remote(signal, askTimeoutSeconds * 1000);
+      } finally {
+        await pending.close(signal.aborted ? "stopped" : pending.watchers.length > 0 ? "timeout" : "nobody watching").catch(() => undefined);
+      }
+      const by = answer?.by ?? (pending.watchers.length > 0 ? "timeout" : "nobody watching");
+      const decision: ToolDecision = answer?.approved
+        ? { allow: true, input: r.input }
+        : {
+          allow: false,
+          message: answer
+            ? `Denied by a person (${answer.by}) through Viable. Do not retry this; find another way or stop and explain what you needed.`
+            : pending.watchers.length > 0
+              ? `Denied by Viable: nobody answered within ${askTimeoutSeconds}s (permissions.ask_timeout). Find another way, or stop and say what you needed.`
+              : "Denied by Viable: this needs a person's approval and nobody is watching the project (no `viable serve` or MCP session). Find another way, or stop and say what you needed; the project's owner can allow it in permissions.allow.",
+        };
+      await store.journal.commit({
+        event: {
+          event_type: "permission_decided", task_id: ctx.taskId, agent: `s1-${ctx.agent}`,
+          data: { attempt_id: ctx.attemptId, item_id: ctx.itemId, approval_id: pending.id, tool: r.tool, request: what, decision: decision.allow ? "allow" : "deny", by },
+        },
+      });
+      return decision;
+    },
+  };
+}

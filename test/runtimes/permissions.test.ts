@@ -1,0 +1,60 @@
+// The permission broker with the real Claude Code CLI (scripted model server): the project's rules
+// in Claude Code's syntax, applied to a claude agent instead of bypassing every prompt. An allowed
+// command runs; a denied one is refused by the CLI and the agent told; an `ask` waits for a person
+// and runs once the dashboard approves it; an ask nobody answers is denied when its time is up, with
+// a reason that reaches the model. Each decision Viable made is in the journal.
+
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { test } from "node:test";
+import { shell, text } from "../support/model-server/script.ts";
+import { eventType, serve, sse } from "../server/support.ts";
+import { explain, ofType, runtimeWorld, TEST_TIMEOUT } from "./world.ts";
+
+void test("claude under the broker: allow runs, deny is refused, ask is answered in the dashboard, an unanswered ask times out to deny", TEST_TIMEOUT, async (t) => {
+  const w = await runtimeWorld(t, {
+    clis: ["claude"],
+    script: [
+      shell("touch allowed.txt"),
+      shell("rm -f keep.txt"),
+      shell("touch asked.txt"),
+      shell("touch unanswered.txt"),
+      text("Done what I was allowed to."),
+    ],
+    config: { permissions: { allow: ["Bash(touch allowed.txt)"], deny: ["Bash(rm:*)"], ask: ["Bash(touch asked.txt)", "Bash(touch unanswered.txt)"], ask_timeout: 3 } },
+  });
+  w.project.write("keep.txt", "keep me\n");
+  w.project.commitAll("a file the agent must not remove");
+  // A dashboard watches the project; the test acts as the person in it.
+  const s = await serve(t, [w.project.dir]);
+  const id = s.projects[0]!.id;
+  const stream = await sse(s, `/api/projects/${id}/stream`);
+  t.after(() => stream.close());
+  const running = w.start("run", "Tidy the files", "--simple", "--json");
+  t.after(() => running.child.kill("SIGKILL"));
+
+  const first = await stream.waitFor((e) => eventType(e) === "approval_requested", "the first ask", 60_000);
+  const request = (JSON.parse(first.data) as { data: { approval_id: string; question: string; subject: string } }).data;
+  assert.equal(request.subject, "tool_use");
+  assert.match(request.question, /asks to use Bash: touch asked\.txt/);
+  const approved = await s.api("POST", `/api/projects/${id}/approvals/${request.approval_id}`, { decision: "approve" });
+  assert.equal(approved.status, 200, JSON.stringify(approved.body));
+
+  const result = await running.done;
+  const events = await w.events();
+  assert.equal(result.code, 0, explain(result, events));
+  const dir = w.project.dir;
+  assert.equal(fs.existsSync(path.join(dir, "allowed.txt")), true, "allowed by a rule");
+  assert.equal(fs.readFileSync(path.join(dir, "keep.txt"), "utf8"), "keep me\n", "denied by a rule");
+  assert.equal(fs.existsSync(path.join(dir, "asked.txt")), true, "approved in the dashboard");
+  assert.equal(fs.existsSync(path.join(dir, "unanswered.txt")), false, "nobody answered");
+
+  const decided = ofType(events, "permission_decided").map((e) => [e.data["request"], e.data["decision"], e.data["by"]]);
+  assert.deepEqual(decided, [["Bash: touch asked.txt", "allow", "dashboard"], ["Bash: touch unanswered.txt", "deny", "timeout"]]);
+  // The model was told why, in the tool's result.
+  const told = w.server.turns().map((r) => JSON.stringify((r.body as { messages?: unknown[] }).messages?.at(-1) ?? ""));
+  assert.ok(told.some((m) => /nobody answered within 3s \(permissions\.ask_timeout\)/.test(m)), told.join("\n"));
+  assert.ok(told.some((m) => /rm -f keep\.txt has been denied/.test(m)), "the CLI's own denial reached it too");
+  w.server.assertScriptConsumed();
+});
