@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
-import { shell, text } from "../support/model-server/script.ts";
+import { shell, text, writeFile } from "../support/model-server/script.ts";
+import { parseRun } from "../loop/support.ts";
 import { eventType, serve, sse } from "../server/support.ts";
 import { explain, ofType, runtimeWorld, TEST_TIMEOUT } from "./world.ts";
 
@@ -56,5 +57,26 @@ void test("claude under the broker: allow runs, deny is refused, ask is answered
   const told = w.server.turns().map((r) => JSON.stringify((r.body as { messages?: unknown[] }).messages?.at(-1) ?? ""));
   assert.ok(told.some((m) => /nobody answered within 3s \(permissions\.ask_timeout\)/.test(m)), told.join("\n"));
   assert.ok(told.some((m) => /rm -f keep\.txt has been denied/.test(m)), "the CLI's own denial reached it too");
+  w.server.assertScriptConsumed();
+});
+
+void test("loop, claude under the broker: an ask nobody can answer is denied at once, the agent goes on, the item verifies and merges", TEST_TIMEOUT, async (t) => {
+  const w = await runtimeWorld(t, {
+    clis: ["claude"],
+    script: [shell("touch pushed.txt"), writeFile("a.txt", "a\n"), text("Wrote a.txt; pushing was not allowed.")],
+    config: { permissions: { allow: ["Write", "Edit"], ask: ["Bash(touch pushed.txt)"] } },
+  });
+  const features = [{ id: "a", name: "Item a", description: "a plain item that changes one file in the project tree", agent: "generalist-coder", verify: ["test -f a.txt"] }];
+  w.project.write("feature_list.json", `${JSON.stringify({ features }, null, 2)}\n`);
+  w.project.commitAll("plan");
+  assert.equal((await w.viable("plan", "import", `${w.project.dir}/feature_list.json`)).code, 0);
+  const run = parseRun(await w.viable("loop", "--json", "--concurrency", "1"));
+  const events = await w.events();
+  assert.equal(run.code, 0, explain(run, events));
+  assert.deepEqual(run.of("item_passed").map((e) => e.item), ["a"]);
+  assert.equal(w.project.git("show", "main:a.txt"), "a\n");
+  assert.deepEqual(ofType(events, "permission_decided").map((e) => [e.data["request"], e.data["decision"], e.data["by"]]), [["Bash: touch pushed.txt", "deny", "nobody watching"]]);
+  const told = w.server.turns().map((r) => JSON.stringify((r.body as { messages?: unknown[] }).messages?.at(-1) ?? ""));
+  assert.ok(told.some((m) => /nobody is watching the project/.test(m)), told.join("\n"));
   w.server.assertScriptConsumed();
 });
