@@ -37,8 +37,11 @@ export function agentNotes(project: Project): string[] {
   // A broken file's own line says it all (file, field, reason); the registry's note on the same
   // file (that it shadows a definition) would say it twice.
   const brokenFiles = new Set(broken.map((b) => b.file));
+  // The broker reaches claude only: say so where the rules would silently not hold.
+  const unbrokered = project.config.permissions ? registry.all().filter((a) => a.runtime !== "claude" && a.runtime !== "command").map((a) => `${a.name} (${a.runtime})`) : [];
   return [
     ...registry.warnings().filter((w) => !brokenFiles.has(w.file)).map((w) => `warning: ${w.message}`),
     ...broken.map((b) => `warning: agent ${b.name} is not available: ${b.error.message.split("\n")[0] ?? ""}`),
+    ...(unbrokered.length > 0 ? [`note: permissions in .viable/config.json apply to claude agents only; ${unbrokered.join(", ")} run under their own CLI's settings (runtimes.<cli>.auto_approve)`] : []),
   ];
 }

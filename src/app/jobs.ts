@@ -20,7 +20,7 @@ import { processStartTime, workingHolder } from "../store/writer-lock.ts";
 import type { Project } from "./project.ts";
 
 /** The CLI, next to this module's package (the same from src/ and dist/). */
-const VIABLE_BIN = path.resolve(import.meta.dirname, "..", "..", "bin", "viable.js");
+export const VIABLE_BIN = path.resolve(import.meta.dirname, "..", "..", "bin", "viable.js");
 
 export interface Job {
   id: string;
@@ -45,6 +45,16 @@ export interface JobRequest {
   /** A task's text. */
   input?: string;
   source: string;
+}
+
+/** `viable loop`, with this many agents at once when given. */
+export function loopJob(concurrency: number | undefined, source: string): JobRequest {
+  return { kind: "loop", args: concurrency !== undefined ? ["--concurrency", String(concurrency)] : [], source };
+}
+
+/** `viable run` of this task. */
+export function taskJob(task: string, autoApprove: boolean, source: string): JobRequest {
+  return { kind: "task", args: autoApprove ? ["--auto-approve"] : [], input: task, source };
 }
 
 /** Output kept in a job's end record: enough for the error a command printed. */
@@ -104,8 +114,16 @@ export async function listJobs(p: Project): Promise<Job[]> {
 }
 
 export async function jobStatus(p: Project, id: string): Promise<Job> {
-  const job = (await listJobs(p)).find((j) => j.id === id);
-  if (!job) throw new UserError({ reason: "not_found", field: "job", message: `this project has no job "${id}"`, fix: "use the id the start returned" });
+  const actions = await p.store.queries.events({ eventType: "control_action", last: 1000 });
+  const started = actions.find((e) => e.data.job === id && e.data.action !== "job_ended");
+  if (!started) throw new UserError({ reason: "not_found", field: "job", message: `this project has no job "${id}"`, fix: "use the id the start returned" });
+  const job = jobOf(p, started, actions.find((e) => e.data.job === id && e.data.action === "job_ended"));
+  // Its starter gone before it ended, a task's own record still says how it went.
+  if (job.state === "ended" && job.exit_code === null && job.kind === "task") {
+    const ran = (await p.store.queries.events({ eventType: "task_started", after: started.id, limit: 50 })).find((e) => e.data.pid === job.pid);
+    const task = ran?.task_id ? await p.store.queries.task(ran.task_id) : null;
+    if (task) return { ...job, exit_code: task.status === "completed" ? 0 : task.status === "failed" ? 1 : null };
+  }
   return job;
 }
 
@@ -116,7 +134,7 @@ function jobOf(p: Project, started: LogEntry, ended: LogEntry | undefined): Job 
   // Alive means the same process: a pid since reused by another is not the job.
   const alive = !ended && pid !== null && processStartTime(pid) !== null && (d.start == null || processStartTime(pid) === d.start);
   return {
-    id, kind: d.kind === "task" ? "task" : "loop", source: typeof d.source === "string" ? d.source : "unknown", pid, args: Array.isArray(d.args) ? (d.args as string[]) : [],
+    id, kind: d.kind === "task" || d.action === "run_task" ? "task" : "loop", source: typeof d.source === "string" ? d.source : "unknown", pid, args: Array.isArray(d.args) ? (d.args as string[]) : [],
     started_at: started.timestamp, state: alive ? "running" : "ended", ended_at: ended?.timestamp ?? null,
     exit_code: typeof ended?.data.exit_code === "number" ? ended.data.exit_code : null,
     output_tail: typeof ended?.data.output_tail === "string" ? ended.data.output_tail : logTail(logFile(p, id)),
@@ -142,12 +160,20 @@ function logFile(p: Project, id: string): string {
   return path.join(p.paths.stateDir, "jobs", `${id}.log`);
 }
 
-/** The end of a job's output. */
+/** The end of a job's output (a long loop's log is read from its end, not whole). */
 function logTail(file: string): string {
+  let fd: number;
   try {
-    const text = fs.readFileSync(file);
-    return text.subarray(Math.max(0, text.length - LOG_TAIL_BYTES)).toString("utf8");
+    fd = fs.openSync(file, "r");
   } catch {
     return "";
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const buffer = Buffer.alloc(Math.min(LOG_TAIL_BYTES, size));
+    fs.readSync(fd, buffer, 0, buffer.length, size - buffer.length);
+    return buffer.toString("utf8");
+  } finally {
+    fs.closeSync(fd);
   }
 }

@@ -8,12 +8,12 @@ import path from "node:path";
 import { parse as parseToml, stringify as stringifyToml } from "smol-toml";
 import { UserError } from "../domain/errors.ts";
 import { resolveProject } from "../workspace/project.ts";
+import { findOnPath } from "../agents/cli-binary.ts";
+import { VIABLE_BIN } from "./jobs.ts";
 
 export const MCP_CLIENTS = ["claude", "codex", "gemini"] as const;
 export type McpClient = (typeof MCP_CLIENTS)[number];
 
-/** The CLI, next to this module's package (the same from src/ and dist/). */
-const VIABLE_BIN = path.resolve(import.meta.dirname, "..", "..", "bin", "viable.js");
 
 export interface McpInstall {
   client: McpClient;
@@ -26,19 +26,13 @@ export interface McpInstall {
   note: string;
 }
 
-/** How to start `viable mcp` for this project: `viable` itself when it is on PATH, else this install's node and CLI. */
+/**
+ * How to start `viable mcp` for this project: the `viable` on PATH, by its absolute path (a PATH
+ * that `npx` lengthened is not the one the agent CLI will have); else this install's node and CLI.
+ */
 function launcher(root: string): { command: string; args: string[] } {
-  const onPath = (process.env.PATH ?? "").split(path.delimiter).some((dir) => dir !== "" && isExecutable(path.join(dir, "viable")));
-  return onPath ? { command: "viable", args: ["mcp", "-d", root] } : { command: process.execPath, args: [VIABLE_BIN, "mcp", "-d", root] };
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
+  const found = findOnPath("viable");
+  return found && !found.split(path.sep).includes("node_modules") ? { command: found, args: ["mcp", "-d", root] } : { command: process.execPath, args: [VIABLE_BIN, "mcp", "-d", root] };
 }
 
 export async function installMcp(dir: string, clients: readonly McpClient[], options: { dryRun: boolean }): Promise<McpInstall[]> {
@@ -68,10 +62,13 @@ function readText(file: string): string | null {
   }
 }
 
+/** Whole or not at all: the file is written aside and renamed over the old one. */
 function write(file: string, text: string): void {
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, text);
+    const aside = `${file}.viable-${process.pid}.tmp`;
+    fs.writeFileSync(aside, text);
+    fs.renameSync(aside, file);
   } catch (e) {
     throw new UserError({ reason: "bad_directory", file, message: `cannot be written (${(e as NodeJS.ErrnoException).code ?? "error"})`, fix: "make it writable, or pass -d to another project" });
   }
@@ -115,6 +112,19 @@ function tomlEntry(file: string, entry: Record<string, unknown>, options: { dryR
   const servers = (config.mcp_servers ?? {}) as Record<string, unknown>;
   if (typeof servers !== "object" || Array.isArray(servers)) throw new UserError({ reason: "bad_config", file, field: "mcp_servers", message: "is not a table", fix: "make [mcp_servers] a table" });
   const change = changeOf(servers.viable, entry);
-  if (change !== "unchanged" && !options.dryRun) write(file, stringifyToml({ ...config, mcp_servers: { ...servers, viable: entry } }) + "\n");
+  if (change !== "unchanged" && !options.dryRun) {
+    const table = stringifyToml({ mcp_servers: { viable: entry } });
+    if (change === "added") {
+      // Added at the end, the rest of the file (its comments, its formatting) as it was.
+      write(file, `${text === null || text === "" ? "" : `${text.replace(/\n*$/, "")}\n\n`}${table}\n`);
+    } else if (text !== null && /^\s*#/m.test(text)) {
+      throw new UserError({
+        reason: "bad_config", file, field: "mcp_servers.viable", message: "holds another viable entry, and rewriting the file would lose its comments",
+        fix: `replace the [mcp_servers.viable] table by hand with:\n${table}`,
+      });
+    } else {
+      write(file, `${stringifyToml({ ...config, mcp_servers: { ...servers, viable: entry } })}\n`);
+    }
+  }
   return { client: "codex", file, change, entry, note };
 }

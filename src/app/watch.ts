@@ -21,7 +21,7 @@ export interface WatchedProject {
 /** How often the tail looks without a file-change notification. */
 const POLL_MS = 250;
 
-export async function watchProject(dir: string, kind: string, url: string | null): Promise<WatchedProject> {
+export async function watchProject(dir: string, kind: string, url: string | null, options: { watcher?: boolean } = {}): Promise<WatchedProject> {
   const project = await openProject(dir, { writer: false, create: true, command: kind });
   // It creates the database when there is none: the state directory must stay out of git like a writer's.
   await ensureStateIgnored(project.paths);
@@ -29,7 +29,7 @@ export async function watchProject(dir: string, kind: string, url: string | null
   let unregister: () => void = () => undefined;
   try {
     await tail.start();
-    unregister = registerWatcher(project.paths.watchersDir, kind, url);
+    if (options.watcher !== false) unregister = registerWatcher(project.paths.watchersDir, kind, url);
   } catch (e) {
     tail.close();
     await project.close();

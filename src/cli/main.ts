@@ -171,6 +171,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .action(async (opts: { dir: string; json?: boolean; claude?: boolean; codex?: boolean; gemini?: boolean; dryRun?: boolean }) =>
       setExit(await (await import("./commands/mcp.ts")).mcpInstallCommand({
         dir: opts.dir, json: !!opts.json, dryRun: !!opts.dryRun,
+        // The flags above, one per client (mcp-install's MCP_CLIENTS; not imported here: every command would load it).
         clients: (["claude", "codex", "gemini"] as const).filter((c) => opts[c]),
       }, o)));
 

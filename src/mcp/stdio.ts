@@ -9,7 +9,10 @@ import { UserError } from "../domain/errors.ts";
 import { createMcpServer, type McpProjects } from "./tools.ts";
 
 export async function serveMcpOverStdio(dir: string, version: string): Promise<void> {
-  const watched = await watchProject(dir, "mcp", null);
+  // Started by an agent Viable runs (its CLI read the project's .mcp.json): the agent is no person
+  // to answer questions — it does not count as a watcher, and cannot answer or stop.
+  const agent = process.env.VIABLE_ATTEMPT !== undefined || process.env.VIABLE_TASK_ID !== undefined;
+  const watched = await watchProject(dir, "mcp", null, { watcher: !agent });
   const id = path.basename(watched.project.paths.root);
   const projects: McpProjects = {
     get: (wanted) => {
@@ -18,7 +21,7 @@ export async function serveMcpOverStdio(dir: string, version: string): Promise<v
     },
     ids: () => [id],
   };
-  const server = createMcpServer(projects, version);
+  const server = createMcpServer(projects, version, { personTools: !agent });
   const transport = new StdioServerTransport();
   const closed = new Promise<void>((resolve) => (transport.onclose = resolve));
   try {

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { answerApproval, listApprovals } from "../app/approvals.ts";
 import { resumeProject, stopProject } from "../app/control.ts";
 import { itemDetail } from "../app/items.ts";
-import { jobStatus, startJob, stopLoop, type Job } from "../app/jobs.ts";
+import { jobStatus, loopJob, startJob, stopLoop, taskJob, type Job } from "../app/jobs.ts";
 import { planView, projectOverview } from "../app/overview.ts";
 import type { Project } from "../app/project.ts";
 import { isUserError, UserError } from "../domain/errors.ts";
@@ -55,13 +55,13 @@ function jobView(j: Job) {
 
 const project = z.string().optional().describe("project id (only when the server shows several)");
 
-export function createMcpServer(projects: McpProjects, version: string): McpServer {
+/** personTools false: `answer` and `stop` are not offered (an agent's own session must not use them). */
+export function createMcpServer(projects: McpProjects, version: string, options: { personTools?: boolean } = {}): McpServer {
   const server = new McpServer({ name: "viable", version });
 
   server.registerTool("status", {
     description: "The project at a glance: plan counts, what runs, the kill switch, pending approvals (with ids and questions), cost.",
     inputSchema: { project },
-    annotations: { readOnlyHint: true },
   }, async (a) => guarded(async () => {
     const { id, project: p } = projects.get(a.project);
     const o = await projectOverview(p);
@@ -111,9 +111,7 @@ export function createMcpServer(projects: McpProjects, version: string): McpServ
   }, async (a) => guarded(async () => {
     const p = projects.get(a.project).project;
     if (a.what === "task" && a.task === undefined) throw new UserError({ reason: "bad_usage", field: "task", message: "what=task needs the task", fix: "pass task: \"<what the agents should do>\"" });
-    const job = a.what === "loop"
-      ? await startJob(p, { kind: "loop", args: a.concurrency !== undefined ? ["--concurrency", String(a.concurrency)] : [], source: SOURCE })
-      : await startJob(p, { kind: "task", args: a.auto_approve ? ["--auto-approve"] : [], input: a.task!, source: SOURCE });
+    const job = await startJob(p, a.what === "loop" ? loopJob(a.concurrency, SOURCE) : taskJob(a.task!, a.auto_approve === true, SOURCE));
     return ok({ job: jobView(job) });
   }));
 
@@ -127,6 +125,8 @@ export function createMcpServer(projects: McpProjects, version: string): McpServ
     const plan = job.kind === "loop" ? (await projectOverview(p)).plan : null;
     return ok({ job: jobView(job), ...(plan ? { plan_counts: plan.counts } : {}) });
   }));
+
+  if (options.personTools === false) return server;
 
   server.registerTool("answer", {
     description: "Answers a pending S5 approval (ids from `status`); the run waiting for it carries on. The first answer holds.",

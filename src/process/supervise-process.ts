@@ -122,6 +122,11 @@ export interface SupervisedProcess {
   closeStdin(): void;
   /** Stops it (SIGINT → SIGTERM → SIGKILL); the exit reports "cancelled" with this reason. */
   terminate(reason: string): void;
+  /**
+   * While held (counted), silence is not idleness: the process waits for us (a question put to a
+   * person). The idle limit counts again from the last release.
+   */
+  holdIdle(): () => void;
 }
 
 const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
@@ -173,6 +178,7 @@ class Supervisor implements SupervisedProcess {
   #wallTimer: NodeJS.Timeout | undefined;
   #idleTimer: NodeJS.Timeout | undefined;
   #paused = false;
+  #idleHolds = 0;
   #stdinClosed = false;
   #removeAbortListener: (() => void) | undefined;
   /** Output that arrived before the spawner told us the pid (a helper's messages can overtake). */
@@ -308,7 +314,7 @@ class Supervisor implements SupervisedProcess {
     }
     if (this.#state === "done") return;
     this.#outputBytes += typeof data === "string" ? Buffer.byteLength(data) : data.length;
-    this.#idleTimer?.refresh();
+    if (!this.#paused && this.#idleHolds === 0) this.#idleTimer?.refresh();
     const reader = (this.#readers[stream] ??= this.#newReader());
     if (reader.mode === "lines") {
       this.#deliverLines(stream, reader.splitter.push(typeof data === "string" ? Buffer.from(data) : data));
@@ -352,9 +358,20 @@ class Supervisor implements SupervisedProcess {
     this.#armIdleTimer();
   }
 
+  holdIdle(): () => void {
+    this.#idleHolds++;
+    clearTimeout(this.#idleTimer);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--this.#idleHolds === 0 && !this.#paused) this.#armIdleTimer();
+    };
+  }
+
   #armIdleTimer(): void {
     const idleTimeoutMs = this.#spec.idleTimeoutMs;
-    if (idleTimeoutMs === undefined || this.#state !== "running") return;
+    if (idleTimeoutMs === undefined || this.#state !== "running" || this.#idleHolds > 0) return;
     clearTimeout(this.#idleTimer);
     this.#idleTimer = setTimeout(
       () => this.#requestStop({ kind: "idle_timeout", message: `no output for ${idleTimeoutMs} ms` }),
@@ -369,7 +386,7 @@ class Supervisor implements SupervisedProcess {
     if (paused) this.#child?.pause();
     else this.#child?.resume();
     if (paused) clearTimeout(this.#idleTimer);
-    else this.#armIdleTimer();
+    else if (this.#idleHolds === 0) this.#armIdleTimer();
   }
 
   #requestStop(stop: Stop): void {

@@ -9,7 +9,7 @@ import { answerApproval, listApprovals, parseApprovalStatus } from "../app/appro
 import { resumeProject, stopProject } from "../app/control.ts";
 import { costView, eventPage, metricsView, recentTasks, taskDetail } from "../app/insights.ts";
 import { changeItem, itemDetail, itemDiff } from "../app/items.ts";
-import { listJobs, startJob, stopLoop } from "../app/jobs.ts";
+import { listJobs, loopJob, startJob, stopLoop, taskJob } from "../app/jobs.ts";
 import { projectOverview, planView } from "../app/overview.ts";
 import { errorMessage } from "../domain/errors.ts";
 import { badRequest } from "./errors.ts";
@@ -99,7 +99,7 @@ export const ROUTES: Route[] = [
     handler: async ({ project, body }) => {
       const b = body<z.infer<typeof runTaskBody>>();
       const p = project();
-      return { job: await startJob(p.project, { kind: "task", args: b.auto_approve ? ["--auto-approve"] : [], input: b.description, source: SOURCE }) };
+      return { job: await startJob(p.project, taskJob(b.description, b.auto_approve === true, SOURCE)) };
     },
   },
   {
@@ -149,7 +149,7 @@ export const ROUTES: Route[] = [
     handler: async ({ project, body }) => {
       const b = body<z.infer<typeof loopBody>>();
       const p = project();
-      return { job: await startJob(p.project, { kind: "loop", args: b.concurrency !== undefined ? ["--concurrency", String(b.concurrency)] : [], source: SOURCE }) };
+      return { job: await startJob(p.project, loopJob(b.concurrency, SOURCE)) };
     },
   },
   {

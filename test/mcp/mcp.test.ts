@@ -128,6 +128,7 @@ void test("`viable mcp install`: each CLI's own file, other servers kept, what w
   const p = e2eProject();
   t.after(() => p.cleanup());
   p.write(".mcp.json", JSON.stringify({ mcpServers: { other: { command: "other-server" } } }));
+  p.write(".codex/config.toml", "# my settings\nmodel = \"gpt-5\"  # the one I pay for\n");
   const r = await p.viable("mcp", "install", "--claude", "--codex", "--gemini");
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /claude: added to .*\.mcp\.json/);
@@ -135,8 +136,10 @@ void test("`viable mcp install`: each CLI's own file, other servers kept, what w
   const claude = JSON.parse(p.read(".mcp.json")) as { mcpServers: Record<string, { command: string; args: string[] }> };
   assert.deepEqual(Object.keys(claude.mcpServers), ["other", "viable"]);
   assert.deepEqual(claude.mcpServers.viable!.args.slice(-3), ["mcp", "-d", p.dir]);
-  const codex = parseToml(p.read(".codex/config.toml")) as { mcp_servers: { viable: { args: string[] } } };
+  const codex = parseToml(p.read(".codex/config.toml")) as { model: string; mcp_servers: { viable: { args: string[] } } };
   assert.deepEqual(codex.mcp_servers.viable.args.slice(-3), ["mcp", "-d", p.dir]);
+  assert.equal(codex.model, "gpt-5");
+  assert.ok(p.read(".codex/config.toml").startsWith("# my settings\nmodel = \"gpt-5\"  # the one I pay for\n"), "the user's lines, comments included, are kept as they were");
   const gemini = JSON.parse(p.read(".gemini/settings.json")) as { mcpServers: { viable: { cwd: string } } };
   assert.equal(gemini.mcpServers.viable.cwd, p.dir);
   const again = await p.viable("mcp", "install", "--claude");
@@ -148,4 +151,15 @@ void test("`viable mcp install`: each CLI's own file, other servers kept, what w
   assert.match(broken.stderr, /settings\.json: is not valid JSON.*\n\s+fix: fix the file/);
   assert.equal(p.read(".gemini/settings.json"), "{ not json", "left as it was");
   assert.equal(fs.existsSync(path.join(p.dir, ".mcp.json")), true);
+});
+
+void test("started by an agent Viable runs, `viable mcp` offers no `answer` or `stop` and does not count as someone watching", async (t) => {
+  const p = e2eProject();
+  t.after(() => p.cleanup());
+  const client = new Client({ name: "agent", version: "1" });
+  await client.connect(new StdioClientTransport({ command: process.execPath, args: [VIABLE_BIN, "mcp", "-d", p.dir], env: testEnv({ VIABLE_TASK_ID: "t1", VIABLE_ATTEMPT: "1" }), stderr: "pipe" }));
+  t.after(() => client.close());
+  assert.deepEqual((await client.listTools()).tools.map((x) => x.name).sort(), ["item", "items", "job", "start", "status"]);
+  const watchers = path.join(p.dir, ".viable", "state", "watchers");
+  assert.deepEqual(fs.existsSync(watchers) ? fs.readdirSync(watchers) : [], []);
 });

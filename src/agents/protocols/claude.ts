@@ -86,8 +86,9 @@ export function claudeToolArgs(o: Pick<AgentInvocationOptions, "tools" | "disall
     const builtIn = [...new Set(o.tools.filter((t) => !t.startsWith("mcp__")).map((t) => t.replace(/\(.*$/s, "").trim()).filter(Boolean))];
     args.push("--tools", builtIn.join(","));
   }
-  // The project's rules join the agent's own lists: one flag each.
-  const allowed = [...(o.tools ?? []), ...(o.permissionRules?.allow ?? [])];
+  // Brokered, only the project's rules let a tool run unasked: an agent's `tools` say what exists,
+  // not what may run without a person (with the project's deny rules added to the agent's own).
+  const allowed = o.permissionRules ? o.permissionRules.allow : (o.tools ?? []);
   const denied = [...(o.disallowedTools ?? []), ...(o.permissionRules?.deny ?? [])];
   if (allowed.length > 0) args.push("--allowedTools", allowed.join(","));
   if (denied.length > 0) args.push("--disallowedTools", denied.join(","));
@@ -270,8 +271,11 @@ function claudeVerdict(cli: string, e: Record<string, unknown>, result: string |
   const errors = [...arr(e["errors"]).map(textOf), isRecord(e["error"]) ? (str(e["error"]["message"]) ?? "") : (str(e["error"]) ?? "")].filter((s) => s !== "");
   const message = [result, ...errors].filter((s): s is string => !!s && s.trim() !== "").join("; ");
   if (e["is_error"] !== true && subtype === "success") {
-    if (denials.length === 0 || brokered) return { status: "succeeded", retryable: false };
+    if (denials.length === 0) return { status: "succeeded", retryable: false };
     const tools = denials.map((d) => (isRecord(d) ? (str(d["tool_name"]) ?? "a tool") : "a tool"));
+    // Brokered, each denial was policy or a person's answer and the agent was told: its result and
+    // the verification judge the run, and the denials are said with it.
+    if (brokered) return { status: "succeeded", retryable: false, error: `denied by policy: ${[...new Set(tools)].join(", ")} (${denials.length} request(s))` };
     return { status: "needs_input", error: `permission denied for ${[...new Set(tools)].join(", ")}; rerun with permission to use it`, retryable: false };
   }
   if (subtype === "error_max_turns") return { status: "failed", error: `stopped at the turn limit${message ? `: ${message}` : ""}`, retryable: false };

@@ -128,7 +128,7 @@ export abstract class ParserBase implements ProtocolParser {
       ...(this.changedFiles.size > 0 ? { changedFiles: [...this.changedFiles].sort() } : {}),
     };
     // A run the protocol reports as done is done, even if a cancel or timeout raced its exit.
-    if (verdict?.status === "succeeded") return { ...base, status: "succeeded", summary: this.summary(), retryable: false };
+    if (verdict?.status === "succeeded") return { ...base, status: "succeeded", summary: this.summary(), retryable: false, ...(verdict.error ? { error: verdict.error } : {}) };
     if (exit.termination === "cancelled" && this.fatal === undefined) {
       return { ...base, status: "cancelled", summary: "Cancelled.", error: "cancelled by the supervisor", retryable: false };
     }

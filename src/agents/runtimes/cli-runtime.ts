@@ -9,7 +9,7 @@ import { failedOutcome } from "../../domain/outcome.ts";
 import type { Runtime, RunRequest } from "../../domain/runtime.ts";
 import { scrubbedEnv } from "../../process/environment.ts";
 import { secretValues } from "../../process/redact.ts";
-import { superviseProcess } from "../../process/supervise-process.ts";
+import { superviseProcess, type SupervisedProcess } from "../../process/supervise-process.ts";
 import { resolveCliBinary } from "../cli-binary.ts";
 import { configuredEnv } from "../configured-env.ts";
 import type { CliProtocol } from "../cli-protocols.ts";
@@ -17,6 +17,7 @@ import { claudeWarmArgs } from "../protocols/claude.ts";
 import { trimSummary } from "../protocols/common.ts";
 import type { WarmMarker } from "../warm-marker.ts";
 import type { PermissionBroker } from "../../domain/permissions.ts";
+import { REDACTED } from "../../process/redact.ts";
 import { ClaudeWarmPool, userMessageLine } from "./claude-warm-pool.ts";
 
 /** Tools the CLIs need from the user's environment beyond the base allowlist. */
@@ -114,7 +115,7 @@ export function cliRuntime(protocol: CliProtocol, config: ViableConfig, options:
       const broker = brokered ? new ControlChannel(proc, brokered, req.signal) : undefined;
       if (broker) broker.send(userMessageLine(req.prompt));
       for await (const line of proc.lines) {
-        if (broker && line.stream === "stdout" && broker.take(line.text)) continue;
+        if (broker && line.stream === "stdout" && broker.take(line.text, line.truncated)) continue;
         const events = line.stream === "stdout" ? parser.push(line.text) : parser.pushStderr(line.text);
         for (const ev of events) yield ev;
         if (parser.fatal && !stopping) {
@@ -122,6 +123,7 @@ export function cliRuntime(protocol: CliProtocol, config: ViableConfig, options:
           proc.terminate(parser.fatal.error ?? "the run cannot succeed");
         }
       }
+      broker?.close();
       for (const ev of parser.end()) yield ev;
       const exit = await proc.exited;
       if (exit.termination === "spawn_failed") {
@@ -152,14 +154,18 @@ export function cliRuntime(protocol: CliProtocol, config: ViableConfig, options:
 /**
  * Claude's side of brokered permissions (stream-json control protocol): each `can_use_tool` request
  * on stdout goes to the broker and its decision back on stdin; stdin closes once the run reports its
- * result, which ends the CLI. A request the broker cannot answer is denied with the reason.
+ * result, which ends the CLI. While a decision is pending the process's silence is not idleness.
+ * A request the CLI withdraws, or one still open when the process ends, is withdrawn from the
+ * broker too (its question is closed). A request that cannot be answered as it stands — cut at the
+ * line limit, or holding a secret Viable masks (approving it would run the mask) — is denied.
  */
 class ControlChannel {
-  readonly #proc: { write(text: string): Promise<void>; closeStdin(): void };
+  readonly #proc: Pick<SupervisedProcess, "write" | "closeStdin" | "holdIdle">;
   readonly #broker: PermissionBroker;
   readonly #signal: AbortSignal;
+  readonly #open = new Map<string, AbortController>();
 
-  constructor(proc: { write(text: string): Promise<void>; closeStdin(): void }, broker: PermissionBroker, signal: AbortSignal) {
+  constructor(proc: Pick<SupervisedProcess, "write" | "closeStdin" | "holdIdle">, broker: PermissionBroker, signal: AbortSignal) {
     this.#proc = proc;
     this.#broker = broker;
     this.#signal = signal;
@@ -170,9 +176,17 @@ class ControlChannel {
     this.#proc.write(`${line}\n`).catch(() => undefined);
   }
 
-  /** True when the line was the protocol's own (a control request), not an event for the parser. */
-  take(text: string): boolean {
+  /** True when the line was the protocol's own (a control message), not an event for the parser. */
+  take(text: string, truncated: boolean): boolean {
     if (!text.startsWith("{")) return false;
+    if (truncated) {
+      // Cut at the line limit: the head still says what it is.
+      if (text.startsWith('{"type":"result"')) this.#proc.closeStdin();
+      const id = /^\{"type":"control_request","request_id":"([^"]+)"/.exec(text)?.[1];
+      if (id === undefined) return false;
+      this.#answer(id, { behavior: "deny", message: "Denied by Viable: the request is too large to show a person. Make smaller changes, one step at a time." });
+      return true;
+    }
     let msg: { type?: string; request_id?: string; request?: { subtype?: string; tool_name?: string; input?: Record<string, unknown>; description?: string; decision_reason?: string; tool_use_id?: string } };
     try {
       msg = JSON.parse(text) as typeof msg;
@@ -180,7 +194,10 @@ class ControlChannel {
       return false;
     }
     if (msg.type === "result") this.#proc.closeStdin();
-    if (msg.type === "control_cancel_request") return true;
+    if (msg.type === "control_cancel_request") {
+      this.#open.get(msg.request_id ?? "")?.abort(new Error("withdrawn by the agent"));
+      return true;
+    }
     if (msg.type !== "control_request") return false;
     const id = msg.request_id ?? "";
     const r = msg.request ?? {};
@@ -189,15 +206,38 @@ class ControlChannel {
       return true;
     }
     const input = r.input ?? {};
+    if (JSON.stringify(input).includes(REDACTED)) {
+      this.#answer(id, { behavior: "deny", message: "Denied by Viable: the request contains a secret that Viable masks in everything it shows, so nobody can approve it as it stands. Read the secret from the environment instead of writing it out." });
+      return true;
+    }
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(this.#signal.reason);
+    this.#signal.addEventListener("abort", onAbort, { once: true });
+    this.#open.set(id, controller);
+    const release = this.#proc.holdIdle();
     void this.#broker.decide({
       tool: r.tool_name ?? "unknown", input,
       ...(r.description !== undefined ? { description: r.description } : {}),
       ...(r.decision_reason !== undefined ? { reason: r.decision_reason } : {}),
       ...(r.tool_use_id !== undefined ? { toolUseId: r.tool_use_id } : {}),
-    }, this.#signal).then(
+    }, controller.signal).then(
       (d) => (d.allow ? { behavior: "allow", updatedInput: d.input } : { behavior: "deny", message: d.message }),
       (e: unknown) => ({ behavior: "deny", message: `Viable could not decide: ${e instanceof Error ? e.message : String(e)}` }),
-    ).then((response) => this.send(JSON.stringify({ type: "control_response", response: { subtype: "success", request_id: id, response } })));
+    ).then((response) => {
+      release();
+      this.#signal.removeEventListener("abort", onAbort);
+      this.#open.delete(id);
+      if (!controller.signal.aborted) this.#answer(id, response);
+    });
     return true;
+  }
+
+  /** The process ended: whatever it still asked is withdrawn. */
+  close(): void {
+    for (const c of this.#open.values()) c.abort(new Error("the agent's process ended"));
+  }
+
+  #answer(id: string, response: Record<string, unknown>): void {
+    this.send(JSON.stringify({ type: "control_response", response: { subtype: "success", request_id: id, response } }));
   }
 }
