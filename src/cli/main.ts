@@ -221,10 +221,11 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option("--allow-dirty", "run even if the main worktree has uncommitted changes")
     .option("--include-claimed", "also work items someone else has claimed (in progress elsewhere)")
     .option("--branch <name>", "merge items into this branch (default: loop.integration_branch, else the branch checked out)")
+    .option("--tmux", "give every running agent a tmux window showing its output (tmux -L <socket> attach -t viable)")
     .addOption(new Option("--workspace <mode>", "worktree | none (default: workspace.mode)").choices(["worktree", "none"]))
-    .action(async (opts: { dir: string; json?: boolean; concurrency?: number; maxSessions?: number; allowDirty?: boolean; includeClaimed?: boolean; branch?: string; workspace?: "worktree" | "none" }) =>
+    .action(async (opts: { dir: string; json?: boolean; concurrency?: number; maxSessions?: number; allowDirty?: boolean; includeClaimed?: boolean; branch?: string; workspace?: "worktree" | "none"; tmux?: boolean }) =>
       setExit(await (await import("./commands/loop.ts")).loopCommand({
-        dir: opts.dir, json: !!opts.json, allowDirty: !!opts.allowDirty, includeClaimed: !!opts.includeClaimed,
+        dir: opts.dir, json: !!opts.json, allowDirty: !!opts.allowDirty, includeClaimed: !!opts.includeClaimed, tmux: !!opts.tmux,
         ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
         ...(opts.maxSessions !== undefined ? { maxSessions: opts.maxSessions } : {}),
         ...(opts.workspace !== undefined ? { workspace: opts.workspace } : {}),

@@ -6,6 +6,7 @@
 
 import { agentNotes } from "../../app/agents.ts";
 import { openProject } from "../../app/project.ts";
+import { startTmuxMirror, type TmuxMirror } from "../../app/tmux-mirror.ts";
 import { LoopStopped, runPlanLoop, type WorkspaceMode } from "../../app/run-loop.ts";
 import { LoopView, ndjson } from "../event-stream.ts";
 import { EXIT } from "../exit-codes.ts";
@@ -23,6 +24,8 @@ export interface LoopArgs {
   json: boolean;
   workspace?: WorkspaceMode;
   branch?: string;
+  /** Mirror every running agent in a tmux window. */
+  tmux: boolean;
 }
 
 export async function loopCommand(args: LoopArgs, o: Output): Promise<number> {
@@ -31,7 +34,17 @@ export async function loopCommand(args: LoopArgs, o: Output): Promise<number> {
   const offSignals = onStopSignals((kind, message) => controller.abort(kind === "kill_switch" ? new LoopStopped("kill_switch", message) : message));
   const view = new LoopView();
   const live = !args.json && o.interactive ? new LiveLine(() => view.status()) : null;
+  let mirror: TmuxMirror | undefined;
+  try {
+    mirror = args.tmux ? await startTmuxMirror(project) : undefined;
+  } catch (e) {
+    offSignals();
+    await project.close();
+    throw e;
+  }
+  if (mirror) o.err(`viable: every running agent has a window: ${mirror.attach}`);
   const unsubscribe = project.onEvent((e) => {
+    mirror?.onEvent(e);
     if (args.json) {
       o.out(ndjson(e));
       return;
@@ -74,5 +87,6 @@ export async function loopCommand(args: LoopArgs, o: Output): Promise<number> {
     offSignals();
     await project.close();
     unsubscribe();
+    await mirror?.close();
   }
 }

@@ -1,0 +1,65 @@
+// Plain tmux commands on a socket of Viable's own (`tmux -L <socket>`), never the user's server:
+// nothing of ours lands in their sessions, and `kill-server` on our socket takes only what is ours.
+// Windows are addressed by their id (`@3`), never by a name a person may have changed. Commands run
+// one at a time per socket, so two never race for the same pane.
+
+import { execFile } from "node:child_process";
+import { UserError } from "../domain/errors.ts";
+
+export class Tmux {
+  readonly socket: string;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(socket: string) {
+    this.socket = socket;
+  }
+
+  /** Runs `tmux -L socket args`; rejects with tmux's own message. */
+  run(args: readonly string[]): Promise<string> {
+    const next = this.#queue.then(() => new Promise<string>((resolve, reject) => {
+      execFile("tmux", ["-L", this.socket, ...args], { encoding: "utf8", timeout: 10_000 }, (error, stdout, stderr) => {
+        if (!error) resolve(stdout);
+        else if ((error as NodeJS.ErrnoException).code === "ENOENT") reject(notInstalled());
+        else reject(new Error(`tmux ${args[0] ?? ""}: ${stderr.trim() || error.message}`));
+      });
+    }));
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** A detached session whose first window runs `command`; any earlier server on the socket (a crashed run's) goes first. */
+  async startSession(name: string, firstWindow: string, command: string): Promise<void> {
+    await this.killServer();
+    await this.run(["new-session", "-d", "-s", name, "-n", firstWindow, "-x", "200", "-y", "50", command]);
+  }
+
+  /** A window running `command`; returns its id. */
+  async newWindow(session: string, name: string, command: string): Promise<string> {
+    return (await this.run(["new-window", "-d", "-P", "-F", "#{window_id}", "-t", `${session}:`, "-n", name, command])).trim();
+  }
+
+  async killWindow(id: string): Promise<void> {
+    await this.run(["kill-window", "-t", id]).catch(() => undefined);
+  }
+
+  /** Everything on this socket ends; nothing happens when there is no server. */
+  async killServer(): Promise<void> {
+    await this.run(["kill-server"]).catch(() => undefined);
+  }
+}
+
+/** tmux is there to be run. */
+export async function tmuxAvailable(): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    execFile("tmux", ["-V"], (error) => ((error as NodeJS.ErrnoException | null)?.code === "ENOENT" ? reject(notInstalled()) : resolve()));
+  });
+}
+
+function notInstalled(): UserError {
+  return new UserError({ reason: "bad_usage", field: "--tmux", message: "tmux is not installed", fix: "install it (apt-get install tmux, brew install tmux), or run without --tmux" });
+}
+
+/** A shell word: the path or text as one argument to `sh -c`. */
+export function shellQuote(s: string): string {
+  return `'${s.replaceAll("'", "'\\''")}'`;
+}
