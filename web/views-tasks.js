@@ -35,13 +35,14 @@ export function TasksPage({ project }) {
 
 // Which VSM system each event belongs to, in cycle order: the timeline groups by these.
 const STAGES = [
-  { key: "start", label: "Task started", types: ["task_started", "state_changed"] },
+  { key: "start", label: "Task started", types: ["task_started"] },
   { key: "adapt", label: "Adaptations", types: ["adaptation_applied", "adaptation_cleared"] },
   { key: "s4", label: "S4 · environment scan", types: ["environment_scanned"] },
   { key: "s3", label: "S3 · complexity and allocation", types: ["complexity_assessed", "allocation_made"] },
   { key: "s5", label: "S5 · policy and approval", types: ["approval_requested", "approval_answered", "policy_decision", "conflict_detected"] },
   { key: "s2", label: "S2 · coordination", types: ["coordination_planned"] },
-  { key: "s1", label: "S1 · agents", types: ["agent_invoked", "agent_completed", "agent_error", "agent_event"] },
+  // An agent going busy and idle is part of its S1 step, not a stage of its own.
+  { key: "s1", label: "S1 · agents", types: ["state_changed", "agent_invoked", "agent_completed", "agent_error", "agent_event"] },
   { key: "s3star", label: "S3* · audit", types: ["audit_performed", "oscillation_detected"] },
   { key: "metrics", label: "Metrics", types: ["metrics_updated"] },
   { key: "end", label: "Outcome", types: ["task_completed", "task_failed", "task_interrupted"] },

@@ -14,7 +14,7 @@ import { spawn } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { UserError } from "../domain/errors.ts";
+import { noPlanImported, UserError } from "../domain/errors.ts";
 import type { LogEntry } from "../domain/events.ts";
 import { processStartTime, workingHolder } from "../store/writer-lock.ts";
 import type { Project } from "./project.ts";
@@ -64,7 +64,7 @@ export async function startJob(p: Project, r: JobRequest): Promise<Job> {
   const kill = await p.store.queries.killSwitch();
   if (kill) throw new UserError({ reason: "kill_switch", message: `the kill switch is engaged (since ${kill.since}: ${kill.reason}); nothing new starts`, fix: "release the kill switch first" });
   if (r.kind === "loop" && !(await p.store.queries.hasPlan())) {
-    throw new UserError({ reason: "not_found", message: "no plan has been imported into this project", fix: "run `viable plan import FILE` first" });
+    throw noPlanImported();
   }
   const holder = workingHolder(p.paths.lockFile);
   if (holder) {

@@ -4,7 +4,7 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { UserError } from "../domain/errors.ts";
+import { noPlanImported, UserError } from "../domain/errors.ts";
 import { exportPlan, importPlan } from "../plan/import/import-plan.ts";
 import { itemComplexity } from "../plan/item-complexity.ts";
 import { itemFingerprint } from "../plan/item-identity.ts";
@@ -123,7 +123,7 @@ export type { PlanProblem } from "../plan/problem.ts";
 
 export async function storedPlan(project: Project): Promise<StoredPlan> {
   const stored = await project.store.queries.plan();
-  if (stored === null) throw new UserError({ reason: "not_found", message: "no plan has been imported into this project", fix: "run `viable plan import FILE` first" });
+  if (stored === null) throw noPlanImported();
   return stored;
 }
 

@@ -17,7 +17,6 @@ export const MIRROR_SESSION = "viable";
 export interface TmuxMirror {
   /** The command that shows it: `tmux -L <socket> attach -t viable`. */
   readonly attach: string;
-  readonly socket: string;
   /** Feed it the loop's events. */
   onEvent(e: LogEntry): void;
   /** Ends the session. */
@@ -49,7 +48,6 @@ export async function startTmuxMirror(project: Project): Promise<TmuxMirror> {
     }
   };
   return {
-    socket,
     attach: `tmux -L ${socket} attach -t ${MIRROR_SESSION}`,
     onEvent: (e) => {
       const d = e.data;

@@ -18,6 +18,8 @@ export type UserErrorReason =
   | "kill_switch"
   | "dirty_worktree"
   | "not_found"
+  /** The project has no imported plan (yet). */
+  | "no_plan"
   /** The thing exists but is not in a state that allows it (an approval already answered). */
   | "conflict";
 
@@ -59,6 +61,11 @@ export function formatUserError(d: UserErrorDetails): string {
 
 export function isUserError(e: unknown): e is UserError {
   return e instanceof UserError;
+}
+
+/** What every command that needs the project's plan says when there is none. */
+export function noPlanImported(): UserError {
+  return new UserError({ reason: "no_plan", message: "no plan has been imported into this project", fix: "run `viable plan import FILE` (a feature_list.json, a Task Master tasks.json or a beads .jsonl)" });
 }
 
 /** For exhaustive switches: the compiler proves this is never reached. */

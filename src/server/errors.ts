@@ -14,6 +14,7 @@ export interface ApiError {
 
 const STATUS: Partial<Record<UserErrorReason, number>> = {
   not_found: 404,
+  no_plan: 404,
   conflict: 409,
   store_locked: 409,
   kill_switch: 409,

@@ -53,13 +53,13 @@ function sign(secret: Buffer, nonce: string, issued: string): string {
 }
 
 /** `nonce.issued.mac`: the time it was issued is signed too, so a session ends. */
-export function newSession(secret: Buffer, now = Date.now()): string {
+function newSession(secret: Buffer, now = Date.now()): string {
   const nonce = crypto.randomBytes(16).toString("base64url");
   const issued = String(Math.floor(now / 1000));
   return `${nonce}.${issued}.${sign(secret, nonce, issued)}`;
 }
 
-export function validSession(value: string | undefined, secret: Buffer, now = Date.now()): boolean {
+function validSession(value: string | undefined, secret: Buffer, now = Date.now()): boolean {
   if (value === undefined) return false;
   const [nonce, issued, mac] = value.split(".");
   if (nonce === undefined || issued === undefined || mac === undefined || !/^\d+$/.test(issued)) return false;

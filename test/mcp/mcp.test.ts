@@ -83,6 +83,21 @@ void test("over stdio: at most 8 short tools; a loop started through MCP answers
   // Recorded as coming from MCP.
   const starts = ofType(await eventsOf(p.dir), "control_action").filter((e) => e.data.action === "start_loop");
   assert.deepEqual(starts.map((e) => e.data.source), ["mcp"]);
+
+  // The kill switch through MCP holds for the CLI too, and is released the same way.
+  const noLoop = await call(client, "stop", { what: "loop" });
+  assert.equal(noLoop.isError, true);
+  assert.match(JSON.stringify(noLoop.value), /no loop is working/);
+  const engaged = await call(client, "stop", { what: "everything", reason: "release freeze" });
+  assert.equal((engaged.value.kill_switch as Json).source, "mcp");
+  const refused = await p.viable("loop");
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /kill switch is engaged .*release freeze/);
+  const refusedStart = await call(client, "start", { what: "loop" });
+  assert.equal(refusedStart.isError, true);
+  assert.match(JSON.stringify(refusedStart.value), /kill_switch/);
+  assert.deepEqual((await call(client, "stop", { what: "release" })).value, { released: true });
+  assert.deepEqual(ofType(await eventsOf(p.dir), "kill_switch").map((e) => [e.data.engaged, e.data.source]), [[true, "mcp"], [false, "mcp"]]);
 });
 
 void test("over stdio: a waiting `viable run` is answered through the `answer` tool", async (t) => {

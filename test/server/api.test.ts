@@ -195,7 +195,7 @@ void test("several projects in one server: each under its own id, the same direc
   assert.deepEqual(projects.map((p) => [p.plan, p.last_seq]), [[null, 0], [null, 0]], "nothing recorded yet");
   const noPlan = await s.api<{ error: { reason: string; fix: string } }>("GET", "/api/projects/shop-2/plan");
   assert.equal(noPlan.status, 404);
-  assert.equal(noPlan.body.error.reason, "not_found");
+  assert.equal(noPlan.body.error.reason, "no_plan");
   assert.match(noPlan.body.error.fix, /viable plan import/);
 });
 

@@ -42,9 +42,10 @@ export async function loopCommand(args: LoopArgs, o: Output): Promise<number> {
     await project.close();
     throw e;
   }
-  if (mirror) o.err(`viable: every running agent has a window: ${mirror.attach}`);
   const unsubscribe = project.onEvent((e) => {
     mirror?.onEvent(e);
+    // Said once the loop really runs: a loop refused at its checks has no windows to show.
+    if (mirror && e.event_type === "loop_started") o.err(`viable: every running agent has a window: ${mirror.attach}`);
     if (args.json) {
       o.out(ndjson(e));
       return;

@@ -16,7 +16,7 @@ import type { AgentRegistry } from "../../agents/registry.ts";
 import type { AgentDefinition } from "../../domain/agent.ts";
 import type { ViableConfig } from "../../config/config.ts";
 import { detectTooling } from "../../analysis/project-commands.ts";
-import { isUserError, UserError, errorMessage } from "../../domain/errors.ts";
+import { errorMessage, isUserError, noPlanImported, UserError } from "../../domain/errors.ts";
 import type { ItemId, PlanItem } from "../../plan/plan.ts";
 import { Scheduler, type SchedulerCounts } from "../../plan/scheduler.ts";
 import { planValidationError, validatePlan } from "../../plan/validate.ts";
@@ -89,7 +89,7 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
   const commitsBefore = { ...journal.stats };
   const stored = await store.queries.plan();
   if (stored === null) {
-    throw new UserError({ reason: "not_found", message: "no plan has been imported into this project", fix: "run `viable plan import FILE` (a feature_list.json, a Task Master tasks.json or a beads .jsonl)" });
+    throw noPlanImported();
   }
   const { plan } = stored;
   const validation = validatePlan(plan);
