@@ -4,6 +4,7 @@
 // one at a time per socket, so two never race for the same pane.
 
 import { execFile } from "node:child_process";
+import { setTimeout as sleep } from "node:timers/promises";
 import { UserError } from "../domain/errors.ts";
 
 export class Tmux {
@@ -27,10 +28,34 @@ export class Tmux {
     return next;
   }
 
-  /** A detached session whose first window runs `command`; any earlier server on the socket (a crashed run's) goes first. */
+  /**
+   * A detached session whose first window runs `command`. Any earlier server on the socket (a
+   * crashed run's) goes first — and is waited for: a server still exiting takes a new session down
+   * with it.
+   */
   async startSession(name: string, firstWindow: string, command: string): Promise<void> {
     await this.killServer();
-    await this.run(["new-session", "-d", "-s", name, "-n", firstWindow, "-x", "200", "-y", "50", command]);
+    for (let i = 0; i < 50 && (await this.answers()); i++) await sleep(40);
+    let last: unknown;
+    for (let tries = 0; tries < 3; tries++) {
+      try {
+        await this.run(["new-session", "-d", "-s", name, "-n", firstWindow, "-x", "200", "-y", "50", command]);
+        return;
+      } catch (e) {
+        if (e instanceof UserError) throw e;
+        last = e;
+        await sleep(100);
+      }
+    }
+    throw new UserError({
+      reason: "bad_usage", field: "--tmux", message: `tmux could not start a session on its socket ${this.socket}: ${last instanceof Error ? last.message : String(last)}`,
+      fix: `check that tmux works (tmux -L ${this.socket} new-session), or run without --tmux`,
+    });
+  }
+
+  /** Whether a server answers on the socket. */
+  async answers(): Promise<boolean> {
+    return this.run(["list-sessions"]).then(() => true, () => false);
   }
 
   /** A window running `command`; returns its id. */

@@ -33,8 +33,9 @@ void test("loop, claude: a run budget stops the item mid-stream; not passed, the
     clis: ["claude"],
     config: { budgets: { run: { tokens: 5 } }, defaults: { timeout: 30 } },
     // The first model call alone crosses the budget; had the session gone on, its next call would
-    // hang on the hold until the agent's timeout.
-    script: [{ reply: { toolCalls: [{ tool: "write_file", args: { path: "a.txt", content: "a\n" } }], usage: { inputTokens: 101 } } }, { reply: { text: "never", hold } }],
+    // hang on the hold until the agent's timeout. The tool takes seconds, so the second call cannot
+    // race the stop on a loaded machine (a file write let claude ask again before Viable reacted).
+    script: [{ reply: { toolCalls: [{ tool: "shell", args: { command: "sleep 5; echo a > a.txt" } }], usage: { inputTokens: 101 } } }, { reply: { text: "never", hold } }],
   });
   await plan(w, [{ id: "a" }, { id: "b" }]);
   const run = await loop(w);
