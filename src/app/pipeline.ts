@@ -4,11 +4,12 @@
 
 import { RuntimeResolver, type RuntimeResolverOptions } from "../agents/runtimes.ts";
 import { AttemptPipeline, type PipelineOptions } from "../engine/attempt/pipeline.ts";
+import type { TerminalQuestion } from "../engine/permission-broker.ts";
 import type { Project } from "./project.ts";
 
 export async function withPipeline<T>(
   project: Project,
-  how: { commands: NonNullable<RuntimeResolverOptions["commands"]>; startRecord: NonNullable<PipelineOptions["startRecord"]>; warmPool?: boolean },
+  how: { commands: NonNullable<RuntimeResolverOptions["commands"]>; startRecord: NonNullable<PipelineOptions["startRecord"]>; warmPool?: boolean; ask?: TerminalQuestion | undefined },
   fn: (pipeline: AttemptPipeline) => Promise<T>,
 ): Promise<T> {
   const runtimes = new RuntimeResolver(project.config, { projectRoot: project.paths.root, commands: how.commands, ...(how.warmPool === false ? { warmPool: false } : {}) });
@@ -16,6 +17,7 @@ export async function withPipeline<T>(
     return await fn(new AttemptPipeline({
       journal: project.store.journal, config: project.config, runtime: (name) => runtimes.get(name),
       transcriptsDir: project.paths.transcriptsDir, now: project.store.now, startRecord: how.startRecord, processes: runtimes.processes, store: project.store,
+      ...(how.ask ? { ask: how.ask } : {}),
     }));
   } finally {
     await runtimes.close();

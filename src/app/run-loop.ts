@@ -14,6 +14,6 @@ export type { LoopOutcome, WorkspaceMode } from "../engine/loop/loop-context.ts"
 export async function runPlanLoop(project: Project, opts: LoopOptions): Promise<LoopResult> {
   // Items in worktrees each run in a directory of their own: no warm process could serve them.
   const worktrees = (opts.mode ?? project.config.workspace.mode) === "worktree";
-  return withPipeline(project, { commands: "pooled", startRecord: "stage", warmPool: !worktrees }, (pipeline) =>
+  return withPipeline(project, { commands: "pooled", startRecord: "stage", warmPool: !worktrees, ask: opts.ask }, (pipeline) =>
     runLoop({ store: project.store, config: project.config, registry: project.registry(), pipeline }, { startupReaped: project.reconciliation?.reaped.length ?? 0, ...opts }));
 }

@@ -17,7 +17,7 @@ export async function runTask(project: Project, opts: RunTaskOptions): Promise<V
   const previous = journal.onFailure;
   journal.onFailure = (e) => failed.abort(e);
   try {
-    return await withPipeline(project, { commands: "direct", startRecord: "commit" }, (pipeline) =>
+    return await withPipeline(project, { commands: "direct", startRecord: "commit", ask: opts.interactive ? opts.ask : undefined }, (pipeline) =>
       runCycle({ store: project.store, config: project.config, registry: project.registry(), pipeline }, { ...opts, signal: AbortSignal.any([opts.signal, failed.signal]) }));
   } finally {
     journal.onFailure = previous;

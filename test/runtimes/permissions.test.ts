@@ -11,6 +11,7 @@ import { test } from "node:test";
 import { shell, text, writeFile } from "../support/model-server/script.ts";
 import { parseRun } from "../loop/support.ts";
 import { eventType, serve, sse } from "../server/support.ts";
+import { viableInTerminal } from "../support/terminal.ts";
 import { explain, ofType, runtimeWorld, TEST_TIMEOUT } from "./world.ts";
 
 void test("claude under the broker: allow runs, deny is refused, ask is answered in the dashboard, an unanswered ask times out to deny", TEST_TIMEOUT, async (t) => {
@@ -78,5 +79,28 @@ void test("loop, claude under the broker: an ask nobody can answer is denied at 
   assert.deepEqual(ofType(events, "permission_decided").map((e) => [e.data["request"], e.data["decision"], e.data["by"]]), [["Bash: touch pushed.txt", "deny", "nobody watching"]]);
   const told = w.server.turns().map((r) => JSON.stringify((r.body as { messages?: unknown[] }).messages?.at(-1) ?? ""));
   assert.ok(told.some((m) => /nobody is watching the project/.test(m)), told.join("\n"));
+  w.server.assertScriptConsumed();
+});
+
+void test("claude under the broker at a terminal: the person there answers each ask (yes, then no), and the answers are recorded as theirs", TEST_TIMEOUT, async (t) => {
+  const w = await runtimeWorld(t, {
+    clis: ["claude"],
+    script: [shell("touch asked.txt"), shell("touch refused.txt"), text("Did what I was let do.")],
+    config: { permissions: { ask: ["Bash(touch:*)"], ask_timeout: 60 } },
+  });
+  const term = viableInTerminal(t, ["run", "Touch the files", "--simple", "-d", w.project.dir], { env: w.env });
+  await term.waitFor(/asks to use Bash: touch asked\.txt\. Allow it\?/, "the first ask at the terminal");
+  term.type("y");
+  await term.waitFor(/asks to use Bash: touch refused\.txt\. Allow it\?/, "the second ask at the terminal");
+  term.type("n");
+  const code = await term.exitCode();
+  const events = await w.events();
+  assert.equal(code, 0, `${term.screen()}\n${events.map((e) => e.event_type).join(" ")}`);
+  assert.equal(fs.existsSync(path.join(w.project.dir, "asked.txt")), true, "allowed at the terminal");
+  assert.equal(fs.existsSync(path.join(w.project.dir, "refused.txt")), false, "refused at the terminal");
+  assert.deepEqual(ofType(events, "permission_decided").map((e) => [e.data["request"], e.data["decision"], e.data["by"]]),
+    [["Bash: touch asked.txt", "allow", "terminal"], ["Bash: touch refused.txt", "deny", "terminal"]]);
+  const told = w.server.turns().map((r) => JSON.stringify((r.body as { messages?: unknown[] }).messages?.at(-1) ?? ""));
+  assert.ok(told.some((m) => /Denied by a person \(terminal\) through Viable/.test(m)), told.join("\n"));
   w.server.assertScriptConsumed();
 });

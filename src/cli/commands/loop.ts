@@ -13,6 +13,7 @@ import { EXIT } from "../exit-codes.ts";
 import { formatDuration, LiveLine } from "../live-line.ts";
 import type { Output } from "../output.ts";
 import { reportReconciliation } from "../reconciliation-report.ts";
+import { terminalAsk } from "../terminal-ask.ts";
 import { onStopSignals } from "../stop-signals.ts";
 
 export interface LoopArgs {
@@ -64,12 +65,7 @@ export async function loopCommand(args: LoopArgs, o: Output): Promise<number> {
       ...(args.maxSessions !== undefined ? { maxSessions: args.maxSessions } : {}),
       ...(args.workspace !== undefined ? { mode: args.workspace } : {}),
       ...(args.branch !== undefined ? { branch: args.branch } : {}),
-      ...(o.interactive && !args.json ? {
-        askToContinue: async (message: string, signal: AbortSignal) => {
-          const confirm = (await import("@inquirer/confirm")).default;
-          return live!.pause(() => confirm({ message, default: false }, { signal }));
-        },
-      } : {}),
+      ...(o.interactive && !args.json ? { ask: terminalAsk(live) } : {}),
     });
     await project.flush();
     live?.stop();

@@ -9,6 +9,7 @@ import { CycleStopped, runTask, type VSMCycleResult } from "../../app/run-task.t
 import { CycleView, ndjson } from "../event-stream.ts";
 import { EXIT } from "../exit-codes.ts";
 import { LiveLine } from "../live-line.ts";
+import { terminalAsk } from "../terminal-ask.ts";
 import { printJson, type Output } from "../output.ts";
 import { reportReconciliation } from "../reconciliation-report.ts";
 import { onStopSignals } from "../stop-signals.ts";
@@ -52,11 +53,7 @@ export async function runCommand(args: RunArgs, o: Output): Promise<number> {
       ...(args.hint !== undefined ? { hint: args.hint } : {}),
       autoApprove: args.autoApprove,
       interactive: o.interactive,
-      // Loaded only when a person must be asked: it is a large import for every other run.
-      ask: async (message, signal) => {
-        const confirm = (await import("@inquirer/confirm")).default;
-        return live ? live.pause(() => confirm({ message, default: false }, { signal })) : confirm({ message, default: false }, { signal });
-      },
+      ask: terminalAsk(live),
       signal: controller.signal,
     });
     await project.flush();

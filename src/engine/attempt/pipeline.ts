@@ -8,7 +8,7 @@ import type { Runtime, RuntimeName } from "../../domain/runtime.ts";
 import type { SupervisionStrategy } from "../../process/supervise-process.ts";
 import type { Journal } from "../../store/journal.ts";
 import type { Store } from "../../store/store.ts";
-import { permissionBroker, type BrokerContext } from "../permission-broker.ts";
+import { permissionBroker, type BrokerContext, type TerminalQuestion } from "../permission-broker.ts";
 import { BudgetTracker } from "./budget.ts";
 import { CircuitBreakers } from "./circuit-breaker.ts";
 import type { RetrySettings } from "./retry-policy.ts";
@@ -27,6 +27,8 @@ export interface PipelineOptions {
   processes?: Pick<SupervisionStrategy, "spawner" | "leftovers">;
   /** Brokered permissions (config `permissions`): the store its questions are recorded in. */
   store?: Store;
+  /** At a terminal: brokered requests are asked there too (whichever answer comes first holds). */
+  ask?: TerminalQuestion;
 }
 
 export class AttemptPipeline {
@@ -45,7 +47,7 @@ export class AttemptPipeline {
     const store = options.store;
     this.env = {
       journal: options.journal, config, transcriptsDir: options.transcriptsDir, now: options.now, startRecord: options.startRecord ?? "commit",
-      ...(rules && store ? { permissions: (ctx: BrokerContext) => permissionBroker(store, { allow: rules.allow, deny: rules.deny, ask: rules.ask }, rules.ask_timeout, ctx) } : {}),
+      ...(rules && store ? { permissions: (ctx: BrokerContext) => permissionBroker(store, { allow: rules.allow, deny: rules.deny, ask: rules.ask }, rules.ask_timeout, ctx, options.ask) } : {}),
     };
     this.runtime = options.runtime;
     this.processes = options.processes ?? {};

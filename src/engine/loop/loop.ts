@@ -56,8 +56,11 @@ export interface LoopOptions {
   signal: AbortSignal;
   /** What the start-up reconciliation (engine/reconcile.ts) already stopped, reported with the loop's own. */
   startupReaped?: number;
-  /** At a terminal: whether to go on after a streak of failures. Without it the loop stops. */
-  askToContinue?: (question: string, signal: AbortSignal) => Promise<boolean>;
+  /**
+   * At a terminal: asks the person there (whether to go on after a streak of failures — without it
+   * the loop stops; whether an agent may use a tool its rules leave to a person).
+   */
+  ask?: (question: string, signal: AbortSignal) => Promise<boolean>;
   /** Work items someone else has claimed too (an in-progress Task Master task, a hooked beads issue). */
   includeClaimed?: boolean;
   /** The branch items merge into; default `loop.integration_branch`, else the branch checked out. */
@@ -335,7 +338,7 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
       // One question at a time: failures that end while the user is being asked add to the streak.
       if (asking || outcome !== null) return;
       const n = consecutiveFailures;
-      if (!opts.askToContinue) {
+      if (!opts.ask) {
         rec.event("failure_streak", { consecutive_failures: n, continued: false });
         stop("failure_streak", `${n} attempts failed in a row (loop.max_consecutive_failures); stopped. Look at the failures with \`viable plan show\`, then run \`viable loop\` again`);
         return;
@@ -343,7 +346,7 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
       asking = true;
       let go: boolean;
       try {
-        go = await opts.askToContinue(`${n} attempts failed in a row. Continue?`, controller.signal);
+        go = await opts.ask(`${n} attempts failed in a row. Continue?`, controller.signal);
       } catch {
         go = false;
       }
