@@ -56,6 +56,8 @@ function PendingApproval({ project, a, onDone }) {
     setBusy(false);
     if (done) { publish(["approvals", "project"]); onDone(); }
   };
+  // An agent's question (loop.on_needs_input: wait): approving retries it with the comment as the answer.
+  const question = a.subject === "needs_input";
   return html`
     <div class="approval" data-testid=${`approval-${a.id}`} data-status=${a.status}>
       <div class="approval-text">
@@ -64,9 +66,10 @@ function PendingApproval({ project, a, onDone }) {
         <${Origin} project=${project} a=${a} />
       </div>
       <div class="approval-actions">
-        <input class="input" placeholder="Comment (optional)" value=${comment} onInput=${(e) => setComment(e.currentTarget.value)} data-testid=${`comment-${a.id}`} />
-        <button class="btn primary" disabled=${busy} onClick=${() => decide("approve")} data-testid=${`approve-${a.id}`}>Approve</button>
-        <button class="btn danger-outline" disabled=${busy} onClick=${() => decide("reject")} data-testid=${`reject-${a.id}`}>Reject</button>
+        ${question && html`<div class="small dim">or take it over: <code>viable attach ${a.item_id}</code></div>`}
+        <input class="input" placeholder=${question ? "Your answer for the agent" : "Comment (optional)"} value=${comment} onInput=${(e) => setComment(e.currentTarget.value)} data-testid=${`comment-${a.id}`} />
+        <button class="btn primary" disabled=${busy} onClick=${() => decide("approve")} data-testid=${`approve-${a.id}`}>${question ? "Answer & retry" : "Approve"}</button>
+        <button class="btn danger-outline" disabled=${busy} onClick=${() => decide("reject")} data-testid=${`reject-${a.id}`}>${question ? "Block" : "Reject"}</button>
       </div>
     </div>`;
 }

@@ -61,11 +61,14 @@ function ItemHeader({ project, item }) {
         <${Badge} status=${item.status} />
         ${item.phase && html`<span class="chip static">${item.phase}</span>`}
         <span class="grow"></span>
-        ${(item.status === "failed" || item.status === "blocked") && html`<button class="btn" data-testid="item-retry" onClick=${run("retry")}>Retry</button>`}
+        ${(item.status === "failed" || item.status === "blocked") && item.phase !== "needs_input" && html`<button class="btn" data-testid="item-retry" onClick=${run("retry")}>Retry</button>`}
         ${item.status === "blocked" && html`<button class="btn" data-testid="item-unblock" onClick=${run("unblock")}>Unblock</button>`}
       </div>
       ${item.blocked_reason && html`<div class="notice warn"><b>Blocked:</b> ${item.blocked_reason}</div>`}
-      ${item.last_error && item.status !== "passed" && html`<div class="notice error"><b>Last error:</b> ${item.last_error}</div>`}
+      ${item.phase === "needs_input"
+        ? html`<div class="notice warn" data-testid="item-question"><b>Waits for a person.</b> ${item.last_error}<br />
+            Take it over at a terminal: <code>viable attach ${item.id}</code>, or answer its question in Approvals (approve retries with your comment, reject blocks).</div>`
+        : item.last_error && item.status !== "passed" && html`<div class="notice error"><b>Last error:</b> ${item.last_error}</div>`}
     </div>`;
 }
 

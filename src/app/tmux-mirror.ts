@@ -83,7 +83,8 @@ export async function startTmuxMirror(project: Project): Promise<TmuxMirror> {
     },
     close: async () => {
       await Promise.allSettled(windows.values());
-      await tmux.killServer();
+      // Only the mirror's session: a person's take-over (`viable attach`) on the socket stays.
+      await tmux.killSession(MIRROR_SESSION);
     },
   };
 }

@@ -147,6 +147,16 @@ export class LoopView {
         const dependents = strings(d.dependents);
         return `⊘ ${item} blocked: ${str(d.reason)}${dependents.length ? `; blocks ${dependents.join(", ")}` : ""}`;
       }
+      case "item_waiting":
+        return `⏸ ${item} waits for a person: ${str(d.question)}\n  take it over: ${str(d.take_over)} — or answer it (approval ${str(d.approval_id)}) in the dashboard or with MCP's answer tool: approve retries with your comment, reject blocks`;
+      case "item_taken_over":
+        return `⇆ ${item} taken over by ${str(d.by)}: ${str(d.attach)}`;
+      case "item_handed_back":
+        return d.status === "ended"
+          ? `⇆ ${item} handed back by ${str(d.by)} after ${formatDuration(Number(d.seconds ?? 0))}: verifying it`
+          : `⇆ ${item}: the take-over by ${str(d.by)} was abandoned (its viable attach ended without it); waiting again`;
+      case "item_answered":
+        return `⇆ ${item} answered by ${str(d.by)}: ${d.decision === "block" ? "block it" : "retry"}${typeof d.answer === "string" ? ` — "${d.answer}"` : ""}`;
       case "item_conflict_resolved":
         return `⇄ ${item}: conflict in ${strings(d.files).join(", ")} resolved by ${str(d.agent)}${typeof d.cost_usd === "number" ? ` ($${d.cost_usd.toFixed(4)})` : ""}`;
       case "loop_note":

@@ -214,6 +214,12 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .action(async (opts: { dir: string; json?: boolean; write?: string }) =>
       setExit(await (await import("./commands/plan.ts")).planSessionsCommand({ dir: opts.dir, json: !!opts.json, ...(opts.write !== undefined ? { write: opts.write } : {}) }, o)));
 
+  program.command("attach").description("take over an item whose agent stopped for input: its CLI session, resumed in tmux in the item's worktree")
+    .argument("<item>", "the item (or one of its attempts)")
+    .addOption(dir()).addOption(json())
+    .action(async (target: string, opts: { dir: string; json?: boolean }) =>
+      setExit(await (await import("./commands/attach.ts")).attachCommand({ dir: opts.dir, target, json: !!opts.json }, o)));
+
   program.command("loop").description("work the imported plan until every item passed or only blocked ones remain")
     .addOption(dir()).addOption(new Option("--json", "print NDJSON events, one per line"))
     .option("--concurrency <n>", "items at once (default: loop.concurrency)", positiveInt)

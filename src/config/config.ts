@@ -133,6 +133,13 @@ export const configSchema = z.strictObject({
      * is sent back for a new attempt. Without one, a conflict sends it back at once.
      */
     integrator: z.string().min(1).optional(),
+    /**
+     * When an agent stops for a person (it needs input: a permission its CLI denied, a question):
+     * `wait` keeps the item's worktree and waits for someone to take it over (`viable attach`) or
+     * answer (dashboard, MCP `answer`) while other items go on; `retry` counts it as a failed
+     * attempt; `block` blocks the item at once. Default: `wait` at a terminal, `retry` otherwise.
+     */
+    on_needs_input: z.enum(["wait", "retry", "block"]).optional(),
     /** Consecutive failed attempts before the loop stops (or asks, at a terminal). */
     max_consecutive_failures: z.number().int().min(1).default(3),
     /** Sessions (attempts) per `viable loop` run; seed 004's MAX_SESSIONS. */

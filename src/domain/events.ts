@@ -43,6 +43,10 @@ export const VIABLE_EVENT_TYPES = [
   "item_passed",
   "item_failed",
   "item_blocked",
+  "item_waiting",
+  "item_taken_over",
+  "item_handed_back",
+  "item_answered",
   "item_conflict_resolved",
   /** Written by Viable 0.1 when an item merged; item_passed since. */
   "item_merged",

@@ -29,6 +29,17 @@ export interface LoopEventData {
   item_blocked: { item: string; reason: string; dependents?: string[]; blocked_by?: string };
   /** A conflicted merge resolved in the queue (by git's own merge, or the integrator agent), before it was verified again. */
   item_conflict_resolved: { item: string; attempt: number; files: readonly string[]; agent: string; attempt_id: string | null; cost_usd: number | null };
+  /**
+   * An agent stopped for a person (loop.on_needs_input: wait): the item waits, its worktree kept,
+   * until someone takes it over (`viable attach`), answers (approval `approval_id`) or blocks it.
+   */
+  item_waiting: { item: string; attempt: number; question: string; attempt_id: string | null; approval_id: string; take_over: string };
+  /** A person took the item's agent session over in tmux. */
+  item_taken_over: { item: string; by: string; takeover_id: string; attach: string };
+  /** The take-over ended (`ended`: the loop goes on from verification) or its `viable attach` died (`abandoned`: the item waits again). */
+  item_handed_back: { item: string; by: string; takeover_id: string; seconds: number; status: "ended" | "abandoned" };
+  /** A person answered a waiting item: `retry` with their answer for the agent, or `block`. */
+  item_answered: { item: string; by: string; decision: "retry" | "block"; answer: string | null };
   loop_note: { item?: string; message: string };
   failure_streak: { consecutive_failures: number; continued: boolean };
   loop_finished: { outcome: string; message: string; counts: ItemCounts; elapsed_seconds: number; sessions: number; left_alone: string[] };

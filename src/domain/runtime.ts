@@ -3,6 +3,10 @@
 import type { AgentEvent } from "./outcome.ts";
 
 export const RUNTIME_NAMES = ["command", "claude", "codex", "gemini", "opencode", "qwen"] as const;
+
+export function isRuntimeName(name: string): name is (typeof RUNTIME_NAMES)[number] {
+  return (RUNTIME_NAMES as readonly string[]).includes(name);
+}
 export type RuntimeName = (typeof RUNTIME_NAMES)[number];
 
 export interface RunLimits {

@@ -14,6 +14,8 @@ export interface PromptInput {
   auditFeedback?: string;
   /** Acceptance criteria (plan items). */
   acceptance?: string[];
+  /** The previous attempt stopped with a question, and a person answered it. */
+  answered?: { question: string; answer: string | null };
 }
 
 export function composePrompt(p: PromptInput): string {
@@ -26,6 +28,8 @@ export function composePrompt(p: PromptInput): string {
   if (p.previous.length > 0) {
     parts.push(`Earlier in this cycle:\n${p.previous.map((r) => `- ${r.agent} ${r.success ? "succeeded" : "failed"}: ${r.summary}`).join("\n")}`);
   }
-  if (p.auditFeedback) parts.push(`The previous attempt failed verification:\n${p.auditFeedback}\nFix the cause.`);
+  if (p.answered) {
+    parts.push(`Your previous attempt stopped and asked: ${p.answered.question}\n${p.answered.answer ? `A person answered: ${p.answered.answer}` : "A person said to go on without an answer."}\nGo on with the task accordingly.`);
+  } else if (p.auditFeedback) parts.push(`The previous attempt failed verification:\n${p.auditFeedback}\nFix the cause.`);
   return parts.join("\n\n");
 }

@@ -129,7 +129,7 @@ export function createMcpServer(projects: McpProjects, version: string, options:
   if (options.personTools === false) return server;
 
   server.registerTool("answer", {
-    description: "Answers a pending S5 approval (ids from `status`); the run waiting for it carries on. The first answer holds.",
+    description: "Answers a pending S5 approval (ids from `status`); the run waiting for it carries on. The first answer holds. For an agent's question (subject needs_input): approve retries the item with the comment as your answer, reject blocks it.",
     inputSchema: { project, approval_id: z.string().min(1), decision: z.enum(["approve", "reject"]), comment: z.string().max(2000).optional() },
   }, async (a) => guarded(async () => {
     const r = await answerApproval(projects.get(a.project).project, a.approval_id, a.decision, SOURCE, a.comment ?? null);

@@ -29,17 +29,22 @@ export class Tmux {
   }
 
   /**
-   * A detached session whose first window runs `command`. Any earlier server on the socket (a
-   * crashed run's) goes first — and is waited for: a server still exiting takes a new session down
-   * with it.
+   * A detached session whose first window runs `command` (in `cwd`, when given). An earlier session
+   * of that name (a crashed run's) goes first — and is waited for: when it was the server's last,
+   * a server still exiting takes a new session down with it. Other sessions on the socket stay.
    */
-  async startSession(name: string, firstWindow: string, command: string): Promise<void> {
-    await this.killServer();
-    for (let i = 0; i < 50 && (await this.answers()); i++) await sleep(40);
+  async startSession(name: string, firstWindow: string, command: string, cwd?: string): Promise<void> {
+    await this.killSession(name);
+    for (let i = 0; i < 50; i++) {
+      const others = await this.run(["list-sessions", "-F", "#{session_name}"]).then((out) => out.split("\n").filter((n) => n !== "" && n !== name), () => null);
+      // No server, or one that stays for its other sessions: safe to start.
+      if (others === null || others.length > 0) break;
+      await sleep(40);
+    }
     let last: unknown;
     for (let tries = 0; tries < 3; tries++) {
       try {
-        await this.run(["new-session", "-d", "-s", name, "-n", firstWindow, "-x", "200", "-y", "50", command]);
+        await this.run(["new-session", "-d", "-s", name, "-n", firstWindow, "-x", "200", "-y", "50", ...(cwd ? ["-c", cwd] : []), command]);
         return;
       } catch (e) {
         if (e instanceof UserError) throw e;
@@ -53,9 +58,14 @@ export class Tmux {
     });
   }
 
-  /** Whether a server answers on the socket. */
-  async answers(): Promise<boolean> {
-    return this.run(["list-sessions"]).then(() => true, () => false);
+  /** Whether the session `name` exists (exactly that name, not a prefix). */
+  async hasSession(name: string): Promise<boolean> {
+    return this.run(["has-session", "-t", `=${name}`]).then(() => true, () => false);
+  }
+
+  /** Ends the session; nothing happens when there is none. */
+  async killSession(name: string): Promise<void> {
+    await this.run(["kill-session", "-t", `=${name}`]).catch(() => undefined);
   }
 
   /** A window running `command`; returns its id. */
@@ -67,10 +77,6 @@ export class Tmux {
     await this.run(["kill-window", "-t", id]).catch(() => undefined);
   }
 
-  /** Everything on this socket ends; nothing happens when there is no server. */
-  async killServer(): Promise<void> {
-    await this.run(["kill-server"]).catch(() => undefined);
-  }
 }
 
 /** tmux is there to be run. */

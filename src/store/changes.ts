@@ -7,7 +7,7 @@ import type { LogEntry } from "../domain/events.ts";
 import type { AttemptOutcome } from "../domain/outcome.ts";
 import type { ViabilityMetrics } from "../domain/viability.ts";
 import type { ItemId, ItemStatus, Plan, PlanItem } from "../plan/plan.ts";
-import type { ApprovalRecord, AttemptRecord, ItemState, KillSwitch, PassedItem, SessionRecord, TaskPatch, TaskRecord } from "./records.ts";
+import type { TakeoverRecord, ApprovalRecord, AttemptRecord, ItemState, KillSwitch, PassedItem, SessionRecord, TaskPatch, TaskRecord } from "./records.ts";
 
 /** One plan per project for now; the id keeps room for more. */
 export const PLAN_ID = "plan";
@@ -37,7 +37,10 @@ export type Change =
   | { type: "session_recorded"; session: SessionRecord }
   | { type: "approval_requested"; approval: Omit<ApprovalRecord, "status" | "answered_by" | "answered_at" | "comment"> }
   /** The first answer holds: an approval already answered is left as it is. */
-  | { type: "approval_answered"; id: string; status: "approved" | "rejected" | "expired"; by: string; at: string; comment: string | null };
+  | { type: "approval_answered"; id: string; status: "approved" | "rejected" | "expired"; by: string; at: string; comment: string | null }
+  | { type: "takeover_started"; takeover: Omit<TakeoverRecord, "ended_at" | "status"> }
+  /** Only an active take-over ends: the first end recorded holds. */
+  | { type: "takeover_ended"; id: string; status: "ended" | "abandoned"; at: string };
 
 export interface SqlOp {
   sql: string;
@@ -134,6 +137,16 @@ export function opsOf(change: Change): SqlOp[] {
         sql: "UPDATE approvals SET status = ?, answered_by = ?, answered_at = ?, comment = ? WHERE id = ? AND status = 'pending'",
         params: [change.status, change.by, change.at, change.comment, change.id],
       }];
+    case "takeover_started": {
+      const k = change.takeover;
+      return [{
+        sql: `INSERT INTO takeovers (id, item_id, attempt_id, runtime, session, tmux_socket, tmux_session, by_user, pid, started_at, status)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active')`,
+        params: [k.id, k.item_id, k.attempt_id, k.runtime, k.session, k.tmux_socket, k.tmux_session, k.by_user, k.pid, k.started_at],
+      }];
+    }
+    case "takeover_ended":
+      return [{ sql: "UPDATE takeovers SET status = ?, ended_at = ? WHERE id = ? AND status = 'active'", params: [change.status, change.at, change.id] }];
     case "session_recorded": {
       const s = change.session;
       return [{

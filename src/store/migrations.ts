@@ -160,6 +160,27 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX approvals_status ON approvals(status, requested_at);
     `,
   },
+  {
+    version: 6,
+    description: "take-overs: a person working an item's agent session in tmux (`viable attach`)",
+    sql: `
+      CREATE TABLE takeovers (
+        id TEXT PRIMARY KEY,
+        item_id TEXT NOT NULL,
+        attempt_id TEXT,
+        runtime TEXT NOT NULL,
+        session TEXT,
+        tmux_socket TEXT NOT NULL,
+        tmux_session TEXT NOT NULL,
+        by_user TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        started_at TEXT NOT NULL,
+        ended_at TEXT,
+        status TEXT NOT NULL DEFAULT 'active'
+      );
+      CREATE INDEX takeovers_item ON takeovers(item_id, started_at);
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

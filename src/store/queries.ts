@@ -10,9 +10,9 @@ import type { ViabilityMetrics } from "../domain/viability.ts";
 import type { ItemId } from "../plan/plan.ts";
 import { countEvents, itemEvents, iterateEvents, lastSeq, queryEvents, taskSummary, type LogQuery, type TaskSummary } from "./event-log.ts";
 import { hasPlan, lastSessionNumber, passedItems, readPlan, readSessions, type StoredPlan } from "./plan-store.ts";
-import { getApproval, listApprovals } from "./approvals.ts";
+import { getApproval, latestTakeover, listApprovals } from "./approvals.ts";
 import { costBreakdown, type CostBreakdown } from "./cost.ts";
-import type { ApprovalRecord, ApprovalStatus, AttemptRecord, KillSwitch, PassedItem, SessionRecord, TaskRecord, TaskStatus } from "./records.ts";
+import type { ApprovalRecord, ApprovalStatus, AttemptRecord, KillSwitch, PassedItem, SessionRecord, TakeoverRecord, TaskRecord, TaskStatus } from "./records.ts";
 import { readJournalEpoch, readKillSwitch, readMetrics } from "./settings.ts";
 import {
   attemptsOfItem, attemptsOfTask, busyAgents, countTasks, fileVersions, getAttempt, getTask, latestTask, recentTasks, runningAttempts, taskAnalysis, taskIdsWithPrefix,
@@ -38,6 +38,8 @@ export interface Queries {
   /** The newest 500, newest first; only those of `status` when given. */
   approvals(status?: ApprovalStatus): Promise<ApprovalRecord[]>;
   approval(id: string): Promise<ApprovalRecord | null>;
+  /** The item's newest take-over (`viable attach`), if any. */
+  takeover(itemId: string): Promise<TakeoverRecord | null>;
   fileVersions(taskId: string): Promise<Map<string, { seq: number; hash: string; agent: string }[]>>;
   metrics(): Promise<ViabilityMetrics>;
   /** The kill switch when it is engaged, else null. */
@@ -86,6 +88,7 @@ export class SqliteQueries implements Queries {
   cost = async () => this.#read(() => costBreakdown(this.#db));
   approvals = async (status?: ApprovalStatus) => this.#read(() => listApprovals(this.#db, status));
   approval = async (id: string) => this.#read(() => getApproval(this.#db, id));
+  takeover = async (itemId: string) => this.#read(() => latestTakeover(this.#db, itemId));
   taskIdsWithPrefix = async (prefix: string) => this.#read(() => taskIdsWithPrefix(this.#db, prefix));
   taskCounts = async () => this.#read(() => countTasks(this.#db));
   taskAnalysis = async (taskId: string) => this.#read(() => taskAnalysis(this.#db, taskId));

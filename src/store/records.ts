@@ -39,11 +39,13 @@ export interface AttemptRecord {
   transcript_path: string | null;
 }
 
-export const ITEM_PHASES = ["workspace", "agents", "verifying", "queued", "merging"] as const;
+export const ITEM_PHASES = ["workspace", "agents", "needs_input", "verifying", "queued", "merging"] as const;
 /**
  * Where a running item is, so a resumed loop knows what its branch holds:
  * - workspace: the worktree is being made and set up
  * - agents: agents are working; their work is not known to be good
+ * - needs_input: an agent stopped for a person (loop.on_needs_input: wait); its worktree is kept
+ *   as it left it, for `viable attach` or an answer
  * - verifying: the agents succeeded; their work is committed and being verified in the worktree
  * - queued: verified, waiting for the merge queue
  * - merging: being rebased, re-verified and fast-forwarded
@@ -103,6 +105,31 @@ export interface ApprovalRecord {
   answered_by: string | null;
   answered_at: string | null;
   comment: string | null;
+}
+
+export const TAKEOVER_STATUSES = ["active", "ended", "abandoned"] as const;
+export type TakeoverStatus = (typeof TAKEOVER_STATUSES)[number];
+
+/**
+ * A person working an item's agent session (`viable attach`): active while the tmux session runs;
+ * ended when it ended (the loop then verifies and merges the item as if the agent had finished);
+ * abandoned when `viable attach` died without seeing it end (its session is then ended).
+ */
+export interface TakeoverRecord {
+  id: string;
+  item_id: string;
+  attempt_id: string | null;
+  runtime: string;
+  /** The agent CLI's own session id, when it had one. */
+  session: string | null;
+  tmux_socket: string;
+  tmux_session: string;
+  by_user: string;
+  /** The `viable attach` process. */
+  pid: number;
+  started_at: string;
+  ended_at: string | null;
+  status: TakeoverStatus;
 }
 
 /** What a re-import keeps of an item that had passed: merged work does not un-happen. */

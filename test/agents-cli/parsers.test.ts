@@ -43,6 +43,7 @@ interface Expected {
   retryable: boolean;
   retryAfterMs?: number;
   summary?: string | RegExp;
+  error?: RegExp;
   changedFiles?: string[];
   session: boolean;
 }
@@ -53,7 +54,7 @@ const CASES: Array<[Cli, string, Expected]> = [
   ["claude", "e401", { status: "failed", retryable: false, summary: /Invalid API key/, session: true }],
   ["claude", "e500", { status: "failed", retryable: true, summary: /API Error: 500/, session: true }],
   ["claude", "e429r", { status: "rate_limited", retryable: true, retryAfterMs: 1086, session: true }],
-  ["claude", "deny", { status: "needs_input", retryable: false, summary: /permission denied for Write/, session: true }],
+  ["claude", "deny", { status: "needs_input", retryable: false, summary: "Could not write.", error: /^permission denied for Write: .*hello\.txt; rerun with permission to use it$/, session: true }],
   ["claude", "cancel", { status: "cancelled", retryable: false, session: true }],
   ["codex", "write", { status: "succeeded", retryable: false, summary: "Done: wrote hello.txt", changedFiles: ["hello.txt"], session: true }],
   ["codex", "shell", { status: "succeeded", retryable: false, summary: "Ran it.", session: true }],
@@ -90,6 +91,7 @@ for (const [cli, name, expected] of CASES) {
     assert.equal(outcome.retryAfterMs, expected.retryAfterMs);
     if (typeof expected.summary === "string") assert.equal(outcome.summary, expected.summary);
     else if (expected.summary) assert.match(outcome.summary, expected.summary);
+    if (expected.error) assert.match(outcome.error ?? "", expected.error);
     assert.deepEqual(outcome.changedFiles, expected.changedFiles);
     assert.equal(typeof outcome.sessionId === "string" && outcome.sessionId.length > 0, expected.session);
     if (outcome.status !== "succeeded") assert.ok(outcome.error, "a run that did not succeed says why");

@@ -104,3 +104,23 @@ void test("claude under the broker at a terminal: the person there answers each 
   assert.ok(told.some((m) => /Denied by a person \(terminal\) through Viable/.test(m)), told.join("\n"));
   w.server.assertScriptConsumed();
 });
+
+void test("loop at a terminal, claude under the broker: the ask comes up over the live status line and the person's yes lets the item merge", TEST_TIMEOUT, async (t) => {
+  const w = await runtimeWorld(t, {
+    clis: ["claude"],
+    script: [shell("touch a.txt"), text("Made a.txt.")],
+    config: { permissions: { ask: ["Bash(touch:*)"], ask_timeout: 60 } },
+  });
+  const features = [{ id: "a", name: "Item a", description: "a plain item that changes one file in the project tree", agent: "generalist-coder", verify: ["test -f a.txt"] }];
+  w.project.write("feature_list.json", `${JSON.stringify({ features }, null, 2)}\n`);
+  w.project.commitAll("plan");
+  assert.equal((await w.viable("plan", "import", `${w.project.dir}/feature_list.json`)).code, 0);
+  const term = viableInTerminal(t, ["loop", "--concurrency", "1", "-d", w.project.dir], { env: w.env });
+  await term.waitFor(/asks to use Bash: touch a\.txt\. Allow it\?/, "the ask at the loop's terminal");
+  term.type("y");
+  const code = await term.exitCode();
+  const events = await w.events();
+  assert.equal(code, 0, `${term.screen()}\n${events.map((e) => e.event_type).join(" ")}`);
+  assert.equal(w.project.git("show", "main:a.txt"), "");
+  assert.deepEqual(ofType(events, "permission_decided").map((e) => [e.data["request"], e.data["decision"], e.data["by"]]), [["Bash: touch a.txt", "allow", "terminal"]]);
+});

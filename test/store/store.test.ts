@@ -126,7 +126,7 @@ void test("an entry's events and changes commit together or not at all", async (
 
 // Databases as earlier versions of Viable wrote them, frozen in test/store/fixtures (see its
 // README): opened by this version, migrated in place, and read back through the named queries.
-for (const version of [1, 3, 4, 5]) {
+for (const version of [1, 3, 4, 5, 6]) {
   void test(`a schema-v${version} database, as Viable wrote it, is migrated in place and every record reads back`, async (t) => {
     const p = makeProject();
     t.after(() => p.cleanup());
@@ -166,6 +166,11 @@ for (const version of [1, 3, 4, 5]) {
       assert.deepEqual(approvals.map((a) => [a.id, a.status, a.answered_by, a.comment]), version >= 5
         ? [["ap0000000002", "pending", null, null], ["ap0000000001", "approved", "dashboard", "fine"]]
         : []);
+      // Version 6 keeps take-overs (`viable attach`): who, which session, how it ended.
+      const takeover = await q.takeover("b");
+      assert.deepEqual(takeover && [takeover.id, takeover.by_user, takeover.runtime, takeover.status, takeover.ended_at], version >= 6
+        ? ["tk0000000001", "ada", "claude", "ended", "2026-11-30T10:04:10.000Z"]
+        : null);
     }
     // And it takes new records as any current database does.
     await store.journal.commit({ event: { event_type: "task_started", task_id: "new" } });

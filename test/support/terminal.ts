@@ -1,7 +1,7 @@
 // A terminal for tests that need one: `viable` started in a tmux pane on a socket of the test's own
 // (a real pseudo-terminal, so it prompts as it does for a person), read with `capture-pane` and
-// typed into with `send-keys` — text sent literally, Enter on its own. The pane's exit status is
-// written to a file, since the pane is gone once the command ends.
+// typed into with `send-keys` — text sent literally, Enter on its own. The command's exit status is
+// written to a file; the pane stays until the test ends, showing what the command printed last.
 
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -18,6 +18,8 @@ export interface Terminal {
   waitFor(pattern: RegExp, what: string, timeoutMs?: number): Promise<string>;
   /** Types `text`, then Enter. */
   type(text: string): void;
+  /** Presses one key by its tmux name: "Enter", "Down", "C-c". */
+  key(name: string): void;
   /** The command's exit status once it has ended. */
   exitCode(timeoutMs?: number): Promise<number>;
 }
@@ -51,7 +53,8 @@ export function viableInTerminal(t: TestContext, args: string[], opts: { env?: R
     shellQuote(process.execPath), shellQuote(VIABLE_BIN), ...args.map(shellQuote),
   ].join(" ");
   execFileSync("tmux", ["-L", socket, "-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", "160", "-y", "50", "-c", opts.cwd ?? dir,
-    `${command}; echo $? > ${shellQuote(exitFile)}`], { env: testEnv({ TERM: "xterm-256color" }) });
+    // The pane stays after the command, so what it printed last can be read.
+    `${command}; echo $? > ${shellQuote(exitFile)}; exec sleep 3600`], { env: testEnv({ TERM: "xterm-256color" }) });
   t.after(() => {
     tmuxOn(socket, "kill-server");
     fs.rmSync(dir, { recursive: true, force: true });
@@ -65,6 +68,7 @@ export function viableInTerminal(t: TestContext, args: string[], opts: { env?: R
       if (s) last = s;
       return pattern.test(s) ? s : null;
     }, what, timeoutMs, () => `screen:\n${last}`),
+    key: (name) => void tmuxOn(socket, "send-keys", "-t", "t", name),
     type: (text) => {
       tmuxOn(socket, "send-keys", "-t", "t", "-l", text);
       tmuxOn(socket, "send-keys", "-t", "t", "Enter");

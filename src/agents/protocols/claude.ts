@@ -273,10 +273,16 @@ function claudeVerdict(cli: string, e: Record<string, unknown>, result: string |
   if (e["is_error"] !== true && subtype === "success") {
     if (denials.length === 0) return { status: "succeeded", retryable: false };
     const tools = denials.map((d) => (isRecord(d) ? (str(d["tool_name"]) ?? "a tool") : "a tool"));
+    // What was denied, as a person reads it: the command of a Bash call, the file of an edit.
+    const what = denials.map((d) => {
+      const input = isRecord(d) && isRecord(d["tool_input"]) ? d["tool_input"] : {};
+      const detail = str(input["command"]) ?? str(input["file_path"]) ?? str(input["url"]);
+      return detail ? `${isRecord(d) ? (str(d["tool_name"]) ?? "a tool") : "a tool"}: ${detail.slice(0, 200)}` : null;
+    }).filter((x): x is string => x !== null);
     // Brokered, each denial was policy or a person's answer and the agent was told: its result and
     // the verification judge the run, and the denials are said with it.
     if (brokered) return { status: "succeeded", retryable: false, error: `denied by policy: ${[...new Set(tools)].join(", ")} (${denials.length} request(s))` };
-    return { status: "needs_input", error: `permission denied for ${[...new Set(tools)].join(", ")}; rerun with permission to use it`, retryable: false };
+    return { status: "needs_input", error: `permission denied for ${(what.length === denials.length ? [...new Set(what)] : [...new Set(tools)]).join("; ")}; rerun with permission to use it`, retryable: false };
   }
   if (subtype === "error_max_turns") return { status: "failed", error: `stopped at the turn limit${message ? `: ${message}` : ""}`, retryable: false };
   const error = message || `${cli} ended with ${subtype || "an error"}`;

@@ -140,7 +140,8 @@ export abstract class ParserBase implements ProtocolParser {
       return {
         ...base,
         status: verdict.status,
-        summary: trimSummary(error ?? this.summary()),
+        // An agent that stopped for input said why in its last words: they are what a person is asked.
+        summary: trimSummary((verdict.status === "needs_input" ? this.summary() || error : error ?? this.summary()) ?? ""),
         ...(error === undefined ? {} : { error }),
         retryable: verdict.retryable,
         ...(verdict.retryAfterMs === undefined ? {} : { retryAfterMs: verdict.retryAfterMs }),

@@ -41,6 +41,15 @@ export function withFix(protocol: CliProtocol, outcome: AttemptOutcome): Attempt
   return { ...outcome, error, summary: trimSummary(outcome.error ?? outcome.summary) };
 }
 
+/** What of the user's environment a CLI sees: credentials, endpoints, what config names. */
+export function cliInheritedEnv(protocol: CliProtocol, settings: { pass_env?: string[] | undefined }, cwd: string): Record<string, string> {
+  return scrubbedEnv(process.env, [
+    ...CLI_COMMON_ENV, ...protocol.passthrough, ...(protocol.selected?.(process.env) ?? []),
+    // What the user named in .viable/config.json, and what the CLI's own config points at.
+    ...(settings.pass_env ?? []), ...configuredEnv(protocol.name, process.env, cwd),
+  ]);
+}
+
 export function cliRuntime(protocol: CliProtocol, config: ViableConfig, options: CliRuntimeOptions): Runtime {
   const settings: Partial<NonNullable<ViableConfig["runtimes"][typeof protocol.name]>> = config.runtimes[protocol.name] ?? {};
   const warm = protocol.name === "claude" && options.warmPool !== false && (settings.warm_pool?.size ?? 0) > 0
@@ -81,11 +90,7 @@ export function cliRuntime(protocol: CliProtocol, config: ViableConfig, options:
         autoApprove,
         ...(brokered ? { permissionRules: brokered.rules } : {}),
       })];
-      const inherited = scrubbedEnv(process.env, [
-        ...CLI_COMMON_ENV, ...protocol.passthrough, ...(protocol.selected?.(process.env) ?? []),
-        // What the user named in .viable/config.json, and what the CLI's own config points at.
-        ...(settings.pass_env ?? []), ...configuredEnv(protocol.name, process.env, req.cwd),
-      ]);
+      const inherited = cliInheritedEnv(protocol, settings, req.cwd);
       const env = { ...inherited, ...protocol.env({ autoApprove, isRoot }), ...req.env };
       const secrets = secretValues(inherited);
       if (warm && req.resumeSessionId === undefined && !brokered) {

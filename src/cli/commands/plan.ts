@@ -79,8 +79,9 @@ export async function planShowCommand(args: { dir: string; json: boolean }, o: O
   o.out(`${report.file} (${report.format}${report.tag !== null ? `, tag ${report.tag}` : ""}): ${formatCounts(report.counts)}`);
   const width = Math.min(24, Math.max(...report.items.map((i) => i.id.length), 2));
   for (const i of report.items) {
-    const mark = i.status === "passed" ? "✓" : i.status === "blocked" ? "✗" : i.status === "running" ? "▶" : i.status === "failed" ? "!" : "·";
-    const extra = i.status === "blocked" ? ` — ${i.blocked_reason ?? "blocked"}`
+    const mark = i.phase === "needs_input" ? "?" : i.status === "passed" ? "✓" : i.status === "blocked" ? "✗" : i.status === "running" ? "▶" : i.status === "failed" ? "!" : "·";
+    const extra = i.phase === "needs_input" ? ` — waits for a person: ${(i.last_error ?? "").replace(/^The agent asked: /, "").split("\n")[0]} (take it over: viable attach ${i.id})`
+      : i.status === "blocked" ? ` — ${i.blocked_reason ?? "blocked"}`
       : i.status === "passed" && i.merged_commit ? ` — ${i.merged_commit.slice(0, 10)}`
       : i.last_error ? ` — last attempt: ${i.last_error.split("\n")[0]}` : "";
     o.out(`${mark} ${i.id.padEnd(width)} ${i.status.padEnd(7)} p${i.priority} ${i.complexity.padEnd(6)} ${i.attempts > 0 ? `${i.attempts} att. ` : ""}${i.name}${extra}`);

@@ -28,13 +28,20 @@ export interface ItemAttemptInput {
   resume?: ItemWorkspace;
   /** Why the previous attempt failed, for the agents. */
   previousFailure?: string;
+  /** The previous attempt's question, and a person's answer to it: told to the agents instead. */
+  answered?: { question: string; answer: string | null };
 }
 
 /** `attemptId`: the last agent attempt of this item attempt, if any ran. */
 export type AttemptEnd =
   | { kind: "passed"; commit: string | null; reverified: boolean; attemptId: string | null }
   /** `failure`: when an agent's outcome says why in a way policies act on (a spent budget). */
-  | { kind: "failed"; reason: string; context: string; keptBranch: string | null; attemptId: string | null; failure?: OutcomeFailure; conflict?: readonly string[]; checks?: readonly RecordedCheck[] }
+  | { kind: "failed"; reason: string; context: string; keptBranch: string | null; attemptId: string | null; failure?: OutcomeFailure; conflict?: readonly string[]; checks?: readonly RecordedCheck[]; needsInput?: boolean }
+  /**
+   * An agent stopped for a person and loop.on_needs_input is `wait`: the worktree stays as the
+   * agent left it (uncommitted), for a take-over or an answer.
+   */
+  | { kind: "needs_input"; question: string; reason: string; context: string; attemptId: string | null; workspace: ItemWorkspace }
   | { kind: "interrupted"; reason: string }
   /** Not the item's fault, and the loop cannot go on (a full disk, the main worktree in the way). */
   | { kind: "fatal"; error: Error };
@@ -44,9 +51,9 @@ export async function runItemAttempt(ctx: LoopContext, input: ItemAttemptInput):
   const { recorder, signal } = ctx;
   let keptBranch: string | null = null;
   const last: { attemptId: string | null } = { attemptId: null };
+  let ws: ItemWorkspace | null = input.resume ?? null;
   try {
     const allocation = input.resume ? null : allocateItem(item, ctx.registry, ctx.config);
-    let ws: ItemWorkspace | null = input.resume ?? null;
     const cwd = () => ws?.dir ?? ctx.paths.root;
 
     if (input.resume) {
@@ -69,7 +76,7 @@ export async function runItemAttempt(ctx: LoopContext, input: ItemAttemptInput):
 
     if (!input.resume) {
       if (ws) recorder.item(item.id, "item_status", { phase: "agents" }, { phase: "agents" });
-      await runAgents(ctx, item, attempt, allocation!, cwd(), env, input.previousFailure, keptBranch, last);
+      await runAgents(ctx, item, attempt, allocation!, cwd(), env, input.previousFailure, keptBranch, last, input.answered);
       if (ws) {
         const state = await checkIntegrity(ws, signal);
         const head = await commitWork(ws, state, item.id, attempt, signal);
@@ -128,9 +135,11 @@ export async function runItemAttempt(ctx: LoopContext, input: ItemAttemptInput):
   } catch (e) {
     if (signal.aborted) return { kind: "interrupted", reason: abortReason(signal, "interrupted") };
     if (e instanceof AttemptFailure) {
+      if (e.question !== undefined && ctx.onNeedsInput === "wait" && ws !== null) return { kind: "needs_input", question: e.question, reason: e.message, context: e.context, attemptId: last.attemptId, workspace: ws };
       return {
         kind: "failed", reason: e.message, context: e.context, keptBranch, attemptId: last.attemptId,
         ...(e.failure ? { failure: e.failure } : {}), ...(e.conflict ? { conflict: e.conflict } : {}), ...(e.checks ? { checks: e.checks } : {}),
+        ...(e.question !== undefined ? { needsInput: true } : {}),
       };
     }
     if (e instanceof MergeBlocked || e instanceof CommitFailed) return { kind: "fatal", error: e };
@@ -142,7 +151,7 @@ export async function runItemAttempt(ctx: LoopContext, input: ItemAttemptInput):
 
 async function runAgents(
   ctx: LoopContext, item: PlanItem, attempt: number, allocation: ItemAllocation, cwd: string, env: Record<string, string>,
-  previousFailure: string | undefined, keptBranch: string | null, last: { attemptId: string | null },
+  previousFailure: string | undefined, keptBranch: string | null, last: { attemptId: string | null }, answered?: ItemAttemptInput["answered"],
 ): Promise<void> {
   const previous: { agent: string; success: boolean; summary: string }[] = [];
   for (const [index, step] of allocation.steps.entries()) {
@@ -150,7 +159,7 @@ async function runAgents(
       : keptBranch ? `${previousFailure}\n(The previous attempt's work is on branch ${keptBranch}, if any of it is worth reusing.)` : previousFailure;
     const prompt = composePrompt({
       task: itemTask(item), agent: step.agent, role: step.role, focus: step.focus, previous, acceptance: item.tests,
-      ...(failure !== undefined ? { auditFeedback: failure } : {}),
+      ...(failure !== undefined ? { auditFeedback: failure } : {}), ...(answered ? { answered } : {}),
     });
     const { outcome, attempts } = await runAgent(ctx.pipeline, {
       agent: step.agent, taskId: ctx.runId, itemId: item.id, prompt, cwd, signal: ctx.signal,
@@ -160,10 +169,19 @@ async function runAgents(
     previous.push({ agent: step.agent.name, success: outcome.status === "succeeded", summary: outcome.summary });
     if (ctx.signal.aborted) throw ctx.signal.reason;
     if (outcome.status !== "succeeded") {
-      throw new AttemptFailure(`${step.agent.name} ${outcome.status}: ${outcome.error ?? outcome.summary}`,
+      const failure = new AttemptFailure(`${step.agent.name} ${outcome.status}: ${outcome.error ?? outcome.summary}`,
         `In your previous attempt ${step.agent.name} ${outcome.status.replace("_", " ")}: ${outcome.error ?? outcome.summary}`, outcome.failure);
+      if (outcome.status === "needs_input") failure.question = questionOf(outcome.summary, outcome.error);
+      throw failure;
     }
   }
+}
+
+/** What a person is asked when an agent stopped for input: its last words, and what it was denied. */
+function questionOf(summary: string, error: string | undefined): string {
+  const said = summary.trim();
+  if (!error || said === error) return said || "the agent stopped for input without saying why";
+  return said ? `${said} (${error})` : error;
 }
 
 /**

@@ -30,6 +30,8 @@ export class AttemptFailure extends Error {
   readonly conflict: readonly string[] | undefined;
   /** The verification's checks, when it was the verification that failed: recorded for people to read. */
   readonly checks: readonly RecordedCheck[] | undefined;
+  /** An agent stopped for a person: what it asks (its last words and what it was denied). */
+  question: string | undefined;
   constructor(message: string, context = message, failure?: OutcomeFailure, conflict?: readonly string[], checks?: readonly RecordedCheck[]) {
     super(message);
     this.name = "AttemptFailure";

@@ -29,6 +29,8 @@ export interface LoopContext {
   adminQueue: SerialQueue;
   runId: string;
   signal: AbortSignal;
+  /** What an agent that stopped for a person leads to (loop.on_needs_input, resolved for this run). */
+  onNeedsInput: "wait" | "retry" | "block";
   /** The agent that resolves merge conflicts in the queue (`loop.integrator`), when there is one. */
   integrator?: AgentDefinition;
 }

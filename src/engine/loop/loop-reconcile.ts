@@ -82,7 +82,8 @@ export async function reconcilePlan(input: ReconcileInput): Promise<PlanReconcil
 
   for (const item of plan.items) {
     const s = state.get(item.id) ?? EMPTY_ITEM_STATE;
-    if (item.status === "passed" || (item.status !== "running" && s.phase === null)) continue;
+    // An item waiting for a person keeps its worktree and phase: the loop decides what to do with it.
+    if (item.status === "passed" || (item.status !== "running" && (s.phase === null || s.phase === "needs_input"))) continue;
     const wasRunning = item.status === "running";
     // The interrupted attempt is not the item's fault: the next take() counts it again.
     if (wasRunning && item.attempts > 0) item.attempts -= 1;

@@ -33,7 +33,10 @@ import type { LoopContext, LoopOutcome, WorkspaceMode } from "./loop-context.ts"
 import { LOOP_RUN_PREFIX, reconcilePlan } from "./loop-reconcile.ts";
 import { SerialQueue } from "./merge-queue.ts";
 import { removeLeftoverScratches } from "./conflict-resolution.ts";
+import { watchForPerson } from "./needs-input.ts";
 import { OverlapGuard } from "./overlap-guard.ts";
+import { checkIntegrity, type ItemWorkspace } from "./item-workspace.ts";
+import { itemWorktreeDir } from "../../workspace/worktrees.ts";
 import { LoopRecorder } from "./recorder.ts";
 
 export interface LoopDeps {
@@ -65,6 +68,8 @@ export interface LoopOptions {
   includeClaimed?: boolean;
   /** The branch items merge into; default `loop.integration_branch`, else the branch checked out. */
   branch?: string;
+  /** Default `loop.on_needs_input`, else `wait` with a person at the terminal (`ask`) and `retry` without. */
+  onNeedsInput?: "wait" | "retry" | "block";
 }
 
 export interface LoopResult {
@@ -176,9 +181,29 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
     rec.attach(scheduler);
     const sched = scheduler;
 
+    const onNeedsInput = opts.onNeedsInput ?? config.loop.on_needs_input ?? (opts.ask ? "wait" : "retry");
+    // Items that waited for a person when the last run ended: handed back meanwhile (verified and
+    // merged now), still waiting, or — with another policy now — treated like any failed item.
+    const waitingBefore: ItemId[] = [];
+    for (const item of plan.items) {
+      if (sched.status(item.id) !== "failed" || rec.state(item.id).phase !== "needs_input") continue;
+      if (mode !== "worktree") continue;
+      const handedBack = await handedBackSince(store, item.id);
+      if (handedBack) {
+        const ws = await intactWorkspace(store, item.id, rec.state(item.id));
+        if (ws) {
+          reconciliation.resume.set(item.id, ws);
+          rec.uncount(item.id);
+          sched.retry(item.id, { first: true });
+          continue;
+        }
+      }
+      if (onNeedsInput === "wait" || (await store.queries.takeover(item.id))?.status === "active") waitingBefore.push(item.id);
+      else if (onNeedsInput === "block") blockItem(item.id, `the agent needs a person: ${rec.state(item.id).last_error ?? "see the log"}`);
+    }
     // Items whose last attempt failed: retried while attempts remain, blocked otherwise.
     for (const item of plan.items) {
-      if (sched.status(item.id) !== "failed") continue;
+      if (sched.status(item.id) !== "failed" || waitingBefore.includes(item.id)) continue;
       if (sched.attempts(item.id) < config.loop.max_attempts) sched.retry(item.id);
       else blockItem(item.id, `failed ${sched.attempts(item.id)} attempts: ${rec.state(item.id).last_error ?? "see the log"}`);
     }
@@ -199,7 +224,7 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
 
     const ctx: LoopContext = {
       paths: store.paths, config, registry: deps.registry, pipeline: deps.pipeline, source: plan.source, recorder: rec, mode, integration, projectVerify,
-      mergeQueue: new SerialQueue(), adminQueue: new SerialQueue(), runId, signal: controller.signal, ...(integrator ? { integrator } : {}),
+      mergeQueue: new SerialQueue(), adminQueue: new SerialQueue(), runId, signal: controller.signal, onNeedsInput, ...(integrator ? { integrator } : {}),
     };
     const groups = new Set(plan.items.filter((i) => i.parent !== undefined).map((i) => i.parent!));
     const freeSlots: number[] = [];
@@ -211,6 +236,10 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
     const conflicts = new Map<ItemId, number>();
     let asking = false;
     let inflight = 0;
+    /** Items waiting for a person: the loop is not done while one waits. */
+    const waiting = new Set<ItemId>();
+    /** A person's answers to items' questions, for their next attempt. */
+    const answers = new Map<ItemId, { question: string; answer: string | null }>();
     let finished!: () => void;
     const drained = new Promise<void>((resolve) => (finished = resolve));
 
@@ -237,8 +266,8 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
         }
         for (const id of ids) launch(id);
       }
-      // While the user is being asked, an empty loop is not a finished one.
-      if (inflight === 0 && !asking) finished();
+      // While the user is being asked, or an item waits for a person, an empty loop is not a finished one.
+      if (inflight === 0 && !asking && waiting.size === 0) finished();
     };
 
     const launch = (id: ItemId): void => {
@@ -256,9 +285,11 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
       const attempt = sched.attempts(id);
       const resume = reconciliation.resume.get(id);
       reconciliation.resume.delete(id);
-      const previousFailure = rec.state(id).last_error ?? undefined;
+      const answered = answers.get(id);
+      answers.delete(id);
+      const previousFailure = answered ? undefined : rec.state(id).last_error ?? undefined;
       const t0 = performance.now();
-      void runItemAttempt(ctx, { item, attempt, slot, ...(resume ? { resume } : {}), ...(previousFailure !== undefined ? { previousFailure } : {}) })
+      void runItemAttempt(ctx, { item, attempt, slot, ...(resume ? { resume } : {}), ...(previousFailure !== undefined ? { previousFailure } : {}), ...(answered ? { answered } : {}) })
         .then((end) => settle(id, attempt, end, (performance.now() - t0) / 1000), (e: unknown) => settle(id, attempt, { kind: "fatal", error: e instanceof Error ? e : new Error(String(e)) }, 0))
         .catch((e: unknown) => controller.abort(e instanceof CommitFailed ? e : new LoopStopped("failed", errorMessage(e))))
         .finally(() => {
@@ -321,6 +352,11 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
           if (consecutiveFailures >= config.loop.max_consecutive_failures) void failureStreak();
           return;
         }
+        case "needs_input":
+          rec.session({ feature: id, success: false, elapsed_seconds: round(elapsed), error: `needs a person: ${end.question}`, attempt_id: end.attemptId });
+          sched.markFailed(id);
+          waitForPerson(id, attempt, end.question, end.attemptId, end.workspace);
+          return;
         case "interrupted":
           sched.retry(id);
           rec.interrupted(id, attempt, end.reason);
@@ -332,6 +368,44 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
           controller.abort(end.error instanceof CommitFailed ? end.error : new LoopStopped("failed", end.error.message));
           return;
       }
+    };
+
+    /** The item waits (its slot free for others) until a person takes it over, answers or blocks it. */
+    const waitForPerson = (id: ItemId, attempt: number, question: string, attemptId: string | null, workspace: ItemWorkspace | null): void => {
+      waiting.add(id);
+      const since = store.timestamp();
+      void (async () => {
+        const watch = await watchForPerson(store, { itemId: id, runId, question, attemptId, since }, {
+          takenOver: (t) => rec.item(id, "item_taken_over", { by: t.by_user, takeover_id: t.id, attach: `tmux -L ${t.tmux_socket} attach -t ${t.tmux_session}` }),
+          abandoned: (t) => rec.item(id, "item_handed_back", { by: t.by_user, takeover_id: t.id, seconds: secondsSince(t.started_at, store.now()), status: "abandoned" }),
+        }, controller.signal);
+        rec.item(id, "item_waiting", { attempt, question, attempt_id: attemptId, approval_id: watch.approvalId(), take_over: `viable attach ${id}` }, { phase: "needs_input", last_error: `The agent asked: ${question}` });
+        const d = await watch.decision;
+        if (d.kind === "handed_back") {
+          const t = d.takeover;
+          rec.item(id, "item_handed_back", { by: t.by_user, takeover_id: t.id, seconds: secondsSince(t.started_at, t.ended_at ? new Date(t.ended_at) : store.now()), status: "ended" }, { phase: "verifying" });
+          const ws = workspace ?? await intactWorkspace(store, id, rec.state(id));
+          if (ws) reconciliation.resume.set(id, ws);
+          // The person finished the attempt: going on from verification is not a new one.
+          rec.uncount(id);
+          sched.retry(id, { first: true });
+        } else if (d.kind === "retry") {
+          const answer = d.answer?.trim() ? d.answer.trim() : null;
+          rec.item(id, "item_answered", { by: d.by, decision: "retry", answer }, {
+            phase: null, last_error: `The agent asked: ${question}\n${answer ? `A person answered: ${answer}` : "A person said to go on."}`,
+          });
+          answers.set(id, { question, answer });
+          sched.retry(id, { first: true });
+        } else {
+          rec.item(id, "item_answered", { by: d.by, decision: "block", answer: d.comment }, { phase: null });
+          blockItem(id, `blocked by ${d.by}${d.comment ? ` (${d.comment})` : ""} when the agent asked: ${question}`);
+        }
+      })().catch((e: unknown) => {
+        if (!controller.signal.aborted) controller.abort(e instanceof CommitFailed ? e : new LoopStopped("failed", errorMessage(e)));
+      }).finally(() => {
+        waiting.delete(id);
+        pump();
+      });
     };
 
     const failureStreak = async (): Promise<void> => {
@@ -364,6 +438,10 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
       pump();
     };
 
+    for (const id of waitingBefore) {
+      const last = rec.state(id).last_error ?? "";
+      waitForPerson(id, sched.attempts(id), last.startsWith("The agent asked: ") ? last.slice("The agent asked: ".length) : last, null, null);
+    }
     pump();
     // Resolves when nothing is in flight and nothing more will start (an abort included: its
     // attempts finish cancelling first).
@@ -551,6 +629,30 @@ function runtimeOf(item: PlanItem, deps: LoopDeps, config: ViableConfig): string
 function blockedItems(items: readonly PlanItem[], scheduler: Scheduler | undefined): { id: ItemId; reason: string }[] {
   if (scheduler === undefined) return [];
   return items.filter((i) => scheduler.status(i.id) === "blocked").map((i) => ({ id: i.id, reason: scheduler.blockedReason(i.id) ?? "blocked" }));
+}
+
+/** The take-over that ended after the item's last wait began, if any. */
+async function handedBackSince(store: Store, itemId: ItemId): Promise<boolean> {
+  const t = await store.queries.takeover(itemId);
+  if (t?.status !== "ended") return false;
+  const waited = (await store.queries.itemEvents(itemId, 200)).filter((e) => e.event_type === "item_waiting").at(-1);
+  return waited !== undefined && t.started_at >= waited.timestamp;
+}
+
+/** The item's worktree, when it is still what the loop made. */
+async function intactWorkspace(store: Store, itemId: ItemId, s: { branch: string | null; base_commit: string | null }): Promise<ItemWorkspace | null> {
+  if (!s.branch || !s.base_commit) return null;
+  const ws = { dir: itemWorktreeDir(store.paths, itemId), branch: s.branch, base: s.base_commit };
+  try {
+    await checkIntegrity(ws, AbortSignal.timeout(60_000));
+    return ws;
+  } catch {
+    return null;
+  }
+}
+
+function secondsSince(iso: string, now: Date): number {
+  return Math.max(0, Math.round((now.getTime() - new Date(iso).getTime()) / 1000));
 }
 
 function round(n: number): number {

@@ -12,7 +12,7 @@ import type { Change } from "../../store/changes.ts";
 import type { Journal } from "../../store/journal.ts";
 import { EMPTY_ITEM_STATE, type ItemState, type SessionRecord } from "../../store/records.ts";
 
-type ItemEventType = "item_started" | "item_status" | "item_verified" | "item_passed" | "item_failed" | "item_blocked";
+type ItemEventType = "item_started" | "item_status" | "item_verified" | "item_passed" | "item_failed" | "item_blocked" | "item_waiting" | "item_taken_over" | "item_handed_back" | "item_answered";
 
 export class LoopRecorder {
   /** Merge races lost per item in this run: attempts that do not count. */

@@ -1,0 +1,163 @@
+// Taking over an agent's session, as a person would: the real Claude Code CLI, driven by the
+// scripted model server, is denied a command it needs (its own permission rules, not bypassed) and
+// stops for input; the loop keeps its worktree and waits (loop.on_needs_input: wait). `viable
+// attach` opens claude's own session, resumed, in tmux on Viable's socket; the test reads the pane
+// and types into it (text, then Enter), lets the command run, exits — and the loop verifies and
+// merges the item. And when `viable attach` is killed with the session open, the loop ends that
+// session, waits again, and a person's answer from the dashboard sends the agent back to work.
+
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { test } from "node:test";
+import { mirrorSocket } from "../../src/app/tmux-mirror.ts";
+import { parseRun } from "../loop/support.ts";
+import { shell, text } from "../support/model-server/script.ts";
+import { tmuxOn, until, viableInTerminal } from "../support/terminal.ts";
+import { eventType, serve, sse } from "../server/support.ts";
+import { explain, ofType, runtimeWorld, type World } from "./world.ts";
+
+const TIMEOUT = { timeout: 180_000 };
+
+/** A plan of one item whose claude agent is not allowed to run commands on its own. */
+async function waitingWorld(t: Parameters<typeof runtimeWorld>[0], script: Parameters<typeof runtimeWorld>[1]["script"], verify = "test -f answer.txt"): Promise<World> {
+  const w = await runtimeWorld(t, {
+    clis: ["claude"], script,
+    config: { runtimes: { claude: { auto_approve: false } }, loop: { on_needs_input: "wait" } },
+  });
+  const features = [{ id: "a", name: "Item a", description: "a plain item that changes one file in the project tree", agent: "generalist-coder", verify: [verify] }];
+  w.project.write("feature_list.json", `${JSON.stringify({ features }, null, 2)}\n`);
+  w.project.commitAll("plan");
+  assert.equal((await w.viable("plan", "import", `${w.project.dir}/feature_list.json`)).code, 0);
+  return w;
+}
+
+/**
+ * What the person's own Claude Code has settled long ago, in the test's scratch HOME: onboarding
+ * done, the API key approved. (The item's worktree is new to it: the person trusts it on screen.)
+ */
+function claudeSetUpForAPerson(w: World): void {
+  const file = path.join(w.env.HOME!, ".claude.json");
+  const before = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown> : {};
+  fs.writeFileSync(file, JSON.stringify({
+    ...before, hasCompletedOnboarding: true, customApiKeyResponses: { approved: [w.env.ANTHROPIC_API_KEY], rejected: [] },
+  }));
+}
+
+function loopEventsOf(stdout: string): { event_type: string; data: Record<string, unknown> }[] {
+  return stdout.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as { event_type: string; data: Record<string, unknown> });
+}
+
+void test("viable attach: the person answers in claude's resumed session in tmux, the command runs, they exit, and the loop verifies and merges", TIMEOUT, async (t) => {
+  const w = await waitingWorld(t, [
+    shell("touch answer.txt"),
+    text("I am not allowed to run `touch answer.txt`. May I?"),
+    // In the person's session:
+    shell("touch answer.txt"),
+    text("Created answer.txt."),
+  ]);
+  claudeSetUpForAPerson(w);
+  const socket = mirrorSocket(w.project.dir);
+  t.after(() => void tmuxOn(socket, "kill-server"));
+  const loop = w.start("loop", "--json");
+  t.after(() => loop.child.kill("SIGKILL"));
+  let out = "";
+  loop.child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  const waiting = await until(() => loopEventsOf(out).find((e) => e.event_type === "item_waiting"), "item a to wait for a person", 90_000, () => out);
+  assert.match(String(waiting.data.question), /May I\? \(permission denied for Bash: touch answer\.txt; rerun with permission to use it\)/);
+
+  const shown = await w.viable("plan", "show");
+  assert.match(shown.stdout, /\? a .*waits for a person: I am not allowed to run `touch answer\.txt`\. May I\?.*\(take it over: viable attach a\)/);
+
+  // The person runs `viable attach` at their terminal: claude's session opens right there.
+  const term = viableInTerminal(t, ["attach", "a", "-d", w.project.dir], { env: w.env });
+  const screen = () => term.screen();
+  /**
+   * The person at the screen: until `done` shows, presses the key `keyFor` picks for what the
+   * screen shows now — at most one a second, as the TUI redraws (and can drop a key) meanwhile.
+   */
+  const respond = async (what: string, done: (s: string) => boolean, keyFor: (s: string) => string | null) => {
+    let last = 0;
+    await until(() => {
+      const s = screen();
+      if (done(s)) return true;
+      const key = keyFor(s);
+      if (key !== null && Date.now() - last >= 1000) {
+        last = Date.now();
+        term.key(key);
+      }
+      return false;
+    }, what, 60_000, screen);
+  };
+  // A new folder to claude: the person trusts the item's worktree.
+  await respond("the session, past the trust question", (s) => /\? for shortcuts/.test(s),
+    (s) => (/❯ Yes, I trust this folder/.test(s) ? "Enter" : /❯ No, exit/.test(s) ? "Down" : null));
+  // The agent's own conversation, resumed: its question is on the screen, waiting for the person.
+  await until(() => /May I\?/.test(screen()) && /\? for shortcuts/.test(screen()), "claude's resumed session with the agent's question", 60_000, screen);
+  assert.notEqual(tmuxOn(socket, "has-session", "-t", "=item-a"), null, "on Viable's own socket, named after the item");
+  term.type("Yes, go ahead.");
+  // claude asks the person to allow the command it was denied headless; they allow it.
+  await respond("the agent's reply after the command ran", (s) => /Created answer\.txt\./.test(s), (s) => (/Do you want to proceed\?[\s\S]*❯ 1\. Yes/.test(s) ? "Enter" : null));
+  term.type("/exit");
+  assert.equal(await term.exitCode(), 0, term.screen());
+  assert.match(term.screen(), /a handed back after \d+s; the loop verifies and merges it now/);
+
+  const run = parseRun(await loop.done);
+  const events = await w.events();
+  assert.equal(run.code, 0, explain(run, events));
+  assert.deepEqual(run.of("item_passed").map((e) => e.item), ["a"]);
+  assert.equal(w.project.git("show", "main:answer.txt"), "");
+  const [takenOver] = ofType(events, "item_taken_over");
+  const [handedBack] = ofType(events, "item_handed_back");
+  assert.equal(takenOver?.data.by, handedBack?.data.by);
+  assert.equal(handedBack?.data.status, "ended");
+  assert.equal(typeof handedBack?.data.seconds, "number");
+  assert.equal(tmuxOn(socket, "has-session", "-t", "=item-a"), null, "the session ended with the CLI");
+  w.server.assertScriptConsumed();
+});
+
+void test("kill -9 of viable attach with the session open: the loop ends that session, waits again, and an answer from the dashboard retries the agent with it", TIMEOUT, async (t) => {
+  const w = await waitingWorld(t, [
+    shell("touch guess.txt"),
+    text("Which file name should I use?"),
+    // Its next attempt, told the person's answer:
+    text("Understood: answer.txt it is."),
+  ], "true");
+  claudeSetUpForAPerson(w);
+  const socket = mirrorSocket(w.project.dir);
+  t.after(() => void tmuxOn(socket, "kill-server"));
+  const s = await serve(t, [w.project.dir]);
+  const id = s.projects[0]!.id;
+  const stream = await sse(s, `/api/projects/${id}/stream`);
+  t.after(() => stream.close());
+  const loop = w.start("loop", "--json");
+  t.after(() => loop.child.kill("SIGKILL"));
+  await stream.waitFor((e) => eventType(e) === "item_waiting", "item a waiting", 90_000);
+
+  const attach = w.start("attach", "a");
+  await stream.waitFor((e) => eventType(e) === "item_taken_over", "the take-over seen by the loop", 30_000);
+  assert.notEqual(tmuxOn(socket, "has-session", "-t", "=item-a"), null);
+  attach.child.kill("SIGKILL");
+  await attach.done;
+  await stream.waitFor((e) => eventType(e) === "item_handed_back", "the abandoned take-over", 30_000);
+  assert.equal(tmuxOn(socket, "has-session", "-t", "=item-a"), null, "the loop ended the orphaned session");
+
+  // The question is asked again: the take-over had closed the first one.
+  await stream.waitFor((e, all) => all.filter((x) => eventType(x) === "approval_requested").indexOf(e) === 1, "a new question after the abandoned take-over", 30_000);
+  const pending = (await s.api("GET", `/api/projects/${id}/approvals?status=pending`)).body as { approvals: { id: string; subject: string; question: string }[] };
+  const question = pending.approvals.find((a) => a.subject === "needs_input");
+  assert.ok(question, JSON.stringify(pending));
+  assert.match(question.question, /^a: Which file name should I use\? \(permission denied for Bash: touch guess\.txt;/);
+  const answered = await s.api("POST", `/api/projects/${id}/approvals/${question.id}`, { decision: "approve", comment: "Call it answer.txt" });
+  assert.equal(answered.status, 200, JSON.stringify(answered.body));
+
+  const run = parseRun(await loop.done);
+  const events = await w.events();
+  assert.equal(run.code, 0, explain(run, events));
+  assert.deepEqual(ofType(events, "item_handed_back").map((e) => e.data.status), ["abandoned"]);
+  assert.deepEqual(ofType(events, "item_answered").map((e) => [e.data.decision, e.data.answer, e.data.by]), [["retry", "Call it answer.txt", "dashboard"]]);
+  const prompts = ofType(events, "agent_invoked").map((e) => String(e.data.prompt));
+  assert.match(prompts.at(-1)!, /Your previous attempt stopped and asked: Which file name should I use\? \(permission denied for Bash: touch guess\.txt; rerun with permission to use it\)\nA person answered: Call it answer\.txt\nGo on with the task accordingly\./);
+  assert.deepEqual(run.of("item_passed").map((e) => e.item), ["a"]);
+  w.server.assertScriptConsumed();
+});
