@@ -4,7 +4,8 @@
 // attach` opens claude's own session, resumed, in tmux on Viable's socket; the test reads the pane
 // and types into it (text, then Enter), lets the command run, exits — and the loop verifies and
 // merges the item. And when `viable attach` is killed with the session open, the loop ends that
-// session, waits again, and a person's answer from the dashboard sends the agent back to work.
+// session, waits again, and a person's answer in the dashboard (in Chromium) sends the agent back
+// to work.
 
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -14,6 +15,7 @@ import { mirrorSocket } from "../../src/app/tmux-mirror.ts";
 import { parseRun } from "../loop/support.ts";
 import { shell, text } from "../support/model-server/script.ts";
 import { tmuxOn, until, viableInTerminal } from "../support/terminal.ts";
+import { launchBrowser, newPage, screenshot } from "../server/browser.ts";
 import { eventType, serve, sse } from "../server/support.ts";
 import { explain, ofType, runtimeWorld, type World } from "./world.ts";
 
@@ -144,12 +146,25 @@ void test("kill -9 of viable attach with the session open: the loop ends that se
 
   // The question is asked again: the take-over had closed the first one.
   await stream.waitFor((e, all) => all.filter((x) => eventType(x) === "approval_requested").indexOf(e) === 1, "a new question after the abandoned take-over", 30_000);
-  const pending = (await s.api("GET", `/api/projects/${id}/approvals?status=pending`)).body as { approvals: { id: string; subject: string; question: string }[] };
-  const question = pending.approvals.find((a) => a.subject === "needs_input");
-  assert.ok(question, JSON.stringify(pending));
-  assert.match(question.question, /^a: Which file name should I use\? \(permission denied for Bash: touch guess\.txt;/);
-  const answered = await s.api("POST", `/api/projects/${id}/approvals/${question.id}`, { decision: "approve", comment: "Call it answer.txt" });
-  assert.equal(answered.status, 200, JSON.stringify(answered.body));
+  // In the dashboard: the item shows the agent's question; the person answers it in the inbox.
+  const browser = await launchBrowser(t);
+  const problems: string[] = [];
+  const page = await newPage(browser, problems);
+  await page.goto(s.loginUrl);
+  await page.goto(`${s.url}#/p/${id}/items/a`);
+  const notice = page.getByTestId("item-question");
+  await notice.waitFor({ timeout: 30_000 });
+  assert.match(await notice.innerText(), /Which file name should I use\?[\s\S]*viable attach a/);
+  await screenshot(page, "item-waiting");
+  await page.goto(`${s.url}#/p/${id}/approvals`);
+  const row = page.locator('[data-testid^="approval-"][data-status="pending"]').first();
+  await row.waitFor({ timeout: 30_000 });
+  assert.match(await row.innerText(), /a: Which file name should I use\? \(permission denied for Bash: touch guess\.txt;/);
+  const approvalId = (await row.getAttribute("data-testid"))!.replace("approval-", "");
+  await page.getByTestId(`comment-${approvalId}`).fill("Call it answer.txt");
+  assert.equal(await page.getByTestId(`approve-${approvalId}`).innerText(), "Answer & retry");
+  await screenshot(page, "approval-question");
+  await page.getByTestId(`approve-${approvalId}`).click();
 
   const run = parseRun(await loop.done);
   const events = await w.events();
@@ -159,5 +174,6 @@ void test("kill -9 of viable attach with the session open: the loop ends that se
   const prompts = ofType(events, "agent_invoked").map((e) => String(e.data.prompt));
   assert.match(prompts.at(-1)!, /Your previous attempt stopped and asked: Which file name should I use\? \(permission denied for Bash: touch guess\.txt; rerun with permission to use it\)\nA person answered: Call it answer\.txt\nGo on with the task accordingly\./);
   assert.deepEqual(run.of("item_passed").map((e) => e.item), ["a"]);
+  assert.deepEqual(problems, []);
   w.server.assertScriptConsumed();
 });
