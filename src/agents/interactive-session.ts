@@ -34,8 +34,13 @@ const MODEL_ARGS: Readonly<Record<CliRuntimeName, (model: string) => string[]>> 
   opencode: (m) => ["-m", m],
 };
 
-/** Terminal variables the person's TUI needs, which the headless agents never get. */
-const TERMINAL_ENV = ["TERM", "COLORTERM", "LANG", "LC_ALL", "LC_CTYPE", "SHELL", "USER", "LOGNAME"];
+/** Variables the person's TUI needs, which the headless agents never get (tmux sets TERM itself). */
+const TERMINAL_ENV = ["COLORTERM", "LANG", "LC_ALL", "LC_CTYPE", "SHELL", "USER", "LOGNAME"];
+
+/** The command a person types to resume a session themselves. */
+export function resumeHint(runtime: RuntimeName, session: string): string {
+  return runtime === "command" ? "(a command agent has no session)" : [CLI_PROTOCOLS[runtime].command, ...RESUME_ARGS[runtime](session)].join(" ");
+}
 
 export function interactiveSession(config: ViableConfig, runtime: RuntimeName, o: { session: string | null; model: string | null; cwd: string }): InteractiveCommand | null {
   const terminal = Object.fromEntries(TERMINAL_ENV.flatMap((k) => (process.env[k] ? [[k, process.env[k]]] : [])));

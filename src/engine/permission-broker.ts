@@ -43,6 +43,7 @@ export function permissionBroker(store: Store, rules: PermissionRules, askTimeou
       });
       const someone = terminal !== undefined || pending.watchers.length > 0;
       let answer: ApprovalAnswer | null = null;
+      let failed = null as string | null; // set in a callback: kept wide for the checks below
       // The time limit holds for the terminal too: an unattended terminal must not hold an agent forever.
       const timeUp = AbortSignal.timeout(askTimeoutSeconds * 1000);
       try {
@@ -54,19 +55,25 @@ export function permissionBroker(store: Store, rules: PermissionRules, askTimeou
           }).catch((e: unknown) => {
             // The time ran out (the prompt and the wait were withdrawn): nobody answered.
             if (timeUp.aborted && !signal.aborted) return null;
-            throw e;
+            // The attempt is ending (Ctrl-C, a stop): nothing to decide.
+            if (signal.aborted) throw e;
+            // The question could not be asked (the terminal went away): a denial, logged like any.
+            failed = e instanceof Error ? e.message : String(e);
+            return null;
           });
         }
       } finally {
         await pending.close(signal.aborted ? "stopped" : someone ? "timeout" : "nobody watching").catch(() => undefined);
       }
-      const by = answer?.by ?? (someone ? "timeout" : "nobody watching");
+      const by = answer?.by ?? (failed !== null ? "error" : someone ? "timeout" : "nobody watching");
       const decision: ToolDecision = answer?.approved
         ? { allow: true, input: r.input }
         : {
           allow: false,
           message: answer
             ? `Denied by a person (${answer.by}) through Viable. Do not retry this; find another way or stop and explain what you needed.`
+            : failed !== null
+              ? `Denied by Viable: the person could not be asked (${failed}). Find another way, or stop and say what you needed.`
             : someone
               ? `Denied by Viable: nobody answered within ${askTimeoutSeconds}s (permissions.ask_timeout). Find another way, or stop and say what you needed.`
               : "Denied by Viable: this needs a person's approval and nobody is watching the project (no `viable serve` or MCP session). Find another way, or stop and say what you needed; the project's owner can allow it in permissions.allow.",

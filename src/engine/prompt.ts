@@ -15,7 +15,7 @@ export interface PromptInput {
   /** Acceptance criteria (plan items). */
   acceptance?: string[];
   /** The previous attempt stopped with a question, and a person answered it. */
-  answered?: { question: string; answer: string | null };
+  answered?: { question: string; answer: string | null; keptBranch?: string };
 }
 
 export function composePrompt(p: PromptInput): string {
@@ -29,7 +29,8 @@ export function composePrompt(p: PromptInput): string {
     parts.push(`Earlier in this cycle:\n${p.previous.map((r) => `- ${r.agent} ${r.success ? "succeeded" : "failed"}: ${r.summary}`).join("\n")}`);
   }
   if (p.answered) {
-    parts.push(`Your previous attempt stopped and asked: ${p.answered.question}\n${p.answered.answer ? `A person answered: ${p.answered.answer}` : "A person said to go on without an answer."}\nGo on with the task accordingly.`);
+    const kept = p.answered.keptBranch ? `\nWhat it had done is on branch ${p.answered.keptBranch}; this is a fresh workspace, so reuse what is worth keeping.` : "";
+    parts.push(`Your previous attempt stopped and asked: ${p.answered.question}\n${p.answered.answer ? `A person answered: ${p.answered.answer}` : "A person said to go on without an answer."}${kept}\nGo on with the task accordingly.`);
   } else if (p.auditFeedback) parts.push(`The previous attempt failed verification:\n${p.auditFeedback}\nFix the cause.`);
   return parts.join("\n\n");
 }

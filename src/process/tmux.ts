@@ -7,21 +7,39 @@ import { execFile } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { UserError } from "../domain/errors.ts";
 
+/** tmux ran and said no (`exitCode` set), or did not answer in time (`timedOut`). */
+export class TmuxFailed extends Error {
+  readonly exitCode: number | null;
+  readonly timedOut: boolean;
+  constructor(message: string, exitCode: number | null, timedOut: boolean) {
+    super(message);
+    this.name = "TmuxFailed";
+    this.exitCode = exitCode;
+    this.timedOut = timedOut;
+  }
+}
+
 export class Tmux {
   readonly socket: string;
+  /** The option or command tmux is used for, named when tmux is missing or fails to start a session. */
+  readonly purpose: { field: string; without: string };
   #queue: Promise<unknown> = Promise.resolve();
 
-  constructor(socket: string) {
+  constructor(socket: string, purpose: { field: string; without: string } = { field: "--tmux", without: "run without --tmux" }) {
     this.socket = socket;
+    this.purpose = purpose;
   }
 
-  /** Runs `tmux -L socket args`; rejects with tmux's own message. */
+  /** Runs `tmux -L socket args`; rejects with tmux's own message (TmuxFailed). */
   run(args: readonly string[]): Promise<string> {
     const next = this.#queue.then(() => new Promise<string>((resolve, reject) => {
       execFile("tmux", ["-L", this.socket, ...args], { encoding: "utf8", timeout: 10_000 }, (error, stdout, stderr) => {
         if (!error) resolve(stdout);
-        else if ((error as NodeJS.ErrnoException).code === "ENOENT") reject(notInstalled());
-        else reject(new Error(`tmux ${args[0] ?? ""}: ${stderr.trim() || error.message}`));
+        else if ((error as NodeJS.ErrnoException).code === "ENOENT") reject(notInstalled(this.purpose));
+        else {
+          const e = error as NodeJS.ErrnoException & { killed?: boolean };
+          reject(new TmuxFailed(`tmux ${args[0] ?? ""}: ${stderr.trim() || error.message}`, typeof e.code === "number" ? e.code : null, e.killed === true));
+        }
       });
     }));
     this.#queue = next.catch(() => undefined);
@@ -53,14 +71,24 @@ export class Tmux {
       }
     }
     throw new UserError({
-      reason: "bad_usage", field: "--tmux", message: `tmux could not start a session on its socket ${this.socket}: ${last instanceof Error ? last.message : String(last)}`,
-      fix: `check that tmux works (tmux -L ${this.socket} new-session), or run without --tmux`,
+      reason: "bad_usage", field: this.purpose.field, message: `tmux could not start a session on its socket ${this.socket}: ${last instanceof Error ? last.message : String(last)}`,
+      fix: `check that tmux works (tmux -L ${this.socket} new-session), or ${this.purpose.without}`,
     });
   }
 
-  /** Whether the session `name` exists (exactly that name, not a prefix). */
+  /**
+   * Whether the session `name` exists (exactly that name, not a prefix). tmux says no with exit
+   * status 1 (no such session, or no server at all); anything else — a tmux that did not answer in
+   * time — is thrown, not taken for a no.
+   */
   async hasSession(name: string): Promise<boolean> {
-    return this.run(["has-session", "-t", `=${name}`]).then(() => true, () => false);
+    try {
+      await this.run(["has-session", "-t", `=${name}`]);
+      return true;
+    } catch (e) {
+      if (e instanceof TmuxFailed && e.exitCode === 1 && !e.timedOut) return false;
+      throw e;
+    }
   }
 
   /** Ends the session; nothing happens when there is none. */
@@ -80,14 +108,14 @@ export class Tmux {
 }
 
 /** tmux is there to be run. */
-export async function tmuxAvailable(): Promise<void> {
+export async function tmuxAvailable(purpose?: Tmux["purpose"]): Promise<void> {
   await new Promise<void>((resolve, reject) => {
-    execFile("tmux", ["-V"], (error) => ((error as NodeJS.ErrnoException | null)?.code === "ENOENT" ? reject(notInstalled()) : resolve()));
+    execFile("tmux", ["-V"], (error) => ((error as NodeJS.ErrnoException | null)?.code === "ENOENT" ? reject(notInstalled(purpose)) : resolve()));
   });
 }
 
-function notInstalled(): UserError {
-  return new UserError({ reason: "bad_usage", field: "--tmux", message: "tmux is not installed", fix: "install it (apt-get install tmux, brew install tmux), or run without --tmux" });
+function notInstalled(purpose: Tmux["purpose"] = { field: "--tmux", without: "run without --tmux" }): UserError {
+  return new UserError({ reason: "bad_usage", field: purpose.field, message: "tmux is not installed", fix: `install it (apt-get install tmux, brew install tmux), or ${purpose.without}` });
 }
 
 /** A shell word: the path or text as one argument to `sh -c`. */

@@ -111,9 +111,11 @@ void test("viable attach: the person answers in claude's resumed session in tmux
   assert.equal(w.project.git("show", "main:answer.txt"), "");
   const [takenOver] = ofType(events, "item_taken_over");
   const [handedBack] = ofType(events, "item_handed_back");
-  assert.equal(takenOver?.data.by, handedBack?.data.by);
-  assert.equal(handedBack?.data.status, "ended");
-  assert.equal(typeof handedBack?.data.seconds, "number");
+  assert.ok(takenOver && handedBack, "taken over and handed back, both recorded");
+  assert.equal(typeof takenOver.data.by, "string");
+  assert.equal(takenOver.data.by, handedBack.data.by);
+  assert.equal(handedBack.data.status, "ended");
+  assert.equal(typeof handedBack.data.seconds, "number");
   assert.equal(tmuxOn(socket, "has-session", "-t", "=item-a"), null, "the session ended with the CLI");
   w.server.assertScriptConsumed();
 });
@@ -172,8 +174,85 @@ void test("kill -9 of viable attach with the session open: the loop ends that se
   assert.deepEqual(ofType(events, "item_handed_back").map((e) => e.data.status), ["abandoned"]);
   assert.deepEqual(ofType(events, "item_answered").map((e) => [e.data.decision, e.data.answer, e.data.by]), [["retry", "Call it answer.txt", "dashboard"]]);
   const prompts = ofType(events, "agent_invoked").map((e) => String(e.data.prompt));
+  // Nothing of the first attempt's was worth keeping (its one command was denied): no branch to name.
   assert.match(prompts.at(-1)!, /Your previous attempt stopped and asked: Which file name should I use\? \(permission denied for Bash: touch guess\.txt; rerun with permission to use it\)\nA person answered: Call it answer\.txt\nGo on with the task accordingly\./);
   assert.deepEqual(run.of("item_passed").map((e) => e.item), ["a"]);
   assert.deepEqual(problems, []);
+  w.server.assertScriptConsumed();
+});
+
+void test("loop.on_needs_input block: an agent that stops for input blocks its item at once, with its question as the reason", TIMEOUT, async (t) => {
+  const w = await runtimeWorld(t, {
+    clis: ["claude"],
+    script: [shell("touch answer.txt"), text("I may not run touch. Should I?")],
+    config: { runtimes: { claude: { auto_approve: false } }, loop: { on_needs_input: "block", max_attempts: 3 } },
+  });
+  const features = [{ id: "a", name: "Item a", description: "a plain item that changes one file in the project tree", agent: "generalist-coder", verify: ["test -f answer.txt"] }];
+  w.project.write("feature_list.json", `${JSON.stringify({ features }, null, 2)}\n`);
+  w.project.commitAll("plan");
+  assert.equal((await w.viable("plan", "import", `${w.project.dir}/feature_list.json`)).code, 0);
+  const run = parseRun(await w.viable("loop", "--json"));
+  assert.equal(run.code, 1, explain(run));
+  assert.deepEqual(run.of("item_blocked").map((e) => [e.item, e.reason]),
+    [["a", "the agent stopped for a person (loop.on_needs_input: block): I may not run touch. Should I? (permission denied for Bash: touch answer.txt; rerun with permission to use it)"]]);
+  assert.equal(run.of("item_started").length, 1, "not retried");
+  w.server.assertScriptConsumed();
+});
+
+void test("with no loop running: the loop stopped while the item waited; the person takes it over and edits; the next loop verifies and merges it", TIMEOUT, async (t) => {
+  const w = await waitingWorld(t, [shell("touch answer.txt"), text("I may not run touch. Should I?")]);
+  claudeSetUpForAPerson(w);
+  const socket = mirrorSocket(w.project.dir);
+  t.after(() => void tmuxOn(socket, "kill-server"));
+  const loop = w.start("loop", "--json");
+  let out = "";
+  loop.child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  await until(() => loopEventsOf(out).find((e) => e.event_type === "item_waiting"), "item a to wait for a person", 90_000, () => out);
+  loop.child.kill("SIGINT");
+  assert.equal((await loop.done).code, 130);
+  assert.match((await w.viable("plan", "show")).stdout, /\? a .*waits for a person: I may not run touch\. Should I\?/);
+
+  const attach = w.start("attach", "a");
+  t.after(() => attach.child.kill("SIGKILL"));
+  const screen = () => tmuxOn(socket, "capture-pane", "-p", "-t", "=item-a:") ?? "";
+  await until(() => /trust this folder|\? for shortcuts/.test(screen()), "claude's session", 60_000, screen);
+  // The person makes the change in the item's worktree (an editor beside the session), then exits.
+  fs.writeFileSync(path.join(w.project.dir, ".viable", "state", "worktrees", "a", "answer.txt"), "");
+  tmuxOn(socket, "kill-session", "-t", "=item-a");
+  const attached = await attach.done;
+  assert.equal(attached.code, 0, attached.stderr);
+  assert.match(attached.stderr, /a handed back after \d+s; run `viable loop` to verify and merge it/);
+
+  const run = parseRun(await w.viable("loop", "--json"));
+  const events = await w.events();
+  assert.equal(run.code, 0, explain(run, events));
+  assert.deepEqual(run.of("item_passed").map((e) => e.item), ["a"]);
+  assert.equal(run.of("item_started").filter((e) => e.resumed === true).length, 1, "taken on at verification, no agent ran again");
+  assert.equal(w.project.git("show", "main:answer.txt"), "");
+});
+
+void test("the loop stops (its session limit) while an item waits for a person: it ends at once, and the item waits for the next run", TIMEOUT, async (t) => {
+  const w = await runtimeWorld(t, {
+    clis: ["claude"],
+    script: [shell("touch answer.txt"), text("I may not run touch. Should I?"), text("Item b needs nothing.")],
+    config: { runtimes: { claude: { auto_approve: false } }, loop: { on_needs_input: "wait", concurrency: 1 } },
+  });
+  // a stops for a person; b runs meanwhile (the second and last session); c is left for the next run.
+  const features = [["a", "test -f answer.txt"], ["b", "true"], ["c", "true"]].map(([id, verify]) => ({
+    id, name: `Item ${id}`, description: "a plain item that changes one file in the project tree", agent: "generalist-coder", verify: [verify],
+  }));
+  w.project.write("feature_list.json", `${JSON.stringify({ features }, null, 2)}\n`);
+  w.project.commitAll("plan");
+  assert.equal((await w.viable("plan", "import", `${w.project.dir}/feature_list.json`)).code, 0);
+  const run = parseRun(await w.viable("loop", "--json", "--max-sessions", "2"));
+  const events = await w.events();
+  assert.equal(run.code, 1, explain(run, events));
+  assert.equal(run.of("loop_finished")[0]?.outcome, "max_sessions");
+  assert.deepEqual(run.of("item_waiting").map((e) => e.item), ["a"]);
+  assert.deepEqual(run.of("item_passed").map((e) => e.item), ["b"]);
+  const shown = await w.viable("plan", "show", "--json");
+  const a = (JSON.parse(shown.stdout) as { items: { id: string; phase: string | null }[] }).items.find((i) => i.id === "a");
+  assert.equal(a?.phase, "needs_input", "still waiting, its worktree kept");
+  assert.deepEqual(ofType(events, "approval_answered").map((e) => [e.data.status, e.data.by]), [["expired", "stopped"]], "its question closed with the run");
   w.server.assertScriptConsumed();
 });

@@ -12,7 +12,7 @@ import { shell, text, writeFile } from "../support/model-server/script.ts";
 import { parseRun } from "../loop/support.ts";
 import { eventType, serve, sse } from "../server/support.ts";
 import { viableInTerminal } from "../support/terminal.ts";
-import { explain, ofType, runtimeWorld, TEST_TIMEOUT } from "./world.ts";
+import { explain, ofType, processesMarked, runtimeWorld, TEST_TIMEOUT } from "./world.ts";
 
 void test("claude under the broker: allow runs, deny is refused, ask is answered in the dashboard, an unanswered ask times out to deny", TEST_TIMEOUT, async (t) => {
   const w = await runtimeWorld(t, {
@@ -123,4 +123,20 @@ void test("loop at a terminal, claude under the broker: the ask comes up over th
   assert.equal(code, 0, `${term.screen()}\n${events.map((e) => e.event_type).join(" ")}`);
   assert.equal(w.project.git("show", "main:a.txt"), "");
   assert.deepEqual(ofType(events, "permission_decided").map((e) => [e.data["request"], e.data["decision"], e.data["by"]]), [["Bash: touch a.txt", "allow", "terminal"]]);
+});
+
+void test("Ctrl-C at the terminal's permission prompt stops the run like Ctrl-C anywhere: exit 130, the agent gone, nothing allowed", TEST_TIMEOUT, async (t) => {
+  const w = await runtimeWorld(t, {
+    clis: ["claude"],
+    script: [shell("touch asked.txt"), text("Never reached.")],
+    config: { permissions: { ask: ["Bash(touch:*)"], ask_timeout: 60 } },
+  });
+  const term = viableInTerminal(t, ["run", "Touch the file", "--simple", "-d", w.project.dir], { env: w.env });
+  await term.waitFor(/asks to use Bash: touch asked\.txt\. Allow it\?/, "the ask at the terminal");
+  term.key("C-c");
+  assert.equal(await term.exitCode(), 130, term.screen());
+  assert.equal(fs.existsSync(path.join(w.project.dir, "asked.txt")), false);
+  const events = await w.events();
+  assert.equal(ofType(events, "task_failed").length, 1, events.map((e) => e.event_type).join(" "));
+  assert.deepEqual(processesMarked(ofType(events, "task_started")[0]!.task_id!), [], "no process of the run is left");
 });

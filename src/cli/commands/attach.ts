@@ -1,15 +1,15 @@
 // `viable attach <item|attempt>`: take over an item whose agent stopped for input (app/attach.ts).
 // At a terminal the tmux session opens right here; detaching (C-b d) leaves it running and this
 // command waiting for it to end. Without a terminal it prints how to attach and waits. When the
-// agent's CLI exits, the take-over ends and the loop verifies and merges the item.
+// agent's CLI exits, the take-over ends and the loop verifies and merges the item; a CLI that exits
+// with a failure hands nothing back. Exit 0: handed back; 1: not handed back.
 
 import { spawn } from "node:child_process";
-import { takeOver } from "../../app/attach.ts";
+import { ABANDON, takeOver } from "../../app/attach.ts";
 import { openProject } from "../../app/project.ts";
 import { EXIT } from "../exit-codes.ts";
 import type { Output } from "../output.ts";
 import { printJson } from "../output.ts";
-import { onStopSignals } from "../stop-signals.ts";
 
 export interface AttachArgs {
   dir: string;
@@ -20,22 +20,36 @@ export interface AttachArgs {
 export async function attachCommand(args: AttachArgs, o: Output): Promise<number> {
   const project = await openProject(args.dir, { writer: false, command: "attach" });
   const controller = new AbortController();
-  const offSignals = onStopSignals(() => controller.abort());
+  // Ctrl-C: the person is done (the item is handed back). A hang-up or SIGTERM: nobody is (given up).
+  const onInt = () => controller.abort("handed back");
+  const onGone = () => controller.abort(ABANDON);
+  process.on("SIGINT", onInt);
+  process.on("SIGTERM", onGone);
+  process.on("SIGHUP", onGone);
+  const offSignals = () => {
+    process.off("SIGINT", onInt);
+    process.off("SIGTERM", onGone);
+    process.off("SIGHUP", onGone);
+  };
   try {
     const takeover = await takeOver(project, args.target);
     const { record } = takeover;
     o.err(`viable: ${record.item_id} taken over: ${takeover.opened}, in its worktree`);
     if (o.interactive && !args.json) {
       await attachHere(record.tmux_socket, record.tmux_session);
-      if (!controller.signal.aborted) o.err(`viable: detached; the session goes on (${takeover.attach}); this waits for it to end — Ctrl-C ends it and hands the item back`);
+      if (!controller.signal.aborted && await takeover.alive()) o.err(`viable: detached; the session goes on (${takeover.attach}); this waits for it to end — Ctrl-C ends it and hands the item back`);
     } else {
       o.err(`viable: attach with: ${takeover.attach}  (exit the agent's CLI to hand the item back)`);
     }
-    const { seconds } = await takeover.ended(controller.signal);
+    const { status, seconds } = await takeover.ended(controller.signal);
     const loopRuns = (await project.store.queries.tasksInProgress()).some((t) => t.metadata?.kind === "plan_loop");
+    if (args.json) printJson(o, { item: record.item_id, takeover: record.id, by: record.by_user, status, seconds, loop_running: loopRuns });
+    if (status === "abandoned") {
+      o.err(`viable: ${record.item_id} not handed back (the CLI failed, or the take-over was given up); it waits for a person again: \`viable attach ${record.item_id}\`, or answer it`);
+      return EXIT.failed;
+    }
     const next = loopRuns ? "the loop verifies and merges it now" : "run `viable loop` to verify and merge it";
-    if (args.json) printJson(o, { item: record.item_id, takeover: record.id, by: record.by_user, seconds, loop_running: loopRuns });
-    else o.err(`viable: ${record.item_id} handed back after ${seconds}s; ${next}`);
+    if (!args.json) o.err(`viable: ${record.item_id} handed back after ${seconds}s; ${next}`);
     return EXIT.ok;
   } finally {
     offSignals();

@@ -36,7 +36,7 @@ export interface ItemAttemptInput {
 export type AttemptEnd =
   | { kind: "passed"; commit: string | null; reverified: boolean; attemptId: string | null }
   /** `failure`: when an agent's outcome says why in a way policies act on (a spent budget). */
-  | { kind: "failed"; reason: string; context: string; keptBranch: string | null; attemptId: string | null; failure?: OutcomeFailure; conflict?: readonly string[]; checks?: readonly RecordedCheck[]; needsInput?: boolean }
+  | { kind: "failed"; reason: string; context: string; keptBranch: string | null; attemptId: string | null; failure?: OutcomeFailure; conflict?: readonly string[]; checks?: readonly RecordedCheck[]; question?: string }
   /**
    * An agent stopped for a person and loop.on_needs_input is `wait`: the worktree stays as the
    * agent left it (uncommitted), for a take-over or an answer.
@@ -135,11 +135,12 @@ export async function runItemAttempt(ctx: LoopContext, input: ItemAttemptInput):
   } catch (e) {
     if (signal.aborted) return { kind: "interrupted", reason: abortReason(signal, "interrupted") };
     if (e instanceof AttemptFailure) {
+      if (e.question !== undefined && ctx.onNeedsInput === "wait" && ws === null) note(ctx, item, "loop.on_needs_input wait needs worktrees (workspace.mode worktree): the agent's question counts as a failed attempt");
       if (e.question !== undefined && ctx.onNeedsInput === "wait" && ws !== null) return { kind: "needs_input", question: e.question, reason: e.message, context: e.context, attemptId: last.attemptId, workspace: ws };
       return {
         kind: "failed", reason: e.message, context: e.context, keptBranch, attemptId: last.attemptId,
         ...(e.failure ? { failure: e.failure } : {}), ...(e.conflict ? { conflict: e.conflict } : {}), ...(e.checks ? { checks: e.checks } : {}),
-        ...(e.question !== undefined ? { needsInput: true } : {}),
+        ...(e.question !== undefined ? { question: e.question } : {}),
       };
     }
     if (e instanceof MergeBlocked || e instanceof CommitFailed) return { kind: "fatal", error: e };
@@ -159,7 +160,7 @@ async function runAgents(
       : keptBranch ? `${previousFailure}\n(The previous attempt's work is on branch ${keptBranch}, if any of it is worth reusing.)` : previousFailure;
     const prompt = composePrompt({
       task: itemTask(item), agent: step.agent, role: step.role, focus: step.focus, previous, acceptance: item.tests,
-      ...(failure !== undefined ? { auditFeedback: failure } : {}), ...(answered ? { answered } : {}),
+      ...(failure !== undefined ? { auditFeedback: failure } : {}), ...(answered ? { answered: { ...answered, ...(keptBranch ? { keptBranch } : {}) } } : {}),
     });
     const { outcome, attempts } = await runAgent(ctx.pipeline, {
       agent: step.agent, taskId: ctx.runId, itemId: item.id, prompt, cwd, signal: ctx.signal,

@@ -33,7 +33,7 @@ import type { LoopContext, LoopOutcome, WorkspaceMode } from "./loop-context.ts"
 import { LOOP_RUN_PREFIX, reconcilePlan } from "./loop-reconcile.ts";
 import { SerialQueue } from "./merge-queue.ts";
 import { removeLeftoverScratches } from "./conflict-resolution.ts";
-import { watchForPerson } from "./needs-input.ts";
+import { consumed, watchForPerson } from "./needs-input.ts";
 import { OverlapGuard } from "./overlap-guard.ts";
 import { checkIntegrity, type ItemWorkspace } from "./item-workspace.ts";
 import { itemWorktreeDir } from "../../workspace/worktrees.ts";
@@ -149,10 +149,13 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
 
   let outcome: LoopOutcome | null = null;
   let message = "";
+  /** Ends the waits for a person when the loop stops: waiting items keep their worktrees for the next run. */
+  const stopWaiting = new AbortController();
   const stop = (why: LoopOutcome, text: string) => {
     if (outcome !== null) return;
     outcome = why;
     message = text;
+    stopWaiting.abort();
   };
   // From the start: a Ctrl-C or `viable stop` during start-up ends the run as it would later.
   const onAbort = () => {
@@ -188,18 +191,25 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
     for (const item of plan.items) {
       if (sched.status(item.id) !== "failed" || rec.state(item.id).phase !== "needs_input") continue;
       if (mode !== "worktree") continue;
-      const handedBack = await handedBackSince(store, item.id);
+      const latest = await store.queries.takeover(item.id);
+      const handedBack = latest?.status === "ended" && !(await consumed(store, latest)) ? latest : null;
       if (handedBack) {
         const ws = await intactWorkspace(store, item.id, rec.state(item.id));
         if (ws) {
+          // Taken over and handed back while no loop ran: recorded now, by the writer.
+          rec.item(item.id, "item_handed_back", {
+            by: handedBack.by_user, takeover_id: handedBack.id, status: "ended",
+            seconds: secondsSince(handedBack.started_at, handedBack.ended_at ? new Date(handedBack.ended_at) : store.now()),
+          }, { phase: "verifying" });
           reconciliation.resume.set(item.id, ws);
           rec.uncount(item.id);
           sched.retry(item.id, { first: true });
           continue;
         }
       }
-      if (onNeedsInput === "wait" || (await store.queries.takeover(item.id))?.status === "active") waitingBefore.push(item.id);
-      else if (onNeedsInput === "block") blockItem(item.id, `the agent needs a person: ${rec.state(item.id).last_error ?? "see the log"}`);
+      if (onNeedsInput === "wait" || latest?.status === "active" || handedBack) waitingBefore.push(item.id);
+      else if (onNeedsInput === "block") blockItem(item.id, `the agent stopped for a person (loop.on_needs_input: block): ${rec.state(item.id).last_error ?? "see the log"}`);
+      else rec.item(item.id, "item_status", { phase: null, reason: "no longer waits for a person (loop.on_needs_input: retry)" }, { phase: null });
     }
     // Items whose last attempt failed: retried while attempts remain, blocked otherwise.
     for (const item of plan.items) {
@@ -329,6 +339,12 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
               : new LoopStopped("failed", `${end.reason}; nothing else can succeed on that runtime until it is fixed — then run \`viable loop\` again (the item's attempt is not counted)`));
             return;
           }
+          if (end.question !== undefined && ctx.onNeedsInput === "block") {
+            // loop.on_needs_input: block — a person must look at it before it runs again.
+            rec.item(id, "item_failed", { ...failed, will_retry: false }, { phase: null, last_error: end.context });
+            blockItem(id, `the agent stopped for a person (loop.on_needs_input: block): ${end.question}`);
+            return;
+          }
           if (end.conflict !== undefined) {
             // A lost merge race: the item's work was fine, others merged first. Not counted as
             // its failure; it goes first next time, and a bound of its own ends endless races.
@@ -372,13 +388,17 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
 
     /** The item waits (its slot free for others) until a person takes it over, answers or blocks it. */
     const waitForPerson = (id: ItemId, attempt: number, question: string, attemptId: string | null, workspace: ItemWorkspace | null): void => {
+      if (outcome !== null) {
+        // The loop is stopping: the item keeps its worktree and waits for the next run.
+        rec.item(id, "item_status", { phase: "needs_input", reason: "waits for a person; the loop is stopping" }, { phase: "needs_input", last_error: `The agent asked: ${question}` });
+        return;
+      }
       waiting.add(id);
-      const since = store.timestamp();
       void (async () => {
-        const watch = await watchForPerson(store, { itemId: id, runId, question, attemptId, since }, {
+        const watch = await watchForPerson(store, { itemId: id, runId, question, attemptId }, {
           takenOver: (t) => rec.item(id, "item_taken_over", { by: t.by_user, takeover_id: t.id, attach: `tmux -L ${t.tmux_socket} attach -t ${t.tmux_session}` }),
           abandoned: (t) => rec.item(id, "item_handed_back", { by: t.by_user, takeover_id: t.id, seconds: secondsSince(t.started_at, store.now()), status: "abandoned" }),
-        }, controller.signal);
+        }, AbortSignal.any([controller.signal, stopWaiting.signal]));
         rec.item(id, "item_waiting", { attempt, question, attempt_id: attemptId, approval_id: watch.approvalId(), take_over: `viable attach ${id}` }, { phase: "needs_input", last_error: `The agent asked: ${question}` });
         const d = await watch.decision;
         if (d.kind === "handed_back") {
@@ -401,7 +421,7 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
           blockItem(id, `blocked by ${d.by}${d.comment ? ` (${d.comment})` : ""} when the agent asked: ${question}`);
         }
       })().catch((e: unknown) => {
-        if (!controller.signal.aborted) controller.abort(e instanceof CommitFailed ? e : new LoopStopped("failed", errorMessage(e)));
+        if (!controller.signal.aborted && !stopWaiting.signal.aborted) controller.abort(e instanceof CommitFailed ? e : new LoopStopped("failed", errorMessage(e)));
       }).finally(() => {
         waiting.delete(id);
         pump();
@@ -629,14 +649,6 @@ function runtimeOf(item: PlanItem, deps: LoopDeps, config: ViableConfig): string
 function blockedItems(items: readonly PlanItem[], scheduler: Scheduler | undefined): { id: ItemId; reason: string }[] {
   if (scheduler === undefined) return [];
   return items.filter((i) => scheduler.status(i.id) === "blocked").map((i) => ({ id: i.id, reason: scheduler.blockedReason(i.id) ?? "blocked" }));
-}
-
-/** The take-over that ended after the item's last wait began, if any. */
-async function handedBackSince(store: Store, itemId: ItemId): Promise<boolean> {
-  const t = await store.queries.takeover(itemId);
-  if (t?.status !== "ended") return false;
-  const waited = (await store.queries.itemEvents(itemId, 200)).filter((e) => e.event_type === "item_waiting").at(-1);
-  return waited !== undefined && t.started_at >= waited.timestamp;
 }
 
 /** The item's worktree, when it is still what the loop made. */

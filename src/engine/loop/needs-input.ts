@@ -28,14 +28,17 @@ export interface WaitingItem {
   runId: string;
   question: string;
   attemptId: string | null;
-  /** When the item started waiting: take-overs older than this belong to an earlier wait. */
-  since: string;
 }
 
 export interface PersonWatch {
   /** The approval the person may answer (a new one after an abandoned take-over). */
   approvalId(): string;
   decision: Promise<PersonDecision>;
+}
+
+/** Whether the loop has acted on this take-over's end already (it logged `item_handed_back` for it). */
+export async function consumed(store: Store, t: TakeoverRecord): Promise<boolean> {
+  return (await store.queries.itemEvents(t.item_id, 200)).some((e) => e.event_type === "item_handed_back" && e.data.takeover_id === t.id);
 }
 
 export async function watchForPerson(
@@ -52,7 +55,9 @@ export async function watchForPerson(
     try {
       for (;;) {
         const takeover = await store.queries.takeover(w.itemId);
-        if (takeover && takeover.started_at >= w.since && takeover.status !== "abandoned") {
+        // An item has at most one take-over at a time: an active one is this wait's; an ended one
+        // is, until the loop has taken the item on from it (handed back while no loop ran, say).
+        if (takeover && (takeover.status === "active" || (takeover.status === "ended" && !(await consumed(store, takeover))))) {
           if (seen !== takeover.id) {
             seen = takeover.id;
             await pending.close(`taken over by ${takeover.by_user}`);
@@ -69,6 +74,10 @@ export async function watchForPerson(
           }
         } else {
           const row = await store.queries.approval(pending.id);
+          const answered = row?.status === "approved" || row?.status === "rejected";
+          // A take-over that began as the answer came wins: the person is in the worktree already.
+          const now = answered ? await store.queries.takeover(w.itemId) : null;
+          if (now?.status === "active") continue;
           if (row?.status === "approved") return { kind: "retry", by: row.answered_by ?? "unknown", answer: row.comment };
           if (row?.status === "rejected") return { kind: "block", by: row.answered_by ?? "unknown", comment: row.comment };
         }
