@@ -104,6 +104,8 @@ interface Counts {
 export class LoopView {
   readonly #status = new Map<string, string>();
   readonly #agents = new Map<string, string>();
+  /** Items waiting for a person (their agent stopped for input). */
+  readonly #waiting = new Set<string>();
   readonly #started = Date.now();
   #total = 0;
   #base: Counts = { pending: 0, running: 0, passed: 0, blocked: 0, failed: 0 };
@@ -113,6 +115,8 @@ export class LoopView {
     const d = e.data;
     const item = str(d.item);
     if (this.#seen && item !== "" && typeof d.status === "string" && e.event_type !== "agent_event") this.#status.set(item, d.status);
+    if (e.event_type === "item_waiting") this.#waiting.add(item);
+    else if (e.event_type === "item_started" || e.event_type === "item_answered" || e.event_type === "item_blocked" || (e.event_type === "item_handed_back" && d.status !== "abandoned")) this.#waiting.delete(item);
     switch (e.event_type) {
       case "loop_started": {
         this.#seen = true;
@@ -148,7 +152,7 @@ export class LoopView {
         return `⊘ ${item} blocked: ${str(d.reason)}${dependents.length ? `; blocks ${dependents.join(", ")}` : ""}`;
       }
       case "item_waiting":
-        return `⏸ ${item} waits for a person: ${str(d.question)}\n  take it over: ${str(d.take_over)} — or answer it (approval ${str(d.approval_id)}) in the dashboard or with MCP's answer tool: approve retries with your comment, reject blocks`;
+        return `⏸ ${item} waits for a person: ${str(d.question)}\n  take it over: ${str(d.take_over)} — or answer it in the dashboard or with MCP's answer (approval ${str(d.approval_id)}): approve retries with your answer, reject blocks`;
       case "item_taken_over":
         return `⇆ ${item} taken over by ${str(d.by)}: ${str(d.attach)}`;
       case "item_handed_back":
@@ -194,6 +198,7 @@ export class LoopView {
     const remaining = c.pending + c.failed + c.running;
     const eta = c.passed > 0 && remaining > 0 ? ` · ETA ${formatDuration((elapsed / c.passed) * remaining)}` : "";
     const agents = [...this.#agents.values()];
-    return `${c.passed}/${this.#total} done · ${c.running} running · ${c.blocked} blocked · ${remaining} remaining · ${formatDuration(elapsed)}${eta}${agents.length ? ` · ${agents.join(", ")}` : ""}`;
+    const waiting = this.#waiting.size > 0 ? ` · ${this.#waiting.size} waiting for you (viable attach ${[...this.#waiting][0]})` : "";
+    return `${c.passed}/${this.#total} done · ${c.running} running · ${c.blocked} blocked · ${remaining} remaining${waiting} · ${formatDuration(elapsed)}${eta}${agents.length ? ` · ${agents.join(", ")}` : ""}`;
   }
 }

@@ -87,13 +87,15 @@ export function createMcpServer(projects: McpProjects, version: string, options:
   }));
 
   server.registerTool("item", {
-    description: "One plan item: its definition, attempts (agent, runtime, outcome, cost), last error and verification results.",
+    description: "One plan item: its definition, attempts (agent, runtime, outcome, cost), last error (an agent's question, when it waits for a person) and verification results.",
     inputSchema: { project, id: z.string().min(1).describe("the item's id") },
     annotations: { readOnlyHint: true },
   }, async (a) => guarded(async () => {
     const d = await itemDetail(projects.get(a.project).project, a.id);
     return ok({
-      id: d.item.id, name: d.item.name, status: d.item.status, dependencies: d.item.dependencies, verify: d.item.verify, branch: d.item.branch,
+      id: d.item.id, name: d.item.name, status: d.item.status, phase: d.item.phase, dependencies: d.item.dependencies, verify: d.item.verify, branch: d.item.branch,
+      // An agent's question waits for a person: answered with `answer` (its approval is in `status`), or taken over.
+      ...(d.item.phase === "needs_input" ? { waits_for_person: { take_over: `viable attach ${d.item.id}` } } : {}),
       last_error: clip(d.item.last_error ?? d.item.blocked_reason, 1200), cost_usd: d.item.cost_usd,
       attempts: d.attempts.map((x) => ({ agent: x.agent, runtime: x.runtime, status: x.outcome?.status ?? x.status, cost_usd: x.outcome?.cost_usd ?? null, summary: clip(x.outcome?.summary) })),
       verification: d.verification.slice(-3).map((v) => ({ passed: v.passed, checks: v.checks.map((c) => ({ command: c.command, passed: c.passed, output_tail: c.passed ? null : clip(c.output_tail, 600) })) })),

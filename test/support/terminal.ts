@@ -59,7 +59,7 @@ export function viableInTerminal(t: TestContext, args: string[], opts: { env?: R
     tmuxOn(socket, "kill-server");
     fs.rmSync(dir, { recursive: true, force: true });
   });
-  const screen = () => tmuxOn(socket, "capture-pane", "-p", "-t", "t") ?? "";
+  const screen = () => tmuxOn(socket, "capture-pane", "-p", "-S", "-200", "-t", "t") ?? "";
   let last = "";
   return {
     screen,
