@@ -45,7 +45,8 @@ export function resumeHint(runtime: RuntimeName, session: string): string {
 export function interactiveSession(config: ViableConfig, runtime: RuntimeName, o: { session: string | null; model: string | null; cwd: string }): InteractiveCommand | null {
   const terminal = Object.fromEntries(TERMINAL_ENV.flatMap((k) => (process.env[k] ? [[k, process.env[k]]] : [])));
   if (runtime === "command") {
-    return { file: process.env.SHELL || "/bin/sh", args: [], env: { ...process.env as Record<string, string> }, resumes: false };
+    const { TERM: _term, ...own } = process.env as Record<string, string>;
+    return { file: process.env.SHELL || "/bin/sh", args: [], env: own, resumes: false };
   }
   const protocol = CLI_PROTOCOLS[runtime];
   const settings: Partial<NonNullable<ViableConfig["runtimes"][CliRuntimeName]>> = config.runtimes[runtime] ?? {};
@@ -55,10 +56,12 @@ export function interactiveSession(config: ViableConfig, runtime: RuntimeName, o
   // NO_COLOR suits a log, not a person's screen.
   const { NO_COLOR: _noColor, ...fixed } = protocol.env({ autoApprove: false, isRoot });
   const model = o.model ?? settings.model ?? null;
+  // The pane is a tmux terminal: its own TERM stays (the outer terminal's would mislead the TUI).
+  const { TERM: _term, ...inherited } = cliInheritedEnv(protocol, settings, o.cwd);
   return {
     file,
     args: [...(o.session ? RESUME_ARGS[runtime](o.session) : []), ...(model ? MODEL_ARGS[runtime](model) : [])],
-    env: { ...cliInheritedEnv(protocol, settings, o.cwd), ...fixed, ...terminal },
+    env: { ...inherited, ...fixed, ...terminal },
     resumes: o.session !== null,
   };
 }
