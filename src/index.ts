@@ -18,6 +18,8 @@ export {
 } from "./app/plan.ts";
 export { listAgents, type AgentListing } from "./app/agents.ts";
 export { analyzeTask } from "./app/analyze.ts";
+export { surveyProject, planInit, applyInit, type InitChoices, type InitSurvey, type PlannedFile, type InitResult } from "./app/init.ts";
+export { takeOver, type Takeover } from "./app/attach.ts";
 export { doctor, diagnose, type RuntimeDiagnosis } from "./app/doctor.ts";
 
 // What the use cases take and return
@@ -31,7 +33,7 @@ export type { Journal, JournalEntry } from "./store/journal.ts";
 export { EventBus, type EventListener } from "./store/event-bus.ts";
 export type { Queries } from "./store/queries.ts";
 export type { LogQuery, TaskSummary } from "./store/event-log.ts";
-export type { TaskRecord, AttemptRecord, SessionRecord, KillSwitch } from "./store/records.ts";
+export type { TaskRecord, AttemptRecord, SessionRecord, KillSwitch, TakeoverRecord } from "./store/records.ts";
 export { loadConfig, defaultConfig, type ViableConfig } from "./config/config.ts";
 export { AgentRegistry } from "./agents/registry.ts";
 export { parseAgentFile } from "./agents/agent-file.ts";

@@ -3,13 +3,13 @@
 // `.gemini/settings.json`. Other servers in those files are kept; only the `viable` entry is added
 // or replaced, and what changed is said.
 
-import fs from "node:fs";
 import path from "node:path";
 import { parse as parseToml, stringify as stringifyToml } from "smol-toml";
 import { UserError } from "../domain/errors.ts";
 import { resolveProject } from "../workspace/project.ts";
 import { findOnPath } from "../agents/cli-binary.ts";
 import { VIABLE_BIN } from "./jobs.ts";
+import { readJsonObject, readText, writeAtomically } from "./text-files.ts";
 
 export const MCP_CLIENTS = ["claude", "codex", "gemini"] as const;
 export type McpClient = (typeof MCP_CLIENTS)[number];
@@ -53,49 +53,19 @@ export async function installMcp(dir: string, clients: readonly McpClient[], opt
   });
 }
 
-function readText(file: string): string | null {
-  try {
-    return fs.readFileSync(file, "utf8");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw new UserError({ reason: "bad_config", file, message: `cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"})`, fix: "make it readable, or move it away" });
-  }
-}
-
-/** Whole or not at all: the file is written aside and renamed over the old one. */
-function write(file: string, text: string): void {
-  try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const aside = `${file}.viable-${process.pid}.tmp`;
-    fs.writeFileSync(aside, text);
-    fs.renameSync(aside, file);
-  } catch (e) {
-    throw new UserError({ reason: "bad_directory", file, message: `cannot be written (${(e as NodeJS.ErrnoException).code ?? "error"})`, fix: "make it writable, or pass -d to another project" });
-  }
-}
-
 function changeOf(before: unknown, entry: Record<string, unknown>): McpInstall["change"] {
   return before === undefined ? "added" : JSON.stringify(before) === JSON.stringify(entry) ? "unchanged" : "updated";
 }
 
 function jsonEntry(client: McpClient, file: string, [section, name]: [string, string], entry: Record<string, unknown>, options: { dryRun: boolean }, note: string): McpInstall {
-  const text = readText(file);
-  let config: Record<string, unknown> = {};
-  if (text !== null && text.trim() !== "") {
-    try {
-      config = JSON.parse(text) as Record<string, unknown>;
-    } catch (e) {
-      throw new UserError({ reason: "bad_config", file, message: `is not valid JSON: ${(e as Error).message}`, fix: "fix the file (or move it away) and run `viable mcp install` again" });
-    }
-    if (typeof config !== "object" || config === null || Array.isArray(config)) throw new UserError({ reason: "bad_config", file, message: "is not a JSON object", fix: "fix the file (or move it away)" });
-  }
+  const config = readJsonObject(file, "`viable mcp install`");
   const servers = config[section] ?? {};
   if (typeof servers !== "object" || servers === null || Array.isArray(servers)) {
     throw new UserError({ reason: "bad_config", file, field: section, message: "is not an object of servers", fix: `make "${section}" an object, e.g. {"${section}": {}}` });
   }
   const before = (servers as Record<string, unknown>)[name];
   const change = changeOf(before, entry);
-  if (change !== "unchanged" && !options.dryRun) write(file, `${JSON.stringify({ ...config, [section]: { ...servers, [name]: entry } }, null, 2)}\n`);
+  if (change !== "unchanged" && !options.dryRun) writeAtomically(file, `${JSON.stringify({ ...config, [section]: { ...servers, [name]: entry } }, null, 2)}\n`);
   return { client, file, change, entry, note };
 }
 
@@ -116,14 +86,14 @@ function tomlEntry(file: string, entry: Record<string, unknown>, options: { dryR
     const table = stringifyToml({ mcp_servers: { viable: entry } });
     if (change === "added") {
       // Added at the end, the rest of the file (its comments, its formatting) as it was.
-      write(file, `${text === null || text === "" ? "" : `${text.replace(/\n*$/, "")}\n\n`}${table}\n`);
+      writeAtomically(file, `${text === null || text === "" ? "" : `${text.replace(/\n*$/, "")}\n\n`}${table}\n`);
     } else if (text !== null && /^\s*#/m.test(text)) {
       throw new UserError({
         reason: "bad_config", file, field: "mcp_servers.viable", message: "holds another viable entry, and rewriting the file would lose its comments",
         fix: `replace the [mcp_servers.viable] table by hand with:\n${table}`,
       });
     } else {
-      write(file, `${stringifyToml({ ...config, mcp_servers: { ...servers, viable: entry } })}\n`);
+      writeAtomically(file, `${stringifyToml({ ...config, mcp_servers: { ...servers, viable: entry } })}\n`);
     }
   }
   return { client: "codex", file, change, entry, note };

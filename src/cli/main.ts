@@ -5,6 +5,7 @@
 import fs from "node:fs";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { CommitFailed, isUserError, UserError } from "../domain/errors.ts";
+import type { RuntimeName } from "../domain/runtime.ts";
 import { EXIT } from "./exit-codes.ts";
 import { processOutput, type Output } from "./output.ts";
 
@@ -213,6 +214,30 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option("--write <dir>", "also write session-NNN.json files and progress.txt there (seed 004's .agent/sessions layout)")
     .action(async (opts: { dir: string; json?: boolean; write?: string }) =>
       setExit(await (await import("./commands/plan.ts")).planSessionsCommand({ dir: opts.dir, json: !!opts.json, ...(opts.write !== undefined ? { write: opts.write } : {}) }, o)));
+
+  program.command("init").description("set the project up: config, starter agents, MCP presets, git exclusion (a wizard at a terminal; --yes takes the suggestions)")
+    .addOption(dir()).addOption(json())
+    .option("-y, --yes", "no questions: the flags, else the suggestions; existing files are kept unless --overwrite")
+    .option("--overwrite", "with --yes or without a terminal: replace existing files that would change")
+    .option("--dry-run", "show what would be written, write nothing")
+    .addOption(new Option("--runtime <name>", "the agents' default runtime").choices(["claude", "codex", "gemini", "opencode", "qwen", "command"]))
+    .option("--model <id>", "the runtime's model")
+    .option("--verify <command>", "a verify command (repeatable; default: the detected test command)", (v: string, acc: string[] = []) => [...acc, v])
+    .option("--budget-usd <n>", "budgets.run.usd")
+    .option("--no-agents", "no starter agent files")
+    .option("--mcp <names>", "MCP presets, comma-separated (playwright, context7, sequential-thinking); \"\" for none")
+    .action(async (opts: { dir: string; json?: boolean; yes?: boolean; overwrite?: boolean; dryRun?: boolean; runtime?: RuntimeName; model?: string; verify?: string[]; budgetUsd?: string; agents: boolean; mcp?: string }) => {
+      const init = await import("./commands/init.ts");
+      setExit(await init.initCommand({
+        dir: opts.dir, yes: !!opts.yes, overwrite: !!opts.overwrite, dryRun: !!opts.dryRun, json: !!opts.json,
+        ...(opts.runtime !== undefined ? { runtime: opts.runtime } : {}),
+        ...(opts.model !== undefined ? { model: opts.model } : {}),
+        ...(opts.verify !== undefined ? { verify: opts.verify } : {}),
+        ...(opts.budgetUsd !== undefined ? { budgetUsd: init.parseBudget(opts.budgetUsd)! } : {}),
+        ...(opts.agents === false ? { agents: false } : {}),
+        ...(opts.mcp !== undefined ? { mcp: opts.mcp.split(",").map((m) => m.trim()).filter((m) => m !== "") } : {}),
+      }, o));
+    });
 
   program.command("attach").description("take over an item whose agent stopped for input: its CLI session, resumed in tmux in the item's worktree")
     .argument("<item>", "the item (or one of its attempts)")

@@ -57,10 +57,11 @@ export function gitEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
  * change in the user's tree. It is excluded through `.git/info/exclude`, which, unlike a
  * .gitignore, does not itself make the tree dirty.
  */
-export async function ensureStateIgnored(paths: ProjectPaths): Promise<void> {
+/** Returns whether it had to add the exclusion (false: git ignored the state already). */
+export async function ensureStateIgnored(paths: ProjectPaths): Promise<boolean> {
   const probe = await run("git", ["check-ignore", "-q", path.relative(paths.root, path.join(paths.stateDir, "viable.db"))], { cwd: paths.root, env: gitEnv() })
     .then(() => true, () => false);
-  if (probe) return;
+  if (probe) return false;
   const { stdout } = await run("git", ["rev-parse", "--git-path", "info/exclude"], { cwd: paths.root, env: gitEnv() });
   const exclude = path.resolve(paths.root, stdout.trim());
   const rel = path.relative(paths.root, paths.stateDir);
@@ -68,6 +69,7 @@ export async function ensureStateIgnored(paths: ProjectPaths): Promise<void> {
   const existing = fs.existsSync(exclude) ? fs.readFileSync(exclude, "utf8") : "";
   const prefix = await repoPrefix(paths.root);
   fs.appendFileSync(exclude, `${existing.endsWith("\n") || existing === "" ? "" : "\n"}# Viable's own state\n/${path.posix.join(prefix, rel.split(path.sep).join("/"))}/\n`);
+  return true;
 }
 
 /** The project's path inside its repository ("" at the top), for anchored exclude patterns. */

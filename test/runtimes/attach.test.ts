@@ -143,7 +143,8 @@ void test("kill -9 of viable attach with the session open: the loop ends that se
 
   const attach = w.start("attach", "a");
   await stream.waitFor((e) => eventType(e) === "item_taken_over", "the take-over seen by the loop", 30_000);
-  assert.notEqual(tmuxOn(socket, "has-session", "-t", "=item-a"), null);
+  // The take-over is recorded before its session opens: the session comes a moment later.
+  await until(() => tmuxOn(socket, "has-session", "-t", "=item-a") !== null, "the take-over's tmux session");
   attach.child.kill("SIGKILL");
   await attach.done;
   await stream.waitFor((e) => eventType(e) === "item_handed_back", "the abandoned take-over", 30_000);
