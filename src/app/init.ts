@@ -13,7 +13,8 @@ import { createTwoFilesPatch } from "diff";
 import { builtinAgents } from "../agents/builtin-agents.ts";
 import { CLI_PROTOCOLS, type CliRuntimeName } from "../agents/cli-protocols.ts";
 import { detectTooling } from "../analysis/project-commands.ts";
-import { configSchema, defaultConfig, loadConfigLeniently } from "../config/config.ts";
+import { isDeepStrictEqual } from "node:util";
+import { configSchema, defaultConfig, loadConfig } from "../config/config.ts";
 import { UserError } from "../domain/errors.ts";
 import type { RuntimeName } from "../domain/runtime.ts";
 import { ensureStateIgnored, resolveProject } from "../workspace/project.ts";
@@ -26,7 +27,8 @@ export interface InitChoices {
   runtime: RuntimeName;
   /** The runtime's model; null: the CLI's own default. */
   model: string | null;
-  verify: string[];
+  /** The verify commands ([]: none); null: not set, the detected test command is used at run time. */
+  verify: string[] | null;
   /** budgets.run.usd; null: no budget. */
   budgetUsd: number | null;
   /** Write the built-in agents as files to read and edit (only offered when there are none). */
@@ -44,6 +46,8 @@ export interface InitSurvey {
   claudeAgents: string[];
   viableAgents: string[];
   configExists: boolean;
+  /** The model the config has for each runtime, for the runtime the person picks. */
+  models: Partial<Record<RuntimeName, string>>;
   suggested: InitChoices;
 }
 
@@ -70,8 +74,8 @@ function ready(d: RuntimeDiagnosis): boolean {
 export async function surveyProject(dir: string): Promise<InitSurvey> {
   const paths = await resolveProject(dir);
   const configExists = fs.existsSync(paths.configFile);
-  // A config with mistakes is still read for what init keeps; init itself never refuses it.
-  const { config } = configExists ? loadConfigLeniently(paths.configFile) : { config: defaultConfig() };
+  // A config Viable would refuse is refused here, before any question, with its field and fix.
+  const config = configExists ? loadConfig(paths.configFile) : defaultConfig();
   const tooling = await detectTooling(paths.root);
   const clis = await diagnose(config);
   const test = tooling.commands.test ? { command: tooling.commands.test, source: tooling.command_sources.test ?? "detected" } : null;
@@ -81,14 +85,17 @@ export async function surveyProject(dir: string): Promise<InitSurvey> {
   const rawDefaults = raw.defaults as { runtime?: RuntimeName } | undefined;
   const runtime = rawDefaults?.runtime ?? clis.find(ready)?.runtime ?? clis.find((c) => c.installed)?.runtime ?? "claude";
   const budget = (raw.budgets as { run?: { usd?: number } } | undefined)?.run?.usd ?? null;
+  const models: Partial<Record<RuntimeName, string>> = {};
+  for (const [name, settings] of Object.entries((raw.runtimes ?? {}) as Record<string, { model?: string }>)) if (settings.model) models[name as RuntimeName] = settings.model;
   return {
-    root: paths.root, packageManager: tooling.package_manager, test, clis, claudeAgents, viableAgents, configExists,
+    root: paths.root, packageManager: tooling.package_manager, test, clis, claudeAgents, viableAgents, configExists, models,
     suggested: {
       runtime,
-      model: runtime === "command" ? null : config.runtimes[runtime]?.model ?? null,
-      verify: config.verify ?? (test ? [test.command] : []),
+      model: models[runtime] ?? null,
+      // A config without `verify` leaves it to detection at run time; a new one names what was found.
+      verify: config.verify ?? (configExists ? null : test ? [test.command] : null),
       budgetUsd: budget,
-      starterAgents: claudeAgents.length === 0 && viableAgents.length === 0,
+      starterAgents: runtime !== "command" && claudeAgents.length === 0 && viableAgents.length === 0,
       mcp: MCP_PRESETS.filter((p) => mcpServers(paths.root)[p.name] !== undefined).map((p) => p.name),
     },
   };
@@ -101,16 +108,18 @@ export async function planInit(dir: string, choices: InitChoices): Promise<Plann
     if (!mcpPreset(name)) throw new UserError({ reason: "bad_usage", field: "--mcp", message: `there is no MCP preset "${name}"`, fix: `pick from: ${MCP_PRESETS.map((p) => p.name).join(", ")}` });
   }
   const files: { path: string; after: string }[] = [{ path: paths.configFile, after: configText(paths, choices) }];
-  if (choices.starterAgents) {
+  // Starter agents run on the chosen runtime; a command agent needs a command no starter has.
+  if (choices.starterAgents && choices.runtime !== "command") {
     for (const a of builtinAgents(choices.runtime)) {
       files.push({ path: path.join(paths.agentsDir, `${a.name}.md`), after: agentText(a.name, a.description, a.kind, a.capabilities, a.prompt) });
     }
   }
-  if (choices.mcp.length > 0) files.push({ path: path.join(paths.root, ".mcp.json"), after: mcpText(paths.root, choices.mcp) });
+  if (choices.mcp.some((name) => mcpServers(paths.root)[name] === undefined)) files.push({ path: path.join(paths.root, ".mcp.json"), after: mcpText(paths.root, choices.mcp) });
   return files.map(({ path: file, after }) => {
     const before = readText(file);
     const rel = path.relative(paths.root, file);
-    const status = before === null ? "create" : before === after ? "same" : "change";
+    // A JSON file that says the same in another layout is left as the person formatted it.
+    const status = before === null ? "create" : before === after || (file.endsWith(".json") && sameJson(before, after)) ? "same" : "change";
     return { path: file, status, after, diff: status === "same" ? "" : createTwoFilesPatch(before === null ? "/dev/null" : `a/${rel}`, `b/${rel}`, before ?? "", after, "", "", { context: 2 }) };
   });
 }
@@ -130,17 +139,25 @@ export async function applyInit(dir: string, planned: PlannedFile[], replace: (f
 function configText(paths: ProjectPaths, c: InitChoices): string {
   const raw = fs.existsSync(paths.configFile) ? readJsonObject(paths.configFile, "`viable init`") : {};
   const next: Record<string, unknown> = { version: 1, ...raw };
-  if (c.verify.length > 0) next.verify = c.verify;
-  else delete next.verify;
+  if (c.verify !== null) next.verify = c.verify;
   next.defaults = { ...(raw.defaults as object | undefined), runtime: c.runtime };
-  if (c.model !== null && c.runtime !== "command") {
+  if (c.runtime !== "command") {
     const runtimes = (raw.runtimes ?? {}) as Record<string, Record<string, unknown>>;
-    next.runtimes = { ...runtimes, [c.runtime]: { ...runtimes[c.runtime], model: c.model } };
+    const { model: _model, ...rest } = runtimes[c.runtime] ?? {};
+    const settings = c.model !== null ? { ...rest, model: c.model } : rest;
+    // No model: the CLI's own default (an emptied runtime entry goes).
+    const others = Object.fromEntries(Object.entries(runtimes).filter(([name]) => name !== c.runtime));
+    const all = Object.keys(settings).length > 0 ? { ...others, [c.runtime]: settings } : others;
+    if (Object.keys(all).length > 0) next.runtimes = all;
+    else delete next.runtimes;
   }
-  if (c.budgetUsd !== null) {
-    const budgets = (raw.budgets ?? {}) as Record<string, Record<string, unknown>>;
-    next.budgets = { ...budgets, run: { ...budgets.run, usd: c.budgetUsd } };
-  }
+  const budgets = (raw.budgets ?? {}) as Record<string, Record<string, unknown>>;
+  const { usd: _usd, ...run } = budgets.run ?? {};
+  const runBudget = c.budgetUsd !== null ? { ...run, usd: c.budgetUsd } : run;
+  const otherBudgets = Object.fromEntries(Object.entries(budgets).filter(([scope]) => scope !== "run"));
+  const allBudgets = Object.keys(runBudget).length > 0 ? { ...otherBudgets, run: runBudget } : otherBudgets;
+  if (Object.keys(allBudgets).length > 0) next.budgets = allBudgets;
+  else delete next.budgets;
   // What init writes must be a config Viable accepts: checked here, never found out by the next command.
   const checked = configSchema.safeParse(next);
   if (!checked.success) {
@@ -155,8 +172,21 @@ function agentText(name: string, description: string, kind: string, capabilities
 }
 
 function mcpServers(root: string): Record<string, unknown> {
-  const servers = readJsonObject(path.join(root, ".mcp.json"), "`viable init`").mcpServers;
-  return typeof servers === "object" && servers !== null && !Array.isArray(servers) ? servers as Record<string, unknown> : {};
+  const file = path.join(root, ".mcp.json");
+  const servers = readJsonObject(file, "`viable init`").mcpServers;
+  if (servers === undefined) return {};
+  if (typeof servers !== "object" || servers === null || Array.isArray(servers)) {
+    throw new UserError({ reason: "bad_config", file, field: "mcpServers", message: "is not an object of servers", fix: 'make "mcpServers" an object, e.g. {"mcpServers": {}}' });
+  }
+  return servers as Record<string, unknown>;
+}
+
+function sameJson(a: string, b: string): boolean {
+  try {
+    return isDeepStrictEqual(JSON.parse(a), JSON.parse(b));
+  } catch {
+    return false;
+  }
 }
 
 /** `.mcp.json` with the picked presets added; the servers already there are kept as they are. */

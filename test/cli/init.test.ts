@@ -72,10 +72,22 @@ void test("init over an edited config: the change is shown and the file kept; --
   const replaced = await viable(["init", "--yes", "--overwrite", "--runtime", "codex", "--model", "gpt-5", "--budget-usd", "5", "--no-agents", "-d", p.dir], { env });
   assert.equal(replaced.code, 0, replaced.stderr);
   assert.deepEqual(json(p, ".viable/config.json"), {
-    version: 1, approval: "approve", verify: ["npm run test"], defaults: { runtime: "codex", timeout: 600 },
+    // No `verify` before: still none, the test command is detected at run time.
+    version: 1, approval: "approve", defaults: { runtime: "codex", timeout: 600 },
     runtimes: { claude: { model: "opus" }, codex: { model: "gpt-5" } }, budgets: { run: { usd: 5 } },
   });
   assert.equal(fs.existsSync(path.join(p.dir, ".viable", "agents")), false, "--no-agents");
+
+  // Another runtime without --model: claude's model is claude's, not given to the new runtime.
+  const switched = await viable(["init", "--yes", "--overwrite", "--runtime", "gemini", "-d", p.dir], { env });
+  assert.equal(switched.code, 0, switched.stderr);
+  const config = json(p, ".viable/config.json") as { defaults: { runtime: string }; runtimes: Record<string, unknown> };
+  assert.equal(config.defaults.runtime, "gemini");
+  assert.deepEqual(config.runtimes, { claude: { model: "opus" }, codex: { model: "gpt-5" } });
+  // Formatting is the person's: the same settings in another layout are not a change.
+  fs.writeFileSync(path.join(p.dir, ".viable", "config.json"), JSON.stringify(JSON.parse(p.read(".viable/config.json"))));
+  const same = await viable(["init", "--yes", "--runtime", "gemini", "-d", p.dir], { env });
+  assert.match(same.stdout, /unchanged \.viable\/config\.json/);
 });
 
 void test("init adopts .claude/agents as they are, and adds MCP presets to .mcp.json beside the servers there", async (t) => {
@@ -85,6 +97,8 @@ void test("init adopts .claude/agents as they are, and adds MCP presets to .mcp.
   const r = await viable(["init", "--yes", "--mcp", "playwright,context7", "-d", p.dir], { env });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /agents: 1 in \.claude\/agents, used as they are \(reviewer\.md\)/);
+  const agents = JSON.parse((await viable(["agents", "--json", "-d", p.dir], { env })).stdout) as { name: string; source: string }[];
+  assert.ok(agents.some((a) => a.name === "reviewer" && a.source.includes(".claude/agents")), JSON.stringify(agents));
   assert.equal(fs.existsSync(path.join(p.dir, ".viable", "agents")), false, "no starter agents beside the project's own");
   // An existing file is changed only when asked: shown, and kept.
   assert.match(r.stderr, /\+\s+"playwright": \{[\s\S]*would change .*\.mcp\.json: kept as it is/);
@@ -106,10 +120,20 @@ void test("init on bad input: an unknown preset, a bad budget, a config that is 
   assert.equal(budget.code, 2);
   assert.match(budget.stderr, /"lots" is not a positive number of dollars/);
   assert.equal(fs.existsSync(path.join(p.dir, ".viable", "config.json")), false);
+  assert.equal(fs.existsSync(path.join(p.dir, ".mcp.json")), false, "nothing written for an unknown preset");
+  const noModel = await viable(["init", "--yes", "--runtime", "command", "--model", "x", "-d", p.dir], { env });
+  assert.equal(noModel.code, 2);
+  assert.match(noModel.stderr, /--model[\s\S]*command agents have no model/);
+  // A config Viable would refuse is refused before anything is asked, with its field.
+  p.write(".viable/config.json", JSON.stringify({ version: 1, defaults: { runtme: "codex" } }));
+  const typo = await viable(["init", "--yes", "-d", p.dir], { env });
+  assert.equal(typo.code, 2);
+  assert.match(typo.stderr, /runtme/);
+  assert.doesNotMatch(typo.stderr, /tests:/, "refused before the survey is shown");
   p.write(".viable/config.json", "{ not json");
   const broken = await viable(["init", "--yes", "-d", p.dir], { env });
   assert.equal(broken.code, 2);
-  assert.match(broken.stderr, /config\.json[\s\S]*is not valid JSON[\s\S]*run `viable init` again/);
+  assert.match(broken.stderr, /config\.json: is not valid JSON[\s\S]*fix: fix the JSON syntax/);
   assert.doesNotMatch(broken.stderr, /at .*\.ts:\d+/, "no stack trace");
   assert.equal(p.read(".viable/config.json"), "{ not json");
 });
@@ -142,4 +166,12 @@ void test("the wizard at a terminal: a person picks the runtime, a budget and a 
   assert.deepEqual(json(p, ".viable/config.json"), { version: 1, verify: ["npm run test"], defaults: { runtime: "codex" }, runtimes: { codex: { model: "gpt-5" } }, budgets: { run: { usd: 7.5 } } });
   assert.deepEqual(Object.keys((json(p, ".mcp.json") as { mcpServers: object }).mcpServers), ["playwright"]);
   assert.equal(fs.readdirSync(path.join(p.dir, ".viable", "agents")).length, 9);
+});
+
+void test("init --runtime command: no starter agents (a command agent needs a command of its own)", async (t) => {
+  const { p, env } = project(t);
+  const r = await viable(["init", "--yes", "--runtime", "command", "-d", p.dir], { env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(json(p, ".viable/config.json"), { version: 1, verify: ["npm run test"], defaults: { runtime: "command" } });
+  assert.equal(fs.existsSync(path.join(p.dir, ".viable", "agents")), false);
 });

@@ -37,13 +37,15 @@ export async function initCommand(args: InitArgs, o: Output): Promise<number> {
     ...(args.agents !== undefined ? { starterAgents: args.agents && survey.suggested.starterAgents } : {}),
     ...(args.mcp !== undefined ? { mcp: args.mcp } : {}),
   };
+  checkFlags(args);
   const interactive = o.interactive && !args.yes && !args.json;
   if (!args.json) describe(survey, o);
   let choices: InitChoices;
   try {
-    choices = interactive ? await wizard(survey, flags, o) : { ...survey.suggested, ...flags };
+    choices = interactive ? await wizard(survey, flags, o) : withRuntime(survey, { ...survey.suggested, ...flags }, flags);
     const planned = await planInit(args.dir, choices);
-    const replace = interactive ? await askReplacements(planned, o) : new Set(args.overwrite ? planned.filter((f) => f.status === "change").map((f) => f.path) : []);
+    // A dry run asks nothing more: it only shows.
+    const replace = interactive && !args.dryRun ? await askReplacements(planned, o) : new Set(args.overwrite ? planned.filter((f) => f.status === "change").map((f) => f.path) : []);
     if (!args.json) showPlan(survey.root, planned, replace, { diffs: !interactive, creations: args.dryRun }, o);
     if (args.dryRun) {
       if (args.json) printJson(o, { dry_run: true, choices, files: planned.map((f) => ({ path: f.path, status: f.status, diff: f.diff })) });
@@ -89,16 +91,18 @@ async function wizard(s: InitSurvey, flags: Partial<InitChoices>, o: Output): Pr
     default: s.suggested.runtime,
   });
   const model = flags.model !== undefined ? flags.model : runtime === "command" ? null : (await input({
-    message: `Model for ${runtime} (empty: the CLI's own default)`, default: s.suggested.model ?? "",
+    message: `Model for ${runtime} (empty: the CLI's own default)`, default: s.models[runtime] ?? "",
   })).trim() || null;
-  const verify = flags.verify ?? splitCommands(await input({
-    message: "Verify command(s) run after each item (separate with ;; — empty: none)", default: s.suggested.verify.join(" ;; "),
-  }));
+  // Several commands are separated by ";;"; the suggestion, taken as offered, is kept as it was
+  // (a command of its own may contain ";;", and "not set" stays not set).
+  const offered = (s.suggested.verify ?? (s.test ? [s.test.command] : [])).join(" ;; ");
+  const verifyAnswer = flags.verify ?? await input({ message: "Verify command(s) run after each item (separate with ;; — empty: none)", default: offered });
+  const verify = Array.isArray(verifyAnswer) ? verifyAnswer : verifyAnswer.trim() === offered.trim() ? s.suggested.verify ?? (offered ? [offered] : null) : splitCommands(verifyAnswer);
   const budgetUsd = flags.budgetUsd !== undefined ? flags.budgetUsd : parseBudget(await input({
     message: "Budget per run in USD (empty: none)", default: s.suggested.budgetUsd === null ? "" : String(s.suggested.budgetUsd),
     validate: (v) => v.trim() === "" || (Number.isFinite(Number(v)) && Number(v) > 0) || "a positive number, or empty",
   }));
-  const starterAgents = flags.starterAgents ?? (s.suggested.starterAgents
+  const starterAgents = flags.starterAgents ?? (runtime !== "command" && s.claudeAgents.length === 0 && s.viableAgents.length === 0
     ? await confirm({ message: "Write the built-in agents as files in .viable/agents to read and edit?", default: true })
     : false);
   const mcp = flags.mcp ?? await checkbox({
@@ -133,6 +137,23 @@ function showPlan(root: string, planned: PlannedFile[], replace: Set<string>, sh
       o.err(replace.has(f.path) ? `will replace ${rel}` : `would change ${rel}: kept as it is`);
     }
   }
+}
+
+/** Non-interactive: a runtime given by flag brings its own model from the config, and no starters for `command`. */
+function withRuntime(s: InitSurvey, choices: InitChoices, flags: Partial<InitChoices>): InitChoices {
+  if (flags.runtime === undefined) return choices;
+  return {
+    ...choices,
+    ...(flags.model === undefined ? { model: s.models[flags.runtime] ?? null } : {}),
+    starterAgents: flags.runtime !== "command" && (flags.starterAgents ?? s.suggested.starterAgents ?? false) && s.claudeAgents.length === 0 && s.viableAgents.length === 0,
+  };
+}
+
+/** Flags that cannot mean anything, refused before anything is asked. */
+function checkFlags(args: InitArgs): void {
+  if (args.model !== undefined && args.model.trim() === "") throw new UserError({ reason: "bad_usage", field: "--model", message: "is empty", fix: "name a model, or leave --model out for the CLI's own default" });
+  if (args.model !== undefined && args.runtime === "command") throw new UserError({ reason: "bad_usage", field: "--model", message: "command agents have no model", fix: "drop --model, or pick an agent CLI with --runtime" });
+  if (args.verify?.some((v) => v.trim() === "")) throw new UserError({ reason: "bad_usage", field: "--verify", message: "an empty command", fix: "give the command to run, e.g. --verify \"npm test\"" });
 }
 
 function splitCommands(text: string): string[] {
