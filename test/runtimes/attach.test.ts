@@ -287,3 +287,34 @@ void test("an agent's question through MCP: the item tool shows it, and `answer`
   assert.equal(run.code, 1, explain(run));
   assert.deepEqual(run.of("item_blocked").map((e) => [e.item, e.reason]), [["a", "blocked by mcp (not this one) when the agent asked: I may not run touch. Should I? (permission denied for Bash: touch answer.txt; rerun with permission to use it)"]]);
 });
+
+void test("a CLI that cannot resume: its message stays until the person presses Enter, nothing is handed back, and the loop asks again", TIMEOUT, async (t) => {
+  const w = await waitingWorld(t, [shell("touch answer.txt"), text("I may not run touch. Should I?")]);
+  const socket = mirrorSocket(w.project.dir);
+  t.after(() => void tmuxOn(socket, "kill-server"));
+  const loop = w.start("loop", "--json");
+  t.after(() => loop.child.kill("SIGKILL"));
+  let out = "";
+  loop.child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  await until(() => loopEventsOf(out).find((e) => e.event_type === "item_waiting"), "item a to wait for a person", 90_000, () => out);
+  // The person's claude is broken now (a CLI that cannot resume the session).
+  const broken = path.join(w.scratch.root, "broken-claude");
+  fs.writeFileSync(broken, "#!/bin/sh\necho 'No conversation found with that session ID'\nexit 1\n", { mode: 0o755 });
+  const config = JSON.parse(w.project.read(".viable/config.json")) as { runtimes: { claude: Record<string, unknown> } };
+  config.runtimes.claude.bin = broken;
+  w.project.write(".viable/config.json", JSON.stringify(config));
+  const attach = w.start("attach", "a");
+  t.after(() => attach.child.kill("SIGKILL"));
+  const screen = () => tmuxOn(socket, "capture-pane", "-p", "-t", "=item-a:") ?? "";
+  await until(() => /No conversation found[\s\S]*exited with status 1: the item is not handed back\. Press Enter to close\./.test(screen()), "the CLI's failure on screen", 30_000, screen);
+  tmuxOn(socket, "send-keys", "-t", "=item-a:", "Enter");
+  const attached = await attach.done;
+  assert.equal(attached.code, 1, attached.stderr);
+  assert.match(attached.stderr, /a not handed back \(the CLI failed, or the take-over was given up\); it waits for a person again/);
+  // The loop records the take-over given up and asks again: two waits, two questions.
+  await until(() => loopEventsOf(out).filter((e) => e.event_type === "item_handed_back").length === 1, "the abandoned take-over in the loop", 30_000, () => out);
+  const handedBack = loopEventsOf(out).find((e) => e.event_type === "item_handed_back")!;
+  assert.equal(handedBack.data.status, "abandoned");
+  await until(() => loopEventsOf(out).filter((e) => e.event_type === "approval_requested").length === 2, "the question asked again", 30_000, () => out);
+  assert.equal(loopEventsOf(out).filter((e) => e.event_type === "item_passed").length, 0);
+});

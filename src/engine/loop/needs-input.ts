@@ -55,9 +55,14 @@ export async function watchForPerson(
     try {
       for (;;) {
         const takeover = await store.queries.takeover(w.itemId);
-        // An item has at most one take-over at a time: an active one is this wait's; an ended one
-        // is, until the loop has taken the item on from it (handed back while no loop ran, say).
-        if (takeover && (takeover.status === "active" || (takeover.status === "ended" && !(await consumed(store, takeover))))) {
+        if (takeover && takeover.id === seen && takeover.status === "abandoned") {
+          // Given up by `viable attach` itself (its CLI failed, a hang-up): the person is asked again.
+          events.abandoned(takeover);
+          seen = null;
+          pending = await ask();
+        } else if (takeover && (takeover.status === "active" || (takeover.status === "ended" && !(await consumed(store, takeover))))) {
+          // An item has at most one take-over at a time: an active one is this wait's; an ended one
+          // is, until the loop has taken the item on from it (handed back while no loop ran, say).
           if (seen !== takeover.id) {
             seen = takeover.id;
             await pending.close(`taken over by ${takeover.by_user}`);
