@@ -49,6 +49,22 @@ function claudeSetUpForAPerson(w: World): void {
   }));
 }
 
+/**
+ * `viable loop --json` started on the world's project, once item a waits for a person: the loop,
+ * its output so far, the `item_waiting` event, and Viable's tmux socket (cleaned up after).
+ */
+async function loopUntilWaiting(t: Parameters<typeof runtimeWorld>[0], w: World) {
+  const socket = mirrorSocket(w.project.dir);
+  t.after(() => void tmuxOn(socket, "kill-server"));
+  const loop = w.start("loop", "--json");
+  t.after(() => loop.child.kill("SIGKILL"));
+  let text = "";
+  loop.child.stdout!.on("data", (d: Buffer) => (text += d.toString()));
+  const out = () => text;
+  const waiting = await until(() => loopEventsOf(text).find((e) => e.event_type === "item_waiting"), "item a to wait for a person", 90_000, out);
+  return { loop, out, waiting, socket };
+}
+
 function loopEventsOf(stdout: string): { event_type: string; data: Record<string, unknown> }[] {
   return stdout.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as { event_type: string; data: Record<string, unknown> });
 }
@@ -62,13 +78,7 @@ void test("viable attach: the person answers in claude's resumed session in tmux
     text("Created answer.txt."),
   ]);
   claudeSetUpForAPerson(w);
-  const socket = mirrorSocket(w.project.dir);
-  t.after(() => void tmuxOn(socket, "kill-server"));
-  const loop = w.start("loop", "--json");
-  t.after(() => loop.child.kill("SIGKILL"));
-  let out = "";
-  loop.child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-  const waiting = await until(() => loopEventsOf(out).find((e) => e.event_type === "item_waiting"), "item a to wait for a person", 90_000, () => out);
+  const { loop, waiting, socket } = await loopUntilWaiting(t, w);
   assert.match(String(waiting.data.question), /May I\? \(permission denied for Bash: touch answer\.txt; rerun with permission to use it\)/);
 
   const shown = await w.viable("plan", "show");
@@ -206,12 +216,7 @@ void test("loop.on_needs_input block: an agent that stops for input blocks its i
 void test("with no loop running: the loop stopped while the item waited; the person takes it over and edits; the next loop verifies and merges it", TIMEOUT, async (t) => {
   const w = await waitingWorld(t, [shell("touch answer.txt"), text("I may not run touch. Should I?")]);
   claudeSetUpForAPerson(w);
-  const socket = mirrorSocket(w.project.dir);
-  t.after(() => void tmuxOn(socket, "kill-server"));
-  const loop = w.start("loop", "--json");
-  let out = "";
-  loop.child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-  await until(() => loopEventsOf(out).find((e) => e.event_type === "item_waiting"), "item a to wait for a person", 90_000, () => out);
+  const { loop, socket } = await loopUntilWaiting(t, w);
   loop.child.kill("SIGINT");
   assert.equal((await loop.done).code, 130);
   assert.match((await w.viable("plan", "show")).stdout, /\? a .*waits for a person: I may not run touch\. Should I\?/);
@@ -290,13 +295,7 @@ void test("an agent's question through MCP: the item tool shows it, and `answer`
 
 void test("a CLI that cannot resume: its message stays until the person presses Enter, nothing is handed back, and the loop asks again", TIMEOUT, async (t) => {
   const w = await waitingWorld(t, [shell("touch answer.txt"), text("I may not run touch. Should I?")]);
-  const socket = mirrorSocket(w.project.dir);
-  t.after(() => void tmuxOn(socket, "kill-server"));
-  const loop = w.start("loop", "--json");
-  t.after(() => loop.child.kill("SIGKILL"));
-  let out = "";
-  loop.child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-  await until(() => loopEventsOf(out).find((e) => e.event_type === "item_waiting"), "item a to wait for a person", 90_000, () => out);
+  const { out, socket } = await loopUntilWaiting(t, w);
   // The person's claude is broken now (a CLI that cannot resume the session).
   const broken = path.join(w.scratch.root, "broken-claude");
   fs.writeFileSync(broken, "#!/bin/sh\necho 'No conversation found with that session ID'\nexit 1\n", { mode: 0o755 });
@@ -312,9 +311,9 @@ void test("a CLI that cannot resume: its message stays until the person presses 
   assert.equal(attached.code, 1, attached.stderr);
   assert.match(attached.stderr, /a not handed back \(the CLI failed, or the take-over was given up\); it waits for a person again/);
   // The loop records the take-over given up and asks again: two waits, two questions.
-  await until(() => loopEventsOf(out).filter((e) => e.event_type === "item_handed_back").length === 1, "the abandoned take-over in the loop", 30_000, () => out);
-  const handedBack = loopEventsOf(out).find((e) => e.event_type === "item_handed_back")!;
+  await until(() => loopEventsOf(out()).filter((e) => e.event_type === "item_handed_back").length === 1, "the abandoned take-over in the loop", 30_000, out);
+  const handedBack = loopEventsOf(out()).find((e) => e.event_type === "item_handed_back")!;
   assert.equal(handedBack.data.status, "abandoned");
-  await until(() => loopEventsOf(out).filter((e) => e.event_type === "approval_requested").length === 2, "the question asked again", 30_000, () => out);
-  assert.equal(loopEventsOf(out).filter((e) => e.event_type === "item_passed").length, 0);
+  await until(() => loopEventsOf(out()).filter((e) => e.event_type === "approval_requested").length === 2, "the question asked again", 30_000, out);
+  assert.equal(loopEventsOf(out()).filter((e) => e.event_type === "item_passed").length, 0);
 });
