@@ -6,6 +6,8 @@ export class LiveLine {
   readonly #timer: NodeJS.Timeout;
   #paused = false;
   #stopped = false;
+  /** Lines printed while a prompt has the terminal: shown when it is done, never through it. */
+  #held: string[] = [];
 
   constructor(render: () => string | null) {
     this.#render = render;
@@ -15,6 +17,10 @@ export class LiveLine {
   /** Prints `line` above the status line. */
   print(line: string): void {
     if (this.#stopped) return;
+    if (this.#paused) {
+      this.#held.push(line);
+      return;
+    }
     this.#clear();
     process.stderr.write(`${line}\n`);
     this.draw();
@@ -36,6 +42,8 @@ export class LiveLine {
       return await fn();
     } finally {
       this.#paused = false;
+      const held = this.#held.splice(0);
+      for (const line of held) this.print(line);
     }
   }
 
@@ -43,6 +51,7 @@ export class LiveLine {
     if (this.#stopped) return;
     clearInterval(this.#timer);
     this.#clear();
+    for (const line of this.#held.splice(0)) process.stderr.write(`${line}\n`);
     this.#stopped = true;
   }
 

@@ -1,19 +1,27 @@
 // Questions to the person at this terminal: one prompt at a time (two agents asking at once would
 // fight over the same input), drawn with the live status line paused; Ctrl-C at a prompt stops the
-// command like Ctrl-C anywhere. The prompt library is loaded
-// only when a question comes: it is a large import for every run that asks nothing.
+// command like Ctrl-C anywhere. The prompt library is loaded only when a question comes: it is a
+// large import for every run that asks nothing.
 
 import type { LiveLine } from "./live-line.ts";
 
 export type TerminalAsk = (question: string, signal: AbortSignal) => Promise<boolean>;
 
-export function terminalAsk(live: LiveLine | null): TerminalAsk {
+/** What the person at the terminal does with an agent's question. */
+export type QuestionAnswer = { kind: "answer"; text: string } | { kind: "block" } | { kind: "wait" };
+export type TerminalQuestion = (q: { item: string; question: string }, signal: AbortSignal) => Promise<QuestionAnswer>;
+
+export interface Terminal {
+  ask: TerminalAsk;
+  question: TerminalQuestion;
+}
+
+export function terminal(live: LiveLine | null): Terminal {
   let queue: Promise<unknown> = Promise.resolve();
-  return (question, signal) => {
+  /** Runs `prompt` when the prompts before it are done, with the live line paused. */
+  const serially = <T>(prompt: () => Promise<T>, signal: AbortSignal): Promise<T> => {
     const next = queue.then(async () => {
       signal.throwIfAborted();
-      const confirm = (await import("@inquirer/confirm")).default;
-      const prompt = () => confirm({ message: question, default: false }, { signal });
       try {
         return await (live ? live.pause(prompt) : prompt());
       } catch (e) {
@@ -25,5 +33,25 @@ export function terminalAsk(live: LiveLine | null): TerminalAsk {
     });
     queue = next.catch(() => undefined);
     return next;
+  };
+  return {
+    ask: (question, signal) => serially(async () => {
+      const confirm = (await import("@inquirer/confirm")).default;
+      return confirm({ message: question, default: false }, { signal });
+    }, signal),
+    question: ({ item, question }, signal) => serially(async () => {
+      const [{ default: select }, { default: input }] = await Promise.all([import("@inquirer/select"), import("@inquirer/input")]);
+      const choice = await select<"answer" | "block" | "wait">({
+        message: `${item} waits for you — the agent asked: ${question}`,
+        choices: [
+          { name: "Answer it here (the item runs again, its agent told your answer)", value: "answer" },
+          { name: `Leave it waiting (take it over: viable attach ${item}; or answer in the dashboard)`, value: "wait" },
+          { name: "Block it", value: "block" },
+        ],
+      }, { signal });
+      if (choice !== "answer") return { kind: choice };
+      const text = await input({ message: "Your answer", validate: (v) => v.trim() !== "" || "an answer, or Ctrl-C" }, { signal });
+      return { kind: "answer", text: text.trim() };
+    }, signal),
   };
 }

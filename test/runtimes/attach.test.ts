@@ -317,3 +317,27 @@ void test("a CLI that cannot resume: its message stays until the person presses 
   await until(() => loopEventsOf(out()).filter((e) => e.event_type === "approval_requested").length === 2, "the question asked again", 30_000, out);
   assert.equal(loopEventsOf(out()).filter((e) => e.event_type === "item_passed").length, 0);
 });
+
+void test("at the loop's terminal: the agent's question comes up there, the person answers it, and the agent's next attempt is told the answer", TIMEOUT, async (t) => {
+  // No loop.on_needs_input: at a terminal the item waits (the default there).
+  const w = await runtimeWorld(t, {
+    clis: ["claude"],
+    script: [shell("touch guess.txt"), text("Which port should the server use?"), text("Using port 8080 as told.")],
+    config: { runtimes: { claude: { auto_approve: false } } },
+  });
+  const features = [{ id: "a", name: "Item a", description: "a plain item that changes one file in the project tree", agent: "generalist-coder", verify: ["true"] }];
+  w.project.write("feature_list.json", `${JSON.stringify({ features }, null, 2)}\n`);
+  w.project.commitAll("plan");
+  assert.equal((await w.viable("plan", "import", `${w.project.dir}/feature_list.json`)).code, 0);
+  const term = viableInTerminal(t, ["loop", "-d", w.project.dir], { env: w.env });
+  await term.waitFor(/a waits for you — the agent asked: Which port should the server use\?[\s\S]*❯ Answer it here/, "the question at the terminal");
+  term.key("Enter");
+  await term.waitFor(/Your answer/, "the answer prompt");
+  term.type("Use port 8080");
+  assert.equal(await term.exitCode(), 0, term.screen());
+  assert.match(term.screen(), /⇆ a answered by terminal: retry — "Use port 8080"/);
+  const events = await w.events();
+  assert.deepEqual(ofType(events, "item_answered").map((e) => [e.data.decision, e.data.answer, e.data.by]), [["retry", "Use port 8080", "terminal"]]);
+  assert.match(String(ofType(events, "agent_invoked").at(-1)?.data.prompt), /A person answered: Use port 8080/);
+  w.server.assertScriptConsumed();
+});

@@ -13,7 +13,7 @@ import { EXIT } from "../exit-codes.ts";
 import { formatDuration, LiveLine } from "../live-line.ts";
 import type { Output } from "../output.ts";
 import { reportReconciliation } from "../reconciliation-report.ts";
-import { terminalAsk } from "../terminal-ask.ts";
+import { terminal } from "../terminal-ask.ts";
 import { onStopSignals } from "../stop-signals.ts";
 
 export interface LoopArgs {
@@ -59,13 +59,15 @@ export async function loopCommand(args: LoopArgs, o: Output): Promise<number> {
   try {
     if (!args.json) reportReconciliation(project.reconciliation, o);
     for (const note of agentNotes(project)) o.err(`viable: ${note}`);
+    // A person at this terminal is asked too: permission requests, a failure streak, agents' questions.
+    const person = o.interactive && !args.json ? terminal(live) : null;
     const result = await runPlanLoop(project, {
       allowDirty: args.allowDirty, includeClaimed: args.includeClaimed, signal: controller.signal,
       ...(args.concurrency !== undefined ? { concurrency: args.concurrency } : {}),
       ...(args.maxSessions !== undefined ? { maxSessions: args.maxSessions } : {}),
       ...(args.workspace !== undefined ? { mode: args.workspace } : {}),
       ...(args.branch !== undefined ? { branch: args.branch } : {}),
-      ...(o.interactive && !args.json ? { ask: terminalAsk(live) } : {}),
+      ...(person ? { ask: person.ask, askQuestion: person.question } : {}),
     });
     await project.flush();
     live?.stop();

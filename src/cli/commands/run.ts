@@ -9,7 +9,7 @@ import { CycleStopped, runTask, type VSMCycleResult } from "../../app/run-task.t
 import { CycleView, ndjson } from "../event-stream.ts";
 import { EXIT } from "../exit-codes.ts";
 import { LiveLine } from "../live-line.ts";
-import { terminalAsk } from "../terminal-ask.ts";
+import { terminal } from "../terminal-ask.ts";
 import { printJson, type Output } from "../output.ts";
 import { reportReconciliation } from "../reconciliation-report.ts";
 import { onStopSignals } from "../stop-signals.ts";
@@ -53,7 +53,7 @@ export async function runCommand(args: RunArgs, o: Output): Promise<number> {
       ...(args.hint !== undefined ? { hint: args.hint } : {}),
       autoApprove: args.autoApprove,
       interactive: o.interactive,
-      ask: terminalAsk(live),
+      ask: terminal(live).ask,
       signal: controller.signal,
     });
     await project.flush();

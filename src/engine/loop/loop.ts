@@ -70,6 +70,11 @@ export interface LoopOptions {
   branch?: string;
   /** Default `loop.on_needs_input`, else `wait` with a person at the terminal (`ask`) and `retry` without. */
   onNeedsInput?: "wait" | "retry" | "block";
+  /**
+   * At a terminal: an agent's question put to the person there, beside the dashboard, MCP and
+   * `viable attach` (whichever comes first holds; the others are withdrawn).
+   */
+  askQuestion?: (q: { item: string; question: string }, signal: AbortSignal) => Promise<{ kind: "answer"; text: string } | { kind: "block" } | { kind: "wait" }>;
 }
 
 export interface LoopResult {
@@ -395,12 +400,24 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
       }
       waiting.add(id);
       void (async () => {
+        // Withdraws the question at this terminal once someone else acts on it.
+        const withdraw = new AbortController();
         const watch = await watchForPerson(store, { itemId: id, runId, question, attemptId }, {
-          takenOver: (t) => rec.item(id, "item_taken_over", { by: t.by_user, takeover_id: t.id, attach: `tmux -L ${t.tmux_socket} attach -t ${t.tmux_session}` }),
+          takenOver: (t) => {
+            withdraw.abort();
+            rec.item(id, "item_taken_over", { by: t.by_user, takeover_id: t.id, attach: `tmux -L ${t.tmux_socket} attach -t ${t.tmux_session}` });
+          },
           abandoned: (t) => rec.item(id, "item_handed_back", { by: t.by_user, takeover_id: t.id, seconds: secondsSince(t.started_at, store.now()), status: "abandoned" }),
         }, AbortSignal.any([controller.signal, stopWaiting.signal]));
         rec.item(id, "item_waiting", { attempt, question, attempt_id: attemptId, approval_id: watch.approvalId(), take_over: `viable attach ${id}` }, { phase: "needs_input", last_error: `The agent asked: ${question}` });
-        const d = await watch.decision;
+        // The person at this terminal answers through the same record as the dashboard would.
+        if (opts.askQuestion) {
+          void opts.askQuestion({ item: id, question }, AbortSignal.any([withdraw.signal, controller.signal, stopWaiting.signal])).then(async (a) => {
+            if (a.kind === "wait") return;
+            await store.journal.commit({ changes: [{ type: "approval_answered", id: watch.approvalId(), status: a.kind === "answer" ? "approved" : "rejected", by: "terminal", at: store.timestamp(), comment: a.kind === "answer" ? a.text : null }] });
+          }).catch(() => undefined);
+        }
+        const d = await watch.decision.finally(() => withdraw.abort());
         if (d.kind === "handed_back") {
           const t = d.takeover;
           rec.item(id, "item_handed_back", { by: t.by_user, takeover_id: t.id, seconds: secondsSince(t.started_at, t.ended_at ? new Date(t.ended_at) : store.now()), status: "ended" }, { phase: "verifying" });
