@@ -188,6 +188,24 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option("--replace", "replace the stored plan even with a file that has no items")
     .action(async (file: string, opts: { dir: string; json?: boolean; format?: string; tag?: string; replace?: boolean }) =>
       setExit(await (await import("./commands/plan.ts")).planImportCommand({ file, dir: opts.dir, json: !!opts.json, replace: !!opts.replace, ...(opts.format !== undefined ? { format: opts.format } : {}), ...(opts.tag !== undefined ? { tag: opts.tag } : {}) }, o)));
+  plan.command("new").description("plan from a request: research → requirements → plan → phases → items, then import them (resumable)")
+    .argument("[request]", "what to build, in words")
+    .addOption(dir()).addOption(json())
+    .option("--prd <file>", "the request is this document")
+    .option("--resume [dir]", "continue a plan directory (default: the newest) at its first step not done")
+    .addOption(new Option("--resume-step <step>", "redo from this step").choices(["research", "requirements", "plan", "phases", "items"]))
+    .option("--research <file>", "use this research instead of the research step")
+    .option("--plan <file>", "use this plan instead of the plan step")
+    .option("--agent <name>", "the agent that plans (default generalist-coder)")
+    .option("--auto-approve", "go on after each step without asking")
+    .action(async (request: string | undefined, opts: { dir: string; json?: boolean; prd?: string; resume?: string | true; resumeStep?: "research" | "requirements" | "plan" | "phases" | "items"; research?: string; plan?: string; agent?: string; autoApprove?: boolean }) =>
+      setExit(await (await import("./commands/plan-new.ts")).planNewCommand({
+        dir: opts.dir, json: !!opts.json, autoApprove: !!opts.autoApprove,
+        ...(request !== undefined ? { request } : {}), ...(opts.prd !== undefined ? { prd: opts.prd } : {}),
+        ...(opts.resume !== undefined ? { resume: opts.resume } : {}), ...(opts.resumeStep !== undefined ? { resumeStep: opts.resumeStep } : {}),
+        ...(opts.research !== undefined ? { research: opts.research } : {}), ...(opts.plan !== undefined ? { plan: opts.plan } : {}),
+        ...(opts.agent !== undefined ? { agent: opts.agent } : {}),
+      }, o)));
   plan.command("validate").description("check a plan file (or the imported plan) and report every problem")
     .argument("[file]", "a plan file; default: the imported plan")
     .addOption(dir()).addOption(json())

@@ -47,6 +47,8 @@ export const VIABLE_EVENT_TYPES = [
   "item_taken_over",
   "item_handed_back",
   "item_answered",
+  "planning_step_done",
+  "planning_redo",
   "item_conflict_resolved",
   /** Written by Viable 0.1 when an item merged; item_passed since. */
   "item_merged",

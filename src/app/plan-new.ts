@@ -1,0 +1,101 @@
+// `viable plan new`: from a request (or a PRD file) to an imported plan, through the planning
+// pipeline (engine/planning/). Everything lands in `.viable/plans/<date>-<slug>/` for people to
+// read and edit: request.md, research.md, requirements.json, plan.md, phases/, items.json, and the
+// feature_list.json made from the items and imported — ready for `viable loop`.
+
+import fs from "node:fs";
+import path from "node:path";
+import { UserError } from "../domain/errors.ts";
+import { PLANNING_STEPS, itemsSchema, type PlanningStep } from "../engine/planning/steps.ts";
+import { runPlanning, type PlanningEnd, type StepVerdict } from "../engine/planning/run-planning.ts";
+import { parseStructured } from "../engine/planning/structured-output.ts";
+import { importPlanFile, type PlanImport } from "./plan.ts";
+import { withPipeline } from "./pipeline.ts";
+import type { Project } from "./project.ts";
+
+export interface PlanNewOptions {
+  /** The request, or a PRD file's path (`prd`); not for a resume. */
+  request?: string;
+  prd?: string;
+  /** Continue a plan directory (true: the newest). */
+  resume?: string | true;
+  resumeStep?: PlanningStep;
+  /** Documents the person has already: used instead of those steps. */
+  research?: string;
+  plan?: string;
+  /** The agent that plans (default generalist-coder). */
+  agent?: string;
+  approve: ((step: PlanningStep, output: string, signal: AbortSignal) => Promise<StepVerdict>) | null;
+  signal: AbortSignal;
+}
+
+export interface PlanNewResult {
+  dir: string;
+  end: PlanningEnd;
+  /** The import of the items, once every step is done. */
+  imported: PlanImport | null;
+}
+
+export async function planNew(project: Project, o: PlanNewOptions): Promise<PlanNewResult> {
+  const plansDir = path.join(project.paths.viableDir, "plans");
+  const dir = o.resume !== undefined ? resumeDir(plansDir, o.resume) : newDir(plansDir, requestText(o));
+  const agent = project.registry().require(o.agent ?? "generalist-coder");
+  for (const [flag, file] of [["--research", o.research], ["--plan", o.plan]] as const) {
+    if (file !== undefined && !fs.existsSync(file)) throw new UserError({ reason: "bad_usage", field: flag, file, message: "does not exist", fix: `give the path of your ${flag.slice(2)} document` });
+  }
+  const end = await withPipeline(project, { commands: "direct", startRecord: "commit" }, (pipeline) => runPlanning({ store: project.store, pipeline }, {
+    dir, root: project.paths.root, agent, approve: o.approve, signal: o.signal,
+    ...(o.resumeStep ? { from: o.resumeStep } : {}),
+    provided: { ...(o.research ? { research: path.resolve(o.research) } : {}), ...(o.plan ? { plan: path.resolve(o.plan) } : {}) },
+  }));
+  if (end.kind !== "done") return { dir, end, imported: null };
+  const items = parseStructured(fs.readFileSync(path.join(dir, "items.json"), "utf8"), itemsSchema);
+  if (!items.ok) throw new UserError({ reason: "bad_plan", file: path.join(dir, "items.json"), message: items.problem, fix: `fix the file, then run \`viable plan new --resume ${path.relative(project.paths.root, dir)} --resume-step items\`` });
+  const featureList = path.join(dir, "feature_list.json");
+  fs.writeFileSync(featureList, `${JSON.stringify({
+    features: items.value.items.map((i) => ({
+      id: i.id, name: i.name, description: i.description, priority: i.priority, dependencies: i.dependencies, tests: i.tests, verify: i.verify,
+      complexity: i.complexity.score >= 7 ? "complex" : i.complexity.score >= 4 ? "medium" : "simple", passes: false,
+    })),
+  }, null, 2)}\n`);
+  return { dir, end, imported: await importPlanFile(project, { file: featureList, format: "feature-list" }) };
+}
+
+function requestText(o: PlanNewOptions): string {
+  if (o.prd !== undefined) {
+    try {
+      return fs.readFileSync(o.prd, "utf8");
+    } catch {
+      throw new UserError({ reason: "bad_usage", field: "--prd", file: o.prd, message: "cannot be read", fix: "give the path of the PRD file" });
+    }
+  }
+  if (o.request === undefined || o.request.trim() === "") {
+    throw new UserError({ reason: "bad_usage", field: "request", message: "no request", fix: 'say what to build: viable plan new "Add a health endpoint", or --prd FILE, or --resume' });
+  }
+  return o.request;
+}
+
+function newDir(plansDir: string, request: string): string {
+  const slug = request.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").split("-").slice(0, 6).join("-") || "plan";
+  const base = path.join(plansDir, `${new Date().toISOString().slice(0, 10)}-${slug}`);
+  let dir = base;
+  for (let n = 2; fs.existsSync(dir); n++) dir = `${base}-${n}`;
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, "request.md"), `${request.trim()}\n`);
+  return dir;
+}
+
+function resumeDir(plansDir: string, which: string | true): string {
+  const dirs = fs.existsSync(plansDir) ? fs.readdirSync(plansDir).filter((d) => fs.existsSync(path.join(plansDir, d, "request.md"))).sort() : [];
+  const dir = which === true ? (dirs.length ? path.join(plansDir, dirs.at(-1)!) : null) : path.resolve(which);
+  if (dir === null || !fs.existsSync(path.join(dir, "request.md"))) {
+    throw new UserError({
+      reason: "bad_usage", field: "--resume", message: which === true ? "there is no plan to resume in .viable/plans" : `${which} is not a plan directory (it has no request.md)`,
+      fix: dirs.length ? `name one of: ${dirs.slice(-5).join(", ")}` : 'start one: viable plan new "<request>"',
+    });
+  }
+  return dir;
+}
+
+export { PLANNING_STEPS };
+export type { PlanningStep, StepVerdict };

@@ -1,0 +1,80 @@
+// `viable plan new`: the planning pipeline from a request to an imported plan (app/plan-new.ts).
+// Between steps, at a terminal, the person sees where the step's output is and chooses: continue
+// (after editing the file, if they like), redo with a comment, or stop. With --auto-approve nobody
+// is asked; without a terminal and without it, the run stops after each step for review, and
+// `--resume` goes on. Ctrl-C stops it; `--resume` continues at the first step not done.
+
+import path from "node:path";
+import { planNew, type PlanNewOptions, type PlanningStep, type StepVerdict } from "../../app/plan-new.ts";
+import { openProject } from "../../app/project.ts";
+import { EXIT } from "../exit-codes.ts";
+import { printJson, type Output } from "../output.ts";
+import { onStopSignals } from "../stop-signals.ts";
+
+export interface PlanNewArgs {
+  dir: string;
+  json: boolean;
+  autoApprove: boolean;
+  request?: string;
+  prd?: string;
+  resume?: string | true;
+  resumeStep?: PlanningStep;
+  research?: string;
+  plan?: string;
+  agent?: string;
+}
+
+export async function planNewCommand(args: PlanNewArgs, o: Output): Promise<number> {
+  const project = await openProject(args.dir, { writer: true, command: "plan new" });
+  const controller = new AbortController();
+  const offSignals = onStopSignals((_kind, message) => controller.abort(message));
+  const interactive = o.interactive && !args.json;
+  let stoppedForReview = false;
+  const approve: PlanNewOptions["approve"] = args.autoApprove ? null : interactive ? askAtTerminal : async () => {
+    // Nobody to ask: stop after the step, for the person to review and resume.
+    stoppedForReview = true;
+    return { kind: "stop" } as const;
+  };
+  try {
+    const r = await planNew(project, {
+      approve, signal: controller.signal,
+      ...(args.request !== undefined ? { request: args.request } : {}), ...(args.prd !== undefined ? { prd: args.prd } : {}),
+      ...(args.resume !== undefined ? { resume: args.resume } : {}), ...(args.resumeStep !== undefined ? { resumeStep: args.resumeStep } : {}),
+      ...(args.research !== undefined ? { research: args.research } : {}), ...(args.plan !== undefined ? { plan: args.plan } : {}),
+      ...(args.agent !== undefined ? { agent: args.agent } : {}),
+    });
+    await project.flush();
+    const rel = path.relative(project.paths.root, r.dir);
+    if (args.json) printJson(o, { dir: rel, end: r.end, imported: r.imported });
+    if (r.end.kind === "done") {
+      const imported = r.imported;
+      if (imported?.imported) {
+        if (!args.json) o.out(`✓ planned in ${rel}: ${imported.items} items imported${imported.keptPassed.length ? ` (${imported.keptPassed.length} passed before, kept)` : ""}; run \`viable loop\` to work them`);
+        return EXIT.ok;
+      }
+      o.err(`viable: the items in ${rel}/feature_list.json were not imported; fix them, then \`viable plan import ${rel}/feature_list.json\``);
+      return EXIT.failed;
+    }
+    if (r.end.kind === "stopped") {
+      const next = `viable plan new --resume ${rel}`;
+      if (!args.json) o.err(stoppedForReview ? `viable: ${r.end.after} done; review it in ${rel}, then continue: ${next} (or pass --auto-approve)` : `viable: ${r.end.reason}; continue with: ${next}`);
+      // Stopped for review is what was asked for; a spent budget or an interruption is not done.
+      return r.end.cause === "interrupted" ? EXIT.interrupted : r.end.cause === "budget" ? EXIT.failed : EXIT.ok;
+    }
+    if (!args.json) o.err(`viable: planning failed at ${r.end.step}: ${r.end.reason}; after fixing it: viable plan new --resume ${rel}`);
+    return EXIT.failed;
+  } finally {
+    offSignals();
+    await project.close();
+  }
+}
+
+async function askAtTerminal(step: PlanningStep, output: string, signal: AbortSignal): Promise<StepVerdict> {
+  const [{ default: select }, { default: input }] = await Promise.all([import("@inquirer/select"), import("@inquirer/input")]);
+  const choice = await select<"continue" | "redo" | "stop">({
+    message: `${step} is done: ${output} (edit it if you like, then continue)`,
+    choices: [{ name: "Continue", value: "continue" }, { name: "Redo it with a comment", value: "redo" }, { name: "Stop here (resume later)", value: "stop" }],
+  }, { signal });
+  if (choice !== "redo") return { kind: choice };
+  return { kind: "redo", comment: (await input({ message: "What should change?", validate: (v) => v.trim() !== "" || "a comment, or Ctrl-C" }, { signal })).trim() };
+}

@@ -1,0 +1,142 @@
+// The planning pipeline, run or resumed: each step not yet done is an agent attempt through the one
+// attempt pipeline (budgets, retries, fallbacks), its output checked (and sent back with the
+// problem, a bounded number of times, when it does not hold), then checkpointed in the journal
+// (`planning_step_done`). A stop anywhere — Ctrl-C, a crash, kill -9, a spent budget — leaves the
+// steps done so far; a resume starts at the first one not done. What an interrupted step left is
+// moved aside, never mixed into the redo. Between steps a person may approve, redo or stop.
+
+import fs from "node:fs";
+import path from "node:path";
+import type { AgentDefinition } from "../../domain/agent.ts";
+import type { Store } from "../../store/store.ts";
+import type { AttemptPipeline } from "../attempt/pipeline.ts";
+import { runAgent } from "../attempt/run-agent.ts";
+import { PLANNING_STEPS, STEP_SPECS, type PlanningStep } from "./steps.ts";
+
+/** How often a step's output is sent back to the agent before the step fails. */
+const MAX_REPAIRS = 2;
+
+export type StepVerdict = { kind: "continue" } | { kind: "redo"; comment: string } | { kind: "stop" };
+
+export interface PlanningOptions {
+  /** The plan directory (`.viable/plans/<date>-<slug>/`, holding request.md). */
+  dir: string;
+  /** The project: where the agents work (they read it, and write only into `dir`). */
+  root: string;
+  agent: AgentDefinition;
+  /** Redo from this step (and everything after it). */
+  from?: PlanningStep;
+  /** Steps whose output the person brought (`--research FILE`): checkpointed without an agent. */
+  provided?: Partial<Record<PlanningStep, string>>;
+  /** After each step: null approves (`--auto-approve`); otherwise the person's verdict. */
+  approve: ((step: PlanningStep, output: string, signal: AbortSignal) => Promise<StepVerdict>) | null;
+  signal: AbortSignal;
+}
+
+export type PlanningEnd =
+  | { kind: "done"; steps: PlanningStep[] }
+  /** Stopped by the person after a step, by a spent budget, or interrupted: resumable. */
+  | { kind: "stopped"; cause: "person" | "budget" | "interrupted"; after: PlanningStep | null; reason: string }
+  | { kind: "failed"; step: PlanningStep; reason: string };
+
+export async function runPlanning(deps: { store: Store; pipeline: AttemptPipeline }, o: PlanningOptions): Promise<PlanningEnd> {
+  const { store, pipeline } = deps;
+  const key = planKey(store, o.dir);
+  if (o.from) await store.journal.commit({ event: { event_type: "planning_redo", data: { dir: key, from: o.from } } });
+  const done = await stepsDone(store, key);
+  const taskId = `plan-${crypto.randomUUID().replaceAll("-", "").slice(0, 8)}`;
+  await store.journal.commit({
+    event: { event_type: "task_started", task_id: taskId, data: { description: `planning: ${key}`, pid: process.pid } },
+    changes: [{
+      type: "task_inserted",
+      task: {
+        id: taskId, description: `planning: ${key}`, created_at: store.timestamp(), updated_at: store.timestamp(), status: "in_progress", complexity: "unknown",
+        assigned_agents: [o.agent.name], metadata: { kind: "planning", dir: key }, session_id: store.sessionId, owner_pid: process.pid, failure_reason: null,
+      },
+    }],
+  });
+  const finish = async (end: PlanningEnd): Promise<PlanningEnd> => {
+    const ok = end.kind === "done";
+    const reason = end.kind === "done" ? null : end.reason;
+    await store.journal.commit({
+      event: { event_type: ok ? "task_completed" : "task_failed", task_id: taskId, data: { success: ok, outcome: end.kind, summary: reason ?? `planned ${key}` } },
+      changes: [{ type: "task_updated", id: taskId, patch: { status: ok ? "completed" : "failed", updated_at: store.timestamp(), failure_reason: reason, owner_pid: null } }],
+    });
+    return end;
+  };
+
+  for (const step of PLANNING_STEPS) {
+    if (done.has(step)) continue;
+    const spec = STEP_SPECS[step];
+    const output = path.join(o.dir, spec.output);
+    // What an interrupted attempt at this step left: kept aside, for a person to look at.
+    if (fs.existsSync(output)) fs.renameSync(output, `${output}.partial-${Date.now()}`);
+    const provided = o.provided?.[step];
+    let comment: string | null = null;
+    for (;;) {
+      if (provided) {
+        fs.copyFileSync(provided, output);
+        const problem = spec.check(o.dir);
+        if (problem) return finish({ kind: "failed", step, reason: `${provided}: ${problem}` });
+      } else {
+        const r = await runStep(pipeline, taskId, o, step, comment);
+        if (r !== null) return finish(r);
+      }
+      await store.journal.commit({ event: { event_type: "planning_step_done", task_id: taskId, data: { dir: key, step, output: spec.output, provided: provided ?? null } } });
+      if (o.approve === null) break;
+      const verdict = await o.approve(step, output, o.signal);
+      if (verdict.kind === "continue") break;
+      if (verdict.kind === "stop") return finish({ kind: "stopped", cause: "person", after: step, reason: `stopped after ${step} at your request` });
+      comment = verdict.comment;
+      await store.journal.commit({ event: { event_type: "planning_redo", task_id: taskId, data: { dir: key, from: step, comment } } });
+      if (fs.existsSync(output)) fs.renameSync(output, `${output}.redone-${Date.now()}`);
+    }
+  }
+  return finish({ kind: "done", steps: [...PLANNING_STEPS] });
+}
+
+/** One step by the agent, its output sent back while it does not hold; null when it holds. */
+async function runStep(pipeline: AttemptPipeline, taskId: string, o: PlanningOptions, step: PlanningStep, comment: string | null): Promise<PlanningEnd | null> {
+  const spec = STEP_SPECS[step];
+  let problem: string | null = null;
+  for (let round = 0; round <= MAX_REPAIRS; round++) {
+    const prompt = [
+      spec.task(o.dir),
+      comment ? `A person reviewed your previous version and asks: ${comment}` : null,
+      problem ? `Your previous answer was refused: ${problem}. Write the whole file again, complete and valid.` : null,
+    ].filter((p) => p !== null).join("\n\n");
+    const { outcome } = await runAgent(pipeline, { agent: o.agent, taskId, prompt, cwd: o.root, signal: o.signal });
+    if (o.signal.aborted) return { kind: "stopped", cause: "interrupted", after: null, reason: `interrupted during ${step}` };
+    if (outcome.failure?.kind === "budget_exceeded") return { kind: "stopped", cause: "budget", after: null, reason: `${outcome.error ?? "a budget is spent"} during ${step}; raise it in .viable/config.json (budgets)` };
+    if (outcome.status !== "succeeded") return { kind: "failed", step, reason: `${o.agent.name} ${outcome.status}: ${outcome.error ?? outcome.summary}` };
+    problem = spec.check(o.dir);
+    if (problem === null) return null;
+    // The refused answer is kept beside, and the agent writes the file anew (CLIs refuse to
+    // overwrite a file their session has not read).
+    const output = path.join(o.dir, spec.output);
+    if (fs.existsSync(output)) {
+      const refused = `${output}.refused-${round + 1}`;
+      fs.renameSync(output, refused);
+      problem = `${problem} (that answer is kept in ${refused})`;
+    }
+  }
+  return { kind: "failed", step, reason: `after ${MAX_REPAIRS + 1} answers the output still does not hold: ${problem}` };
+}
+
+/** The steps checkpointed for this plan directory, less those a redo reopened since. */
+export async function stepsDone(store: Store, key: string): Promise<Set<PlanningStep>> {
+  const done = new Set<PlanningStep>();
+  const events = [...await store.queries.events({ eventType: "planning_step_done" }), ...await store.queries.events({ eventType: "planning_redo" })].sort((a, b) => a.id - b.id);
+  for (const e of events) {
+    if (e.data.dir !== key) continue;
+    const step = e.data.step ?? e.data.from;
+    if (e.event_type === "planning_step_done") done.add(step as PlanningStep);
+    else for (const s of PLANNING_STEPS.slice(PLANNING_STEPS.indexOf(step as PlanningStep))) done.delete(s);
+  }
+  return done;
+}
+
+/** The plan directory as the journal names it: relative to the project. */
+function planKey(store: Store, dir: string): string {
+  return path.relative(store.paths.root, dir).split(path.sep).join("/");
+}

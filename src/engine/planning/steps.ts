@@ -1,0 +1,111 @@
+// The planning pipeline's steps (seed 004's planning orchestrator): research → requirements → plan
+// → phases → items. Each step is one agent's job with one output a person can read and edit in the
+// plan directory; the JSON ones have a schema the output must meet before the step counts as done.
+
+import fs from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+import { parseStructured } from "./structured-output.ts";
+
+export const PLANNING_STEPS = ["research", "requirements", "plan", "phases", "items"] as const;
+export type PlanningStep = (typeof PLANNING_STEPS)[number];
+
+const requirementsSchema = z.object({
+  requirements: z.array(z.object({
+    id: z.string().min(1),
+    text: z.string().min(1),
+    acceptance: z.array(z.string().min(1)).min(1),
+    /** The words of the request it comes from. */
+    source: z.string().min(1),
+  })).min(1),
+});
+
+const itemSchema = z.object({
+  id: z.string().min(1).regex(/^[A-Za-z0-9._-]+$/, "letters, digits, . _ - only"),
+  name: z.string().min(1),
+  description: z.string().min(1),
+  dependencies: z.array(z.string()).default([]),
+  priority: z.number().int().min(0).default(1),
+  tests: z.array(z.string().min(1)).default([]),
+  verify: z.array(z.string().min(1)).default([]),
+  complexity: z.object({ score: z.number().int().min(1).max(10), reasoning: z.string().min(1) }),
+  requirements: z.array(z.string()).default([]),
+});
+
+export const itemsSchema = z.object({ items: z.array(itemSchema).min(1) }).superRefine((v, ctx) => {
+  const seen = new Set<string>();
+  for (const [i, item] of v.items.entries()) {
+    if (seen.has(item.id)) ctx.addIssue({ code: "custom", path: ["items", i, "id"], message: `"${item.id}" is used twice` });
+    for (const d of item.dependencies) {
+      // Only on earlier items: the list is an order a loop can follow, never a cycle.
+      if (!seen.has(d)) {
+        const later = v.items.some((x) => x.id === d);
+        ctx.addIssue({ code: "custom", path: ["items", i, "dependencies"], message: later ? `"${item.id}" depends on "${d}", which comes later: list items after what they depend on` : `"${item.id}" depends on "${d}", which is not an item` });
+      }
+    }
+    seen.add(item.id);
+  }
+});
+
+export type PlannedItems = z.infer<typeof itemsSchema>;
+
+export interface StepSpec {
+  step: PlanningStep;
+  /** The output, relative to the plan directory (phases: a directory of NN-name.md files). */
+  output: string;
+  /** What the agent is asked to do, given the plan directory. */
+  task(dir: string): string;
+  /** null when the output is good; else the problem, in words for the agent. */
+  check(dir: string): string | null;
+}
+
+const markdown = (file: string) => (dir: string): string | null => {
+  const text = readOrNull(path.join(dir, file));
+  return text === null ? `${file} was not written` : text.trim() === "" ? `${file} is empty` : null;
+};
+
+const json = (file: string, schema: z.ZodType) => (dir: string): string | null => {
+  const text = readOrNull(path.join(dir, file));
+  if (text === null) return `${file} was not written`;
+  const parsed = parseStructured(text, schema);
+  if (!parsed.ok) return `${file}: ${parsed.problem}`;
+  // Unwrapped (a fence, a sentence around it): kept as the plain JSON people and tools read.
+  if (parsed.unwrapped) fs.writeFileSync(path.join(dir, file), `${JSON.stringify(parsed.value, null, 2)}\n`);
+  return null;
+};
+
+export const STEP_SPECS: Readonly<Record<PlanningStep, StepSpec>> = {
+  research: {
+    step: "research", output: "research.md",
+    task: (dir) => `Research this repository for the request in ${path.join(dir, "request.md")}. Write ${path.join(dir, "research.md")}: what exists that the request touches, where (file paths), how it works, and what is missing. Change no other file.`,
+    check: markdown("research.md"),
+  },
+  requirements: {
+    step: "requirements", output: "requirements.json",
+    task: (dir) => `From ${path.join(dir, "request.md")} and ${path.join(dir, "research.md")}, write the requirements to ${path.join(dir, "requirements.json")} as JSON only: {"requirements": [{"id": "R1", "text": "...", "acceptance": ["..."], "source": "the words of the request it comes from"}]}. Change no other file.`,
+    check: json("requirements.json", requirementsSchema),
+  },
+  plan: {
+    step: "plan", output: "plan.md",
+    task: (dir) => `From the request, ${path.join(dir, "research.md")} and ${path.join(dir, "requirements.json")}, write ${path.join(dir, "plan.md")}: the approach, the risks, and the decisions with their reasons. Change no other file.`,
+    check: markdown("plan.md"),
+  },
+  phases: {
+    step: "phases", output: "phases",
+    task: (dir) => `From ${path.join(dir, "plan.md")}, write the phases of the work as files ${path.join(dir, "phases")}/NN-name.md (01-..., 02-...), each saying what the phase delivers and how to know it is done. Change no other file.`,
+    check: (dir) => (fs.existsSync(path.join(dir, "phases")) && fs.readdirSync(path.join(dir, "phases")).some((f) => /^\d+-.+\.md$/.test(f)) ? null : "no phase file phases/NN-name.md was written"),
+  },
+  items: {
+    step: "items", output: "items.json",
+    task: (dir) => `From ${path.join(dir, "plan.md")} and the phases in ${path.join(dir, "phases")}, write the work items to ${path.join(dir, "items.json")} as JSON only: {"items": [{"id": "setup-db", "name": "...", "description": "...", "dependencies": ["ids of EARLIER items only"], "priority": 1, "tests": ["acceptance criteria in words"], "verify": ["shell commands that pass when it is done, where they can be stated"], "complexity": {"score": 1-10, "reasoning": "..."}, "requirements": ["R1"]}]}. Split any item scoring 8 or more into smaller ones. Change no other file.`,
+    check: json("items.json", itemsSchema),
+  },
+};
+
+function readOrNull(file: string): string | null {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch {
+    return null;
+  }
+}

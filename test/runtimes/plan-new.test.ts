@@ -1,0 +1,139 @@
+// `viable plan new` with the real Claude Code CLI against the scripted model server, whose script
+// answers each step by writing the step's file: research, requirements as fenced JSON (unwrapped),
+// a plan, a phase, and items — first cut off, then with an item depending on a later one (each
+// refused and sent back with the problem), then right. The items are imported, ready for the loop.
+// Without a terminal and without --auto-approve the run stops after a step for review, and
+// `--resume` goes on from the next step without redoing any.
+
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { test } from "node:test";
+import { createStreamHold, text, writeFile } from "../support/model-server/script.ts";
+import { explain, ofType, processesMarked, runtimeWorld } from "./world.ts";
+
+const REQUEST = "Add a health endpoint";
+const dirOf = () => `.viable/plans/${new Date().toISOString().slice(0, 10)}-add-a-health-endpoint`;
+
+const requirements = { requirements: [{ id: "R1", text: "GET /health answers 200", acceptance: ["curl /health returns 200"], source: "a health endpoint" }] };
+const item = (id: string, dependencies: string[] = []) => ({
+  id, name: `Item ${id}`, description: `do ${id}`, dependencies, priority: 1, tests: [`${id} works`], verify: ["true"],
+  complexity: { score: 3, reasoning: "small" }, requirements: ["R1"],
+});
+
+void test("plan new: every step by the real claude, fenced JSON unwrapped, a cut-off and a badly ordered answer sent back, the items imported", { timeout: 180_000 }, async (t) => {
+  const d = dirOf();
+  const w = await runtimeWorld(t, {
+    clis: ["claude"],
+    script: [
+      writeFile(`${d}/research.md`, "# Research\nThe server is in src/server.js; there is no health route.\n"), text("Research written."),
+      writeFile(`${d}/requirements.json`, `Here are the requirements:\n\`\`\`json\n${JSON.stringify(requirements)}\n\`\`\`\n`), text("Requirements written."),
+      writeFile(`${d}/plan.md`, "# Plan\nAdd a route in src/server.js.\n"), text("Plan written."),
+      writeFile(`${d}/phases/01-route.md`, "# Phase 1\nThe route exists and answers.\n"), text("Phases written."),
+      writeFile(`${d}/items.json`, '{"items": [{"id": "route", "name": "Route"'), text("Items written."),
+      writeFile(`${d}/items.json`, JSON.stringify({ items: [item("route", ["test"]), item("test")] })), text("Items written again."),
+      writeFile(`${d}/items.json`, JSON.stringify({ items: [item("route"), item("test", ["route"])] })), text("Items fixed."),
+    ],
+  });
+  const r = await w.viable("plan", "new", REQUEST, "--auto-approve");
+  const events = await w.events();
+  assert.equal(r.code, 0, explain(r, events));
+  assert.match(r.stdout, /✓ planned in \.viable\/plans\/\S+: 2 items imported; run `viable loop` to work them/);
+  const dir = path.join(w.project.dir, d);
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, "requirements.json"), "utf8")), requirements, "the fence and the sentence unwrapped");
+  assert.deepEqual(ofType(events, "planning_step_done").map((e) => e.data.step), ["research", "requirements", "plan", "phases", "items"]);
+  // The refused answers reached the model with their problems.
+  const told = w.server.turns().map((x) => JSON.stringify((x.body as { messages?: unknown[] }).messages?.[0] ?? ""));
+  assert.ok(told.some((m) => /items\.json: the JSON is cut off/.test(m)), told.join("\n"));
+  assert.ok(told.some((m) => /\\"route\\" depends on \\"test\\", which comes later/.test(m)), told.join("\n"));
+  const shown = JSON.parse((await w.viable("plan", "show", "--json")).stdout) as { items: { id: string; dependencies: string[] }[] };
+  assert.deepEqual(shown.items.map((i) => [i.id, i.dependencies]), [["route", []], ["test", ["route"]]]);
+  w.server.assertScriptConsumed();
+});
+
+void test("plan new without a terminal stops after a step for review; --resume goes on from the next step, nothing done twice", { timeout: 180_000 }, async (t) => {
+  const d = dirOf();
+  const w = await runtimeWorld(t, {
+    clis: ["claude"],
+    script: [
+      writeFile(`${d}/research.md`, "# Research\nsrc/server.js\n"), text("Research written."),
+      writeFile(`${d}/requirements.json`, JSON.stringify(requirements)), text("Requirements written."),
+      writeFile(`${d}/plan.md`, "# Plan\n"), text("Plan written."),
+      writeFile(`${d}/phases/01-route.md`, "# Phase 1\n"), text("Phases written."),
+      writeFile(`${d}/items.json`, JSON.stringify({ items: [item("route")] })), text("Items written."),
+    ],
+  });
+  const first = await w.viable("plan", "new", REQUEST);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stderr, /research done; review it in \.viable\/plans\/\S+, then continue: viable plan new --resume \S+ \(or pass --auto-approve\)/);
+  // The person edits the research before going on: the edit is what the next steps read.
+  const research = path.join(w.project.dir, d, "research.md");
+  fs.appendFileSync(research, "Also: the route must not need a login.\n");
+  const resumed = await w.viable("plan", "new", "--resume", "--auto-approve");
+  const events = await w.events();
+  assert.equal(resumed.code, 0, explain(resumed, events));
+  assert.match(fs.readFileSync(research, "utf8"), /must not need a login/, "the research was not redone");
+  assert.deepEqual(ofType(events, "planning_step_done").map((e) => e.data.step), ["research", "requirements", "plan", "phases", "items"]);
+  assert.equal(ofType(events, "agent_invoked").length, 5, "one attempt per step");
+  w.server.assertScriptConsumed();
+});
+
+void test("kill -9 of plan new mid-step: --resume moves the step's partial output aside, redoes that step only, and no agent of the killed run is left", { timeout: 180_000 }, async (t) => {
+  const d = dirOf();
+  const hold = createStreamHold();
+  t.after(() => hold.release());
+  const w = await runtimeWorld(t, {
+    clis: ["claude"],
+    script: [
+      writeFile(`${d}/research.md`, "# Research\nsrc/server.js\n"), text("Research written."),
+      // The requirements step writes half its file, then its model answer hangs: viable is killed.
+      writeFile(`${d}/requirements.json`, '{"requirements": ['), { reply: { text: "Still thinking", hold } },
+      writeFile(`${d}/requirements.json`, JSON.stringify(requirements)), text("Requirements written."),
+      writeFile(`${d}/plan.md`, "# Plan\n"), text("Plan written."),
+      writeFile(`${d}/phases/01-route.md`, "# Phase 1\n"), text("Phases written."),
+      writeFile(`${d}/items.json`, JSON.stringify({ items: [item("route")] })), text("Items written."),
+    ],
+  });
+  const first = w.start("plan", "new", REQUEST, "--auto-approve");
+  await hold.reached;
+  first.child.kill("SIGKILL");
+  await first.done;
+  const resumed = await w.viable("plan", "new", "--resume", "--auto-approve");
+  const events = await w.events();
+  assert.equal(resumed.code, 0, explain(resumed, events));
+  assert.deepEqual(ofType(events, "planning_step_done").map((e) => e.data.step), ["research", "requirements", "plan", "phases", "items"], "each step once");
+  const dir = path.join(w.project.dir, d);
+  const partial = fs.readdirSync(dir).filter((f) => f.startsWith("requirements.json.partial-"));
+  assert.equal(partial.length, 1, fs.readdirSync(dir).join(", "));
+  assert.equal(fs.readFileSync(path.join(dir, partial[0]!), "utf8"), '{"requirements": [', "the interrupted step's output, kept aside");
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, "requirements.json"), "utf8")), requirements);
+  assert.deepEqual(processesMarked("plan-"), [], "the killed run's agent was reaped");
+  w.server.assertScriptConsumed();
+});
+
+void test("a budget that runs out mid-pipeline stops it with the fix; --resume with a new budget goes on", { timeout: 180_000 }, async (t) => {
+  const d = dirOf();
+  const w = await runtimeWorld(t, {
+    clis: ["claude"],
+    // Each scripted attempt costs $0.00021: once two have run, the task budget refuses a third.
+    config: { budgets: { task: { usd: 0.0003 } } },
+    script: [
+      writeFile(`${d}/research.md`, "# Research\nsrc/server.js\n"), text("Research written."),
+      writeFile(`${d}/requirements.json`, JSON.stringify(requirements)), text("Requirements written."),
+      writeFile(`${d}/plan.md`, "# Plan\n"), text("Plan written."),
+      writeFile(`${d}/phases/01-route.md`, "# Phase 1\n"), text("Phases written."),
+      writeFile(`${d}/items.json`, JSON.stringify({ items: [item("route")] })), text("Items written."),
+    ],
+  });
+  const r = await w.viable("plan", "new", REQUEST, "--auto-approve");
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /task budget exceeded: \$0\.0004 spent of \$0\.0003 during plan; raise it in \.viable\/config\.json \(budgets\); continue with: viable plan new --resume \S+/);
+  assert.deepEqual(ofType(await w.events(), "planning_step_done").map((e) => e.data.step), ["research", "requirements"]);
+  // A bigger budget, and on from where it stopped.
+  const config = JSON.parse(w.project.read(".viable/config.json")) as Record<string, unknown>;
+  w.project.write(".viable/config.json", JSON.stringify({ ...config, budgets: { task: { usd: 1 } } }));
+  const resumed = await w.viable("plan", "new", "--resume", "--auto-approve");
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.deepEqual(ofType(await w.events(), "planning_step_done").map((e) => e.data.step), ["research", "requirements", "plan", "phases", "items"]);
+  w.server.assertScriptConsumed();
+});
