@@ -9,6 +9,8 @@ import { UserError } from "../domain/errors.ts";
 import { PLANNING_STEPS, itemsSchema, type PlanningStep } from "../engine/planning/steps.ts";
 import { runPlanning, type PlanningEnd, type StepVerdict } from "../engine/planning/run-planning.ts";
 import { parseStructured } from "../engine/planning/structured-output.ts";
+import { requestApproval } from "../engine/approval-wait.ts";
+import { liveWatchers } from "../store/watchers.ts";
 import { importPlanFile, type PlanImport } from "./plan.ts";
 import { withPipeline } from "./pipeline.ts";
 import type { Project } from "./project.ts";
@@ -59,6 +61,32 @@ export async function planNew(project: Project, o: PlanNewOptions): Promise<Plan
     })),
   }, null, 2)}\n`);
   return { dir, end, imported: await importPlanFile(project, { file: featureList, format: "feature-list" }) };
+}
+
+/**
+ * Approval between steps by whoever watches the project (the dashboard's inbox, MCP's `answer`):
+ * approve continues; reject with a comment redoes the step with it; reject without one, nobody
+ * watching, or nobody answering within `approval_timeout` stops for review (resumable).
+ */
+export function remoteApproval(project: Project, taskLabel: string): NonNullable<PlanNewOptions["approve"]> {
+  return async (step, output, signal) => {
+    if (liveWatchers(project.paths.watchersDir).length === 0) return { kind: "stop" };
+    const rel = path.relative(project.paths.root, output);
+    const pending = await requestApproval(project.store, {
+      taskId: null, itemId: null, subject: "planning",
+      question: `${taskLabel}: the ${step} step is done — review ${rel}. Approve to go on; reject with a comment to have it redone with the comment; reject without one to stop here.`,
+      data: { step, output: rel, timeout_s: project.config.approval_timeout },
+    });
+    try {
+      const answer = await pending.remote(signal, project.config.approval_timeout * 1000);
+      if (answer === null) return { kind: "stop" };
+      if (answer.approved) return { kind: "continue" };
+      const comment = (await project.store.queries.approval(pending.id))?.comment?.trim();
+      return comment ? { kind: "redo", comment } : { kind: "stop" };
+    } finally {
+      await pending.close(signal.aborted ? "stopped" : "timeout").catch(() => undefined);
+    }
+  };
 }
 
 function requestText(o: PlanNewOptions): string {

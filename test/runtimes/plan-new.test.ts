@@ -9,7 +9,11 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { testEnv, VIABLE_BIN } from "../support/cli.ts";
 import { createStreamHold, text, writeFile } from "../support/model-server/script.ts";
+import { viableInTerminal } from "../support/terminal.ts";
 import { explain, ofType, processesMarked, runtimeWorld } from "./world.ts";
 
 const REQUEST = "Add a health endpoint";
@@ -135,5 +139,76 @@ void test("a budget that runs out mid-pipeline stops it with the fix; --resume w
   const resumed = await w.viable("plan", "new", "--resume", "--auto-approve");
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.deepEqual(ofType(await w.events(), "planning_step_done").map((e) => e.data.step), ["research", "requirements", "plan", "phases", "items"]);
+  w.server.assertScriptConsumed();
+});
+
+void test("between steps at a terminal: redo the research with a comment (the agent is told it), then stop, resumable", { timeout: 180_000 }, async (t) => {
+  const d = dirOf();
+  const w = await runtimeWorld(t, {
+    clis: ["claude"],
+    script: [
+      writeFile(`${d}/research.md`, "# Research\nsrc/server.js\n"), text("Research written."),
+      writeFile(`${d}/research.md`, "# Research\nsrc/server.js and src/auth.js\n"), text("Research redone."),
+    ],
+  });
+  const term = viableInTerminal(t, ["plan", "new", REQUEST, "-d", w.project.dir], { env: w.env });
+  await term.waitFor(/research is done: \.viable\/plans\/\S+\/research\.md[\s\S]*❯ Continue/, "the first review");
+  term.key("Down");
+  await term.waitFor(/❯ Redo it with a comment/, "the redo choice");
+  term.key("Enter");
+  await term.waitFor(/What should change\?/, "the comment prompt");
+  term.type("Look at the auth module too");
+  await term.waitFor(/research is done[\s\S]*research is done[\s\S]*❯ Continue/, "the review of the redone research");
+  term.key("Down");
+  term.key("Down");
+  await term.waitFor(/❯ Stop here/, "the stop choice");
+  term.key("Enter");
+  assert.equal(await term.exitCode(), 0, term.screen());
+  assert.match(term.screen(), /stopped after research at your request; continue with: viable plan new --resume \.viable\/plans\//);
+  const prompts = ofType(await w.events(), "agent_invoked").map((e) => String(e.data.prompt));
+  assert.equal(prompts.length, 2);
+  assert.match(prompts[1]!, /A person reviewed your previous version and asks: Look at the auth module too/);
+  assert.match(fs.readFileSync(path.join(w.project.dir, d, "research.md"), "utf8"), /src\/auth\.js/);
+  w.server.assertScriptConsumed();
+});
+
+void test("between steps without a terminal, an MCP client watching approves each step; a rejection with a comment has it redone", { timeout: 180_000 }, async (t) => {
+  const d = dirOf();
+  const w = await runtimeWorld(t, {
+    clis: ["claude"],
+    script: [
+      writeFile(`${d}/research.md`, "# Research\n"), text("Research written."),
+      writeFile(`${d}/requirements.json`, JSON.stringify(requirements)), text("Requirements written."),
+      writeFile(`${d}/requirements.json`, JSON.stringify(requirements)), text("Requirements redone."),
+      writeFile(`${d}/plan.md`, "# Plan\n"), text("Plan written."),
+      writeFile(`${d}/phases/01-route.md`, "# Phase 1\n"), text("Phases written."),
+      writeFile(`${d}/items.json`, JSON.stringify({ items: [item("route")] })), text("Items written."),
+    ],
+  });
+  const client = new Client({ name: "viable-test", version: "1" });
+  await client.connect(new StdioClientTransport({ command: process.execPath, args: [VIABLE_BIN, "mcp", "-d", w.project.dir], env: testEnv(), stderr: "pipe" }));
+  t.after(() => client.close());
+  const call = async (name: string, args: Record<string, unknown> = {}) => JSON.parse(((await client.callTool({ name, arguments: args })).content as { text: string }[])[0]!.text) as Record<string, unknown>;
+  const run = w.start("plan", "new", REQUEST);
+  t.after(() => run.child.kill("SIGKILL"));
+  const answers: string[] = [];
+  const done = run.done;
+  let finished = false;
+  void done.then(() => (finished = true));
+  while (!finished) {
+    const pending = ((await call("status")).pending_approvals as { id: string; question: string }[]).find((a) => !answers.includes(a.id));
+    if (pending) {
+      answers.push(pending.id);
+      // The second question (requirements) is sent back once with a comment; the rest approved.
+      const redo = answers.length === 2;
+      await call("answer", { approval_id: pending.id, decision: redo ? "reject" : "approve", ...(redo ? { comment: "Add an acceptance test for a 503" } : {}) });
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const r = await done;
+  const events = await w.events();
+  assert.equal(r.code, 0, explain(r, events));
+  assert.equal(answers.length, 6, "research, requirements twice, plan, phases, items");
+  assert.match(ofType(events, "agent_invoked").map((e) => String(e.data.prompt))[2]!, /asks: Add an acceptance test for a 503/);
   w.server.assertScriptConsumed();
 });

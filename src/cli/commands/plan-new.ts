@@ -5,7 +5,7 @@
 // `--resume` goes on. Ctrl-C stops it; `--resume` continues at the first step not done.
 
 import path from "node:path";
-import { planNew, type PlanNewOptions, type PlanningStep, type StepVerdict } from "../../app/plan-new.ts";
+import { planNew, remoteApproval, type PlanNewOptions, type PlanningStep, type StepVerdict } from "../../app/plan-new.ts";
 import { openProject } from "../../app/project.ts";
 import { EXIT } from "../exit-codes.ts";
 import { printJson, type Output } from "../output.ts";
@@ -30,10 +30,13 @@ export async function planNewCommand(args: PlanNewArgs, o: Output): Promise<numb
   const offSignals = onStopSignals((_kind, message) => controller.abort(message));
   const interactive = o.interactive && !args.json;
   let stoppedForReview = false;
-  const approve: PlanNewOptions["approve"] = args.autoApprove ? null : interactive ? askAtTerminal : async () => {
-    // Nobody to ask: stop after the step, for the person to review and resume.
-    stoppedForReview = true;
-    return { kind: "stop" } as const;
+  // Without a terminal: whoever watches the project (dashboard, MCP) approves; else the run stops
+  // after the step for the person to review and resume.
+  const remote = remoteApproval(project, args.request?.slice(0, 60) ?? "planning");
+  const approve: PlanNewOptions["approve"] = args.autoApprove ? null : interactive ? (step, output, signal) => askAtTerminal(step, path.relative(project.paths.root, output), signal) : async (step, output, signal) => {
+    const verdict = await remote(step, output, signal);
+    if (verdict.kind === "stop") stoppedForReview = true;
+    return verdict;
   };
   try {
     const r = await planNew(project, {
