@@ -36,6 +36,8 @@ export interface PlanNewResult {
   end: PlanningEnd;
   /** The import of the items, once every step is done. */
   imported: PlanImport | null;
+  /** Items of the plan imported before that the new one does not have (their results stay in the journal). */
+  removed: string[];
 }
 
 export async function planNew(project: Project, o: PlanNewOptions): Promise<PlanNewResult> {
@@ -50,7 +52,7 @@ export async function planNew(project: Project, o: PlanNewOptions): Promise<Plan
     ...(o.resumeStep ? { from: o.resumeStep } : {}),
     provided: { ...(o.research ? { research: path.resolve(o.research) } : {}), ...(o.plan ? { plan: path.resolve(o.plan) } : {}) },
   }));
-  if (end.kind !== "done") return { dir, end, imported: null };
+  if (end.kind !== "done") return { dir, end, imported: null, removed: [] };
   const items = parseStructured(fs.readFileSync(path.join(dir, "items.json"), "utf8"), itemsSchema);
   if (!items.ok) throw new UserError({ reason: "bad_plan", file: path.join(dir, "items.json"), message: items.problem, fix: `fix the file, then run \`viable plan new --resume ${path.relative(project.paths.root, dir)} --resume-step items\`` });
   const featureList = path.join(dir, "feature_list.json");
@@ -58,9 +60,14 @@ export async function planNew(project: Project, o: PlanNewOptions): Promise<Plan
     features: items.value.items.map((i) => ({
       id: i.id, name: i.name, description: i.description, priority: i.priority, dependencies: i.dependencies, tests: i.tests, verify: i.verify,
       complexity: i.complexity.score >= 7 ? "complex" : i.complexity.score >= 4 ? "medium" : "simple", passes: false,
+      ...(i.agent !== undefined ? { agent: i.agent } : {}),
     })),
   }, null, 2)}\n`);
-  return { dir, end, imported: await importPlanFile(project, { file: featureList, format: "feature-list" }) };
+  // Re-planning: what the new items no longer have is said, never silently dropped.
+  const before = (await project.store.queries.plan())?.plan.items.map((i) => i.id) ?? [];
+  const now = new Set(items.value.items.map((i) => i.id));
+  const imported = await importPlanFile(project, { file: featureList, format: "feature-list" });
+  return { dir, end, imported, removed: imported.imported ? before.filter((id) => !now.has(id)) : [] };
 }
 
 /**

@@ -12,6 +12,7 @@ import { test } from "node:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { testEnv, VIABLE_BIN } from "../support/cli.ts";
+import { parseRun } from "../loop/support.ts";
 import { createStreamHold, text, writeFile } from "../support/model-server/script.ts";
 import { viableInTerminal } from "../support/terminal.ts";
 import { explain, ofType, processesMarked, runtimeWorld } from "./world.ts";
@@ -210,5 +211,63 @@ void test("between steps without a terminal, an MCP client watching approves eac
   assert.equal(r.code, 0, explain(r, events));
   assert.equal(answers.length, 6, "research, requirements twice, plan, phases, items");
   assert.match(ofType(events, "agent_invoked").map((e) => String(e.data.prompt))[2]!, /asks: Add an acceptance test for a 503/);
+  w.server.assertScriptConsumed();
+});
+
+void test("re-planning a project whose plan has results: the passed item stays passed, the dropped one is reported, and a loop with command agents works the rest to the end", { timeout: 180_000 }, async (t) => {
+  const d = dirOf();
+  const worker = (id: string, dependencies: string[] = []) => ({ ...item(id, dependencies), agent: "worker" });
+  const w = await runtimeWorld(t, {
+    clis: ["claude"],
+    script: [
+      writeFile(`${d}/research.md`, "# Research\n"), text("Research written."),
+      writeFile(`${d}/requirements.json`, JSON.stringify(requirements)), text("Requirements written."),
+      writeFile(`${d}/plan.md`, "# Plan\n"), text("Plan written."),
+      writeFile(`${d}/phases/01-route.md`, "# Phase 1\n"), text("Phases written."),
+      writeFile(`${d}/items.json`, JSON.stringify({ items: [worker("route"), worker("test", ["route"])] })), text("Items written."),
+    ],
+  });
+  w.project.write(".viable/agents/worker.md", '---\nname: worker\ndescription: "writes a file per item"\nruntime: command\ncommand: "echo done > \\"$VIABLE_ITEM_ID.txt\\""\n---\nWork.\n');
+  // The plan as an earlier planning made it: route, and an item the new plan drops.
+  const earlier = [worker("route"), worker("old")].map((i) => ({
+    id: i.id, name: i.name, description: i.description, priority: i.priority, dependencies: i.dependencies, tests: i.tests, verify: i.verify, complexity: "simple", passes: false, agent: "worker",
+  }));
+  w.project.write("feature_list.json", `${JSON.stringify({ features: earlier }, null, 2)}\n`);
+  w.project.commitAll("an earlier plan and a command agent");
+  assert.equal((await w.viable("plan", "import", `${w.project.dir}/feature_list.json`)).code, 0);
+  const first = await w.viable("loop");
+  assert.equal(first.code, 0, first.stderr + first.stdout);
+
+  const r = await w.viable("plan", "new", REQUEST, "--auto-approve");
+  assert.equal(r.code, 0, explain(r, await w.events()));
+  assert.match(r.stdout, /2 items imported \(1 passed before, kept: route\)/);
+  assert.match(r.stdout, /no longer in the plan: old \(their results stay in the log\)/);
+  w.project.commitAll("the new plan");
+  const loop = parseRun(await w.viable("loop", "--json"));
+  assert.equal(loop.code, 0, explain(loop));
+  assert.deepEqual(loop.of("item_started").map((e) => e.item), ["test"], "route is not redone");
+  assert.equal(w.project.git("show", "main:test.txt"), "done\n");
+  w.server.assertScriptConsumed();
+});
+
+void test("--research and --plan: the person's documents are used instead of those steps; no agent runs for them", { timeout: 180_000 }, async (t) => {
+  const d = dirOf();
+  const w = await runtimeWorld(t, {
+    clis: ["claude"],
+    script: [
+      writeFile(`${d}/requirements.json`, JSON.stringify(requirements)), text("Requirements written."),
+      writeFile(`${d}/phases/01-route.md`, "# Phase 1\n"), text("Phases written."),
+      writeFile(`${d}/items.json`, JSON.stringify({ items: [item("route")] })), text("Items written."),
+    ],
+  });
+  w.project.write("docs/research.md", "# Our research\nThe server is src/server.js.\n");
+  w.project.write("docs/plan.md", "# Our plan\nOne route.\n");
+  const r = await w.viable("plan", "new", REQUEST, "--research", `${w.project.dir}/docs/research.md`, "--plan", `${w.project.dir}/docs/plan.md`, "--auto-approve");
+  const events = await w.events();
+  assert.equal(r.code, 0, explain(r, events));
+  assert.equal(fs.readFileSync(path.join(w.project.dir, d, "plan.md"), "utf8"), "# Our plan\nOne route.\n");
+  assert.deepEqual(ofType(events, "planning_step_done").map((e) => [e.data.step, e.data.provided !== null]),
+    [["research", true], ["requirements", false], ["plan", true], ["phases", false], ["items", false]]);
+  assert.equal(ofType(events, "agent_invoked").length, 3);
   w.server.assertScriptConsumed();
 });

@@ -48,11 +48,14 @@ export async function planNewCommand(args: PlanNewArgs, o: Output): Promise<numb
     });
     await project.flush();
     const rel = path.relative(project.paths.root, r.dir);
-    if (args.json) printJson(o, { dir: rel, end: r.end, imported: r.imported });
+    if (args.json) printJson(o, { dir: rel, end: r.end, imported: r.imported, removed: r.removed });
     if (r.end.kind === "done") {
       const imported = r.imported;
       if (imported?.imported) {
-        if (!args.json) o.out(`✓ planned in ${rel}: ${imported.items} items imported${imported.keptPassed.length ? ` (${imported.keptPassed.length} passed before, kept)` : ""}; run \`viable loop\` to work them`);
+        if (!args.json) {
+          o.out(`✓ planned in ${rel}: ${imported.items} items imported${imported.keptPassed.length ? ` (${imported.keptPassed.length} passed before, kept: ${imported.keptPassed.join(", ")})` : ""}; run \`viable loop\` to work them`);
+          if (r.removed.length > 0) o.out(`  no longer in the plan: ${r.removed.join(", ")} (their results stay in the log)`);
+        }
         return EXIT.ok;
       }
       o.err(`viable: the items in ${rel}/feature_list.json were not imported; fix them, then \`viable plan import ${rel}/feature_list.json\``);

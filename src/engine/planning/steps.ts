@@ -30,6 +30,8 @@ const itemSchema = z.object({
   verify: z.array(z.string().min(1)).default([]),
   complexity: z.object({ score: z.number().int().min(1).max(10), reasoning: z.string().min(1) }),
   requirements: z.array(z.string()).default([]),
+  /** The agent to work it, when the plan names one (an agent of the project). */
+  agent: z.string().min(1).optional(),
 });
 
 export const itemsSchema = z.object({ items: z.array(itemSchema).min(1) }).superRefine((v, ctx) => {
@@ -97,7 +99,7 @@ export const STEP_SPECS: Readonly<Record<PlanningStep, StepSpec>> = {
   },
   items: {
     step: "items", output: "items.json",
-    task: (dir) => `From ${path.join(dir, "plan.md")} and the phases in ${path.join(dir, "phases")}, write the work items to ${path.join(dir, "items.json")} as JSON only: {"items": [{"id": "setup-db", "name": "...", "description": "...", "dependencies": ["ids of EARLIER items only"], "priority": 1, "tests": ["acceptance criteria in words"], "verify": ["shell commands that pass when it is done, where they can be stated"], "complexity": {"score": 1-10, "reasoning": "..."}, "requirements": ["R1"]}]}. Split any item scoring 8 or more into smaller ones. Change no other file.`,
+    task: (dir) => `From ${path.join(dir, "plan.md")} and the phases in ${path.join(dir, "phases")}, write the work items to ${path.join(dir, "items.json")} as JSON only: {"items": [{"id": "setup-db", "name": "...", "description": "...", "dependencies": ["ids of EARLIER items only"], "priority": 1, "tests": ["acceptance criteria in words"], "verify": ["shell commands that pass when it is done, where they can be stated"], "complexity": {"score": 1-10, "reasoning": "..."}, "requirements": ["R1"]}]}; add "agent": "<name>" to an item only to name one of the project's agents. Split any item scoring 8 or more into smaller ones. Change no other file.`,
     check: json("items.json", itemsSchema),
   },
 };
