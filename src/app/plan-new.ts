@@ -41,20 +41,25 @@ export interface PlanNewResult {
 }
 
 export async function planNew(project: Project, o: PlanNewOptions): Promise<PlanNewResult> {
-  const plansDir = path.join(project.paths.viableDir, "plans");
-  const dir = o.resume !== undefined ? resumeDir(plansDir, o.resume) : newDir(plansDir, requestText(o));
-  const agent = project.registry().require(o.agent ?? "generalist-coder");
+  // Everything the person gave is checked before anything is made.
+  if (o.resumeStep !== undefined && o.resume === undefined) {
+    throw new UserError({ reason: "bad_usage", field: "--resume-step", message: "redoes a step of a plan that exists", fix: "add --resume [DIR]" });
+  }
+  const registry = project.registry();
+  const agent = registry.require(o.agent ?? "generalist-coder");
   for (const [flag, file] of [["--research", o.research], ["--plan", o.plan]] as const) {
     if (file !== undefined && !fs.existsSync(file)) throw new UserError({ reason: "bad_usage", field: flag, file, message: "does not exist", fix: `give the path of your ${flag.slice(2)} document` });
   }
+  const plansDir = path.join(project.paths.viableDir, "plans");
+  const dir = o.resume !== undefined ? resumeDir(project.paths.root, plansDir, o.resume) : newDir(plansDir, requestText(o));
   const end = await withPipeline(project, { commands: "direct", startRecord: "commit" }, (pipeline) => runPlanning({ store: project.store, pipeline }, {
-    dir, root: project.paths.root, agent, approve: o.approve, signal: o.signal,
+    dir, root: project.paths.root, agent, approve: o.approve, signal: o.signal, resume: o.resume !== undefined, agents: registry.names(),
     ...(o.resumeStep ? { from: o.resumeStep } : {}),
     provided: { ...(o.research ? { research: path.resolve(o.research) } : {}), ...(o.plan ? { plan: path.resolve(o.plan) } : {}) },
   }));
   if (end.kind !== "done") return { dir, end, imported: null, removed: [] };
   const items = parseStructured(fs.readFileSync(path.join(dir, "items.json"), "utf8"), itemsSchema);
-  if (!items.ok) throw new UserError({ reason: "bad_plan", file: path.join(dir, "items.json"), message: items.problem, fix: `fix the file, then run \`viable plan new --resume ${path.relative(project.paths.root, dir)} --resume-step items\`` });
+  if (!items.ok) throw new UserError({ reason: "bad_plan", file: path.join(dir, "items.json"), message: items.problem, fix: `fix the file, then run \`viable plan new --resume ${path.relative(project.paths.root, dir)}\` again` });
   const featureList = path.join(dir, "feature_list.json");
   fs.writeFileSync(featureList, `${JSON.stringify({
     features: items.value.items.map((i) => ({
@@ -120,16 +125,20 @@ function newDir(plansDir: string, request: string): string {
   return dir;
 }
 
-function resumeDir(plansDir: string, which: string | true): string {
-  const dirs = fs.existsSync(plansDir) ? fs.readdirSync(plansDir).filter((d) => fs.existsSync(path.join(plansDir, d, "request.md"))).sort() : [];
-  const dir = which === true ? (dirs.length ? path.join(plansDir, dirs.at(-1)!) : null) : path.resolve(which);
-  if (dir === null || !fs.existsSync(path.join(dir, "request.md"))) {
+/** The plan to resume: DIR (relative to the project, or as a plans/ name), else the newest. */
+function resumeDir(root: string, plansDir: string, which: string | true): string {
+  const dirs = fs.existsSync(plansDir) ? fs.readdirSync(plansDir).filter((d) => fs.existsSync(path.join(plansDir, d, "request.md"))) : [];
+  // Newest by when its request was written, not by name (two plans of one day sort by their slugs).
+  const byAge = dirs.map((d) => ({ d, t: fs.statSync(path.join(plansDir, d, "request.md")).mtimeMs })).sort((a, b) => a.t - b.t).map((x) => x.d);
+  const candidates = which === true ? (byAge.length ? [path.join(plansDir, byAge.at(-1)!)] : []) : [path.resolve(root, which), path.join(plansDir, which)];
+  const dir = candidates.find((c) => fs.existsSync(path.join(c, "request.md")));
+  if (dir === undefined) {
     throw new UserError({
       reason: "bad_usage", field: "--resume", message: which === true ? "there is no plan to resume in .viable/plans" : `${which} is not a plan directory (it has no request.md)`,
-      fix: dirs.length ? `name one of: ${dirs.slice(-5).join(", ")}` : 'start one: viable plan new "<request>"',
+      fix: byAge.length ? `name one of: ${byAge.slice(-5).map((d) => path.join(".viable", "plans", d)).join(", ")}` : 'start one: viable plan new "<request>"',
     });
   }
-  return dir;
+  return fs.realpathSync(dir);
 }
 
 export { PLANNING_STEPS };

@@ -19,11 +19,15 @@ void test("plain, fenced, prefixed and suffixed JSON all read as the same value;
     ["Here is the plan:\n\n" + plain, true],
     [plain + "\n\nLet me know if you want changes.", true],
     ["Sure! ```json\n" + plain + "\n``` Done.", true],
+    // Brackets in the prose around it, and a shell fence before it.
+    ["The items [R1-R3] are below {see plan.md}:\n" + plain + "\nAll done (see [notes]).", true],
+    ["Run this first:\n```sh\nnpm test\n```\nThen:\n```json\n" + plain + "\n```", true],
   ];
   for (const [text, unwrapped] of cases) {
     const r = parseStructured(text, schema);
     assert.ok(r.ok, `${text}: ${r.ok ? "" : r.problem}`);
     assert.deepEqual(r.value, good);
+    assert.deepEqual(r.raw, good);
     assert.equal(r.unwrapped, unwrapped, text);
   }
   assert.equal(unwrapJson("[1, 2]").json, "[1, 2]");

@@ -271,3 +271,62 @@ void test("--research and --plan: the person's documents are used instead of tho
   assert.equal(ofType(events, "agent_invoked").length, 3);
   w.server.assertScriptConsumed();
 });
+
+void test("--resume-step plan redoes plan, phases and items (their files kept aside), not research or requirements; an item naming an unknown agent is sent back", { timeout: 180_000 }, async (t) => {
+  const d = dirOf();
+  const five = (tag: string) => [
+    writeFile(`${d}/plan.md`, `# Plan ${tag}\n`), text("Plan written."),
+    writeFile(`${d}/phases/01-route.md`, `# Phase 1 ${tag}\n`), text("Phases written."),
+  ];
+  const w = await runtimeWorld(t, {
+    clis: ["claude"],
+    script: [
+      writeFile(`${d}/research.md`, "# Research\n"), text("Research written."),
+      writeFile(`${d}/requirements.json`, JSON.stringify(requirements)), text("Requirements written."),
+      ...five("one"),
+      writeFile(`${d}/items.json`, JSON.stringify({ items: [item("route")] })), text("Items written."),
+      ...five("two"),
+      writeFile(`${d}/items.json`, JSON.stringify({ items: [{ ...item("route"), agent: "ghost" }] })), text("Items written."),
+      writeFile(`${d}/items.json`, JSON.stringify({ items: [{ ...item("route"), agent: "generalist-coder" }] })), text("Items fixed."),
+    ],
+  });
+  const refused = await w.viable("plan", "new", "--resume-step", "plan");
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /--resume-step[\s\S]*add --resume/);
+  assert.equal((await w.viable("plan", "new", REQUEST, "--auto-approve")).code, 0);
+  const redo = await w.viable("plan", "new", "--resume", "--resume-step", "plan", "--auto-approve");
+  const events = await w.events();
+  assert.equal(redo.code, 0, explain(redo, events));
+  assert.deepEqual(ofType(events, "planning_step_done").map((e) => e.data.step), ["research", "requirements", "plan", "phases", "items", "plan", "phases", "items"]);
+  const dir = path.join(w.project.dir, d);
+  assert.equal(fs.readFileSync(path.join(dir, "plan.md"), "utf8"), "# Plan two\n");
+  const aside = fs.readdirSync(dir).filter((f) => /^(plan\.md|phases|items\.json)\.redone-/.test(f)).map((f) => f.split(".redone-")[0]).sort();
+  assert.deepEqual(aside, ["items.json", "phases", "plan.md"]);
+  const told = w.server.turns().map((x) => JSON.stringify((x.body as { messages?: unknown[] }).messages?.[0] ?? ""));
+  assert.ok(told.some((m) => /names the agent \\"ghost\\", which the project does not have/.test(m)), told.join("\n"));
+  w.server.assertScriptConsumed();
+});
+
+void test("Ctrl-C at the terminal's review of a step: exit 130, the step kept, and --resume goes on from the next one", { timeout: 180_000 }, async (t) => {
+  const d = dirOf();
+  const w = await runtimeWorld(t, {
+    clis: ["claude"],
+    script: [
+      writeFile(`${d}/research.md`, "# Research\n"), text("Research written."),
+      writeFile(`${d}/requirements.json`, JSON.stringify(requirements)), text("Requirements written."),
+      writeFile(`${d}/plan.md`, "# Plan\n"), text("Plan written."),
+      writeFile(`${d}/phases/01-route.md`, "# Phase 1\n"), text("Phases written."),
+      writeFile(`${d}/items.json`, JSON.stringify({ items: [item("route")] })), text("Items written."),
+    ],
+  });
+  const term = viableInTerminal(t, ["plan", "new", REQUEST, "-d", w.project.dir], { env: w.env });
+  await term.waitFor(/research is done[\s\S]*❯ Continue/, "the review of research");
+  term.key("C-c");
+  assert.equal(await term.exitCode(), 130, term.screen());
+  assert.match(term.screen(), /interrupted during research; continue with: viable plan new --resume/);
+  const resumed = await w.viable("plan", "new", "--resume", "--auto-approve");
+  const events = await w.events();
+  assert.equal(resumed.code, 0, explain(resumed, events));
+  assert.deepEqual(ofType(events, "planning_step_done").map((e) => e.data.step), ["research", "requirements", "plan", "phases", "items"]);
+  w.server.assertScriptConsumed();
+});

@@ -8,10 +8,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { AgentDefinition } from "../../domain/agent.ts";
+import { UserError } from "../../domain/errors.ts";
 import type { Store } from "../../store/store.ts";
 import type { AttemptPipeline } from "../attempt/pipeline.ts";
 import { runAgent } from "../attempt/run-agent.ts";
-import { PLANNING_STEPS, STEP_SPECS, type PlanningStep } from "./steps.ts";
+import { itemsSchema, PLANNING_STEPS, STEP_SPECS, type PlanningStep } from "./steps.ts";
+import { parseStructured } from "./structured-output.ts";
 
 /** How often a step's output is sent back to the agent before the step fails. */
 const MAX_REPAIRS = 2;
@@ -24,8 +26,12 @@ export interface PlanningOptions {
   /** The project: where the agents work (they read it, and write only into `dir`). */
   root: string;
   agent: AgentDefinition;
+  /** Continue from the journal's checkpoints (a new plan starts from nothing). */
+  resume: boolean;
   /** Redo from this step (and everything after it). */
   from?: PlanningStep;
+  /** The project's agents, which items may name. */
+  agents: readonly string[];
   /** Steps whose output the person brought (`--research FILE`): checkpointed without an agent. */
   provided?: Partial<Record<PlanningStep, string>>;
   /** After each step: null approves (`--auto-approve`); otherwise the person's verdict. */
@@ -42,8 +48,18 @@ export type PlanningEnd =
 export async function runPlanning(deps: { store: Store; pipeline: AttemptPipeline }, o: PlanningOptions): Promise<PlanningEnd> {
   const { store, pipeline } = deps;
   const key = planKey(store, o.dir);
-  if (o.from) await store.journal.commit({ event: { event_type: "planning_redo", data: { dir: key, from: o.from } } });
-  const done = await stepsDone(store, key);
+  // A new plan starts from nothing; a resumed one from its checkpoints, each output checked again.
+  const done = o.resume ? await stepsDone(store, key) : new Set<PlanningStep>();
+  for (const step of PLANNING_STEPS) {
+    if (!done.has(step) || (o.from && PLANNING_STEPS.indexOf(step) >= PLANNING_STEPS.indexOf(o.from))) continue;
+    const problem = STEP_SPECS[step].check(o.dir);
+    if (problem) {
+      throw new UserError({
+        reason: "bad_plan", file: path.join(o.dir, STEP_SPECS[step].output), message: `the ${step} step is done, but its output no longer holds: ${problem}`,
+        fix: `fix the file and resume, or have the step redone: --resume ${path.relative(store.paths.root, o.dir)} --resume-step ${step}`,
+      });
+    }
+  }
   const taskId = `plan-${crypto.randomUUID().replaceAll("-", "").slice(0, 8)}`;
   await store.journal.commit({
     event: { event_type: "task_started", task_id: taskId, data: { description: `planning: ${key}`, pid: process.pid } },
@@ -56,43 +72,87 @@ export async function runPlanning(deps: { store: Store; pipeline: AttemptPipelin
     }],
   });
   const finish = async (end: PlanningEnd): Promise<PlanningEnd> => {
-    const ok = end.kind === "done";
+    // Stopped for review is what was asked for: the task completed what it was meant to do.
+    const ok = end.kind === "done" || (end.kind === "stopped" && end.cause === "person");
     const reason = end.kind === "done" ? null : end.reason;
     await store.journal.commit({
       event: { event_type: ok ? "task_completed" : "task_failed", task_id: taskId, data: { success: ok, outcome: end.kind, summary: reason ?? `planned ${key}` } },
-      changes: [{ type: "task_updated", id: taskId, patch: { status: ok ? "completed" : "failed", updated_at: store.timestamp(), failure_reason: reason, owner_pid: null } }],
+      changes: [{ type: "task_updated", id: taskId, patch: { status: ok ? "completed" : "failed", updated_at: store.timestamp(), failure_reason: ok ? null : reason, owner_pid: null } }],
     });
     return end;
   };
-
-  for (const step of PLANNING_STEPS) {
-    if (done.has(step)) continue;
-    const spec = STEP_SPECS[step];
-    const output = path.join(o.dir, spec.output);
-    // What an interrupted attempt at this step left: kept aside, for a person to look at.
-    if (fs.existsSync(output)) fs.renameSync(output, `${output}.partial-${Date.now()}`);
-    const provided = o.provided?.[step];
-    let comment: string | null = null;
-    for (;;) {
-      if (provided) {
-        fs.copyFileSync(provided, output);
-        const problem = spec.check(o.dir);
-        if (problem) return finish({ kind: "failed", step, reason: `${provided}: ${problem}` });
-      } else {
-        const r = await runStep(pipeline, taskId, o, step, comment);
-        if (r !== null) return finish(r);
-      }
-      await store.journal.commit({ event: { event_type: "planning_step_done", task_id: taskId, data: { dir: key, step, output: spec.output, provided: provided ?? null } } });
-      if (o.approve === null) break;
-      const verdict = await o.approve(step, output, o.signal);
-      if (verdict.kind === "continue") break;
-      if (verdict.kind === "stop") return finish({ kind: "stopped", cause: "person", after: step, reason: `stopped after ${step} at your request` });
-      comment = verdict.comment;
-      await store.journal.commit({ event: { event_type: "planning_redo", task_id: taskId, data: { dir: key, from: step, comment } } });
-      if (fs.existsSync(output)) fs.renameSync(output, `${output}.redone-${Date.now()}`);
+  if (o.from) {
+    // Redo from a step: what it and the later steps wrote is kept aside now, then done again.
+    await store.journal.commit({ event: { event_type: "planning_redo", task_id: taskId, data: { dir: key, from: o.from } } });
+    for (const step of PLANNING_STEPS.slice(PLANNING_STEPS.indexOf(o.from))) {
+      done.delete(step);
+      keepAside(path.join(o.dir, STEP_SPECS[step].output), "redone");
     }
   }
+
+  let current: PlanningStep = PLANNING_STEPS[0];
+  try {
+    for (const step of PLANNING_STEPS) {
+      current = step;
+      if (done.has(step)) continue;
+      const spec = STEP_SPECS[step];
+      const output = path.join(o.dir, spec.output);
+      const provided = o.provided?.[step];
+      // What an interrupted attempt at this step left: kept aside, for a person to look at.
+      if (!(provided && samePath(provided, output))) keepAside(output, "partial");
+      let comment: string | null = null;
+      for (;;) {
+        if (provided && comment === null) {
+          if (!samePath(provided, output)) fs.copyFileSync(provided, output);
+          const problem = spec.check(o.dir);
+          if (problem) return await finish({ kind: "failed", step, reason: `${provided}: ${problem}` });
+        } else {
+          // A redo of a provided document goes to the agent, with the person's comment.
+          const r = await runStep(pipeline, taskId, o, step, comment);
+          if (r !== null) return await finish(r);
+        }
+        await store.journal.commit({ event: { event_type: "planning_step_done", task_id: taskId, data: { dir: key, step, output: spec.output, provided: provided && comment === null ? provided : null } } });
+        if (o.approve === null) break;
+        const verdict = await o.approve(step, output, o.signal);
+        if (verdict.kind === "stop") return await finish({ kind: "stopped", cause: "person", after: step, reason: `stopped after ${step} at your request` });
+        if (verdict.kind === "continue") {
+          // The person may have edited the output: it must still hold for the steps after it.
+          const problem = spec.check(o.dir);
+          if (problem) {
+            return await finish({ kind: "failed", step, reason: `${spec.output} no longer holds after your edit: ${problem}; fix it, then resume` });
+          }
+          break;
+        }
+        comment = verdict.comment;
+        await store.journal.commit({ event: { event_type: "planning_redo", task_id: taskId, data: { dir: key, from: step, comment } } });
+        keepAside(output, "redone");
+      }
+    }
+  } catch (e) {
+    // A prompt or a wait given up (Ctrl-C): a stop like any other, resumable.
+    if (o.signal.aborted || (e instanceof Error && (e.name === "ExitPromptError" || e.name === "AbortError" || e.name === "AbortPromptError"))) {
+      return finish({ kind: "stopped", cause: "interrupted", after: null, reason: `interrupted during ${current}` });
+    }
+    await finish({ kind: "failed", step: current, reason: e instanceof Error ? e.message : String(e) }).catch(() => undefined);
+    throw e;
+  }
   return finish({ kind: "done", steps: [...PLANNING_STEPS] });
+}
+
+/** Moves a step's output (a file, or phases/) aside under a name of its own; nothing when there is none. */
+function keepAside(output: string, why: "partial" | "redone" | "refused"): string | null {
+  if (!fs.existsSync(output)) return null;
+  const aside = `${output}.${why}-${Date.now()}-${process.pid}`;
+  fs.renameSync(output, aside);
+  return aside;
+}
+
+function samePath(a: string, b: string): boolean {
+  try {
+    return fs.realpathSync(a) === fs.realpathSync(b);
+  } catch {
+    return false;
+  }
 }
 
 /** One step by the agent, its output sent back while it does not hold; null when it holds. */
@@ -102,6 +162,7 @@ async function runStep(pipeline: AttemptPipeline, taskId: string, o: PlanningOpt
   for (let round = 0; round <= MAX_REPAIRS; round++) {
     const prompt = [
       spec.task(o.dir),
+      step === "items" && o.agents.length > 0 ? `The project's agents (an item may name one): ${o.agents.join(", ")}.` : null,
       comment ? `A person reviewed your previous version and asks: ${comment}` : null,
       problem ? `Your previous answer was refused: ${problem}. Write the whole file again, complete and valid.` : null,
     ].filter((p) => p !== null).join("\n\n");
@@ -109,18 +170,22 @@ async function runStep(pipeline: AttemptPipeline, taskId: string, o: PlanningOpt
     if (o.signal.aborted) return { kind: "stopped", cause: "interrupted", after: null, reason: `interrupted during ${step}` };
     if (outcome.failure?.kind === "budget_exceeded") return { kind: "stopped", cause: "budget", after: null, reason: `${outcome.error ?? "a budget is spent"} during ${step}; raise it in .viable/config.json (budgets)` };
     if (outcome.status !== "succeeded") return { kind: "failed", step, reason: `${o.agent.name} ${outcome.status}: ${outcome.error ?? outcome.summary}` };
-    problem = spec.check(o.dir);
+    problem = spec.check(o.dir) ?? (step === "items" ? unknownAgents(o.dir, o.agents) : null);
     if (problem === null) return null;
     // The refused answer is kept beside, and the agent writes the file anew (CLIs refuse to
     // overwrite a file their session has not read).
-    const output = path.join(o.dir, spec.output);
-    if (fs.existsSync(output)) {
-      const refused = `${output}.refused-${round + 1}`;
-      fs.renameSync(output, refused);
-      problem = `${problem} (that answer is kept in ${refused})`;
-    }
+    const refused = keepAside(path.join(o.dir, spec.output), "refused");
+    if (refused) problem = `${problem} (that answer is kept in ${refused})`;
   }
   return { kind: "failed", step, reason: `after ${MAX_REPAIRS + 1} answers the output still does not hold: ${problem}` };
+}
+
+/** An item naming an agent the project does not have: the import would refuse the plan. */
+function unknownAgents(dir: string, agents: readonly string[]): string | null {
+  const parsed = parseStructured(fs.readFileSync(path.join(dir, "items.json"), "utf8"), itemsSchema);
+  if (!parsed.ok) return null;
+  const bad = parsed.value.items.filter((i) => i.agent !== undefined && !agents.includes(i.agent));
+  return bad.length === 0 ? null : `items.json: ${bad.map((i) => `"${i.id}" names the agent "${i.agent}", which the project does not have`).join("; ")} (its agents: ${agents.join(", ")})`;
 }
 
 /** The steps checkpointed for this plan directory, less those a redo reopened since. */

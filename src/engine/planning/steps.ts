@@ -72,7 +72,7 @@ const json = (file: string, schema: z.ZodType) => (dir: string): string | null =
   const parsed = parseStructured(text, schema);
   if (!parsed.ok) return `${file}: ${parsed.problem}`;
   // Unwrapped (a fence, a sentence around it): kept as the plain JSON people and tools read.
-  if (parsed.unwrapped) fs.writeFileSync(path.join(dir, file), `${JSON.stringify(parsed.value, null, 2)}\n`);
+  if (parsed.unwrapped) fs.writeFileSync(path.join(dir, file), `${JSON.stringify(parsed.raw, null, 2)}\n`);
   return null;
 };
 

@@ -4,19 +4,55 @@
 
 import type { z } from "zod";
 
-export type Structured<T> = { ok: true; value: T; unwrapped: boolean } | { ok: false; problem: string };
+/** `raw`: the JSON as written (unknown keys and all), for rewriting an unwrapped file without changing it. */
+export type Structured<T> = { ok: true; value: T; raw: unknown; unwrapped: boolean } | { ok: false; problem: string };
 
-/** The JSON text inside `text`: a fenced block's content, else from the first { or [ to its last match. */
+/**
+ * The JSON text inside `text`: the first fenced block or bracketed span that parses — fenced
+ * blocks first, then spans from each { or [ to the bracket that closes it (strings skipped), so a
+ * bracket in a sentence around the JSON does not spoil it. When none parses, the likeliest one.
+ */
 export function unwrapJson(text: string): { json: string; unwrapped: boolean } {
   const trimmed = text.trim();
-  const fence = /```[a-zA-Z0-9_-]*[ \t]*\n([\s\S]*?)(?:\n```|$)/.exec(trimmed);
-  if (fence) return { json: fence[1]!.trim(), unwrapped: true };
-  const start = trimmed.search(/[{[]/);
-  if (start < 0) return { json: trimmed, unwrapped: false };
-  const close = trimmed[start] === "{" ? "}" : "]";
-  const end = trimmed.lastIndexOf(close);
-  const json = end > start ? trimmed.slice(start, end + 1) : trimmed.slice(start);
-  return { json, unwrapped: start > 0 || end < trimmed.length - 1 };
+  const fences = [...trimmed.matchAll(/```[a-zA-Z0-9_-]*[ \t]*\n([\s\S]*?)(?:\n```|$)/g)].map((m) => m[1]!.trim());
+  const spans: string[] = [];
+  for (let i = 0; i < trimmed.length && spans.length < 50; i++) {
+    if (trimmed[i] !== "{" && trimmed[i] !== "[") continue;
+    // Outermost spans only: what is inside one is part of it, not another answer.
+    const span = balancedFrom(trimmed, i);
+    spans.push(span);
+    i += span.length - 1;
+  }
+  const candidates = [...fences, ...spans];
+  const parses = candidates.find((c) => {
+    try {
+      JSON.parse(c);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  const json = parses ?? fences[0] ?? spans[0] ?? trimmed;
+  return { json, unwrapped: json !== trimmed };
+}
+
+/** From the bracket at `start` to the one that closes it, or to the end when none does (cut off). */
+function balancedFrom(text: string, start: number): string {
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === "\\") i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === "{" || c === "[") depth++;
+    else if (c === "}" || c === "]") {
+      depth--;
+      if (depth === 0) return text.slice(start, i + 1);
+    }
+  }
+  return text.slice(start);
 }
 
 export function parseStructured<T>(text: string, schema: z.ZodType<T>): Structured<T> {
@@ -33,7 +69,7 @@ export function parseStructured<T>(text: string, schema: z.ZodType<T>): Structur
     const problems = checked.error.issues.slice(0, 8).map((i) => `${i.path.length ? i.path.join(".") : "(top level)"}: ${i.message}`);
     return { ok: false, problem: `it does not match the required shape — ${problems.join("; ")}${checked.error.issues.length > 8 ? `; and ${checked.error.issues.length - 8} more` : ""}` };
   }
-  return { ok: true, value: checked.data, unwrapped };
+  return { ok: true, value: checked.data, raw: value, unwrapped };
 }
 
 /** Brackets still open at the end of the text (strings skipped): an answer that was cut off. */
