@@ -112,7 +112,9 @@ void test("kill -9 of plan new mid-step: --resume moves the step's partial outpu
   assert.equal(partial.length, 1, fs.readdirSync(dir).join(", "));
   assert.equal(fs.readFileSync(path.join(dir, partial[0]!), "utf8"), '{"requirements": [', "the interrupted step's output, kept aside");
   assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, "requirements.json"), "utf8")), requirements);
-  assert.deepEqual(processesMarked("plan-"), [], "the killed run's agent was reaped");
+  const killed = ofType(events, "task_started")[0]!.task_id!;
+  assert.deepEqual(processesMarked(`${killed}-`), [], "the killed run's agent was reaped");
+  assert.ok(ofType(events, "task_failed").some((e) => e.task_id === killed), "the killed run recorded as interrupted");
   w.server.assertScriptConsumed();
 });
 
