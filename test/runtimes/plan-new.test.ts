@@ -13,7 +13,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { testEnv, VIABLE_BIN } from "../support/cli.ts";
 import { parseRun } from "../loop/support.ts";
-import { createStreamHold, text, writeFile } from "../support/model-server/script.ts";
+import { createStreamHold, text, writeFile, type Step } from "../support/model-server/script.ts";
 import { viableInTerminal } from "../support/terminal.ts";
 import { explain, ofType, processesMarked, runtimeWorld } from "./world.ts";
 
@@ -25,6 +25,19 @@ const item = (id: string, dependencies: string[] = []) => ({
   id, name: `Item ${id}`, description: `do ${id}`, dependencies, priority: 1, tests: [`${id} works`], verify: ["true"],
   complexity: { score: 3, reasoning: "small" }, requirements: ["R1"],
 });
+
+/** The scripted answers of the named steps, in order: each writes its file, then says so. */
+function answers(d: string, steps: readonly string[], items: object[] = [item("route")]): Step[] {
+  const files: Record<string, [string, string]> = {
+    research: [`${d}/research.md`, "# Research\nThe server is src/server.js.\n"],
+    requirements: [`${d}/requirements.json`, JSON.stringify(requirements)],
+    plan: [`${d}/plan.md`, "# Plan\n"],
+    phases: [`${d}/phases/01-route.md`, "# Phase 1\n"],
+    items: [`${d}/items.json`, JSON.stringify({ items })],
+  };
+  return steps.flatMap((step) => [writeFile(...files[step]!), text(`${step} written.`)]);
+}
+const ALL = ["research", "requirements", "plan", "phases", "items"];
 
 void test("plan new: every step by the real claude, fenced JSON unwrapped, a cut-off and a badly ordered answer sent back, the items imported", { timeout: 180_000 }, async (t) => {
   const d = dirOf();
@@ -60,13 +73,7 @@ void test("plan new without a terminal stops after a step for review; --resume g
   const d = dirOf();
   const w = await runtimeWorld(t, {
     clis: ["claude"],
-    script: [
-      writeFile(`${d}/research.md`, "# Research\nsrc/server.js\n"), text("Research written."),
-      writeFile(`${d}/requirements.json`, JSON.stringify(requirements)), text("Requirements written."),
-      writeFile(`${d}/plan.md`, "# Plan\n"), text("Plan written."),
-      writeFile(`${d}/phases/01-route.md`, "# Phase 1\n"), text("Phases written."),
-      writeFile(`${d}/items.json`, JSON.stringify({ items: [item("route")] })), text("Items written."),
-    ],
+    script: answers(d, ALL),
   });
   const first = await w.viable("plan", "new", REQUEST);
   assert.equal(first.code, 0, first.stderr);
@@ -124,13 +131,7 @@ void test("a budget that runs out mid-pipeline stops it with the fix; --resume w
     clis: ["claude"],
     // Each scripted attempt costs $0.00021: once two have run, the task budget refuses a third.
     config: { budgets: { task: { usd: 0.0003 } } },
-    script: [
-      writeFile(`${d}/research.md`, "# Research\nsrc/server.js\n"), text("Research written."),
-      writeFile(`${d}/requirements.json`, JSON.stringify(requirements)), text("Requirements written."),
-      writeFile(`${d}/plan.md`, "# Plan\n"), text("Plan written."),
-      writeFile(`${d}/phases/01-route.md`, "# Phase 1\n"), text("Phases written."),
-      writeFile(`${d}/items.json`, JSON.stringify({ items: [item("route")] })), text("Items written."),
-    ],
+    script: answers(d, ALL),
   });
   const r = await w.viable("plan", "new", REQUEST, "--auto-approve");
   assert.equal(r.code, 1, r.stderr);
@@ -221,13 +222,7 @@ void test("re-planning a project whose plan has results: the passed item stays p
   const worker = (id: string, dependencies: string[] = []) => ({ ...item(id, dependencies), agent: "worker" });
   const w = await runtimeWorld(t, {
     clis: ["claude"],
-    script: [
-      writeFile(`${d}/research.md`, "# Research\n"), text("Research written."),
-      writeFile(`${d}/requirements.json`, JSON.stringify(requirements)), text("Requirements written."),
-      writeFile(`${d}/plan.md`, "# Plan\n"), text("Plan written."),
-      writeFile(`${d}/phases/01-route.md`, "# Phase 1\n"), text("Phases written."),
-      writeFile(`${d}/items.json`, JSON.stringify({ items: [worker("route"), worker("test", ["route"])] })), text("Items written."),
-    ],
+    script: answers(d, ALL, [worker("route"), worker("test", ["route"])]),
   });
   w.project.write(".viable/agents/worker.md", '---\nname: worker\ndescription: "writes a file per item"\nruntime: command\ncommand: "echo done > \\"$VIABLE_ITEM_ID.txt\\""\n---\nWork.\n');
   // The plan as an earlier planning made it: route, and an item the new plan drops.
@@ -256,11 +251,7 @@ void test("--research and --plan: the person's documents are used instead of tho
   const d = dirOf();
   const w = await runtimeWorld(t, {
     clis: ["claude"],
-    script: [
-      writeFile(`${d}/requirements.json`, JSON.stringify(requirements)), text("Requirements written."),
-      writeFile(`${d}/phases/01-route.md`, "# Phase 1\n"), text("Phases written."),
-      writeFile(`${d}/items.json`, JSON.stringify({ items: [item("route")] })), text("Items written."),
-    ],
+    script: answers(d, ["requirements", "phases", "items"]),
   });
   w.project.write("docs/research.md", "# Our research\nThe server is src/server.js.\n");
   w.project.write("docs/plan.md", "# Our plan\nOne route.\n");
@@ -313,13 +304,7 @@ void test("Ctrl-C at the terminal's review of a step: exit 130, the step kept, a
   const d = dirOf();
   const w = await runtimeWorld(t, {
     clis: ["claude"],
-    script: [
-      writeFile(`${d}/research.md`, "# Research\n"), text("Research written."),
-      writeFile(`${d}/requirements.json`, JSON.stringify(requirements)), text("Requirements written."),
-      writeFile(`${d}/plan.md`, "# Plan\n"), text("Plan written."),
-      writeFile(`${d}/phases/01-route.md`, "# Phase 1\n"), text("Phases written."),
-      writeFile(`${d}/items.json`, JSON.stringify({ items: [item("route")] })), text("Items written."),
-    ],
+    script: answers(d, ALL),
   });
   const term = viableInTerminal(t, ["plan", "new", REQUEST, "-d", w.project.dir], { env: w.env });
   await term.waitFor(/research is done[\s\S]*❯ Continue/, "the review of research");

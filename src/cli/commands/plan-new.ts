@@ -11,17 +11,10 @@ import { EXIT } from "../exit-codes.ts";
 import { printJson, type Output } from "../output.ts";
 import { onStopSignals } from "../stop-signals.ts";
 
-export interface PlanNewArgs {
+export interface PlanNewArgs extends Omit<PlanNewOptions, "approve" | "signal"> {
   dir: string;
   json: boolean;
   autoApprove: boolean;
-  request?: string;
-  prd?: string;
-  resume?: string | true;
-  resumeStep?: PlanningStep;
-  research?: string;
-  plan?: string;
-  agent?: string;
 }
 
 export async function planNewCommand(args: PlanNewArgs, o: Output): Promise<number> {
@@ -39,13 +32,8 @@ export async function planNewCommand(args: PlanNewArgs, o: Output): Promise<numb
     return verdict;
   };
   try {
-    const r = await planNew(project, {
-      approve, signal: controller.signal,
-      ...(args.request !== undefined ? { request: args.request } : {}), ...(args.prd !== undefined ? { prd: args.prd } : {}),
-      ...(args.resume !== undefined ? { resume: args.resume } : {}), ...(args.resumeStep !== undefined ? { resumeStep: args.resumeStep } : {}),
-      ...(args.research !== undefined ? { research: args.research } : {}), ...(args.plan !== undefined ? { plan: args.plan } : {}),
-      ...(args.agent !== undefined ? { agent: args.agent } : {}),
-    });
+    const { dir: _dir, json: _json, autoApprove: _auto, ...options } = args;
+    const r = await planNew(project, { ...options, approve, signal: controller.signal });
     await project.flush();
     const rel = path.relative(project.paths.root, r.dir);
     if (args.json) printJson(o, { dir: rel, end: r.end, imported: r.imported, removed: r.removed });

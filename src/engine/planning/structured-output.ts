@@ -38,6 +38,12 @@ export function unwrapJson(text: string): { json: string; unwrapped: boolean } {
 
 /** From the bracket at `start` to the one that closes it, or to the end when none does (cut off). */
 function balancedFrom(text: string, start: number): string {
+  const end = closingIndex(text, start);
+  return end === null ? text.slice(start) : text.slice(start, end + 1);
+}
+
+/** Where the bracket at `start` is closed (brackets inside strings do not count); null: never. */
+function closingIndex(text: string, start: number): number | null {
   let depth = 0;
   let inString = false;
   for (let i = start; i < text.length; i++) {
@@ -49,10 +55,10 @@ function balancedFrom(text: string, start: number): string {
     else if (c === "{" || c === "[") depth++;
     else if (c === "}" || c === "]") {
       depth--;
-      if (depth === 0) return text.slice(start, i + 1);
+      if (depth === 0) return i;
     }
   }
-  return text.slice(start);
+  return null;
 }
 
 export function parseStructured<T>(text: string, schema: z.ZodType<T>): Structured<T> {
@@ -72,18 +78,8 @@ export function parseStructured<T>(text: string, schema: z.ZodType<T>): Structur
   return { ok: true, value: checked.data, raw: value, unwrapped };
 }
 
-/** Brackets still open at the end of the text (strings skipped): an answer that was cut off. */
+/** Brackets still open at the end of the text: an answer that was cut off. */
 function cutOff(json: string): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < json.length; i++) {
-    const c = json[i];
-    if (inString) {
-      if (c === "\\") i++;
-      else if (c === '"') inString = false;
-    } else if (c === '"') inString = true;
-    else if (c === "{" || c === "[") depth++;
-    else if (c === "}" || c === "]") depth--;
-  }
-  return depth > 0 || inString;
+  const start = json.search(/[{[]/);
+  return start >= 0 && closingIndex(json, start) === null;
 }
