@@ -58,6 +58,8 @@ function PendingApproval({ project, a, onDone }) {
   };
   // An agent's question (loop.on_needs_input: wait): approving retries it with the comment as the answer.
   const question = a.subject === "needs_input";
+  // A planning step's review (`viable plan new`): rejecting with a comment redoes it, without one stops.
+  const planning = a.subject === "planning";
   return html`
     <div class="approval" data-testid=${`approval-${a.id}`} data-status=${a.status}>
       <div class="approval-text">
@@ -67,9 +69,9 @@ function PendingApproval({ project, a, onDone }) {
       </div>
       <div class="approval-actions">
         ${question && html`<div class="small dim">or take it over: <code>viable attach ${a.item_id}</code></div>`}
-        <input class="input" placeholder=${question ? "Your answer for the agent" : "Comment (optional)"} value=${comment} onInput=${(e) => setComment(e.currentTarget.value)} data-testid=${`comment-${a.id}`} />
-        <button class="btn primary" disabled=${busy} onClick=${() => decide("approve")} data-testid=${`approve-${a.id}`}>${question ? "Answer & retry" : "Approve"}</button>
-        <button class="btn danger-outline" disabled=${busy} onClick=${() => decide("reject")} data-testid=${`reject-${a.id}`}>${question ? "Block" : "Reject"}</button>
+        <input class="input" placeholder=${question ? "Your answer for the agent" : planning ? "What to redo (empty: stop here)" : "Comment (optional)"} value=${comment} onInput=${(e) => setComment(e.currentTarget.value)} data-testid=${`comment-${a.id}`} />
+        <button class="btn primary" disabled=${busy} onClick=${() => decide("approve")} data-testid=${`approve-${a.id}`}>${question ? "Answer & retry" : planning ? "Continue" : "Approve"}</button>
+        <button class="btn danger-outline" disabled=${busy} onClick=${() => decide("reject")} data-testid=${`reject-${a.id}`}>${question ? "Block" : planning ? (comment.trim() ? "Redo" : "Stop here") : "Reject"}</button>
       </div>
     </div>`;
 }

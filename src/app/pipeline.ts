@@ -4,12 +4,12 @@
 
 import { RuntimeResolver, type RuntimeResolverOptions } from "../agents/runtimes.ts";
 import { AttemptPipeline, type PipelineOptions } from "../engine/attempt/pipeline.ts";
-import type { TerminalQuestion } from "../engine/permission-broker.ts";
+import type { YesNoPrompt } from "../domain/permissions.ts";
 import type { Project } from "./project.ts";
 
 export async function withPipeline<T>(
   project: Project,
-  how: { commands: NonNullable<RuntimeResolverOptions["commands"]>; startRecord: NonNullable<PipelineOptions["startRecord"]>; warmPool?: boolean; ask?: TerminalQuestion | undefined },
+  how: { commands: NonNullable<RuntimeResolverOptions["commands"]>; startRecord: NonNullable<PipelineOptions["startRecord"]>; warmPool?: boolean; ask?: YesNoPrompt | undefined },
   fn: (pipeline: AttemptPipeline) => Promise<T>,
 ): Promise<T> {
   const runtimes = new RuntimeResolver(project.config, { projectRoot: project.paths.root, commands: how.commands, ...(how.warmPool === false ? { warmPool: false } : {}) });

@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { UserError } from "../domain/errors.ts";
-import { PLANNING_STEPS, itemsSchema, type PlanningStep } from "../engine/planning/steps.ts";
+import { itemsSchema, type PlanningStep } from "../engine/planning/steps.ts";
 import { runPlanning, type PlanningEnd, type StepVerdict } from "../engine/planning/run-planning.ts";
 import { parseStructured } from "../engine/planning/structured-output.ts";
 import { requestApproval } from "../engine/approval-wait.ts";
@@ -141,5 +141,4 @@ function resumeDir(root: string, plansDir: string, which: string | true): string
   return fs.realpathSync(dir);
 }
 
-export { PLANNING_STEPS };
 export type { PlanningStep, StepVerdict };

@@ -3,17 +3,12 @@
 // command like Ctrl-C anywhere. The prompt library is loaded only when a question comes: it is a
 // large import for every run that asks nothing.
 
+import type { ItemQuestionPrompt, YesNoPrompt } from "../domain/permissions.ts";
 import type { LiveLine } from "./live-line.ts";
 
-export type TerminalAsk = (question: string, signal: AbortSignal) => Promise<boolean>;
-
-/** What the person at the terminal does with an agent's question. */
-export type QuestionAnswer = { kind: "answer"; text: string } | { kind: "block" } | { kind: "wait" };
-export type TerminalQuestion = (q: { item: string; question: string }, signal: AbortSignal) => Promise<QuestionAnswer>;
-
 export interface Terminal {
-  ask: TerminalAsk;
-  question: TerminalQuestion;
+  ask: YesNoPrompt;
+  question: ItemQuestionPrompt;
 }
 
 export function terminal(live: LiveLine | null): Terminal {

@@ -20,6 +20,13 @@ export interface ToolRequest {
 
 export type ToolDecision = { allow: true; input: Record<string, unknown> } | { allow: false; message: string };
 
+/** A yes/no question to the person at a terminal; true: yes. */
+export type YesNoPrompt = (question: string, signal: AbortSignal) => Promise<boolean>;
+
+/** What a person does with an agent's question about an item: answer it (the item runs again), block it, or leave it waiting. */
+export type ItemQuestionAnswer = { kind: "answer"; text: string } | { kind: "block" } | { kind: "wait" };
+export type ItemQuestionPrompt = (q: { item: string; question: string }, signal: AbortSignal) => Promise<ItemQuestionAnswer>;
+
 export interface PermissionBroker {
   readonly rules: PermissionRules;
   decide(request: ToolRequest, signal: AbortSignal): Promise<ToolDecision>;

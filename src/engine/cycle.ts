@@ -13,6 +13,7 @@ import { auditMarker, runVerification, type VerificationReport } from "../audit/
 import type { ViableConfig } from "../config/config.ts";
 import { CommitFailed, errorMessage, UserError } from "../domain/errors.ts";
 import type { Adaptation, ViabilityMetrics } from "../domain/viability.ts";
+import type { YesNoPrompt } from "../domain/permissions.ts";
 import type { Store } from "../store/store.ts";
 import { applyAdaptations, shouldRequireS5Approval, shouldTightenAudit } from "../viability/adaptation-engine.ts";
 import {
@@ -34,7 +35,7 @@ export interface CycleOptions {
   autoApprove: boolean;
   interactive: boolean;
   /** Asks the person at the terminal; true is yes. */
-  ask: (question: string, signal: AbortSignal) => Promise<boolean>;
+  ask: YesNoPrompt;
   signal: AbortSignal;
 }
 

@@ -6,13 +6,11 @@
 // nobody answering in time, it is denied, and the agent is told why and what would allow it. Every
 // decision is logged with the request, the decision and who made it.
 
-import type { PermissionBroker, PermissionRules, ToolDecision, ToolRequest } from "../domain/permissions.ts";
+import type { PermissionBroker, PermissionRules, ToolDecision, ToolRequest, YesNoPrompt } from "../domain/permissions.ts";
 import type { Store } from "../store/store.ts";
 import { requestApproval, type ApprovalAnswer } from "./approval-wait.ts";
 import { askPerson } from "./s5-policy.ts";
 
-/** Asks the person at the terminal; true: allowed. */
-export type TerminalQuestion = (question: string, signal: AbortSignal) => Promise<boolean>;
 
 /** What an attempt's broker knows about the attempt. */
 export interface BrokerContext {
@@ -31,7 +29,7 @@ export function describeRequest(r: ToolRequest): string {
   return `${r.tool}: ${detail.length > MAX_INPUT_CHARS ? `${detail.slice(0, MAX_INPUT_CHARS - 1)}…` : detail}`;
 }
 
-export function permissionBroker(store: Store, rules: PermissionRules, askTimeoutSeconds: number, ctx: BrokerContext, terminal?: TerminalQuestion): PermissionBroker {
+export function permissionBroker(store: Store, rules: PermissionRules, askTimeoutSeconds: number, ctx: BrokerContext, terminal?: YesNoPrompt): PermissionBroker {
   return {
     rules,
     decide: async (r: ToolRequest, signal: AbortSignal): Promise<ToolDecision> => {

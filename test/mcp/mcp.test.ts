@@ -17,21 +17,10 @@ import { e2eProject, eventsOf, ofType, seedMetrics, type CycleJson } from "../su
 import { allAgentsRun } from "../support/project.ts";
 import { importPlan, loopProject } from "../loop/support.ts";
 import { serve, TOKEN } from "../server/support.ts";
+import { call, stdioClient } from "../support/mcp-client.ts";
 
 type Json = Record<string, unknown>;
 
-async function stdioClient(t: { after: (fn: () => Promise<void>) => void }, dir: string): Promise<Client> {
-  const client = new Client({ name: "viable-test", version: "1" });
-  await client.connect(new StdioClientTransport({ command: process.execPath, args: [VIABLE_BIN, "mcp", "-d", dir], env: testEnv(), stderr: "pipe" }));
-  t.after(() => client.close());
-  return client;
-}
-
-async function call(client: Client, name: string, args: Json = {}): Promise<{ value: Json; isError: boolean }> {
-  const r = await client.callTool({ name, arguments: args });
-  const content = r.content as { type: string; text: string }[];
-  return { value: JSON.parse(content[0]!.text) as Json, isError: r.isError === true };
-}
 
 async function until<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -11,10 +11,8 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { mirrorSocket } from "../../src/app/tmux-mirror.ts";
-import { testEnv, VIABLE_BIN } from "../support/cli.ts";
+import { call, stdioClient } from "../support/mcp-client.ts";
 import { parseRun } from "../loop/support.ts";
 import { shell, text } from "../support/model-server/script.ts";
 import { tmuxOn, until, viableInTerminal } from "../support/terminal.ts";
@@ -268,26 +266,21 @@ void test("the loop stops (its session limit) while an item waits for a person: 
 
 void test("an agent's question through MCP: the item tool shows it, and `answer` rejecting it blocks the item", TIMEOUT, async (t) => {
   const w = await waitingWorld(t, [shell("touch answer.txt"), text("I may not run touch. Should I?")]);
-  const client = new Client({ name: "viable-test", version: "1" });
-  await client.connect(new StdioClientTransport({ command: process.execPath, args: [VIABLE_BIN, "mcp", "-d", w.project.dir], env: testEnv(), stderr: "pipe" }));
-  t.after(() => client.close());
-  const call = async (name: string, args: Record<string, unknown> = {}) => {
-    const r = await client.callTool({ name, arguments: args });
-    return JSON.parse((r.content as { text: string }[])[0]!.text) as Record<string, unknown>;
-  };
+  const client = await stdioClient(t, w.project.dir);
+  const mcp = async (name: string, args: Record<string, unknown> = {}) => (await call(client, name, args)).value;
   const loop = w.start("loop", "--json");
   t.after(() => loop.child.kill("SIGKILL"));
   let pending: { id: string; question: string } | undefined;
   for (const deadline = Date.now() + 90_000; pending === undefined; await new Promise((r) => setTimeout(r, 100))) {
     if (Date.now() > deadline) throw new Error("timed out waiting for the question in MCP's status");
-    pending = ((await call("status")).pending_approvals as { id: string; question: string }[])[0];
+    pending = ((await mcp("status")).pending_approvals as { id: string; question: string }[])[0];
   }
   assert.match(pending.question, /^a: I may not run touch\. Should I\?/);
-  const item = await call("item", { id: "a" });
+  const item = await mcp("item", { id: "a" });
   assert.equal(item.phase, "needs_input");
   assert.deepEqual(item.waits_for_person, { take_over: "viable attach a" });
   assert.match(String(item.last_error), /^The agent asked: I may not run touch\. Should I\?/);
-  assert.deepEqual(await call("answer", { approval_id: pending.id, decision: "reject", comment: "not this one" }), { approval: { id: pending.id, status: "rejected", answered_by: "mcp" } });
+  assert.deepEqual(await mcp("answer", { approval_id: pending.id, decision: "reject", comment: "not this one" }), { approval: { id: pending.id, status: "rejected", answered_by: "mcp" } });
   const run = parseRun(await loop.done);
   assert.equal(run.code, 1, explain(run));
   assert.deepEqual(run.of("item_blocked").map((e) => [e.item, e.reason]), [["a", "blocked by mcp (not this one) when the agent asked: I may not run touch. Should I? (permission denied for Bash: touch answer.txt; rerun with permission to use it)"]]);

@@ -9,9 +9,9 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { testEnv, VIABLE_BIN } from "../support/cli.ts";
+import { launchBrowser, newPage, screenshot } from "../server/browser.ts";
+import { serve } from "../server/support.ts";
+import { call, stdioClient } from "../support/mcp-client.ts";
 import { parseRun } from "../loop/support.ts";
 import { createStreamHold, text, writeFile, type Step } from "../support/model-server/script.ts";
 import { viableInTerminal } from "../support/terminal.ts";
@@ -180,39 +180,31 @@ void test("between steps without a terminal, an MCP client watching approves eac
   const d = dirOf();
   const w = await runtimeWorld(t, {
     clis: ["claude"],
-    script: [
-      writeFile(`${d}/research.md`, "# Research\n"), text("Research written."),
-      writeFile(`${d}/requirements.json`, JSON.stringify(requirements)), text("Requirements written."),
-      writeFile(`${d}/requirements.json`, JSON.stringify(requirements)), text("Requirements redone."),
-      writeFile(`${d}/plan.md`, "# Plan\n"), text("Plan written."),
-      writeFile(`${d}/phases/01-route.md`, "# Phase 1\n"), text("Phases written."),
-      writeFile(`${d}/items.json`, JSON.stringify({ items: [item("route")] })), text("Items written."),
-    ],
+    // Requirements twice: the second after the person's rejection with a comment.
+    script: answers(d, ["research", "requirements", "requirements", "plan", "phases", "items"]),
   });
-  const client = new Client({ name: "viable-test", version: "1" });
-  await client.connect(new StdioClientTransport({ command: process.execPath, args: [VIABLE_BIN, "mcp", "-d", w.project.dir], env: testEnv(), stderr: "pipe" }));
-  t.after(() => client.close());
-  const call = async (name: string, args: Record<string, unknown> = {}) => JSON.parse(((await client.callTool({ name, arguments: args })).content as { text: string }[])[0]!.text) as Record<string, unknown>;
+  const client = await stdioClient(t, w.project.dir);
+  const mcp = async (name: string, args: Record<string, unknown> = {}) => (await call(client, name, args)).value;
   const run = w.start("plan", "new", REQUEST);
   t.after(() => run.child.kill("SIGKILL"));
-  const answers: string[] = [];
+  const answered: string[] = [];
   const done = run.done;
   let finished = false;
   void done.then(() => (finished = true));
   while (!finished) {
-    const pending = ((await call("status")).pending_approvals as { id: string; question: string }[]).find((a) => !answers.includes(a.id));
+    const pending = ((await mcp("status")).pending_approvals as { id: string; question: string }[]).find((a) => !answered.includes(a.id));
     if (pending) {
-      answers.push(pending.id);
+      answered.push(pending.id);
       // The second question (requirements) is sent back once with a comment; the rest approved.
-      const redo = answers.length === 2;
-      await call("answer", { approval_id: pending.id, decision: redo ? "reject" : "approve", ...(redo ? { comment: "Add an acceptance test for a 503" } : {}) });
+      const redo = answered.length === 2;
+      await mcp("answer", { approval_id: pending.id, decision: redo ? "reject" : "approve", ...(redo ? { comment: "Add an acceptance test for a 503" } : {}) });
     }
     await new Promise((r) => setTimeout(r, 100));
   }
   const r = await done;
   const events = await w.events();
   assert.equal(r.code, 0, explain(r, events));
-  assert.equal(answers.length, 6, "research, requirements twice, plan, phases, items");
+  assert.equal(answered.length, 6, "research, requirements twice, plan, phases, items");
   assert.match(ofType(events, "agent_invoked").map((e) => String(e.data.prompt))[2]!, /asks: Add an acceptance test for a 503/);
   w.server.assertScriptConsumed();
 });
@@ -315,5 +307,32 @@ void test("Ctrl-C at the terminal's review of a step: exit 130, the step kept, a
   const events = await w.events();
   assert.equal(resumed.code, 0, explain(resumed, events));
   assert.deepEqual(ofType(events, "planning_step_done").map((e) => e.data.step), ["research", "requirements", "plan", "phases", "items"]);
+  w.server.assertScriptConsumed();
+});
+
+void test("a planning step reviewed in the dashboard (Chromium): its approval reads Continue / Stop here, and stopping there ends the run for review", { timeout: 180_000 }, async (t) => {
+  const d = dirOf();
+  const w = await runtimeWorld(t, { clis: ["claude"], script: answers(d, ["research"]) });
+  const s = await serve(t, [w.project.dir]);
+  const id = s.projects[0]!.id;
+  const browser = await launchBrowser(t);
+  const problems: string[] = [];
+  const page = await newPage(browser, problems);
+  await page.goto(s.loginUrl);
+  await page.goto(`${s.url}#/p/${id}/approvals`);
+  const run = w.start("plan", "new", REQUEST);
+  t.after(() => run.child.kill("SIGKILL"));
+  const row = page.locator('[data-testid^="approval-"][data-status="pending"]').first();
+  await row.waitFor({ timeout: 60_000 });
+  assert.match(await row.innerText(), /the research step is done — review \.viable\/plans\/\S+\/research\.md/);
+  const approvalId = (await row.getAttribute("data-testid"))!.replace("approval-", "");
+  assert.equal(await page.getByTestId(`approve-${approvalId}`).innerText(), "Continue");
+  assert.equal(await page.getByTestId(`reject-${approvalId}`).innerText(), "Stop here");
+  await screenshot(page, "approval-planning");
+  await page.getByTestId(`reject-${approvalId}`).click();
+  const r = await run.done;
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /research done; review it in \S+, then continue: viable plan new --resume/);
+  assert.deepEqual(problems, []);
   w.server.assertScriptConsumed();
 });

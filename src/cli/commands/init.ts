@@ -169,4 +169,4 @@ function parseBudget(text: string): number | null {
   return n;
 }
 
-export { parseBudget, splitCommands };
+export { parseBudget };

@@ -8,7 +8,8 @@ import type { Runtime, RuntimeName } from "../../domain/runtime.ts";
 import type { SupervisionStrategy } from "../../process/supervise-process.ts";
 import type { Journal } from "../../store/journal.ts";
 import type { Store } from "../../store/store.ts";
-import { permissionBroker, type BrokerContext, type TerminalQuestion } from "../permission-broker.ts";
+import type { YesNoPrompt } from "../../domain/permissions.ts";
+import { permissionBroker, type BrokerContext } from "../permission-broker.ts";
 import { BudgetTracker } from "./budget.ts";
 import { CircuitBreakers } from "./circuit-breaker.ts";
 import type { RetrySettings } from "./retry-policy.ts";
@@ -28,7 +29,7 @@ export interface PipelineOptions {
   /** Brokered permissions (config `permissions`): the store its questions are recorded in. */
   store?: Store;
   /** At a terminal: brokered requests are asked there too (whichever answer comes first holds). */
-  ask?: TerminalQuestion;
+  ask?: YesNoPrompt;
 }
 
 export class AttemptPipeline {

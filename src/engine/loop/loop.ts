@@ -15,6 +15,7 @@
 import type { AgentRegistry } from "../../agents/registry.ts";
 import type { AgentDefinition } from "../../domain/agent.ts";
 import type { ViableConfig } from "../../config/config.ts";
+import type { ItemQuestionPrompt, YesNoPrompt } from "../../domain/permissions.ts";
 import { detectTooling } from "../../analysis/project-commands.ts";
 import { errorMessage, isUserError, noPlanImported, UserError } from "../../domain/errors.ts";
 import type { ItemId, PlanItem } from "../../plan/plan.ts";
@@ -63,7 +64,7 @@ export interface LoopOptions {
    * At a terminal: asks the person there (whether to go on after a streak of failures — without it
    * the loop stops; whether an agent may use a tool its rules leave to a person).
    */
-  ask?: (question: string, signal: AbortSignal) => Promise<boolean>;
+  ask?: YesNoPrompt;
   /** Work items someone else has claimed too (an in-progress Task Master task, a hooked beads issue). */
   includeClaimed?: boolean;
   /** The branch items merge into; default `loop.integration_branch`, else the branch checked out. */
@@ -74,7 +75,7 @@ export interface LoopOptions {
    * At a terminal: an agent's question put to the person there, beside the dashboard, MCP and
    * `viable attach` (whichever comes first holds; the others are withdrawn).
    */
-  askQuestion?: (q: { item: string; question: string }, signal: AbortSignal) => Promise<{ kind: "answer"; text: string } | { kind: "block" } | { kind: "wait" }>;
+  askQuestion?: ItemQuestionPrompt;
 }
 
 export interface LoopResult {
