@@ -1,17 +1,24 @@
 // `viable plan new`: from a request (or a PRD file) to an imported plan, through the planning
 // pipeline (engine/planning/). Everything lands in `.viable/plans/<date>-<slug>/` for people to
 // read and edit: request.md, research.md, requirements.json, plan.md, phases/, items.json, and the
-// feature_list.json made from the items and imported — ready for `viable loop`.
+// items in the chosen format (feature_list.json, Task Master's tasks.json, or a beads issues.jsonl,
+// also created as beads issues with `bd import` when `bd` is on PATH), imported — ready for
+// `viable loop`.
 
+import { execFile } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { promisify } from "node:util";
+import { findOnPath } from "../agents/cli-binary.ts";
 import { UserError } from "../domain/errors.ts";
+import type { PlanFormat } from "../plan/plan.ts";
 import { itemsSchema, type PlanningStep } from "../engine/planning/steps.ts";
-import { runPlanning, type PlanningEnd, type StepVerdict } from "../engine/planning/run-planning.ts";
+import { planningSettings, runPlanning, type PlanningEnd, type PlanningOptions, type StepVerdict } from "../engine/planning/run-planning.ts";
 import { parseStructured } from "../engine/planning/structured-output.ts";
 import { requestApproval } from "../engine/approval-wait.ts";
 import { liveWatchers } from "../store/watchers.ts";
-import { importPlanFile, type PlanImport } from "./plan.ts";
+import { importPlanFile, parseFormat, type PlanImport } from "./plan.ts";
+import { plannedFiles } from "./planned-items.ts";
 import { withPipeline } from "./pipeline.ts";
 import type { Project } from "./project.ts";
 
@@ -27,7 +34,11 @@ export interface PlanNewOptions {
   plan?: string;
   /** The agent that plans (default generalist-coder). */
   agent?: string;
-  approve: ((step: PlanningStep, output: string, signal: AbortSignal) => Promise<StepVerdict>) | null;
+  /** The items' format (default: what the plan was started with, else feature-list). */
+  format?: string;
+  approve: PlanningOptions["approve"];
+  /** Asked on a resume about what an interrupted step left (default: kept aside). */
+  onPartial?: PlanningOptions["onPartial"];
   signal: AbortSignal;
 }
 
@@ -38,6 +49,11 @@ export interface PlanNewResult {
   imported: PlanImport | null;
   /** Items of the plan imported before that the new one does not have (their results stay in the journal). */
   removed: string[];
+  /** The items' file in the chosen format (relative to the plan directory), once written. */
+  file: string | null;
+  format: PlanFormat;
+  /** `bd import` of the issues (beads format with `bd` on PATH); null when it did not run. */
+  beads: { ok: boolean; output: string } | null;
 }
 
 export async function planNew(project: Project, o: PlanNewOptions): Promise<PlanNewResult> {
@@ -50,29 +66,43 @@ export async function planNew(project: Project, o: PlanNewOptions): Promise<Plan
   for (const [flag, file] of [["--research", o.research], ["--plan", o.plan]] as const) {
     if (file !== undefined && !fs.existsSync(file)) throw new UserError({ reason: "bad_usage", field: flag, file, message: "does not exist", fix: `give the path of your ${flag.slice(2)} document` });
   }
+  parseFormat(o.format);
   const plansDir = path.join(project.paths.viableDir, "plans");
   const dir = o.resume !== undefined ? resumeDir(project.paths.root, plansDir, o.resume) : newDir(plansDir, requestText(o));
+  // A resume keeps the format the plan was started with, unless told another.
+  const started = o.resume !== undefined ? await planningSettings(project.store, dir) : {};
+  const format = parseFormat(o.format ?? (typeof started.format === "string" ? started.format : undefined)) ?? "feature-list";
   const end = await withPipeline(project, { commands: "direct", startRecord: "commit" }, (pipeline) => runPlanning({ store: project.store, pipeline }, {
     dir, root: project.paths.root, agent, approve: o.approve, signal: o.signal, resume: o.resume !== undefined, agents: registry.names(),
+    settings: { format }, ...(o.onPartial ? { onPartial: o.onPartial } : {}),
     ...(o.resumeStep ? { from: o.resumeStep } : {}),
     provided: { ...(o.research ? { research: path.resolve(o.research) } : {}), ...(o.plan ? { plan: path.resolve(o.plan) } : {}) },
   }));
-  if (end.kind !== "done") return { dir, end, imported: null, removed: [] };
+  if (end.kind !== "done") return { dir, end, imported: null, removed: [], file: null, format, beads: null };
   const items = parseStructured(fs.readFileSync(path.join(dir, "items.json"), "utf8"), itemsSchema);
   if (!items.ok) throw new UserError({ reason: "bad_plan", file: path.join(dir, "items.json"), message: items.problem, fix: `fix the file, then run \`viable plan new --resume ${path.relative(project.paths.root, dir)}\` again` });
-  const featureList = path.join(dir, "feature_list.json");
-  fs.writeFileSync(featureList, `${JSON.stringify({
-    features: items.value.items.map((i) => ({
-      id: i.id, name: i.name, description: i.description, priority: i.priority, dependencies: i.dependencies, tests: i.tests, verify: i.verify,
-      complexity: i.complexity.score >= 7 ? "complex" : i.complexity.score >= 4 ? "medium" : "simple", passes: false,
-      ...(i.agent !== undefined ? { agent: i.agent } : {}),
-    })),
-  }, null, 2)}\n`);
+  const files = plannedFiles(items.value, format, new Date());
+  for (const [name, text] of files) fs.writeFileSync(path.join(dir, name), text);
+  const file = path.join(dir, files[0]![0]);
   // Re-planning: what the new items no longer have is said, never silently dropped.
   const before = (await project.store.queries.plan())?.plan.items.map((i) => i.id) ?? [];
-  const now = new Set(items.value.items.map((i) => i.id));
-  const imported = await importPlanFile(project, { file: featureList, format: "feature-list" });
-  return { dir, end, imported, removed: imported.imported ? before.filter((id) => !now.has(id)) : [] };
+  const imported = await importPlanFile(project, { file, format });
+  const now = new Set(imported.imported ? (await project.store.queries.plan())?.plan.items.map((i) => i.id) : []);
+  const beads = format === "beads" && imported.imported ? await bdImport(project.paths.root, file, o.signal) : null;
+  return { dir, end, imported, removed: imported.imported ? before.filter((id) => !now.has(id)) : [], file: files[0]![0], format, beads };
+}
+
+/** The issues created in the project's beads database by its own CLI, when it is installed. */
+async function bdImport(root: string, file: string, signal: AbortSignal): Promise<{ ok: boolean; output: string } | null> {
+  const bd = findOnPath("bd");
+  if (bd === undefined) return null;
+  try {
+    const r = await promisify(execFile)(bd, ["import", "-i", file], { cwd: root, signal, maxBuffer: 16 * 1024 * 1024 });
+    return { ok: true, output: `${r.stdout}${r.stderr}`.trim() };
+  } catch (e) {
+    const failed = e as { stdout?: string; stderr?: string; message: string };
+    return { ok: false, output: `${failed.stdout ?? ""}${failed.stderr ?? ""}`.trim() || failed.message };
+  }
 }
 
 /**
@@ -81,12 +111,12 @@ export async function planNew(project: Project, o: PlanNewOptions): Promise<Plan
  * watching, or nobody answering within `approval_timeout` stops for review (resumable).
  */
 export function remoteApproval(project: Project, taskLabel: string): NonNullable<PlanNewOptions["approve"]> {
-  return async (step, output, signal) => {
+  return async ({ step, output, summary }, signal) => {
     if (liveWatchers(project.paths.watchersDir).length === 0) return { kind: "stop" };
     const rel = path.relative(project.paths.root, output);
     const pending = await requestApproval(project.store, {
       taskId: null, itemId: null, subject: "planning",
-      question: `${taskLabel}: the ${step} step is done — review ${rel}. Approve to go on; reject with a comment to have it redone with the comment; reject without one to stop here.`,
+      question: `${taskLabel}: the ${step} step is done — review ${rel}.\n${summary}\nApprove to go on; reject with a comment to have it redone with the comment; reject without one to stop here.`,
       data: { step, output: rel, timeout_s: project.config.approval_timeout },
     });
     try {
@@ -141,4 +171,5 @@ function resumeDir(root: string, plansDir: string, which: string | true): string
   return fs.realpathSync(dir);
 }
 
-export type { PlanningStep, StepVerdict };
+export type { StepReview, StepVerdict } from "../engine/planning/run-planning.ts";
+export type { PlanningStep } from "../engine/planning/steps.ts";

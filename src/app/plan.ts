@@ -149,13 +149,16 @@ export interface ItemReport {
   last_error: string | null;
   /** Who is working on it elsewhere (an in-progress Task Master task, a hooked beads issue), if anyone. */
   claimed: string | null;
+  /** The agent the plan names for it, if it names one. */
+  agent: string | null;
+  verify: string[];
 }
 
 export function itemReport(item: PlanItem, s: ItemState | undefined): ItemReport {
   return {
     id: item.id, name: item.name, status: item.status, priority: item.priority, dependencies: item.dependencies, attempts: item.attempts,
     complexity: itemComplexity(item).level, phase: s?.phase ?? null, branch: s?.branch ?? null, merged_commit: s?.merged_commit ?? null,
-    blocked_reason: item.blocked_reason ?? null, last_error: s?.last_error ?? null, claimed: item.claimed ?? null,
+    blocked_reason: item.blocked_reason ?? null, last_error: s?.last_error ?? null, claimed: item.claimed ?? null, agent: item.agent ?? null, verify: item.verify,
   };
 }
 

@@ -197,14 +197,15 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option("--research <file>", "use this research instead of the research step")
     .option("--plan <file>", "use this plan instead of the plan step")
     .option("--agent <name>", "the agent that plans (default generalist-coder)")
+    .addOption(new Option("--format <format>", "the items as feature_list.json, Task Master's tasks.json, or beads issues (default: feature-list, or what the plan started with)").choices(["feature-list", "taskmaster", "beads"]))
     .option("--auto-approve", "go on after each step without asking")
-    .action(async (request: string | undefined, opts: { dir: string; json?: boolean; prd?: string; resume?: string | true; resumeStep?: "research" | "requirements" | "plan" | "phases" | "items"; research?: string; plan?: string; agent?: string; autoApprove?: boolean }) =>
+    .action(async (request: string | undefined, opts: { dir: string; json?: boolean; prd?: string; resume?: string | true; resumeStep?: "research" | "requirements" | "plan" | "phases" | "items"; research?: string; plan?: string; agent?: string; format?: string; autoApprove?: boolean }) =>
       setExit(await (await import("./commands/plan-new.ts")).planNewCommand({
         dir: opts.dir, json: !!opts.json, autoApprove: !!opts.autoApprove,
         ...(request !== undefined ? { request } : {}), ...(opts.prd !== undefined ? { prd: opts.prd } : {}),
         ...(opts.resume !== undefined ? { resume: opts.resume } : {}), ...(opts.resumeStep !== undefined ? { resumeStep: opts.resumeStep } : {}),
         ...(opts.research !== undefined ? { research: opts.research } : {}), ...(opts.plan !== undefined ? { plan: opts.plan } : {}),
-        ...(opts.agent !== undefined ? { agent: opts.agent } : {}),
+        ...(opts.agent !== undefined ? { agent: opts.agent } : {}), ...(opts.format !== undefined ? { format: opts.format } : {}),
       }, o)));
   plan.command("validate").description("check a plan file (or the imported plan) and report every problem")
     .argument("[file]", "a plan file; default: the imported plan")

@@ -15,7 +15,8 @@ import { call, stdioClient } from "../support/mcp-client.ts";
 import { parseRun } from "../loop/support.ts";
 import { createStreamHold, text, writeFile, type Step } from "../support/model-server/script.ts";
 import { viableInTerminal } from "../support/terminal.ts";
-import { explain, ofType, processesMarked, runtimeWorld } from "./world.ts";
+import { startViable } from "../support/cli.ts";
+import { explain, fakeCli, ofType, processesMarked, runtimeWorld } from "./world.ts";
 
 const REQUEST = "Add a health endpoint";
 const dirOf = () => `.viable/plans/${new Date().toISOString().slice(0, 10)}-add-a-health-endpoint`;
@@ -56,7 +57,7 @@ void test("plan new: every step by the real claude, fenced JSON unwrapped, a cut
   const r = await w.viable("plan", "new", REQUEST, "--auto-approve");
   const events = await w.events();
   assert.equal(r.code, 0, explain(r, events));
-  assert.match(r.stdout, /✓ planned in \.viable\/plans\/\S+: 2 items imported; run `viable loop` to work them/);
+  assert.match(r.stdout, /✓ planned in \.viable\/plans\/\S+: 2 items in feature_list\.json imported; run `viable loop` to work them/);
   const dir = path.join(w.project.dir, d);
   assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, "requirements.json"), "utf8")), requirements, "the fence and the sentence unwrapped");
   assert.deepEqual(ofType(events, "planning_step_done").map((e) => e.data.step), ["research", "requirements", "plan", "phases", "items"]);
@@ -156,7 +157,7 @@ void test("between steps at a terminal: redo the research with a comment (the ag
     ],
   });
   const term = viableInTerminal(t, ["plan", "new", REQUEST, "-d", w.project.dir], { env: w.env });
-  await term.waitFor(/research is done: \.viable\/plans\/\S+\/research\.md[\s\S]*❯ Continue/, "the first review");
+  await term.waitFor(/research\.md: 2 lines; headings:\s+# Research[\s\S]*research is done: \.viable\/plans\/\S+\/research\.md[\s\S]*❯ Continue/, "the first review, with what the research holds");
   term.key("Down");
   await term.waitFor(/❯ Redo it with a comment/, "the redo choice");
   term.key("Enter");
@@ -229,7 +230,7 @@ void test("re-planning a project whose plan has results: the passed item stays p
 
   const r = await w.viable("plan", "new", REQUEST, "--auto-approve");
   assert.equal(r.code, 0, explain(r, await w.events()));
-  assert.match(r.stdout, /2 items imported \(1 passed before, kept: route\)/);
+  assert.match(r.stdout, /2 items in feature_list\.json imported \(1 passed before, kept: route\)/);
   assert.match(r.stdout, /no longer in the plan: old \(their results stay in the log\)/);
   w.project.commitAll("the new plan");
   const loop = parseRun(await w.viable("loop", "--json"));
@@ -247,9 +248,16 @@ void test("--research and --plan: the person's documents are used instead of tho
   });
   w.project.write("docs/research.md", "# Our research\nThe server is src/server.js.\n");
   w.project.write("docs/plan.md", "# Our plan\nOne route.\n");
-  const r = await w.viable("plan", "new", REQUEST, "--research", `${w.project.dir}/docs/research.md`, "--plan", `${w.project.dir}/docs/plan.md`, "--auto-approve");
+  const r = await w.viable("plan", "new", REQUEST, "--research", `${w.project.dir}/docs/research.md`, "--plan", `${w.project.dir}/docs/plan.md`, "--format", "taskmaster", "--auto-approve");
   const events = await w.events();
   assert.equal(r.code, 0, explain(r, events));
+  // As Task Master's own files: tasks numbered, and its complexity report beside them.
+  assert.match(r.stdout, /1 items in tasks\.json imported/);
+  const tasks = JSON.parse(fs.readFileSync(path.join(w.project.dir, d, "tasks.json"), "utf8")) as { master: { tasks: { id: number; title: string; verify: string[] }[] } };
+  assert.deepEqual(tasks.master.tasks.map((x) => [x.id, x.title, x.verify]), [[1, "Item route", ["true"]]]);
+  assert.ok(fs.existsSync(path.join(w.project.dir, d, "task-complexity-report.json")));
+  const shown = JSON.parse((await w.viable("plan", "show", "--json")).stdout) as { format: string; items: { id: string; verify: string[] }[] };
+  assert.deepEqual([shown.format, shown.items.map((i) => [i.id, i.verify])], ["taskmaster", [["1", ["true"]]]]);
   assert.equal(fs.readFileSync(path.join(w.project.dir, d, "plan.md"), "utf8"), "# Our plan\nOne route.\n");
   assert.deepEqual(ofType(events, "planning_step_done").map((e) => [e.data.step, e.data.provided !== null]),
     [["research", true], ["requirements", false], ["plan", true], ["phases", false], ["items", false]]);
@@ -324,7 +332,7 @@ void test("a planning step reviewed in the dashboard (Chromium): its approval re
   t.after(() => run.child.kill("SIGKILL"));
   const row = page.locator('[data-testid^="approval-"][data-status="pending"]').first();
   await row.waitFor({ timeout: 60_000 });
-  assert.match(await row.innerText(), /the research step is done — review \.viable\/plans\/\S+\/research\.md/);
+  assert.match(await row.innerText(), /the research step is done — review \.viable\/plans\/\S+\/research\.md\.\nresearch\.md: 2 lines; headings:\n\s*# Research\n/);
   const approvalId = (await row.getAttribute("data-testid"))!.replace("approval-", "");
   assert.equal(await page.getByTestId(`approve-${approvalId}`).innerText(), "Continue");
   assert.equal(await page.getByTestId(`reject-${approvalId}`).innerText(), "Stop here");
@@ -334,5 +342,64 @@ void test("a planning step reviewed in the dashboard (Chromium): its approval re
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /research done; review it in \S+, then continue: viable plan new --resume/);
   assert.deepEqual(problems, []);
+  w.server.assertScriptConsumed();
+});
+
+void test("--format beads, the items step redone by codex: a beads export, created in beads with its own CLI, and imported with agents and checks", { timeout: 180_000 }, async (t) => {
+  const d = dirOf();
+  const w = await runtimeWorld(t, {
+    clis: ["claude", "codex"],
+    agents: { "generalist-coder": {}, "codex-planner": { fields: { runtime: "codex" } } },
+    // Every step by claude; then the items once more, by codex.
+    script: [...answers(d, ALL), ...answers(d, ["items"], [{ ...item("route"), agent: "generalist-coder" }, item("test", ["route"])])],
+  });
+  // beads' own CLI, as a stand-in that records how it was called (bd itself is a Go binary).
+  const calls = path.join(w.project.dir, "..", `bd-calls-${process.pid}`);
+  const bin = fakeCli(t, `echo "$PWD $*" >> ${JSON.stringify(calls)}; cp "$3" ${JSON.stringify(`${calls}.jsonl`)}; echo "Import complete: 2 created, 0 updated"`);
+  fs.renameSync(bin, path.join(path.dirname(bin), "bd"));
+  const env = { ...w.env, PATH: `${path.dirname(bin)}:${path.dirname(process.execPath)}:${process.env.PATH ?? ""}` };
+  t.after(() => fs.rmSync(calls, { force: true }));
+  const first = await startViable(["plan", "new", REQUEST, "--format", "beads", "--auto-approve", "-d", w.project.dir], { env }).done;
+  assert.equal(first.code, 0, explain(first, await w.events()));
+  // The format is remembered: the resume writes beads again without being told.
+  const redo = await startViable(["plan", "new", "--resume", "--resume-step", "items", "--agent", "codex-planner", "--auto-approve", "-d", w.project.dir], { env }).done;
+  const events = await w.events();
+  assert.equal(redo.code, 0, explain(redo, events));
+  assert.deepEqual(ofType(events, "agent_invoked").map((e) => e.data.runtime), ["claude", "claude", "claude", "claude", "claude", "codex"]);
+  assert.match(redo.stdout, /2 items in issues\.jsonl imported/);
+  assert.match(redo.stdout, /created as beads issues: bd import -i \.viable\/plans\/\S+\/issues\.jsonl: Import complete: 2 created/);
+  const issuesFile = path.join(w.project.dir, d, "issues.jsonl");
+  assert.deepEqual(fs.readFileSync(calls, "utf8").trim().split("\n").at(-1), `${fs.realpathSync(w.project.dir)} import -i ${fs.realpathSync(issuesFile)}`);
+  const issues = fs.readFileSync(`${calls}.jsonl`, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { id: string; labels?: string[]; dependencies?: { depends_on_id: string }[] });
+  assert.deepEqual(issues.map((i) => [i.id, i.labels ?? [], (i.dependencies ?? []).map((x) => x.depends_on_id)]), [["route", ["agent:generalist-coder"], []], ["test", [], ["route"]]]);
+  const shown = JSON.parse((await w.viable("plan", "show", "--json")).stdout) as { format: string; items: { id: string; agent?: string; verify: string[] }[] };
+  assert.deepEqual([shown.format, shown.items.map((i) => [i.id, i.agent ?? null, i.verify])], ["beads", [["route", "generalist-coder", ["true"]], ["test", null, ["true"]]]]);
+  w.server.assertScriptConsumed();
+});
+
+void test("resumed at a terminal after kill -9 mid-step: asked what becomes of the step's partial output, and deleting it is done", { timeout: 180_000 }, async (t) => {
+  const d = dirOf();
+  const hold = createStreamHold();
+  t.after(() => hold.release());
+  const w = await runtimeWorld(t, {
+    clis: ["claude"],
+    script: [
+      writeFile(`${d}/research.md`, "# Half a research\n"), { reply: { text: "Still thinking", hold } },
+      ...answers(d, ALL),
+    ],
+  });
+  const first = w.start("plan", "new", REQUEST, "--auto-approve");
+  await hold.reached;
+  first.child.kill("SIGKILL");
+  await first.done;
+  const term = viableInTerminal(t, ["plan", "new", "--resume", "--auto-approve", "-d", w.project.dir], { env: w.env });
+  await term.waitFor(/An interrupted research step left \.viable\/plans\/\S+\/research\.md[\s\S]*❯ Keep it aside/, "the question about the partial research");
+  term.key("Down");
+  await term.waitFor(/❯ Delete it/, "the delete choice");
+  term.key("Enter");
+  assert.equal(await term.exitCode(), 0, term.screen());
+  const dir = path.join(w.project.dir, d);
+  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.includes(".partial-")), [], "nothing kept aside");
+  assert.equal(fs.readFileSync(path.join(dir, "research.md"), "utf8"), "# Research\nThe server is src/server.js.\n");
   w.server.assertScriptConsumed();
 });

@@ -20,6 +20,13 @@ const MAX_REPAIRS = 2;
 
 export type StepVerdict = { kind: "continue" } | { kind: "redo"; comment: string } | { kind: "stop" };
 
+/** A finished step, put to the person: where its output is and what it holds. */
+export interface StepReview {
+  step: PlanningStep;
+  output: string;
+  summary: string;
+}
+
 export interface PlanningOptions {
   /** The plan directory (`.viable/plans/<date>-<slug>/`, holding request.md). */
   dir: string;
@@ -35,7 +42,14 @@ export interface PlanningOptions {
   /** Steps whose output the person brought (`--research FILE`): checkpointed without an agent. */
   provided?: Partial<Record<PlanningStep, string>>;
   /** After each step: null approves (`--auto-approve`); otherwise the person's verdict. */
-  approve: ((step: PlanningStep, output: string, signal: AbortSignal) => Promise<StepVerdict>) | null;
+  approve: ((review: StepReview, signal: AbortSignal) => Promise<StepVerdict>) | null;
+  /**
+   * What to do with the output an interrupted attempt at a step left (found on a resume): keep it
+   * aside under a name of its own (the default), or delete it.
+   */
+  onPartial?: (step: PlanningStep, output: string, signal: AbortSignal) => Promise<"aside" | "delete">;
+  /** Recorded with the planning task (`task_started`), for a resume to find: e.g. the output format. */
+  settings?: Record<string, string>;
   signal: AbortSignal;
 }
 
@@ -62,7 +76,7 @@ export async function runPlanning(deps: { store: Store; pipeline: AttemptPipelin
   }
   const taskId = `plan-${crypto.randomUUID().replaceAll("-", "").slice(0, 8)}`;
   await store.journal.commit({
-    event: { event_type: "task_started", task_id: taskId, data: { description: `planning: ${key}`, pid: process.pid } },
+    event: { event_type: "task_started", task_id: taskId, data: { description: `planning: ${key}`, pid: process.pid, plan_dir: key, ...o.settings } },
     changes: [{
       type: "task_inserted",
       task: {
@@ -98,8 +112,12 @@ export async function runPlanning(deps: { store: Store; pipeline: AttemptPipelin
       const spec = STEP_SPECS[step];
       const output = path.join(o.dir, spec.output);
       const provided = o.provided?.[step];
-      // What an interrupted attempt at this step left: kept aside, for a person to look at.
-      if (!(provided && samePath(provided, output))) keepAside(output, "partial");
+      // What an interrupted attempt at this step left: kept aside for a person to look at, or
+      // deleted when they say so.
+      if (fs.existsSync(output) && !(provided && samePath(provided, output))) {
+        if ((await o.onPartial?.(step, output, o.signal)) === "delete") fs.rmSync(output, { recursive: true, force: true });
+        else keepAside(output, "partial");
+      }
       let comment: string | null = null;
       for (;;) {
         if (provided && comment === null) {
@@ -113,7 +131,7 @@ export async function runPlanning(deps: { store: Store; pipeline: AttemptPipelin
         }
         await store.journal.commit({ event: { event_type: "planning_step_done", task_id: taskId, data: { dir: key, step, output: spec.output, provided: provided && comment === null ? provided : null } } });
         if (o.approve === null) break;
-        const verdict = await o.approve(step, output, o.signal);
+        const verdict = await o.approve({ step, output, summary: spec.summary(o.dir) }, o.signal);
         if (verdict.kind === "stop") return await finish({ kind: "stopped", cause: "person", after: step, reason: `stopped after ${step} at your request` });
         if (verdict.kind === "continue") {
           // The person may have edited the output: it must still hold for the steps after it.
@@ -199,6 +217,13 @@ export async function stepsDone(store: Store, key: string): Promise<Set<Planning
     else for (const s of PLANNING_STEPS.slice(PLANNING_STEPS.indexOf(step as PlanningStep))) done.delete(s);
   }
   return done;
+}
+
+/** The settings the newest planning run of this plan directory recorded (see `settings`). */
+export async function planningSettings(store: Store, dir: string): Promise<Record<string, unknown>> {
+  const key = planKey(store, dir);
+  const started = (await store.queries.events({ eventType: "task_started" })).filter((e) => e.data.plan_dir === key);
+  return started.at(-1)?.data ?? {};
 }
 
 /** The plan directory as the journal names it: relative to the project. */

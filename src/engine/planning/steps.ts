@@ -59,6 +59,8 @@ export interface StepSpec {
   task(dir: string): string;
   /** null when the output is good; else the problem, in words for the agent. */
   check(dir: string): string | null;
+  /** A few lines on what the (checked) output holds, for the person who approves it. */
+  summary(dir: string): string;
 }
 
 const markdown = (file: string) => (dir: string): string | null => {
@@ -81,28 +83,63 @@ export const STEP_SPECS: Readonly<Record<PlanningStep, StepSpec>> = {
     step: "research", output: "research.md",
     task: (dir) => `Research this repository for the request in ${path.join(dir, "request.md")}. Write ${path.join(dir, "research.md")}: what exists that the request touches, where (file paths), how it works, and what is missing. Change no other file.`,
     check: markdown("research.md"),
+    summary: (dir) => markdownSummary(path.join(dir, "research.md")),
   },
   requirements: {
     step: "requirements", output: "requirements.json",
     task: (dir) => `From ${path.join(dir, "request.md")} and ${path.join(dir, "research.md")}, write the requirements to ${path.join(dir, "requirements.json")} as JSON only: {"requirements": [{"id": "R1", "text": "...", "acceptance": ["..."], "source": "the words of the request it comes from"}]}. Change no other file.`,
     check: json("requirements.json", requirementsSchema),
+    summary: (dir) => {
+      const r = parsed(path.join(dir, "requirements.json"), requirementsSchema)?.requirements ?? [];
+      return [`${r.length} requirement${r.length === 1 ? "" : "s"}:`, ...r.map((x) => `  ${x.id} ${x.text} (${x.acceptance.length} acceptance criteri${x.acceptance.length === 1 ? "on" : "a"})`)].join("\n");
+    },
   },
   plan: {
     step: "plan", output: "plan.md",
     task: (dir) => `From the request, ${path.join(dir, "research.md")} and ${path.join(dir, "requirements.json")}, write ${path.join(dir, "plan.md")}: the approach, the risks, and the decisions with their reasons. Change no other file.`,
     check: markdown("plan.md"),
+    summary: (dir) => markdownSummary(path.join(dir, "plan.md")),
   },
   phases: {
     step: "phases", output: "phases",
     task: (dir) => `From ${path.join(dir, "plan.md")}, write the phases of the work as files ${path.join(dir, "phases")}/NN-name.md (01-..., 02-...), each saying what the phase delivers and how to know it is done. Change no other file.`,
-    check: (dir) => (fs.existsSync(path.join(dir, "phases")) && fs.readdirSync(path.join(dir, "phases")).some((f) => /^\d+-.+\.md$/.test(f)) ? null : "no phase file phases/NN-name.md was written"),
+    check: (dir) => (phaseFiles(dir).length > 0 ? null : "no phase file phases/NN-name.md was written"),
+    summary: (dir) => {
+      const files = phaseFiles(dir);
+      return [`${files.length} phase${files.length === 1 ? "" : "s"}:`, ...files.map((f) => `  ${f}`)].join("\n");
+    },
   },
   items: {
     step: "items", output: "items.json",
     task: (dir) => `From ${path.join(dir, "plan.md")} and the phases in ${path.join(dir, "phases")}, write the work items to ${path.join(dir, "items.json")} as JSON only: {"items": [{"id": "setup-db", "name": "...", "description": "...", "dependencies": ["ids of EARLIER items only"], "priority": 1, "tests": ["acceptance criteria in words"], "verify": ["shell commands that pass when it is done, where they can be stated"], "complexity": {"score": 1-10, "reasoning": "..."}, "requirements": ["R1"]}]}; add "agent": "<name>" to an item only to name one of the project's agents. Split any item scoring 8 or more into smaller ones. Change no other file.`,
     check: json("items.json", itemsSchema),
+    summary: (dir) => {
+      const items = parsed(path.join(dir, "items.json"), itemsSchema)?.items ?? [];
+      const lines = items.map((i) => `  ${i.id}: ${i.name} (complexity ${i.complexity.score}${i.dependencies.length ? `, after ${i.dependencies.join(", ")}` : ""}${i.verify.length ? `, ${i.verify.length} verify` : ""}${i.agent ? `, by ${i.agent}` : ""})`);
+      return [`${items.length} item${items.length === 1 ? "" : "s"}:`, ...lines].join("\n");
+    },
   },
 };
+
+function phaseFiles(dir: string): string[] {
+  const phases = path.join(dir, "phases");
+  return fs.existsSync(phases) ? fs.readdirSync(phases).filter((f) => /^\d+-.+\.md$/.test(f)).sort() : [];
+}
+
+/** Its length and its first headings: enough to know what to open. */
+function markdownSummary(file: string): string {
+  const text = readOrNull(file) ?? "";
+  const lines = text.split("\n");
+  const headings = lines.filter((l) => /^#{1,3} /.test(l)).slice(0, 6).map((l) => `  ${l.trim()}`);
+  return [`${path.basename(file)}: ${lines.filter((l) => l.trim() !== "").length} lines${headings.length ? "; headings:" : ""}`, ...headings].join("\n");
+}
+
+function parsed<T>(file: string, schema: z.ZodType<T>): T | null {
+  const text = readOrNull(file);
+  if (text === null) return null;
+  const r = parseStructured(text, schema);
+  return r.ok ? r.value : null;
+}
 
 function readOrNull(file: string): string | null {
   try {

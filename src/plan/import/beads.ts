@@ -38,6 +38,7 @@ const IssueSchema = z.looseObject({
   assignee: z.string().nullable().optional(),
   parent: z.string().nullable().optional(),
   dependencies: z.array(DependencySchema).nullable().optional(),
+  labels: z.array(z.string()).nullable().optional(),
 });
 type Issue = z.infer<typeof IssueSchema>;
 
@@ -224,8 +225,13 @@ function toItem(issue: Issue): PlanItem {
   };
   if (reason !== undefined) item.blocked_reason = reason;
   if (claimed !== undefined) item.claimed = claimed;
+  // The agent to work it, as `viable plan new --format beads` labels it (beads' assignee is a claim).
+  const agent = issue.labels?.find((l) => l.startsWith(AGENT_LABEL))?.slice(AGENT_LABEL.length);
+  if (agent) item.agent = agent;
   return item;
 }
+
+const AGENT_LABEL = "agent:";
 
 /** Beads' release checklists carry their checks as ```verify fenced blocks; each is one command. */
 function verifyBlocks(description: string): string[] {

@@ -43,6 +43,10 @@ const Common = {
   category: z.string().optional(),
   // A named level, or the 1–10 score of `task-master analyze-complexity`.
   complexity: z.union([z.enum(["simple", "moderate", "complex", "very-complex"]), z.number()]).optional(),
+  // Viable's own fields (Task Master keeps fields it does not know): commands that pass when the
+  // task is done, and the agent to work it — as `viable plan new --format taskmaster` writes them.
+  verify: z.array(z.string()).optional(),
+  agent: z.string().min(1).optional(),
 };
 // Loose: everything else (metadata, timestamps, assignee...) stays in the file through export.
 const SubtaskSchema = z.looseObject({ id: Id, ...Common });
@@ -196,10 +200,11 @@ function toItem(t: Task | Subtask, id: string, dependencies: string[], parent: T
     priority,
     dependencies,
     tests,
-    verify: [],
+    verify: t.verify ?? [],
     status,
     attempts: 0,
   };
+  if (t.agent !== undefined) item.agent = t.agent;
   const complexity = complexityLevel(t.complexity);
   if (complexity !== undefined) item.complexity = complexity;
   if (reason !== undefined) item.blocked_reason = reason;
