@@ -13,7 +13,7 @@ import { findOnPath } from "../agents/cli-binary.ts";
 import { UserError } from "../domain/errors.ts";
 import type { PlanFormat } from "../plan/plan.ts";
 import { itemsSchema, type PlanningStep } from "../engine/planning/steps.ts";
-import { planningSettings, runPlanning, type PlanningEnd, type PlanningOptions, type StepVerdict } from "../engine/planning/run-planning.ts";
+import { planningSettings, runPlanning, type PlanningEnd, type PlanningOptions } from "../engine/planning/run-planning.ts";
 import { parseStructured } from "../engine/planning/structured-output.ts";
 import { requestApproval } from "../engine/approval-wait.ts";
 import { liveWatchers } from "../store/watchers.ts";
