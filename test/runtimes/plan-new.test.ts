@@ -67,8 +67,17 @@ void test("plan new: every step by the real claude, fenced JSON unwrapped, a cut
   assert.ok(told.some((m) => /\\"route\\" depends on \\"test\\", which comes later/.test(m)), told.join("\n"));
   const shown = JSON.parse((await w.viable("plan", "show", "--json")).stdout) as { items: { id: string; dependencies: string[] }[] };
   assert.deepEqual(shown.items.map((i) => [i.id, i.dependencies]), [["route", []], ["test", ["route"]]]);
+  // The generated plan directory, for people reading the test report.
+  t.diagnostic(listing(dir));
   w.server.assertScriptConsumed();
 });
+
+function listing(dir: string, prefix = ""): string {
+  return fs.readdirSync(dir).sort().map((f) => {
+    const file = path.join(dir, f);
+    return fs.statSync(file).isDirectory() ? `${prefix}${f}/\n${listing(file, `${prefix}  `)}` : `${prefix}${f} (${fs.statSync(file).size} bytes)\n`;
+  }).join("");
+}
 
 void test("plan new without a terminal stops after a step for review; --resume goes on from the next step, nothing done twice", { timeout: 180_000 }, async (t) => {
   const d = dirOf();
@@ -91,40 +100,53 @@ void test("plan new without a terminal stops after a step for review; --resume g
   w.server.assertScriptConsumed();
 });
 
-void test("kill -9 of plan new mid-step: --resume moves the step's partial output aside, redoes that step only, and no agent of the killed run is left", { timeout: 180_000 }, async (t) => {
-  const d = dirOf();
-  const hold = createStreamHold();
-  t.after(() => hold.release());
-  const w = await runtimeWorld(t, {
-    clis: ["claude"],
-    script: [
-      writeFile(`${d}/research.md`, "# Research\nsrc/server.js\n"), text("Research written."),
-      // The requirements step writes half its file, then its model answer hangs: viable is killed.
-      writeFile(`${d}/requirements.json`, '{"requirements": ['), { reply: { text: "Still thinking", hold } },
-      writeFile(`${d}/requirements.json`, JSON.stringify(requirements)), text("Requirements written."),
-      writeFile(`${d}/plan.md`, "# Plan\n"), text("Plan written."),
-      writeFile(`${d}/phases/01-route.md`, "# Phase 1\n"), text("Phases written."),
-      writeFile(`${d}/items.json`, JSON.stringify({ items: [item("route")] })), text("Items written."),
-    ],
+// A partial output of each step, as an agent cut off while writing it would leave it.
+const PARTIAL: Record<string, [string, string]> = {
+  research: ["research.md", "# Research\nsrc/ser"],
+  requirements: ["requirements.json", '{"requirements": ['],
+  plan: ["plan.md", "# Plan\nFirst"],
+  phases: ["phases/01-half.md", "# Phase"],
+  items: ["items.json", '{"items": [{"id": "ro'],
+};
+
+for (const step of ALL) {
+  void test(`kill -9 of plan new during ${step}: --resume moves its partial output aside, redoes that step only, and no agent of the killed run is left`, { timeout: 180_000 }, async (t) => {
+    const d = dirOf();
+    const hold = createStreamHold();
+    t.after(() => hold.release());
+    const [file, partial] = PARTIAL[step]!;
+    const before = ALL.slice(0, ALL.indexOf(step));
+    const w = await runtimeWorld(t, {
+      clis: ["claude"],
+      script: [
+        ...answers(d, before),
+        // The step writes part of its file, then its model answer hangs: viable is killed.
+        writeFile(`${d}/${file}`, partial), { reply: { text: "Still thinking", hold } },
+        ...answers(d, ALL.slice(ALL.indexOf(step))),
+      ],
+    });
+    const first = w.start("plan", "new", REQUEST, "--auto-approve");
+    await hold.reached;
+    first.child.kill("SIGKILL");
+    await first.done;
+    const resumed = await w.viable("plan", "new", "--resume", "--auto-approve");
+    const events = await w.events();
+    assert.equal(resumed.code, 0, explain(resumed, events));
+    assert.deepEqual(ofType(events, "planning_step_done").map((e) => e.data.step), ALL, "each step once");
+    const dir = path.join(w.project.dir, d);
+    const output = file.split("/")[0]!;
+    const aside = fs.readdirSync(dir).filter((f) => f.startsWith(`${output}.partial-`));
+    assert.equal(aside.length, 1, fs.readdirSync(dir).join(", "));
+    const keptFile = path.join(dir, aside[0]!, ...file.split("/").slice(1));
+    assert.equal(fs.readFileSync(keptFile, "utf8"), partial, "the interrupted step's output, kept aside");
+    if (step === "phases") assert.deepEqual(fs.readdirSync(path.join(dir, "phases")), ["01-route.md"], "the half phase is not mixed in");
+    const killed = ofType(events, "task_started")[0]!.task_id!;
+    assert.deepEqual(processesMarked(`${killed}-`), [], "the killed run's agent was reaped");
+    assert.ok(ofType(events, "task_failed").some((e) => e.task_id === killed), "the killed run recorded as interrupted");
+    assert.ok(fs.existsSync(path.join(dir, "feature_list.json")), "the plan was written and imported");
+    w.server.assertScriptConsumed();
   });
-  const first = w.start("plan", "new", REQUEST, "--auto-approve");
-  await hold.reached;
-  first.child.kill("SIGKILL");
-  await first.done;
-  const resumed = await w.viable("plan", "new", "--resume", "--auto-approve");
-  const events = await w.events();
-  assert.equal(resumed.code, 0, explain(resumed, events));
-  assert.deepEqual(ofType(events, "planning_step_done").map((e) => e.data.step), ["research", "requirements", "plan", "phases", "items"], "each step once");
-  const dir = path.join(w.project.dir, d);
-  const partial = fs.readdirSync(dir).filter((f) => f.startsWith("requirements.json.partial-"));
-  assert.equal(partial.length, 1, fs.readdirSync(dir).join(", "));
-  assert.equal(fs.readFileSync(path.join(dir, partial[0]!), "utf8"), '{"requirements": [', "the interrupted step's output, kept aside");
-  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, "requirements.json"), "utf8")), requirements);
-  const killed = ofType(events, "task_started")[0]!.task_id!;
-  assert.deepEqual(processesMarked(`${killed}-`), [], "the killed run's agent was reaped");
-  assert.ok(ofType(events, "task_failed").some((e) => e.task_id === killed), "the killed run recorded as interrupted");
-  w.server.assertScriptConsumed();
-});
+}
 
 void test("a budget that runs out mid-pipeline stops it with the fix; --resume with a new budget goes on", { timeout: 180_000 }, async (t) => {
   const d = dirOf();
