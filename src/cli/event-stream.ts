@@ -10,6 +10,14 @@ export function ndjson(e: LogEntry): string {
   return JSON.stringify({ seq: id, timestamp, event_type, task_id, agent, data, session_id });
 }
 
+/** A time as the person's clock shows it, with the date when it is not today. */
+function localTime(iso: string): string {
+  const t = new Date(iso);
+  if (Number.isNaN(t.getTime())) return iso;
+  const time = t.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  return t.toDateString() === new Date().toDateString() ? time : `${t.toLocaleDateString()} ${time}`;
+}
+
 const str = (v: unknown, fallback = ""): string => (typeof v === "string" ? v : typeof v === "number" ? String(v) : fallback);
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
 const agentName = (e: LogEntry) => (e.agent ?? "").replace(/^s1-/, "");
@@ -69,6 +77,9 @@ export class CycleView {
       case "policy_decision":
         if (d.decision === "fallback") return `S1: ${agentName(e)}: ${str(d.from)} failed (${str(d.reason)}); falling back to ${str(d.to)}`;
         if (d.decision === "budget_stop") return `S3: ${str(d.reason)}`;
+        if (d.decision === "usage_limit") return `S1: ${agentName(e)}: ${str(d.runtime)} is at its usage limit until ${localTime(str(d.until))}`;
+        if (d.decision === "wait_for_reset") return `S1: ${agentName(e)}: ${str(d.reason)}; waiting until ${localTime(str(d.until))}, then going on`;
+        if (d.decision === "limit_reset") return `S1: ${agentName(e)}: ${str(d.reason)}; going on`;
         return null;
       case "agent_event":
         if (d.type === "retry" && d.attempt_id === undefined) return `S1: ${agentName(e)}: retry ${str(d.attempt)} in ${formatDuration(Number(d.delayMs ?? 0) / 1000)} (${str(d.reason)})`;
@@ -110,6 +121,8 @@ export class LoopView {
   #total = 0;
   #base: Counts = { pending: 0, running: 0, passed: 0, blocked: 0, failed: 0 };
   #seen = false;
+  /** While every runtime of a chain is at its usage limit: until when. */
+  #pausedUntil: string | null = null;
 
   lineOf(e: LogEntry): string | null {
     const d = e.data;
@@ -167,6 +180,12 @@ export class LoopView {
         return `note${item ? ` (${item})` : ""}: ${str(d.message)}`;
       case "failure_streak":
         return `${str(d.consecutive_failures)} attempts failed in a row${d.continued === true ? "; continuing" : ""}`;
+      case "loop_paused":
+        this.#pausedUntil = str(d.until);
+        return `⏸ paused until ${localTime(str(d.until))}: ${str(d.reason)} (${strings(d.runtimes).join(", ")}); it goes on by itself then (Ctrl-C stops it)`;
+      case "loop_resumed":
+        this.#pausedUntil = null;
+        return `▶ resumed after ${formatDuration(Number(d.paused_seconds ?? 0))}: the usage limit reset`;
       case "agent_invoked":
         if (typeof d.item_id === "string") this.#agents.set(str(d.attempt_id), `${d.item_id} (${agentName(e)})`);
         return null;
@@ -199,6 +218,7 @@ export class LoopView {
     const eta = c.passed > 0 && remaining > 0 ? ` · ETA ${formatDuration((elapsed / c.passed) * remaining)}` : "";
     const agents = [...this.#agents.values()];
     const waiting = this.#waiting.size > 0 ? ` · ${this.#waiting.size} waiting for you (viable attach ${[...this.#waiting][0]})` : "";
-    return `${c.passed}/${this.#total} done · ${c.running} running · ${c.blocked} blocked · ${remaining} remaining${waiting} · ${formatDuration(elapsed)}${eta}${agents.length ? ` · ${agents.join(", ")}` : ""}`;
+    const paused = this.#pausedUntil ? ` · paused until ${localTime(this.#pausedUntil)} (usage limit)` : "";
+    return `${c.passed}/${this.#total} done · ${c.running} running · ${c.blocked} blocked · ${remaining} remaining${waiting}${paused} · ${formatDuration(elapsed)}${eta}${agents.length ? ` · ${agents.join(", ")}` : ""}`;
   }
 }

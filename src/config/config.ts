@@ -41,6 +41,11 @@ export const configSchema = z.strictObject({
     max: z.number().int().min(0).max(20).default(2),
     base_delay_ms: z.number().int().nonnegative().default(1000),
     max_delay_ms: z.number().int().nonnegative().default(60_000),
+    /**
+     * A provider that says its usage limit is reached without saying when it resets: how long
+     * its runtime is left alone (others in the agent's chain go on meanwhile).
+     */
+    limit_reset_s: z.number().int().positive().default(900),
   }).prefault({}),
   /** Per-runtime circuit breaker (seed 002's defaults). */
   circuit_breaker: z.strictObject({

@@ -54,6 +54,8 @@ export const VIABLE_EVENT_TYPES = [
   "item_merged",
   "session_recorded",
   "failure_streak",
+  "loop_paused",
+  "loop_resumed",
   "loop_finished",
 ] as const;
 

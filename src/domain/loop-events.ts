@@ -42,6 +42,9 @@ export interface LoopEventData {
   item_answered: { item: string; by: string; decision: "retry" | "block"; answer: string | null };
   loop_note: { item?: string; message: string };
   failure_streak: { consecutive_failures: number; continued: boolean };
+  /** Every runtime of an agent's chain is at its provider's usage limit: nothing new starts until `until`. */
+  loop_paused: { until: string; runtimes: string[]; reason: string };
+  loop_resumed: { paused_seconds: number };
   loop_finished: { outcome: string; message: string; counts: ItemCounts; elapsed_seconds: number; sessions: number; left_alone: string[] };
 }
 

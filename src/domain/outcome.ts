@@ -24,13 +24,17 @@ export type BudgetScope = (typeof BUDGET_SCOPES)[number];
  * - configuration: the provider refused the request itself (400, 404): model name, base URL
  * - not_installed: the runtime's program could not be found or started
  * - circuit_open: the runtime's circuit breaker is open after repeated failures
+ * - usage_limit: the provider's usage limit (a subscription's hours or week, a quota, a rate limit
+ *   whose wait is longer than retrying is worth) is reached; `resetsAt` (ISO time) when it said
+ *   when it resets. Another runtime may go on with the work meanwhile.
  */
 export type OutcomeFailure =
   | { kind: "budget_exceeded"; scope: BudgetScope }
   | { kind: "authentication"; status: number | null }
   | { kind: "configuration"; status: number | null }
   | { kind: "not_installed" }
-  | { kind: "circuit_open" };
+  | { kind: "circuit_open" }
+  | { kind: "usage_limit"; resetsAt: string | null };
 
 export interface AttemptOutcome {
   status: OutcomeStatus;

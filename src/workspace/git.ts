@@ -2,8 +2,10 @@
 // exactly like the user's own git, hooks and config included.
 
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { randomUUID } from "node:crypto";
+import { copyFileSync, existsSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { gitEnv } from "./project.ts";
 
 export interface GitResult {
@@ -40,6 +42,25 @@ export async function changedPaths(cwd: string, signal?: AbortSignal): Promise<s
     if (entry.length > 3) paths.push(entry.slice(3));
   }
   return paths;
+}
+
+/**
+ * The work tree's changes against HEAD as a patch, new files included — through an index of its
+ * own, so the workspace's index (what an agent may have staged) is left exactly as it was.
+ */
+export async function workingDiff(cwd: string, signal?: AbortSignal): Promise<string> {
+  const index = join(tmpdir(), `viable-index-${randomUUID()}`);
+  const opts = { env: { GIT_INDEX_FILE: index }, ...(signal ? { signal } : {}) };
+  try {
+    // A copy of the real index keeps its file stats, so only changed files are read again.
+    const real = resolve(cwd, (await gitOk(cwd, ["rev-parse", "--git-path", "index"], signal ? { signal } : {})).trim());
+    if (existsSync(real)) copyFileSync(real, index);
+    else await gitOk(cwd, ["read-tree", "HEAD"], opts);
+    await gitOk(cwd, ["add", "-A"], opts);
+    return await gitOk(cwd, ["diff", "--cached", "--no-color", "--no-ext-diff", "HEAD"], opts);
+  } finally {
+    rmSync(index, { force: true });
+  }
 }
 
 /** Content hashes of `paths` in the work tree ("absent" for deleted files). */

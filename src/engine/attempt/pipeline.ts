@@ -12,6 +12,7 @@ import type { YesNoPrompt } from "../../domain/permissions.ts";
 import { permissionBroker, type BrokerContext } from "../permission-broker.ts";
 import { BudgetTracker } from "./budget.ts";
 import { CircuitBreakers } from "./circuit-breaker.ts";
+import { RuntimeLimits } from "./runtime-limits.ts";
 import type { RetrySettings } from "./retry-policy.ts";
 import type { AttemptEnvironment } from "./run-attempt.ts";
 
@@ -37,6 +38,8 @@ export class AttemptPipeline {
   readonly runtime: (name: RuntimeName) => Runtime;
   readonly breakers: CircuitBreakers;
   readonly budget: BudgetTracker;
+  /** Runtimes at their provider's usage limit, for every agent of this process. */
+  readonly limits: RuntimeLimits;
   readonly retry: RetrySettings;
   readonly processes: Pick<SupervisionStrategy, "spawner" | "leftovers">;
   #seq = 0;
@@ -54,6 +57,7 @@ export class AttemptPipeline {
     this.processes = options.processes ?? {};
     this.breakers = new CircuitBreakers({ failures: config.circuit_breaker.failures, successes: config.circuit_breaker.successes, resetMs: config.circuit_breaker.reset_ms });
     this.budget = new BudgetTracker(config.budgets);
+    this.limits = new RuntimeLimits(options.now);
     this.retry = { max: config.retries.max, baseDelayMs: config.retries.base_delay_ms, maxDelayMs: config.retries.max_delay_ms };
   }
 

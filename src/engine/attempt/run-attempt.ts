@@ -12,6 +12,7 @@ import type { Runtime } from "../../domain/runtime.ts";
 import type { ViableConfig } from "../../config/config.ts";
 import type { Journal } from "../../store/journal.ts";
 import { BudgetExceeded, type AttemptBudget } from "./budget.ts";
+import { AttemptActivity } from "./recap.ts";
 import { eventData, MAX_EVENT_TEXT } from "./event-data.ts";
 import { costOf } from "./pricing.ts";
 import { agentRunOptions } from "../../agents/runtime-options.ts";
@@ -64,6 +65,8 @@ export interface AttemptResult {
   outcome: AttemptOutcome;
   /** null when the attempt printed nothing. */
   transcriptPath: string | null;
+  /** What the agent said and did, for a runtime that takes the work over (recap.ts). */
+  activity: AttemptActivity;
 }
 
 export async function runAttempt(env: AttemptEnvironment, input: AttemptInput): Promise<AttemptResult> {
@@ -92,6 +95,7 @@ export async function runAttempt(env: AttemptEnvironment, input: AttemptInput): 
     ...input.env,
   };
   let outcome: AttemptOutcome | null = null;
+  const activity = new AttemptActivity();
   let logged = 0;
   let dropped = 0;
   // The caller's signal, plus our own reason to stop: a budget crossed mid-stream.
@@ -137,6 +141,7 @@ export async function runAttempt(env: AttemptEnvironment, input: AttemptInput): 
         outcome = ev.outcome;
         continue;
       }
+      activity.add(ev);
       if (ev.type === "usage" && input.budget && !overBudget) {
         // A usage event carries the attempt's running totals (codex and opencode report them after
         // every turn, claude after every model call): only the growth since the last one is new.
@@ -206,7 +211,7 @@ export async function runAttempt(env: AttemptEnvironment, input: AttemptInput): 
     },
     changes: [{ type: "attempt_finished", id: attemptId, status: final.status === "cancelled" ? "interrupted" : "finished", endedAt: env.now().toISOString(), outcome: final, transcriptPath: transcript }],
   });
-  return { attemptId, outcome: final, transcriptPath: transcript };
+  return { attemptId, outcome: final, transcriptPath: transcript, activity };
 }
 
 function crashed(e: unknown): AttemptOutcome {

@@ -175,6 +175,7 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
   let sessions = 0;
   let scheduler: Scheduler | undefined;
   let killSwitchTimer: NodeJS.Timeout | undefined;
+  let offLimits: (() => void) | undefined;
   try {
     const reconciliation = await reconcilePlan({
       store, plan, state: stored.state, mode, historyRev: integration ?? "HEAD", integration, graceMs: config.defaults.kill_grace_ms, runId, signal: controller.signal,
@@ -272,8 +273,23 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
       }, () => undefined);
     }, KILL_SWITCH_POLL_MS).unref();
 
+    // Every runtime of an agent's chain at its usage limit: the attempt waits for the reset (in
+    // run-agent.ts), and the loop starts nothing new meanwhile — it would hit the same limit.
+    let pausedAt: number | null = null;
+    offLimits = deps.pipeline.limits.onChange((w) => {
+      if (w !== null && pausedAt === null) {
+        pausedAt = performance.now();
+        rec.event("loop_paused", { until: w.until.toISOString(), runtimes: w.runtimes, reason: `every runtime of the agent's chain is at its usage limit` });
+      } else if (w === null && pausedAt !== null) {
+        rec.event("loop_resumed", { paused_seconds: round((performance.now() - pausedAt) / 1000) });
+        pausedAt = null;
+        // Deferred: the waiting attempt goes on first, before new ones are started beside it.
+        setImmediate(pump);
+      }
+    });
+
     const pump = (): void => {
-      while (outcome === null && !asking) {
+      while (outcome === null && !asking && pausedAt === null) {
         const room = maxSessions - sessions;
         const ids = overlap ? sched.take(Math.max(0, room), (item) => overlap.admit(item)) : sched.take(Math.max(0, room));
         if (ids.length === 0) {
@@ -335,6 +351,12 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
           // the provider rejects as malformed may be the item's own — a prompt too long — so it
           // counts like any failure, and a streak of them stops the loop.)
           const kind = end.failure?.kind;
+          if (kind === "usage_limit") {
+            // Only when its wait for the reset was given up: the item goes on another time, uncounted.
+            sched.retry(id);
+            rec.interrupted(id, attempt, end.reason);
+            return;
+          }
           const setup = kind === "authentication" || kind === "not_installed" || kind === "circuit_open";
           if (budget === "task" || budget === "run" || setup) {
             sched.retry(id);
@@ -515,6 +537,7 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
   } finally {
     opts.signal.removeEventListener("abort", onOuterAbort);
     clearInterval(killSwitchTimer);
+    offLimits?.();
     journal.onFailure = previousOnFailure;
   }
   if (journal.failure && outcome !== "failed") {
