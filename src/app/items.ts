@@ -3,6 +3,7 @@
 // and unblock it (a blocked one only). Changing an item takes the writer lock: while a loop works
 // the plan, it is refused with the loop named, like any second writer.
 
+import type { LoopEventData } from "../domain/loop-events.ts";
 import fs from "node:fs";
 import { UserError } from "../domain/errors.ts";
 import type { LogEntry } from "../domain/events.ts";
@@ -40,6 +41,8 @@ export interface ItemDetail {
   item: ItemReport & { description: string; tests: string[]; verify: string[]; cost_usd: number };
   attempts: AttemptView[];
   verification: VerificationView[];
+  /** Best-of-N: each attempt's candidates side by side, with the evaluator's choice and reasons. */
+  candidates: LoopEventData["item_candidates_evaluated"][];
   events: LogEntry[];
 }
 
@@ -71,12 +74,13 @@ export async function itemDetail(p: Project, itemId: string): Promise<ItemDetail
       });
     }
   }
+  const candidates = events.filter((e) => e.event_type === "item_candidates_evaluated").map((e) => e.data as unknown as LoopEventData["item_candidates_evaluated"]);
   return {
     item: {
       ...itemReport(item, stored.state.get(item.id)), description: item.description, tests: item.tests, verify: item.verify,
       cost_usd: attempts.reduce((sum, a) => sum + (a.outcome?.cost_usd ?? 0), 0),
     },
-    attempts, verification, events,
+    attempts, verification, candidates, events,
   };
 }
 

@@ -178,6 +178,10 @@ export class LoopView {
         return `⇄ ${item}: conflict in ${strings(d.files).join(", ")} resolved by ${str(d.agent)}${typeof d.cost_usd === "number" ? ` ($${d.cost_usd.toFixed(4)})` : ""}`;
       case "loop_note":
         return `note${item ? ` (${item})` : ""}: ${str(d.message)}`;
+      case "item_candidate_finished":
+        return `  ◇ ${item} candidate ${str(d.candidate)} (${str(d.agent)} on ${str(d.runtime)}): ${d.passed === true ? "passed" : `out — ${str(d.reason, "failed")}`}, ${str(d.diff_lines)} lines, $${Number(d.cost_usd ?? 0).toFixed(4)}, ${formatDuration(Number(d.duration_s ?? 0))}`;
+      case "item_candidates_evaluated":
+        return d.winner === null ? `◆ ${item}: no candidate passed` : `◆ ${item}: candidate ${str(d.winner)} chosen by ${str(d.by)} — ${str(d.reasons)}`;
       case "failure_streak":
         return `${str(d.consecutive_failures)} attempts failed in a row${d.continued === true ? "; continuing" : ""}`;
       case "loop_paused":

@@ -213,9 +213,10 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option("--format <format>", "feature-list | taskmaster | beads").option("--tag <tag>", "Task Master tag")
     .action(async (file: string | undefined, opts: { dir: string; json?: boolean; format?: string; tag?: string }) =>
       setExit(await (await import("./commands/plan.ts")).planValidateCommand({ dir: opts.dir, json: !!opts.json, ...(file !== undefined ? { file } : {}), ...(opts.format !== undefined ? { format: opts.format } : {}), ...(opts.tag !== undefined ? { tag: opts.tag } : {}) }, o)));
-  plan.command("show").description("the imported plan's items with their status, attempts and results")
+  plan.command("show").description("the imported plan's items with their status, attempts and results; with ITEM, that item in detail")
+    .argument("[item]", "an item's id: its attempts, checks and best-of-N candidates")
     .addOption(dir()).addOption(json())
-    .action(async (opts: { dir: string; json?: boolean }) => setExit(await (await import("./commands/plan.ts")).planShowCommand({ dir: opts.dir, json: !!opts.json }, o)));
+    .action(async (item: string | undefined, opts: { dir: string; json?: boolean }) => setExit(await (await import("./commands/plan.ts")).planShowCommand({ dir: opts.dir, json: !!opts.json, ...(item !== undefined ? { item } : {}) }, o)));
   plan.command("next").description("seed 004's next feature: by priority, the first whose dependencies have all passed")
     .addOption(dir()).addOption(json())
     .option("--include-claimed", "also offer items someone else has claimed (in progress elsewhere)")

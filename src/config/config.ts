@@ -9,6 +9,13 @@ import { RUNTIME_NAMES } from "../domain/runtime.ts";
 const positive = z.number().positive();
 const budgetSchema = z.strictObject({ usd: positive.optional(), tokens: positive.optional(), seconds: positive.optional() });
 
+/** One candidate of best-of-N (domain/candidates.ts). */
+export const candidateSchema = z.strictObject({
+  agent: z.string().min(1).optional(),
+  runtime: z.enum(RUNTIME_NAMES).optional(),
+  model: z.string().min(1).optional(),
+});
+
 export const configSchema = z.strictObject({
   $schema: z.string().optional(),
   version: z.literal(1).default(1),
@@ -157,6 +164,32 @@ export const configSchema = z.strictObject({
     prune_kept_after_days: z.number().min(0).default(7),
     /** The branch items merge into; default: the branch checked out when the loop starts. */
     integration_branch: z.string().min(1).optional(),
+    /**
+     * Several agents on one item, each in its own worktree; the harness keeps the best result.
+     * An item's own `best_of` / `candidates` win over these.
+     */
+    best_of: z.strictObject({
+      /** Candidates per item (1: off); the item's agent each time unless `candidates` lists them. */
+      n: z.number().int().min(1).max(16).default(1),
+      candidates: z.array(candidateSchema).default([]),
+      /** `best`: wait for every candidate; `first_pass`: merge the first that passes, stop the others. */
+      policy: z.enum(["best", "first_pass"]).default("best"),
+      /** An agent that reads the finalists' diffs and chooses, with reasons (after the score ranks them). */
+      reviewer: z.string().min(1).optional(),
+      /** Commands that count toward the score when they pass (lint, build); they do not have to pass. */
+      checks: z.array(z.string().min(1)).default([]),
+      /** The score of a candidate that passed verification: the sum of each weight times its measure. */
+      score: z.strictObject({
+        /** Per scoring check passed. */
+        checks: z.number().default(10),
+        /** Per line added or removed. */
+        diff_lines: z.number().default(-0.01),
+        /** Per file changed. */
+        files: z.number().default(0),
+        /** Per changed file outside the paths the item names (none named: no file is outside). */
+        outside_scope: z.number().default(-1),
+      }).prefault({}),
+    }).prefault({}),
   }).prefault({}),
 }).prefault({});
 

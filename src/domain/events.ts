@@ -55,6 +55,8 @@ export const VIABLE_EVENT_TYPES = [
   "session_recorded",
   "failure_streak",
   "loop_paused",
+  "item_candidate_finished",
+  "item_candidates_evaluated",
   "loop_resumed",
   "loop_finished",
 ] as const;

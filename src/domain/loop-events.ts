@@ -2,6 +2,7 @@
 // reader of the stream (`viable loop --json`, the live display, tests, a dashboard) reads these
 // shapes. Item events also carry the item's status after the event.
 
+import type { CandidateResult } from "./candidates.ts";
 import type { OutcomeFailure } from "./outcome.ts";
 
 export interface ItemCounts {
@@ -17,7 +18,7 @@ export interface LoopEventData {
   /** The counts every reader starts from: from here on each item event carries the item's new status. */
   loop_started: { run_id: string; items: number; mode: "worktree" | "none"; integration_branch: string | null; concurrency: number; counts: ItemCounts; left_alone: string[] };
   loop_reconciled: { synced_from_git: string[]; resumed: string[]; reset: string[]; reaped: number; notes: string[] };
-  item_started: { item: string; attempt: number; agents: string[]; resumed?: boolean; rationale?: string; base?: string | null; workspace?: string; phase?: string };
+  item_started: { item: string; attempt: number; agents: string[]; resumed?: boolean; rationale?: string; candidates?: number; base?: string | null; workspace?: string; phase?: string };
   /** A phase change of a running item (workspace made, agents done, merging ...), or an interrupted item put back. */
   item_status: { item: string; phase?: string | null; [detail: string]: unknown };
   item_verified: { item: string; checks: { command: string; passed: boolean; duration_ms: number }[] };
@@ -45,6 +46,10 @@ export interface LoopEventData {
   /** Every runtime of an agent's chain is at its provider's usage limit: nothing new starts until `until`. */
   loop_paused: { until: string; runtimes: string[]; reason: string };
   loop_resumed: { paused_seconds: number };
+  /** One best-of-N candidate done (domain/candidates.ts): how it did, measured by the harness. */
+  item_candidate_finished: { item: string; attempt: number } & CandidateResult;
+  /** The evaluator's choice among an item's candidates, with its reasons; `winner` null when none passed. */
+  item_candidates_evaluated: { item: string; attempt: number; policy: "best" | "first_pass"; winner: number | null; by: "score" | "reviewer" | "first_pass" | null; reasons: string; results: CandidateResult[] };
   loop_finished: { outcome: string; message: string; counts: ItemCounts; elapsed_seconds: number; sessions: number; left_alone: string[] };
 }
 

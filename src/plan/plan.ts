@@ -3,6 +3,8 @@
 // source file keeps everything else and export writes back into it.
 
 import { z } from "zod";
+import type { Candidate } from "../domain/candidates.ts";
+import { RUNTIME_NAMES } from "../domain/runtime.ts";
 
 export type ItemId = string;
 
@@ -36,6 +38,10 @@ export interface PlanItem {
   verify: string[];
   /** The agent to run, when the plan names one. */
   agent?: string;
+  /** Candidates to run in parallel, the best result merged (loop.best_of): N of its agent ... */
+  best_of?: number;
+  /** ... or these. */
+  candidates?: Candidate[];
   /** Explicit complexity from the source; when absent it is computed (item-complexity.ts). */
   complexity?: ComplexityLevel;
   status: ItemStatus;
@@ -80,6 +86,8 @@ export const PlanItemSchema = z.object({
   tests: z.array(z.string()),
   verify: z.array(z.string()),
   agent: z.string().optional(),
+  best_of: z.number().int().min(1).optional(),
+  candidates: z.array(z.object({ agent: z.string().optional(), runtime: z.enum(RUNTIME_NAMES).optional(), model: z.string().optional() })).optional(),
   complexity: z.enum(COMPLEXITY_LEVELS).optional(),
   status: z.enum(ITEM_STATUSES),
   attempts: z.number().int().nonnegative(),

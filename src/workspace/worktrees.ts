@@ -316,6 +316,31 @@ export async function removeMergedWorkspace(
   return left;
 }
 
+/**
+ * A best-of-N candidate that was not merged: its work (uncommitted changes committed first) kept on
+ * `viable-kept/<item>/<label>` when it has commits the integration branch lacks; its worktree and
+ * its own branch removed. Returns the kept branch, or null when there was nothing to keep.
+ */
+export async function keepCandidateWork(
+  root: string, ws: { dir: string; branch: string }, integration: string, itemId: string, label: string, opts: Opts = {},
+): Promise<string | null> {
+  let head: string | null = null;
+  if (fs.existsSync(ws.dir)) {
+    await commitAll(ws.dir, `viable: candidate work on ${itemId} (${label})`, opts);
+    head = await revParse(ws.dir, "HEAD", opts);
+  }
+  head ??= await revParse(root, `refs/heads/${ws.branch}`, opts);
+  let kept: string | null = null;
+  if (head && (await commitsNotIn(root, head, [integration], opts)).length > 0) {
+    kept = await freeKeptName(root, itemId, label, opts);
+    await gitOk(root, ["branch", kept, head], opts);
+  }
+  if (fs.existsSync(ws.dir)) await gitOk(root, ["worktree", "remove", "--force", ws.dir], opts);
+  await gitOk(root, ["worktree", "prune"], opts);
+  if (await branchExists(root, ws.branch, opts)) await gitOk(root, ["branch", "-D", ws.branch], opts);
+  return kept;
+}
+
 async function keptBranches(root: string, itemId: string, opts: Opts): Promise<string[]> {
   const out = await gitOk(root, ["for-each-ref", "--format=%(refname:short)", `refs/heads/${KEPT_BRANCH_PREFIX}${itemSlug(itemId)}/`], opts);
   return out.split("\n").filter((l) => l !== "");

@@ -3,6 +3,7 @@
 import type { AgentEvent, Usage } from "../../domain/outcome.ts";
 import {
   arr,
+  durationInText,
   isRecord,
   NEVER_RETRYABLE,
   num,
@@ -12,6 +13,7 @@ import {
   statusInMessage,
   str,
   textOf,
+  usageLimitVerdict,
   verdictForHttpStatus,
   type AgentInvocationOptions,
   type ParserOptions,
@@ -137,6 +139,8 @@ export class ClaudeStreamParser extends ParserBase {
   private running: Usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
 
   private readonly brokered: boolean;
+  /** When the usage limit resets, as a rejected `rate_limit_event` or the API error's params said. */
+  private limitResetsAt: Date | null = null;
 
   constructor(options: ClaudeStreamOptions = {}) {
     super(options);
@@ -156,6 +160,13 @@ export class ClaudeStreamParser extends ParserBase {
         return this.onUser(e);
       case "result":
         return this.onResult(e);
+      case "rate_limit_event": {
+        // Subscribers get one after every call ("allowed"); a rejected one with a reset is the limit.
+        const info = isRecord(e["rate_limit_info"]) ? e["rate_limit_info"] : {};
+        const resetsAt = num(info["resetsAt"]);
+        if (info["status"] === "rejected" && resetsAt !== undefined) this.limitResetsAt = new Date(resetsAt * 1000);
+        return [];
+      }
       default:
         // stream_event (partial messages), control responses, future kinds: nothing to normalize.
         return [];
@@ -187,6 +198,9 @@ export class ClaudeStreamParser extends ParserBase {
     const out: AgentEvent[] = [];
     // API failures come as a synthetic assistant message; it is the CLI speaking, not the model.
     const role = e["is_api_error_message"] === true ? "system" : "assistant";
+    const params = isRecord(e["api_error_params"]) && isRecord(e["api_error_params"]["rate_limit_info"]) ? e["api_error_params"]["rate_limit_info"] : {};
+    const resetsAt = num(params["resetsAt"]);
+    if (e["api_error"] === "usage_limit_reached" && resetsAt !== undefined) this.limitResetsAt = new Date(resetsAt * 1000);
     // The usage of each model call as it happens (output tokens are only the stream's first count;
     // the result's totals correct them), so that a budget can stop a long session between calls.
     const id = str(message["id"]);
@@ -253,7 +267,7 @@ export class ClaudeStreamParser extends ParserBase {
     this.costUsd = num(e["total_cost_usd"]);
     const result = str(e["result"]);
     if (result !== undefined && result.trim() !== "" && e["is_error"] !== true) this.lastAssistantText = result;
-    this.verdict = claudeVerdict(this.cli, e, result, this.rateLimitDelayMs, this.brokered);
+    this.verdict = claudeVerdict(this.cli, e, result, this.rateLimitDelayMs, this.brokered, this.limitResetsAt);
     return [{ type: "usage", usage: { ...this.usage }, ...(this.costUsd === undefined ? {} : { costUsd: this.costUsd }) }];
   }
 }
@@ -263,7 +277,7 @@ export class ClaudeStreamParser extends ParserBase {
  * subtype "success" with is_error true); permission denials end a "successful" run that did not
  * do its work; the HTTP status of a failed API call decides rate-limited vs retryable vs not.
  */
-function claudeVerdict(cli: string, e: Record<string, unknown>, result: string | undefined, rateLimitDelayMs: number | undefined, brokered: boolean): Verdict {
+function claudeVerdict(cli: string, e: Record<string, unknown>, result: string | undefined, rateLimitDelayMs: number | undefined, brokered: boolean, limitResetsAt: Date | null): Verdict {
   const subtype = str(e["subtype"]) ?? "";
   const denials = arr(e["permission_denials"]);
   const status = num(e["api_error_status"]);
@@ -286,6 +300,15 @@ function claudeVerdict(cli: string, e: Record<string, unknown>, result: string |
   }
   if (subtype === "error_max_turns") return { status: "failed", error: `stopped at the turn limit${message ? `: ${message}` : ""}`, retryable: false };
   const error = message || `${cli} ended with ${subtype || "an error"}`;
+  // A subscription's usage limit (claude: api_error, only for subscription and gateway logins; an
+  // API key's limits are plain 429s). Qwen says it only in words: "Quota exhausted: … will reset at …".
+  if (e["api_error"] === "usage_limit_reached") return usageLimitVerdict(error, limitResetsAt);
+  if (cli === "qwen" && /^Quota exhausted: /.test(error)) {
+    const at = /reset at (\S+?)\.?(?:\s|$)/i.exec(error)?.[1];
+    const after = /reset (?:after|in) ([^.]+)/i.exec(error)?.[1];
+    const ms = after !== undefined ? durationInText(after) : undefined;
+    return usageLimitVerdict(error, at !== undefined ? new Date(at) : ms !== undefined ? new Date(Date.now() + ms) : null);
+  }
   if (status !== undefined) return verdictForHttpStatus(status, error, rateLimitDelayMs ?? retryAfterInMessage(error));
   const inMessage = statusInMessage(error);
   if (inMessage !== undefined) return verdictForHttpStatus(inMessage, error, retryAfterInMessage(error));

@@ -12,6 +12,7 @@ import {
   retryAfterInMessage,
   statusInMessage,
   str,
+  usageLimitVerdict,
   verdictForHttpStatus,
   type AgentInvocationOptions,
   type ParserOptions,
@@ -164,9 +165,29 @@ function toolCallOf(item: Record<string, unknown>): (AgentEvent & { type: "tool_
 }
 
 function codexVerdict(message: string): Verdict {
+  // Codex's usage limit reaches `--json` only as its words (U+2019 in "You’ve"), the reset as a
+  // local time: "try again at 6:16 PM." today, or "at Dec 3rd, 2026 5:16 PM."; "Try again later."
+  // when the provider gave none. The CLI inherits Viable's time zone, so local time reads it.
+  if (/^You[’']ve hit your usage limit/.test(message)) return usageLimitVerdict(message, localTimeIn(message));
   const status = statusInMessage(message) ?? (/too many requests|rate limit/i.test(message) ? 429 : /unauthorized/i.test(message) ? 401 : undefined);
   if (status !== undefined) return verdictForHttpStatus(status, message, retryAfterInMessage(message));
   return { status: "failed", error: message, retryable: /stream disconnected|connection|timed? ?out|internal server error|high demand|temporar|overloaded/i.test(message) };
+}
+
+const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+
+function localTimeIn(message: string, now = new Date()): Date | null {
+  const m = /try again at (?:([A-Za-z]{3})[a-z]* (\d{1,2})(?:st|nd|rd|th)?, (\d{4}) )?(\d{1,2}):(\d{2}) ?([AP]M)/i.exec(message);
+  if (!m) return null;
+  const [, month, day, year, hh, mm, ampm] = m;
+  const hours = (Number(hh) % 12) + (ampm!.toUpperCase() === "PM" ? 12 : 0);
+  if (month !== undefined) {
+    const index = MONTHS.indexOf(month.toLowerCase());
+    return index < 0 ? null : new Date(Number(year), index, Number(day), hours, Number(mm));
+  }
+  const today = new Date(now.getFullYear(), now.getMonth(), now.getDate(), hours, Number(mm));
+  // A time earlier than now is tomorrow's.
+  return today.getTime() < now.getTime() - 60_000 ? new Date(today.getTime() + 86_400_000) : today;
 }
 
 export function createCodexParser(options: ParserOptions = {}): ProtocolParser {

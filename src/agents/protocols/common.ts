@@ -204,6 +204,26 @@ export function statusInMessage(message: string): number | undefined {
 }
 
 /** Finds a retry hint in an error message ("retry after 7 seconds", "try again in 1.5s", "retry-after: 30"). */
+/**
+ * The provider's usage limit is reached (a subscription's hours or week, a quota): no retry helps
+ * before `resetsAt`, when the CLI said it; the engine leaves the runtime alone until then.
+ */
+export function usageLimitVerdict(error: string, resetsAt: Date | null): Verdict {
+  const at = resetsAt !== null && Number.isFinite(resetsAt.getTime()) ? resetsAt.toISOString() : null;
+  return { status: "rate_limited", error, retryable: false, failure: { kind: "usage_limit", resetsAt: at } };
+}
+
+/** A wait written as "2h13m47s", "3600s", "1.5 hours": milliseconds, or undefined. */
+export function durationInText(text: string): number | undefined {
+  const hms = /\b(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)\b|\b(\d+)h(?:(\d+)m)?\b/.exec(text);
+  if (!hms) return undefined;
+  const [, h1, m1, s1, h2, m2] = hms;
+  const hours = Number(h1 ?? h2 ?? 0);
+  const minutes = Number(m1 ?? m2 ?? 0);
+  const seconds = Number(s1 ?? 0);
+  return Math.round(((hours * 60 + minutes) * 60 + seconds) * 1000);
+}
+
 export function retryAfterInMessage(message: string): number | undefined {
   const m = /(?:retry[- ]after|try again in|retry in|retrying in)\D{0,12}?(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|sec|seconds?|m|min|minutes?)?\b/i.exec(message);
   if (!m?.[1]) return undefined;

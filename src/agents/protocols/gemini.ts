@@ -1,8 +1,9 @@
 // Gemini CLI (`gemini -p PROMPT --output-format stream-json`): argv, environment, stream parser.
 
-import type { AgentEvent } from "../../domain/outcome.ts";
+import type { AgentEvent, AttemptOutcome } from "../../domain/outcome.ts";
 import {
   combinedPrompt,
+  durationInText,
   isRecord,
   num,
   ParserBase,
@@ -10,6 +11,7 @@ import {
   statusInMessage,
   str,
   textOf,
+  usageLimitVerdict,
   verdictForHttpStatus,
   type AgentInvocationOptions,
   type ExitFacts,
@@ -141,6 +143,22 @@ export class GeminiParser extends ParserBase {
    * Without a result line, gemini's exit code is the last word: on API errors it exited with the
    * HTTP status modulo 256 (401 → 145, 500 → 244, 429 → 173), not its documented codes.
    */
+  /**
+   * Gemini names a quota that retrying cannot help (a daily quota, a reset over five minutes away,
+   * Code Assist's exhausted capacity) only on stderr: `TerminalQuotaError: <message>`. The reset
+   * is in its words, when at all: "Suggested retry after 3600s.", "Your quota will reset after 2h13m47s.".
+   */
+  override classify(exit: ExitFacts): AttemptOutcome {
+    const terminal = this.stderrTail.find((l) => /\bTerminalQuotaError: /.test(l));
+    if (terminal !== undefined && this.verdict?.status !== "succeeded") {
+      const message = this.lastError ?? terminal.slice(terminal.indexOf("TerminalQuotaError: ") + 20);
+      const wait = /(?:Suggested retry after|quota will reset after) ([0-9hms.]+)/i.exec(`${message} ${terminal}`)?.[1];
+      const ms = wait !== undefined ? durationInText(wait) : undefined;
+      this.verdict = usageLimitVerdict(message, ms !== undefined ? new Date(Date.now() + ms) : null);
+    }
+    return super.classify(exit);
+  }
+
   protected override implicitVerdict(exit: ExitFacts): Verdict | undefined {
     if (exit.exitCode === null || exit.exitCode === 0) return undefined;
     const status = [401, 403, 404, 408, 429, 500, 502, 503, 504].find((s) => (s & 0xff) === exit.exitCode);

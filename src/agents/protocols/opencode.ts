@@ -10,6 +10,7 @@ import {
   statusInMessage,
   str,
   textOf,
+  usageLimitVerdict,
   verdictForHttpStatus,
   type AgentInvocationOptions,
   type ExitFacts,
@@ -118,7 +119,7 @@ export class OpencodeParser extends ParserBase {
         const error = isRecord(e["error"]) ? e["error"] : {};
         const data = isRecord(error["data"]) ? error["data"] : {};
         const message = str(data["message"]) ?? str(error["message"]) ?? str(error["name"]) ?? "opencode reported an error";
-        this.verdict = opencodeVerdict(message, num(data["statusCode"]), data["isRetryable"] === true, data["responseHeaders"]);
+        this.verdict = usageLimitOf(message, data["responseHeaders"], str(data["responseBody"])) ?? opencodeVerdict(message, num(data["statusCode"]), data["isRetryable"] === true, data["responseHeaders"]);
         return [{ type: "message", role: "system", text: message }];
       }
       default:
@@ -130,6 +131,27 @@ export class OpencodeParser extends ParserBase {
     if (!this.sawError && this.lastStepReason === "stop" && exit.exitCode === 0) return { status: "succeeded", retryable: false };
     return undefined;
   }
+}
+
+/**
+ * OpenCode passes the provider's own response through, so its usage limits read as the provider
+ * writes them: Anthropic's unified limiter headers, OpenAI's `usage_limit_reached` with `resets_at`.
+ */
+function usageLimitOf(message: string, headers: unknown, body: string | undefined): Verdict | undefined {
+  const h = isRecord(headers) ? headers : {};
+  if (str(h["anthropic-ratelimit-unified-status"]) === "rejected" && str(h["anthropic-ratelimit-unified-reset"]) !== undefined) {
+    return usageLimitVerdict(message, new Date(Number(h["anthropic-ratelimit-unified-reset"]) * 1000));
+  }
+  let parsed: unknown;
+  try {
+    parsed = body === undefined ? undefined : JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  const error = isRecord(parsed) && isRecord(parsed["error"]) ? parsed["error"] : undefined;
+  if (error?.["type"] !== "usage_limit_reached") return undefined;
+  const resetsAt = num(error["resets_at"]);
+  return usageLimitVerdict(message, resetsAt !== undefined ? new Date(resetsAt * 1000) : null);
 }
 
 function opencodeVerdict(message: string, statusCode: number | undefined, isRetryable: boolean, headers: unknown): Verdict {

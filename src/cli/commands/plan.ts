@@ -8,6 +8,7 @@ import {
   checkPlanFile, checkStoredPlan, exportStoredPlan, importPlanFile, nextPlanItem, outputFile, planSessions, planValidationError, showPlan, writeOutput, writeSessionFiles,
   type PlanProblem, type PlanSource, type PlanValidation,
 } from "../../app/plan.ts";
+import { itemDetail } from "../../app/items.ts";
 import { configWarnings, withProject } from "../../app/project.ts";
 import { EXIT } from "../exit-codes.ts";
 import { printJson, type Output } from "../output.ts";
@@ -69,8 +70,9 @@ export async function planValidateCommand(args: PlanFileArgs, o: Output): Promis
   return EXIT.ok;
 }
 
-export async function planShowCommand(args: { dir: string; json: boolean }, o: Output): Promise<number> {
+export async function planShowCommand(args: { dir: string; json: boolean; item?: string }, o: Output): Promise<number> {
   for (const w of await configWarnings(args.dir)) o.err(`viable: ${w}`);
+  if (args.item !== undefined) return showItem(args.dir, args.item, args.json, o);
   const report = await showPlan(args.dir);
   if (args.json) {
     printJson(o, report);
@@ -93,6 +95,37 @@ export async function planShowCommand(args: { dir: string; json: boolean }, o: O
   if (report.kept_branches.length > 0) {
     o.out(`kept branches with work found nowhere else (${report.kept_branches.length}):`);
     for (const b of report.kept_branches) o.out(`  ${b.name} — ${b.why}${b.files.length > 0 ? `: ${b.files.slice(0, 5).join(", ")}${b.files.length > 5 ? ", ..." : ""}` : ""}`);
+  }
+  return EXIT.ok;
+}
+
+async function showItem(dir: string, id: string, json: boolean, o: Output): Promise<number> {
+  const d = await withProject(dir, { writer: false, command: "plan show" }, (p) => itemDetail(p, id));
+  if (json) {
+    const { events: _events, ...rest } = d;
+    printJson(o, rest);
+    return EXIT.ok;
+  }
+  const i = d.item;
+  o.out(`${i.id}: ${i.name} — ${i.status}${i.phase ? ` (${i.phase})` : ""}, ${i.attempts} attempt${i.attempts === 1 ? "" : "s"}, $${i.cost_usd.toFixed(4)}${i.merged_commit ? `, merged ${i.merged_commit.slice(0, 10)}` : ""}`);
+  if (i.blocked_reason) o.out(`  blocked: ${i.blocked_reason}`);
+  if (i.last_error) o.out(`  last attempt: ${i.last_error.split("\n")[0]}`);
+  for (const a of d.attempts) {
+    o.out(`  ${a.id} ${a.agent} (${a.runtime}${a.model ? ` ${a.model}` : ""}) ${a.outcome?.status ?? a.status}${a.outcome?.cost_usd != null ? ` $${a.outcome.cost_usd.toFixed(4)}` : ""}${a.outcome ? ` ${(a.outcome.duration_ms / 1000).toFixed(1)}s` : ""}`);
+  }
+  for (const c of d.candidates) {
+    o.out(`candidates of attempt ${c.attempt} (${c.policy}): ${c.winner !== null ? `candidate ${c.winner} chosen by ${c.by}` : "none passed"}${c.reasons ? ` — ${c.reasons}` : ""}`);
+    const rows = [["#", "agent", "runtime", "model", "passed", "score", "checks", "lines", "files", "outside", "cost", "time", "work"]];
+    for (const r of c.results) {
+      rows.push([
+        `${r.candidate}${r.candidate === c.winner ? "*" : ""}`, r.agent, r.runtime, r.model ?? "-", r.skipped !== null ? "skipped" : r.passed ? "yes" : "no",
+        r.score !== null ? String(r.score) : "-", `${r.checks_passed}/${r.checks_total}`, String(r.diff_lines), String(r.files.length), String(r.outside_scope.length),
+        `$${r.cost_usd.toFixed(4)}`, `${r.duration_s.toFixed(1)}s`, r.skipped ?? (r.candidate === c.winner ? "merged" : r.branch ?? r.reason ?? "-"),
+      ]);
+    }
+    const widths = rows[0]!.map((_, k) => Math.max(...rows.map((row) => row[k]!.length)));
+    for (const row of rows) o.out(`  ${row.map((cell, k) => (k === row.length - 1 ? cell : cell.padEnd(widths[k]!))).join("  ")}`);
+    for (const r of c.results) if (!r.passed && r.reason) o.out(`  ${r.candidate}: ${r.reason}`);
   }
   return EXIT.ok;
 }

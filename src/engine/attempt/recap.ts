@@ -10,15 +10,19 @@ export const RECAP_MAX_CHARS = 12_000;
 const MESSAGE_CHARS = 600;
 const KEPT_MESSAGES = 8;
 const KEPT_ACTIONS = 40;
+const LAST_SAID_CHARS = 20_000;
 
 /** The agent's words and actions during one attempt, as they streamed. */
 export class AttemptActivity {
   readonly said: string[] = [];
   readonly did: string[] = [];
+  /** The agent's last words in full (capped): where an answer asked for in words is. */
+  lastSaid = "";
   #droppedActions = 0;
 
   add(ev: AgentEvent): void {
     if (ev.type === "message" && ev.role === "assistant" && ev.text.trim() !== "") {
+      this.lastSaid = ev.text.slice(0, LAST_SAID_CHARS);
       this.said.push(cut(ev.text.trim(), MESSAGE_CHARS));
       if (this.said.length > KEPT_MESSAGES) this.said.shift();
     } else if (ev.type === "tool_call") {

@@ -7,13 +7,13 @@
 import { abortReason, errorMessage } from "../../domain/errors.ts";
 import type { OutcomeFailure } from "../../domain/outcome.ts";
 import type { PlanItem } from "../../plan/plan.ts";
-import { runVerification } from "../../audit/verification.ts";
 import { CommitFailed } from "../../store/journal.ts";
 import { removeMergedWorkspace } from "../../workspace/worktrees.ts";
-import { runAgent } from "../attempt/run-agent.ts";
-import { composePrompt } from "../prompt.ts";
-import { allocateItem, type ItemAllocation } from "./item-allocation.ts";
-import { itemTask } from "./item-task.ts";
+import { allocateItem } from "./item-allocation.ts";
+import { runAgents } from "./item-agents.ts";
+import { candidatesFor, runCandidates } from "./candidates.ts";
+import { itemEnv, label } from "./item-env.ts";
+import { verifyCommands } from "./item-verify.ts";
 import { AttemptFailure, checkIntegrity, commitWork, prepareWorkspace, recordedChecks, runSetup, type ItemWorkspace, type RecordedCheck } from "./item-workspace.ts";
 import type { LoopContext } from "./loop-context.ts";
 import { resolveConflict } from "./conflict-resolution.ts";
@@ -52,11 +52,25 @@ export async function runItemAttempt(ctx: LoopContext, input: ItemAttemptInput):
   let keptBranch: string | null = null;
   const last: { attemptId: string | null } = { attemptId: null };
   let ws: ItemWorkspace | null = input.resume ?? null;
+  /** Whose worktree and branch `ws` is: the item's, or its winning candidate's. */
+  let wsId = item.id;
   try {
     const allocation = input.resume ? null : allocateItem(item, ctx.registry, ctx.config);
     const cwd = () => ws?.dir ?? ctx.paths.root;
+    const candidates = allocation && ctx.mode === "worktree" ? candidatesFor(item, ctx.config) : null;
+    if (allocation && ctx.mode !== "worktree" && candidatesFor(item, ctx.config)) note(ctx, item, "best-of-N needs worktrees (workspace.mode worktree): one attempt instead");
+    let verified: RecordedCheck[] | null = null;
 
-    if (input.resume) {
+    if (candidates) {
+      // Several candidates, each in its own worktree; the harness's choice comes back verified.
+      recorder.item(item.id, "item_started", { attempt, agents: allocation!.steps.map((s) => s.agent.name), rationale: allocation!.rationale, candidates: candidates.length }, { phase: "agents", last_error: null });
+      const won = await runCandidates(ctx, { item, attempt, slot: input.slot, allocation: allocation!, candidates, previousFailure: input.previousFailure, answered: input.answered });
+      ws = won.workspace;
+      wsId = won.workspaceId;
+      last.attemptId = won.attemptId;
+      verified = won.checks;
+      recorder.item(item.id, "item_status", { phase: "verifying", branch: ws.branch, base: ws.base, workspace: ws.dir }, { phase: "verifying", branch: ws.branch, base_commit: ws.base });
+    } else if (input.resume) {
       recorder.item(item.id, "item_started", { attempt, resumed: true, agents: [], phase: "verifying", base: input.resume.base, workspace: input.resume.dir }, { phase: "verifying" });
     } else if (ctx.mode === "worktree") {
       const integration = ctx.integration!;
@@ -74,9 +88,11 @@ export async function runItemAttempt(ctx: LoopContext, input: ItemAttemptInput):
     }
     const env = itemEnv(ctx, item, input.slot, ws);
 
-    if (!input.resume) {
+    if (verified !== null) {
+      // The candidates' verification stands for the winner's.
+    } else if (!input.resume) {
       if (ws) recorder.item(item.id, "item_status", { phase: "agents" }, { phase: "agents" });
-      await runAgents(ctx, item, attempt, allocation!, cwd(), env, input.previousFailure, keptBranch, last, input.answered);
+      await runAgents(ctx, { item, attempt, allocation: allocation!, cwd: cwd(), env, previousFailure: input.previousFailure, keptBranch, last, answered: input.answered, signal });
       if (ws) {
         const state = await checkIntegrity(ws, signal);
         const head = await commitWork(ws, state, item.id, attempt, signal);
@@ -88,13 +104,10 @@ export async function runItemAttempt(ctx: LoopContext, input: ItemAttemptInput):
     }
 
     const verify = [...item.verify, ...ctx.projectVerify];
-    if (verify.length > 0) {
-      const report = await runVerification({
-        commands: verify, cwd: cwd(), signal, env,
-        timeoutMs: ctx.config.defaults.verify_timeout * 1000, killGraceMs: ctx.config.defaults.kill_grace_ms, maxOutputBytes: ctx.config.defaults.max_output_bytes,
-        transcriptDir: ctx.paths.transcriptsDir, label: `${label(ctx, item, attempt)}`, requireCommands: false, agentFailures: [], strategy: ctx.pipeline.processes,
-      });
-      if (signal.aborted) throw signal.reason;
+    if (verified !== null) {
+      recorder.item(item.id, "item_verified", { checks: verified }, { phase: "queued" });
+    } else if (verify.length > 0) {
+      const report = await verifyCommands(ctx, { commands: verify, cwd: cwd(), env, label: label(ctx, item, attempt), signal });
       if (!report.passed) {
         throw new AttemptFailure(`verification failed: ${report.findings.join("; ")}`, `Your previous attempt failed verification:\n${report.feedback}`, undefined, undefined, recordedChecks(report.checks));
       }
@@ -126,7 +139,7 @@ export async function runItemAttempt(ctx: LoopContext, input: ItemAttemptInput):
     });
     // Merged: from here on nothing may turn this into a failure (a retry would merge it twice).
     try {
-      const left = await ctx.adminQueue.run(() => removeMergedWorkspace(ctx.paths.root, item.id, workspace.dir, ctx.integration!, { merged: { commit: merged.commit, gitDir: merged.gitDir } }));
+      const left = await ctx.adminQueue.run(() => removeMergedWorkspace(ctx.paths.root, wsId, workspace.dir, ctx.integration!, { merged: { commit: merged.commit, gitDir: merged.gitDir } }));
       for (const l of left) note(ctx, item, `merged; left in place: ${l}`);
     } catch (e) {
       note(ctx, item, `merged; its worktree could not be removed: ${errorMessage(e)}`);
@@ -148,67 +161,6 @@ export async function runItemAttempt(ctx: LoopContext, input: ItemAttemptInput):
     const message = errorMessage(e);
     return { kind: "failed", reason: message, context: `Your previous attempt failed: ${message}`, keptBranch, attemptId: last.attemptId };
   }
-}
-
-async function runAgents(
-  ctx: LoopContext, item: PlanItem, attempt: number, allocation: ItemAllocation, cwd: string, env: Record<string, string>,
-  previousFailure: string | undefined, keptBranch: string | null, last: { attemptId: string | null }, answered?: ItemAttemptInput["answered"],
-): Promise<void> {
-  const previous: { agent: string; success: boolean; summary: string }[] = [];
-  for (const [index, step] of allocation.steps.entries()) {
-    const failure = previousFailure === undefined ? undefined
-      : keptBranch ? `${previousFailure}\n(The previous attempt's work is on branch ${keptBranch}, if any of it is worth reusing.)` : previousFailure;
-    const prompt = composePrompt({
-      task: itemTask(item), agent: step.agent, role: step.role, focus: step.focus, previous, acceptance: item.tests,
-      ...(failure !== undefined ? { auditFeedback: failure } : {}), ...(answered ? { answered: { ...answered, ...(keptBranch ? { keptBranch } : {}) } } : {}),
-    });
-    const { outcome, attempts } = await runAgent(ctx.pipeline, {
-      agent: step.agent, taskId: ctx.runId, itemId: item.id, prompt, cwd, signal: ctx.signal,
-      env: { ...env, VIABLE_ATTEMPT: String(attempt), VIABLE_STEP: String(index + 1) },
-    });
-    last.attemptId = attempts.at(-1)?.attemptId ?? last.attemptId;
-    previous.push({ agent: step.agent.name, success: outcome.status === "succeeded", summary: outcome.summary });
-    if (ctx.signal.aborted) throw ctx.signal.reason;
-    if (outcome.status !== "succeeded") {
-      const failure = new AttemptFailure(`${step.agent.name} ${outcome.status}: ${outcome.error ?? outcome.summary}`,
-        `In your previous attempt ${step.agent.name} ${outcome.status.replace("_", " ")}: ${outcome.error ?? outcome.summary}`, outcome.failure);
-      if (outcome.status === "needs_input") failure.question = questionOf(outcome.summary, outcome.error);
-      throw failure;
-    }
-  }
-}
-
-/** What a person is asked when an agent stopped for input: its last words, and what it was denied. */
-function questionOf(summary: string, error: string | undefined): string {
-  const said = summary.trim();
-  if (!error || said === error) return said || "the agent stopped for input without saying why";
-  return said ? `${said} (${error})` : error;
-}
-
-/**
- * The item's environment, for its agents, its setup hook and its verify commands. Each concurrent
- * slot has its own port range, so dev servers in parallel worktrees do not collide.
- */
-export function itemEnv(ctx: LoopContext, item: PlanItem, slot: number, ws: ItemWorkspace | null): Record<string, string> {
-  const env: Record<string, string> = {
-    VIABLE_ITEM_ID: item.id,
-    VIABLE_ITEM: JSON.stringify(item),
-    VIABLE_PROJECT_ROOT: ctx.paths.root,
-    VIABLE_WORKSPACE: ws?.dir ?? ctx.paths.root,
-    VIABLE_PORT_BASE: String(ctx.config.workspace.port_base + slot * ctx.config.workspace.port_stride),
-    VIABLE_PORT_COUNT: String(ctx.config.workspace.port_stride),
-    VIABLE_SLOT: String(slot),
-  };
-  if (ws) {
-    env.VIABLE_BRANCH = ws.branch;
-    env.VIABLE_BASE_COMMIT = ws.base;
-  }
-  if (ctx.integration) env.VIABLE_INTEGRATION_BRANCH = ctx.integration;
-  return env;
-}
-
-function label(ctx: LoopContext, item: PlanItem, attempt: number): string {
-  return `${ctx.runId}-${item.id.replace(/[^A-Za-z0-9._-]+/g, "_")}-${attempt}`;
 }
 
 function note(ctx: LoopContext, item: PlanItem, message: string): void {

@@ -15,6 +15,7 @@
 
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import { RUNTIME_NAMES } from "../../domain/runtime.ts";
 import { COMPLEXITY_LEVELS, DEFAULT_PRIORITY, type ComplexityLevel, type ItemStatus, type Plan, type PlanItem } from "../plan.ts";
 import { schemaProblems, type PlanProblem } from "../problem.ts";
 import { criteriaLines } from "./criteria.ts";
@@ -52,6 +53,9 @@ const FeatureSchema = z
     complexity: z.string().optional(),
     verify: z.array(z.string()).optional(),
     agent: z.string().optional(),
+    // Viable's best-of-N on this item: that many candidates of its agent, or these.
+    best_of: z.number().int().min(1).max(16).optional(),
+    candidates: z.array(z.strictObject({ agent: z.string().min(1).optional(), runtime: z.enum(RUNTIME_NAMES).optional(), model: z.string().min(1).optional() })).min(1).optional(),
     blocked_reason: z.string().optional(),
   })
   .refine((f) => [f.name, f.title, f.description].some((t) => typeof t === "string" && t.trim() !== ""), {
@@ -142,6 +146,8 @@ export function isPlainFeature(v: unknown): boolean {
     optional(v.complexity, isString) &&
     optional(v.verify, isStrings) &&
     optional(v.agent, isString) &&
+    // Candidates are checked by the schema, field by field.
+    v.best_of === undefined && v.candidates === undefined &&
     optional(v.blocked_reason, isString)
   );
 }
@@ -238,6 +244,8 @@ function toItem(f: Feature, id: string, file: string): { item: PlanItem; warning
     attempts: 0,
   };
   if (f.agent !== undefined) item.agent = f.agent;
+  if (f.best_of !== undefined) item.best_of = f.best_of;
+  if (f.candidates !== undefined) item.candidates = f.candidates;
   const complexity = f.complexity?.toLowerCase();
   if ((COMPLEXITY_LEVELS as readonly string[]).includes(complexity ?? "")) item.complexity = complexity as ComplexityLevel;
   if (state.blocked_reason !== undefined) item.blocked_reason = state.blocked_reason;
@@ -358,5 +366,7 @@ function toFeature(item: PlanItem, harness: boolean): Record<string, unknown> {
   if (item.complexity !== undefined) feature.complexity = item.complexity;
   if (item.verify.length > 0) feature.verify = item.verify;
   if (item.agent !== undefined) feature.agent = item.agent;
+  if (item.best_of !== undefined) feature.best_of = item.best_of;
+  if (item.candidates !== undefined) feature.candidates = item.candidates;
   return feature;
 }

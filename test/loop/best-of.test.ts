@@ -1,0 +1,90 @@
+// Best-of-N with command agents: three candidates of one item, each in its own worktree; the
+// harness's evaluator — verification first, then the configured score — picks the one merged, and
+// every other candidate's work stays on a branch of its own. `first_pass` merges the first that
+// passes and stops the others. The candidates side by side in `viable plan show ITEM`.
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { viable } from "../support/cli.ts";
+import { importPlan, loopProject } from "./support.ts";
+
+// Candidate 1: a one-line change; 2: four lines and a file the item does not name; 3: fails verification.
+const THREE = `case "$VIABLE_CANDIDATE" in
+  1) printf 'one\\n' > src/out.txt ;;
+  2) printf 'one\\ntwo\\nthree\\nfour\\n' > src/out.txt; printf 'x\\n' > notes.txt ;;
+  3) printf 'broken\\n' > src/out.txt ;;
+esac
+`;
+const VERIFY = ["test \"$(cat src/out.txt)\" != broken"];
+const ITEM = { id: "a", description: "Write src/out.txt with the greeting", verify: VERIFY, best_of: 3 };
+
+void test("best of 3: the failing candidate is out, the smaller diff inside the item's scope wins, the others' work is kept on branches", async (t) => {
+  const p = loopProject(t, [ITEM]);
+  p.write("src/.keep", "");
+  p.commitAll("src");
+  p.script(THREE);
+  assert.equal((await importPlan(p)).code, 0);
+  const run = await p.loop();
+  assert.equal(run.code, 0, run.stderr + run.stdout);
+  const [evaluated] = run.of("item_candidates_evaluated");
+  assert.ok(evaluated, run.stdout);
+  assert.equal(evaluated.winner, 1);
+  assert.equal(evaluated.by, "score");
+  // The default score: -0.01 a line, -1 a file outside what the item names (src/out.txt).
+  assert.deepEqual(evaluated.results.map((r) => [r.candidate, r.passed, r.diff_lines, r.files, r.outside_scope, r.score]), [
+    [1, true, 1, ["src/out.txt"], [], -0.01],
+    [2, true, 5, ["notes.txt", "src/out.txt"], ["notes.txt"], -1.05],
+    [3, false, 1, ["src/out.txt"], [], null],
+  ]);
+  assert.match(evaluated.results[2]!.reason ?? "", /verification failed/);
+  assert.equal(p.git("show", "main:src/out.txt"), "one\n");
+  // The losers' work, each on its own branch; no candidate worktree is left.
+  assert.equal(p.git("show", "viable-kept/a/attempt-1-candidate-2:src/out.txt"), "one\ntwo\nthree\nfour\n");
+  assert.equal(p.git("show", "viable-kept/a/attempt-1-candidate-3:src/out.txt"), "broken\n");
+  assert.deepEqual(p.git("worktree", "list", "--porcelain").split("\n").filter((l) => l.startsWith("worktree ")).length, 1);
+  assert.deepEqual(run.of("item_candidate_finished").map((e) => e.candidate).sort(), [1, 2, 3]);
+
+  const shown = await viable(["plan", "show", "a", "-d", p.dir]);
+  assert.equal(shown.code, 0, shown.stderr);
+  t.diagnostic(shown.stdout);
+  assert.match(shown.stdout, /candidates of attempt 1 \(best\): candidate 1 chosen by score — candidate 1 has the best score, -0\.01/);
+  assert.match(shown.stdout, /1\*\s+code-writer\s+command\s+-\s+yes\s+-0\.01\s+0\/0\s+1\s+1\s+0\s+\$0\.0000\s+\S+s\s+merged/);
+  assert.match(shown.stdout, /2\s+code-writer\s+command\s+-\s+yes\s+-1\.05\s+0\/0\s+5\s+2\s+1\s+\$0\.0000\s+\S+s\s+viable-kept\/a\/attempt-1-candidate-2/);
+  assert.match(shown.stdout, /3: verification failed/);
+});
+
+void test("the score is the user's: weights that favour more lines and a scoring check choose the bigger change", async (t) => {
+  const p = loopProject(t, [ITEM], { config: { loop: { concurrency: 2, best_of: { checks: ["test -f notes.txt"], score: { diff_lines: 0.01, outside_scope: 0 } } } } });
+  p.write("src/.keep", "");
+  p.commitAll("src");
+  p.script(THREE);
+  assert.equal((await importPlan(p)).code, 0);
+  const run = await p.loop();
+  assert.equal(run.code, 0, run.stderr + run.stdout);
+  const [evaluated] = run.of("item_candidates_evaluated");
+  assert.equal(evaluated?.winner, 2, JSON.stringify(evaluated));
+  assert.deepEqual(evaluated.results.slice(0, 2).map((r) => [r.checks_passed, r.checks_total, r.score]), [[0, 1, 0.01], [1, 1, 10.05]]);
+  assert.equal(p.git("show", "main:notes.txt"), "x\n");
+});
+
+void test("first_pass: the first candidate to pass is merged and the others are stopped, their work kept", async (t) => {
+  const p = loopProject(t, [{ ...ITEM, best_of: 2 }], { config: { loop: { concurrency: 2, best_of: { policy: "first_pass" } } } });
+  p.write("src/.keep", "");
+  p.commitAll("src");
+  const never = p.sig("never");
+  // Candidate 1 starts its change, then works until it is stopped; candidate 2 passes at once.
+  p.script(`case "$VIABLE_CANDIDATE" in
+  1) printf 'slow\\n' > src/out.txt; while [ ! -f '${never}' ]; do sleep 0.05; done ;;
+  2) printf 'fast\\n' > src/out.txt ;;
+esac
+`);
+  assert.equal((await importPlan(p)).code, 0);
+  const run = await p.loop();
+  assert.equal(run.code, 0, run.stderr + run.stdout);
+  const [evaluated] = run.of("item_candidates_evaluated");
+  assert.equal(evaluated?.winner, 2);
+  assert.equal(evaluated.by, "first_pass");
+  assert.match(evaluated.results[0]!.reason ?? "", /stopped: candidate 2 passed first \(first_pass\)/);
+  assert.equal(p.git("show", "main:src/out.txt"), "fast\n");
+  assert.equal(p.git("show", "viable-kept/a/attempt-1-candidate-1:src/out.txt"), "slow\n");
+});
