@@ -14,8 +14,9 @@ export function ndjson(e: LogEntry): string {
 function localTime(iso: string): string {
   const t = new Date(iso);
   if (Number.isNaN(t.getTime())) return iso;
-  const time = t.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
-  return t.toDateString() === new Date().toDateString() ? time : `${t.toLocaleDateString()} ${time}`;
+  const two = (n: number) => String(n).padStart(2, "0");
+  const time = `${two(t.getHours())}:${two(t.getMinutes())}:${two(t.getSeconds())}`;
+  return t.toDateString() === new Date().toDateString() ? time : `${t.getFullYear()}-${two(t.getMonth() + 1)}-${two(t.getDate())} ${time}`;
 }
 
 const str = (v: unknown, fallback = ""): string => (typeof v === "string" ? v : typeof v === "number" ? String(v) : fallback);

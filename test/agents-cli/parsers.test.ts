@@ -246,3 +246,44 @@ void test("codex: a stream retry of an unexpected 401 or 404 is fatal; a retry o
   p404.push(line("Reconnecting... 1/5 (unexpected status 404 Not Found: model not found, url: http://127.0.0.1:1/v1/responses)"));
   assert.deepEqual(p404.fatal?.failure, { kind: "configuration", status: 404 });
 });
+
+// Usage limits as each CLI reports them, recorded against the scripted server answering with the
+// provider's own usage-limit response (429 with Anthropic's unified-limit headers to a subscription
+// login, OpenAI's usage_limit_reached, Google's quota with a RetryInfo of an hour, a quota message
+// that says when it resets).
+void test("usage limits: claude's api_error with its reset, codex's words and local time, gemini's stderr class, qwen's Quota exhausted", () => {
+  const claude = replay("claude", "usage-limit");
+  assert.equal(claude.outcome.status, "rate_limited");
+  assert.equal(claude.outcome.retryable, false);
+  assert.deepEqual(claude.outcome.failure, { kind: "usage_limit", resetsAt: new Date(1796318097 * 1000).toISOString() });
+  assert.match(claude.outcome.error ?? "", /You've hit your weekly limit/);
+
+  // Codex says when in the machine's local time, today: "try again at 6:16 PM."
+  const codex = replay("codex", "usage-limit");
+  assert.equal(codex.outcome.failure?.kind, "usage_limit");
+  const at = new Date((codex.outcome.failure as { resetsAt: string }).resetsAt);
+  assert.deepEqual([at.getHours(), at.getMinutes()], [18, 16]);
+  assert.ok(at.getTime() > Date.now() - 60_000 && at.getTime() < Date.now() + 86_400_000, at.toISOString());
+
+  const gemini = PARSERS.gemini();
+  const lines = readFileSync(path.join(FIXTURES, "gemini", "usage-limit.jsonl"), "utf8").split("\n");
+  for (const l of readFileSync(path.join(FIXTURES, "gemini", "usage-limit.stderr"), "utf8").split("\n")) gemini.pushStderr(l);
+  const before = Date.now();
+  const g = feed(gemini, lines, exited(173));
+  assert.equal(g.outcome.failure?.kind, "usage_limit");
+  const gAt = Date.parse((g.outcome.failure as { resetsAt: string }).resetsAt);
+  assert.ok(gAt >= before + 3_600_000 && gAt <= Date.now() + 3_600_000, "Suggested retry after 3600s");
+
+  const qwen = replay("qwen", "usage-limit");
+  assert.deepEqual(qwen.outcome.failure, { kind: "usage_limit", resetsAt: "2026-11-30T19:00:00.000Z" });
+});
+
+void test("not a usage limit: a quota error opencode retried is a rate limit with its hint; a plain codex 429 is too", () => {
+  const opencode = replay("opencode", "quota-429");
+  assert.equal(opencode.outcome.status, "rate_limited");
+  assert.equal(opencode.outcome.failure, undefined);
+  assert.equal(opencode.outcome.retryAfterMs, 1000);
+  const codex = feed(PARSERS.codex(), ['{"type":"turn.failed","error":{"message":"exceeded retry limit, last status: 429 Too Many Requests"}}'], exited(1));
+  assert.equal(codex.outcome.status, "rate_limited");
+  assert.equal(codex.outcome.failure, undefined);
+});

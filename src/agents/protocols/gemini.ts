@@ -70,6 +70,9 @@ const GEMINI_FILE_TOOLS: Readonly<Record<string, string>> = { write_file: "file_
  * one message, sent when something else happens or the stream ends.
  */
 export class GeminiParser extends ParserBase {
+  /** Set when gemini names a quota no retry helps (TerminalQuotaError, on stderr only). */
+  private terminalQuota: string | undefined;
+  private quotaLinesLeft = 0;
   private pendingText = "";
   private readonly pendingFiles = new Map<string, { file: string; tool: string }>();
   private lastError: string | undefined;
@@ -149,14 +152,26 @@ export class GeminiParser extends ParserBase {
    * is in its words, when at all: "Suggested retry after 3600s.", "Your quota will reset after 2h13m47s.".
    */
   override classify(exit: ExitFacts): AttemptOutcome {
-    const terminal = this.stderrTail.find((l) => /\bTerminalQuotaError: /.test(l));
-    if (terminal !== undefined && this.verdict?.status !== "succeeded") {
-      const message = this.lastError ?? terminal.slice(terminal.indexOf("TerminalQuotaError: ") + 20);
-      const wait = /(?:Suggested retry after|quota will reset after) ([0-9hms.]+)/i.exec(`${message} ${terminal}`)?.[1];
+    if (this.terminalQuota !== undefined && this.verdict?.status !== "succeeded") {
+      const message = this.verdict?.error ?? this.lastError ?? this.terminalQuota;
+      const wait = /(?:Suggested retry after|quota will reset after) ([0-9hms.]+)/i.exec(`${message} ${this.terminalQuota}`)?.[1];
       const ms = wait !== undefined ? durationInText(wait) : undefined;
       this.verdict = usageLimitVerdict(message, ms !== undefined ? new Date(Date.now() + ms) : null);
     }
     return super.classify(exit);
+  }
+
+  /** The quota error's message on stderr: its line and the two after it (a stack dump follows). */
+  override pushStderr(line: string): AgentEvent[] {
+    const at = line.indexOf("TerminalQuotaError: ");
+    if (at >= 0 && this.terminalQuota === undefined) {
+      this.terminalQuota = line.slice(at + "TerminalQuotaError: ".length);
+      this.quotaLinesLeft = 2;
+    } else if (this.quotaLinesLeft > 0 && this.terminalQuota !== undefined) {
+      this.quotaLinesLeft--;
+      if (!/^\s+at /.test(line)) this.terminalQuota += `\n${line}`;
+    }
+    return super.pushStderr(line);
   }
 
   protected override implicitVerdict(exit: ExitFacts): Verdict | undefined {

@@ -42,8 +42,13 @@ export async function runCommand(args: RunArgs, o: Output): Promise<number> {
     }
     const line = view.lineOf(e);
     if (line === null) return;
+    // A wait for a usage limit to reset may last hours: always said, not only with --verbose.
+    const waits = e.event_type === "policy_decision" && (e.data.decision === "wait_for_reset" || e.data.decision === "limit_reset");
     if (args.verbose) o.err(line);
-    else live?.draw();
+    else if (waits && !args.json && !args.events) {
+      if (live) void live.pause(async () => o.err(line));
+      else o.err(line);
+    } else live?.draw();
   });
   try {
     if (!args.json && !args.events) reportReconciliation(project.reconciliation, o);

@@ -137,7 +137,7 @@ export async function runAgent(pipeline: AttemptPipeline, step: AgentStep): Prom
       return { outcome: last.outcome, attempts, runtime: last.runtime };
     }
     if (last.activity) carried = (await carryOver(step, last.runtime, last)).text;
-    decision({ decision: "limit_reset", runtimes: chain, reason: `the usage limit reset at ${until.toISOString()}` });
+    decision({ decision: "limit_reset", runtimes: chain, until: until.toISOString(), reason: "the usage limit reset" });
   }
   return { outcome: last?.outcome ?? failedOutcome("no runtime could run the agent"), attempts, runtime: last?.runtime ?? agent.runtime };
 }
