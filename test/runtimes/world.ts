@@ -32,6 +32,8 @@ export interface WorldOptions {
   /** The CLIs the project uses; the first is the agents' default runtime. */
   clis: readonly AgentCliName[];
   script?: Step[];
+  /** Answers each turn the script does not (after it, or without one), from the request and the agent's working directory. */
+  respond?: (turn: { body: unknown; cwd: string | undefined }) => Step;
   /** Merged into the generated `.viable/config.json` (`runtimes.<cli>` and `defaults` key by key). */
   config?: {
     defaults?: Record<string, unknown>;
@@ -92,7 +94,7 @@ export async function runtimeWorld(t: TestContext, o: WorldOptions): Promise<Wor
   for (const [name, spec] of Object.entries(o.agents ?? { "generalist-coder": {} })) writeAgent(project, name, primary, spec);
   project.commitAll("agents");
 
-  const server = await startModelServer({ script: o.script ?? [], cwd: project.dir });
+  const server = await startModelServer({ script: o.script ?? [], cwd: project.dir, ...(o.respond ? { respond: o.respond } : {}) });
   t.after(() => server.close());
 
   // Each CLI's config files go into the one scratch HOME; their variables are merged.

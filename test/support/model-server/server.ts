@@ -242,6 +242,7 @@ async function writeStream(res: http.ServerResponse, frames: string[], holdAfter
  */
 function announcedCwd(body: unknown): string | undefined {
   const text = typeof body === "string" ? body : JSON.stringify(body ?? "");
-  const m = /Primary working directory: ([^\s"\\]+)/.exec(text) ?? /<cwd>([^<]+)<\/cwd>/.exec(text);
+  // Claude: "Primary working directory: …"; codex: <cwd>…</cwd>; gemini: "**Workspace Directories:**" then "- …".
+  const m = /Primary working directory: ([^\s"\\]+)/.exec(text) ?? /<cwd>([^<]+)<\/cwd>/.exec(text) ?? /Workspace Directories:\*\*(?:\\n)\s*- ([^\s"\\]+)/.exec(text);
   return m?.[1];
 }
