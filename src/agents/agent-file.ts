@@ -22,7 +22,7 @@ import { readFrontMatter } from "./front-matter.ts";
 import { agentRuntimeWarnings } from "./runtime-options.ts";
 
 /** The fields Viable reads itself. */
-const VIABLE_KEYS = ["name", "description", "runtime", "model", "tools", "disallowedTools", "maxTurns", "timeout", "idle_timeout", "command", "fallback", "kind", "capabilities"] as const;
+const VIABLE_KEYS = ["name", "description", "runtime", "model", "tools", "disallowedTools", "maxTurns", "timeout", "idle_timeout", "command", "fallback", "shadow", "kind", "capabilities"] as const;
 
 /** Claude Code's own front matter keys (agents, commands, skills, plugins): kept, never warned about. */
 const CLAUDE_KEYS = [
@@ -43,6 +43,8 @@ const viableFields = z.object({
   idle_timeout: z.number().positive().optional(),
   command: z.string().min(1).optional(),
   fallback: z.union([z.string(), z.array(z.string())]).optional(),
+  // "codex", "codex:gpt-5.5" (a runtime, and its model), or another agent's name.
+  shadow: z.string().min(1).optional(),
   kind: z.enum(["generalist", "functional", "domain", "custom"]).optional(),
   capabilities: z.array(z.string()).optional(),
 });
@@ -115,6 +117,11 @@ export function parseAgentFile(file: string, text: string, source: AgentSource, 
   if (v.idle_timeout !== undefined) def.idleTimeout = v.idle_timeout;
   if (v.command !== undefined) def.command = v.command;
   if (fallback !== undefined) def.fallback = fallback;
+  if (v.shadow !== undefined) {
+    const [first, model] = v.shadow.split(":", 2).map((s) => s.trim());
+    if (model !== undefined && !(RUNTIME_NAMES as readonly string[]).includes(first!)) throw bad("shadow", `"${v.shadow}": a model goes with a runtime`, `write runtime:model, e.g. codex:gpt-5.5 (runtimes: ${RUNTIME_NAMES.join(", ")})`);
+    def.shadow = (RUNTIME_NAMES as readonly string[]).includes(first!) ? { runtime: first as RuntimeName, ...(model ? { model } : {}) } : { agent: first! };
+  }
 
   const extra: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(f)) {

@@ -181,6 +181,11 @@ export class LoopView {
         return `note${item ? ` (${item})` : ""}: ${str(d.message)}`;
       case "item_candidate_finished":
         return `  ◇ ${item} candidate ${str(d.candidate)} (${str(d.agent)} on ${str(d.runtime)}): ${d.passed === true ? "passed" : `out — ${str(d.reason, "failed")}`}, ${str(d.diff_lines)} lines, $${Number(d.cost_usd ?? 0).toFixed(4)}, ${formatDuration(Number(d.duration_s ?? 0))}`;
+      case "item_shadow_compared": {
+        const p = d.primary as { runtime?: string; passed?: boolean } | undefined;
+        const s = d.shadow as { runtime?: string; passed?: boolean; reason?: string | null } | undefined;
+        return `  ◌ ${item} shadow ${str(s?.runtime)}: ${d.complete === false ? `stopped (${str(s?.reason)})` : `${s?.passed ? "passed" : "failed"} where ${str(p?.runtime)} ${p?.passed ? "passed" : "failed"}${d.agree === true ? " (agree)" : " (disagree)"}`}`;
+      }
       case "item_candidates_evaluated":
         return d.winner === null ? `◆ ${item}: no candidate passed` : `◆ ${item}: candidate ${str(d.winner)} chosen by ${str(d.by)} — ${str(d.reasons)}`;
       case "failure_streak":

@@ -146,6 +146,19 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .action(async (opts: { dir: string; json?: boolean; reason?: string }) =>
       setExit(await (await import("./commands/control.ts")).stopCommand({ dir: opts.dir, json: !!opts.json, ...(opts.reason !== undefined ? { reason: opts.reason } : {}) }, o)));
 
+  const shadow = program.command("shadow").description("shadow runs: another runtime or model beside an agent, never merged, compared");
+  shadow.command("report").description("agreement, pass rates, cost and time of shadow pairs against their primaries")
+    .addOption(dir()).addOption(json())
+    .option("--since <when>", "only pairs since an ISO time or an age (90m, 24h, 7d)")
+    .option("--last <n>", "only the newest N pairs", (v) => Number.parseInt(v, 10))
+    .action(async (opts: { dir: string; json?: boolean; since?: string; last?: number }) =>
+      setExit(await (await import("./commands/shadow.ts")).shadowReportCommand({ dir: opts.dir, json: !!opts.json, ...(opts.since !== undefined ? { since: opts.since } : {}), ...(opts.last !== undefined ? { last: opts.last } : {}) }, o)));
+  for (const [name, off] of [["off", true], ["on", false]] as const) {
+    shadow.command(name).description(off ? "stop every shadow now and start none until `viable shadow on`" : "let shadows start again")
+      .addOption(dir()).addOption(json())
+      .action(async (opts: { dir: string; json?: boolean }) => setExit(await (await import("./commands/shadow.ts")).shadowSwitchCommand({ dir: opts.dir, json: !!opts.json, off }, o)));
+  }
+
   program.command("resume").description("release the kill switch")
     .addOption(dir()).addOption(json())
     .action(async (opts: { dir: string; json?: boolean }) => setExit(await (await import("./commands/control.ts")).resumeCommand({ dir: opts.dir, json: !!opts.json }, o)));

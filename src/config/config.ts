@@ -43,6 +43,12 @@ export const configSchema = z.strictObject({
     }).optional(),
     domains: z.record(z.string(), z.array(z.string())).optional(),
   }).prefault({}),
+  /**
+   * A shadow beside every agent that names none (an agent's own `shadow:` wins): another runtime,
+   * model or agent on the same item in its own worktree, never merged, compared by `viable shadow
+   * report`. "off" stops every shadow, the agents' own too.
+   */
+  shadow: z.union([z.literal("off"), candidateSchema]).optional(),
   /** Retries of retryable outcomes (5xx, rate limits, timeouts), per runtime, with exponential backoff. */
   retries: z.strictObject({
     max: z.number().int().min(0).max(20).default(2),

@@ -1,5 +1,6 @@
 // An agent is a named role: built in, or a Markdown file with YAML front matter that people edit.
 
+import type { Candidate } from "./candidates.ts";
 import type { RuntimeName } from "./runtime.ts";
 
 export type AgentKind = "generalist" | "functional" | "domain" | "custom";
@@ -25,6 +26,8 @@ export interface AgentDefinition {
   command?: string;
   /** Other runtimes to try, in order, when this one fails in a retryable way. */
   fallback?: string[];
+  /** Runs beside this agent on the same work, never merged, for comparison (engine/loop/shadow.ts). */
+  shadow?: Candidate;
   /** The body of the file: the agent's prompt. */
   prompt: string;
   kind: AgentKind;

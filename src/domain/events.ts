@@ -29,6 +29,7 @@ export const VIABLE_EVENT_TYPES = [
   /** An action taken from outside the writer (the dashboard): what, and where it came from. */
   "control_action",
   "kill_switch",
+  "shadow_switch",
   "metrics_updated",
   "orphans_reaped",
   "task_interrupted",
@@ -57,6 +58,7 @@ export const VIABLE_EVENT_TYPES = [
   "loop_paused",
   "item_candidate_finished",
   "item_candidates_evaluated",
+  "item_shadow_compared",
   "loop_resumed",
   "loop_finished",
 ] as const;

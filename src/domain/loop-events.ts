@@ -3,6 +3,9 @@
 // shapes. Item events also carry the item's status after the event.
 
 import type { CandidateResult } from "./candidates.ts";
+
+/** One side of a shadow pair: who ran and how it did. */
+export type ShadowSide = Pick<CandidateResult, "agent" | "runtime" | "model" | "passed" | "reason" | "files" | "diff_lines" | "cost_usd" | "tokens" | "duration_s">;
 import type { OutcomeFailure } from "./outcome.ts";
 
 export interface ItemCounts {
@@ -49,6 +52,8 @@ export interface LoopEventData {
   /** One best-of-N candidate done (domain/candidates.ts): how it did, measured by the harness. */
   item_candidate_finished: { item: string; attempt: number } & CandidateResult;
   /** The evaluator's choice among an item's candidates, with its reasons; `winner` null when none passed. */
+  /** A shadow run beside the item's agent, both sides measured alike (never merged); `complete` false when the shadow was stopped. */
+  item_shadow_compared: { item: string; attempt: number; primary: ShadowSide; shadow: ShadowSide; complete: boolean; agree: boolean; same_files: boolean; diff_file: string | null };
   item_candidates_evaluated: { item: string; attempt: number; policy: "best" | "first_pass"; winner: number | null; by: "score" | "reviewer" | "first_pass" | null; reasons: string; results: CandidateResult[] };
   loop_finished: { outcome: string; message: string; counts: ItemCounts; elapsed_seconds: number; sessions: number; left_alone: string[] };
 }

@@ -7,13 +7,14 @@ import type { LogEntry } from "../domain/events.ts";
 import type { AttemptOutcome } from "../domain/outcome.ts";
 import type { ViabilityMetrics } from "../domain/viability.ts";
 import type { ItemId, ItemStatus, Plan, PlanItem } from "../plan/plan.ts";
-import type { TakeoverRecord, ApprovalRecord, AttemptRecord, ItemState, KillSwitch, PassedItem, SessionRecord, TaskPatch, TaskRecord } from "./records.ts";
+import type { TakeoverRecord, ApprovalRecord, AttemptRecord, ItemState, KillSwitch, PassedItem, SessionRecord, ShadowSwitch, TaskPatch, TaskRecord } from "./records.ts";
 
 /** One plan per project for now; the id keeps room for more. */
 export const PLAN_ID = "plan";
 
 export const METRICS_KEY = "viability_metrics";
 export const KILL_SWITCH_KEY = "kill_switch";
+export const SHADOW_SWITCH_KEY = "shadow_switch";
 /** Changes when the journal is emptied (`viable reset`): what a follower saw before means nothing now. */
 export const JOURNAL_EPOCH_KEY = "journal_epoch";
 
@@ -27,6 +28,7 @@ export type Change =
   | { type: "attempt_finished"; id: string; status: "finished" | "interrupted"; endedAt: string; outcome: AttemptOutcome | null; transcriptPath?: string | null }
   | { type: "metrics_saved"; metrics: ViabilityMetrics }
   | { type: "kill_switch_set"; value: KillSwitch }
+  | { type: "shadow_switch_set"; value: ShadowSwitch }
   /** A file's content hash after an agent ran (oscillation detection). */
   | { type: "file_version"; taskId: string; path: string; seq: number; hash: string; agent: string }
   /** The stored plan replaced by `plan`; items in `passed` keep their results. */
@@ -111,6 +113,8 @@ export function opsOf(change: Change): SqlOp[] {
       return [settingOp(METRICS_KEY, change.metrics)];
     case "kill_switch_set":
       return [settingOp(KILL_SWITCH_KEY, change.value)];
+    case "shadow_switch_set":
+      return [settingOp(SHADOW_SWITCH_KEY, change.value)];
     case "file_version":
       return [{ sql: "INSERT INTO file_versions (task_id, path, seq, hash, agent) VALUES (?, ?, ?, ?, ?)", params: [change.taskId, change.path, change.seq, change.hash, change.agent] }];
     case "plan_replaced":

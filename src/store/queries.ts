@@ -12,8 +12,8 @@ import { countEvents, itemEvents, iterateEvents, lastSeq, queryEvents, taskSumma
 import { hasPlan, lastSessionNumber, passedItems, readPlan, readSessions, type StoredPlan } from "./plan-store.ts";
 import { getApproval, latestTakeover, listApprovals } from "./approvals.ts";
 import { costBreakdown, type CostBreakdown } from "./cost.ts";
-import type { ApprovalRecord, ApprovalStatus, AttemptRecord, KillSwitch, PassedItem, SessionRecord, TakeoverRecord, TaskRecord, TaskStatus } from "./records.ts";
-import { readJournalEpoch, readKillSwitch, readMetrics } from "./settings.ts";
+import type { ApprovalRecord, ApprovalStatus, AttemptRecord, KillSwitch, PassedItem, ShadowSwitch, SessionRecord, TakeoverRecord, TaskRecord, TaskStatus } from "./records.ts";
+import { readJournalEpoch, readKillSwitch, readMetrics, readShadowSwitch } from "./settings.ts";
 import {
   attemptsOfItem, attemptsOfTask, busyAgents, countTasks, fileVersions, getAttempt, getTask, latestTask, recentTasks, runningAttempts, taskAnalysis, taskIdsWithPrefix,
   tasksInProgress,
@@ -44,6 +44,8 @@ export interface Queries {
   metrics(): Promise<ViabilityMetrics>;
   /** The kill switch when it is engaged, else null. */
   killSwitch(): Promise<KillSwitch | null>;
+  /** `viable shadow off` in force (null: shadows may run). */
+  shadowSwitch(): Promise<ShadowSwitch | null>;
   events(q?: LogQuery): Promise<LogEntry[]>;
   /** Every entry matching, streamed in sequence order (an export of a large log never sits in memory). */
   eachEvent(q?: Pick<LogQuery, "taskId" | "sessionId" | "after">): AsyncIterable<LogEntry>;
@@ -99,6 +101,7 @@ export class SqliteQueries implements Queries {
   fileVersions = async (taskId: string) => this.#read(() => fileVersions(this.#db, taskId));
   metrics = async () => this.#read(() => readMetrics(this.#db, this.#file));
   killSwitch = async () => this.#read(() => readKillSwitch(this.#db, this.#file));
+  shadowSwitch = async () => this.#read(() => readShadowSwitch(this.#db, this.#file));
   events = async (q: LogQuery = {}) => this.#read(() => queryEvents(this.#db, q));
   eventCount = async () => this.#read(() => countEvents(this.#db));
   lastSeq = async () => this.#read(() => lastSeq(this.#db));

@@ -138,3 +138,11 @@ export interface PassedItem {
   branch: string | null;
   merged_commit: string | null;
 }
+
+/** `viable shadow off`: no shadow runs while it is engaged (see engine/loop/shadow.ts). */
+export interface ShadowSwitch {
+  off: boolean;
+  since: string;
+  by_pid: number;
+  source?: string;
+}

@@ -6,8 +6,8 @@ import type { DatabaseSync } from "node:sqlite";
 import { z } from "zod";
 import { UserError } from "../domain/errors.ts";
 import { ADAPTATION_TYPES, initialMetrics, type ViabilityMetrics } from "../domain/viability.ts";
-import { JOURNAL_EPOCH_KEY, KILL_SWITCH_KEY, METRICS_KEY } from "./changes.ts";
-import type { KillSwitch } from "./records.ts";
+import { JOURNAL_EPOCH_KEY, KILL_SWITCH_KEY, METRICS_KEY, SHADOW_SWITCH_KEY } from "./changes.ts";
+import type { KillSwitch, ShadowSwitch } from "./records.ts";
 
 const adaptationSchema = z.object({
   type: z.enum(ADAPTATION_TYPES),
@@ -63,6 +63,14 @@ export function readMetrics(db: DatabaseSync, dbFile: string): ViabilityMetrics 
 export function readKillSwitch(db: DatabaseSync, dbFile: string): KillSwitch | null {
   const k = readSetting(db, dbFile, KILL_SWITCH_KEY, killSwitchSchema);
   return k?.engaged ? k : null;
+}
+
+const shadowSwitchSchema = z.object({ off: z.boolean(), since: z.string(), by_pid: z.number(), source: z.string().optional() });
+
+/** `viable shadow off`, when it is in force; null when shadows may run. */
+export function readShadowSwitch(db: DatabaseSync, dbFile: string): ShadowSwitch | null {
+  const s = readSetting(db, dbFile, SHADOW_SWITCH_KEY, shadowSwitchSchema);
+  return s?.off ? s : null;
 }
 
 /** The journal's epoch: "initial" until the first `viable reset`, then a new value at each. */

@@ -341,6 +341,13 @@ export async function keepCandidateWork(
   return kept;
 }
 
+/** A shadow's worktree and branch, removed: its work was measured and is never merged. */
+export async function discardWorkspace(root: string, ws: { dir: string; branch: string }, opts: Opts = {}): Promise<void> {
+  if (fs.existsSync(ws.dir)) await gitOk(root, ["worktree", "remove", "--force", ws.dir], opts);
+  await gitOk(root, ["worktree", "prune"], opts);
+  if (await branchExists(root, ws.branch, opts)) await gitOk(root, ["branch", "-D", ws.branch], opts);
+}
+
 async function keptBranches(root: string, itemId: string, opts: Opts): Promise<string[]> {
   const out = await gitOk(root, ["for-each-ref", "--format=%(refname:short)", `refs/heads/${KEPT_BRANCH_PREFIX}${itemSlug(itemId)}/`], opts);
   return out.split("\n").filter((l) => l !== "");

@@ -48,7 +48,7 @@ export interface StreamEvent {
 /** The loop's own events, flattened for assertions: `{type, seq, ...data}`. */
 export type LoopEvent = { [T in LoopEventType]: { type: T; seq: number } & LoopEventData[T] }[LoopEventType];
 
-const LOOP_TYPES = new Set<string>(["loop_started", "loop_reconciled", "item_started", "item_status", "item_verified", "item_passed", "item_failed", "item_blocked", "item_conflict_resolved", "item_waiting", "item_taken_over", "item_handed_back", "item_answered", "loop_note", "failure_streak", "loop_paused", "loop_resumed", "item_candidate_finished", "item_candidates_evaluated", "loop_finished"] satisfies LoopEventType[]);
+const LOOP_TYPES = new Set<string>(["loop_started", "loop_reconciled", "item_started", "item_status", "item_verified", "item_passed", "item_failed", "item_blocked", "item_conflict_resolved", "item_waiting", "item_taken_over", "item_handed_back", "item_answered", "loop_note", "failure_streak", "loop_paused", "loop_resumed", "item_candidate_finished", "item_candidates_evaluated", "item_shadow_compared", "loop_finished"] satisfies LoopEventType[]);
 
 export interface LoopRun extends CliResult {
   /** The loop's own events, in order. */

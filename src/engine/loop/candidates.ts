@@ -54,7 +54,7 @@ export interface CandidatesEnd {
   attemptId: string | null;
 }
 
-interface Run {
+export interface Run {
   result: CandidateResult;
   workspace: ItemWorkspace | null;
   workspaceId: string;
@@ -90,7 +90,7 @@ export async function runCandidates(ctx: LoopContext, input: CandidatesInput): P
       }
       if (k >= candidates.length) break;
       const index = k;
-      const p = runCandidate(ctx, input, index, controllers[index]!.signal).then((run) => {
+      const p = runCandidate(ctx, input, { candidate: candidates[index]!, number: index + 1, workspaceId: `${item.id}@candidate-${index + 1}`, slot: ctx.config.loop.concurrency + input.slot * 16 + index }, controllers[index]!.signal).then((run) => {
         runs[index] = run;
         ctx.recorder.event("item_candidate_finished", { item: item.id, attempt, ...run.result });
         if (best.policy === "first_pass" && run.result.passed && firstPass === null) {
@@ -165,15 +165,24 @@ function startGate(ctx: LoopContext, key: { taskId: string; itemId: string }, ru
   return { kind: "start" };
 }
 
-async function runCandidate(ctx: LoopContext, input: CandidatesInput, index: number, signal: AbortSignal): Promise<Run> {
+/** One way to do the item in a worktree of its own: a candidate's number (0: a shadow), and the slot for its ports. */
+export interface OwnWorktree {
+  candidate: Candidate;
+  number: number;
+  workspaceId: string;
+  slot: number;
+}
+
+/** The candidate's (or shadow's) agents in its own worktree, committed, measured and verified; never merged here. */
+export async function runCandidate(ctx: LoopContext, input: Omit<CandidatesInput, "candidates">, own: OwnWorktree, signal: AbortSignal): Promise<Run> {
   const { item, attempt } = input;
-  const candidate = input.candidates[index]!;
+  const { candidate, workspaceId } = own;
+  const tag = own.number === 0 ? "shadow" : `c${own.number}`;
   const allocation = candidateAllocation(input.allocation, candidate, item, ctx);
   const lead = allocation.steps[0]!.agent;
-  const workspaceId = `${item.id}@candidate-${index + 1}`;
   const started = performance.now();
   const result: CandidateResult = {
-    candidate: index + 1, agent: allocation.steps.map((s) => s.agent.name).join("+"), runtime: lead.runtime, model: lead.model ?? ctx.config.runtimes[lead.runtime]?.model ?? null,
+    candidate: own.number, agent: allocation.steps.map((s) => s.agent.name).join("+"), runtime: lead.runtime, model: lead.model ?? ctx.config.runtimes[lead.runtime]?.model ?? null,
     skipped: null, passed: false, reason: null, checks_passed: 0, checks_total: ctx.config.loop.best_of.checks.length, files: [], diff_lines: 0, outside_scope: [], score: null,
     cost_usd: 0, tokens: 0, duration_s: 0, branch: null,
   };
@@ -186,8 +195,8 @@ async function runCandidate(ctx: LoopContext, input: CandidatesInput, index: num
     const ws = prepared.workspace;
     run.workspace = ws;
     // Slots past the loop's own, so candidates in parallel do not share ports.
-    const env = { ...itemEnv(ctx, item, ctx.config.loop.concurrency + input.slot * 16 + index, ws), VIABLE_CANDIDATE: String(index + 1) };
-    await runSetup(ctx.config, ctx.paths, ws, env, `${label(ctx, item, attempt)}-c${index + 1}`, signal, ctx.pipeline.processes);
+    const env = { ...itemEnv(ctx, item, own.slot, ws), VIABLE_CANDIDATE: String(own.number) };
+    await runSetup(ctx.config, ctx.paths, ws, env, `${label(ctx, item, attempt)}-${tag}`, signal, ctx.pipeline.processes);
     await runAgents(ctx, { item, attempt, allocation, cwd: ws.dir, env, previousFailure: input.previousFailure, keptBranch: prepared.kept.keptBranch, last, answered: input.answered, signal, tally });
     const head = await commitWork(ws, await checkIntegrity(ws, signal), item.id, attempt, signal);
     const stats = await diffStats(ws.dir, ws.base, head, signal);
@@ -196,7 +205,7 @@ async function runCandidate(ctx: LoopContext, input: CandidatesInput, index: num
     run.diff = stats.diff;
     const scope = pathsInTask([item.name, item.description, ...item.tests].join("\n"));
     result.outside_scope = scope.length === 0 ? [] : stats.files.filter((f) => !inScope(f, scope));
-    const verify = await verifyCommands(ctx, { commands: [...item.verify, ...ctx.projectVerify], cwd: ws.dir, env, label: `${label(ctx, item, attempt)}-c${index + 1}`, signal });
+    const verify = await verifyCommands(ctx, { commands: [...item.verify, ...ctx.projectVerify], cwd: ws.dir, env, label: `${label(ctx, item, attempt)}-${tag}`, signal });
     run.checks = recordedChecks(verify.checks);
     if (!verify.passed) {
       result.reason = `verification failed: ${verify.findings.join("; ")}`;
@@ -204,7 +213,7 @@ async function runCandidate(ctx: LoopContext, input: CandidatesInput, index: num
     } else {
       result.passed = true;
       if (ctx.config.loop.best_of.checks.length > 0) {
-        const scoring = await verifyCommands(ctx, { commands: ctx.config.loop.best_of.checks, cwd: ws.dir, env, label: `${label(ctx, item, attempt)}-c${index + 1}-score`, signal });
+        const scoring = await verifyCommands(ctx, { commands: ctx.config.loop.best_of.checks, cwd: ws.dir, env, label: `${label(ctx, item, attempt)}-${tag}-score`, signal });
         result.checks_passed = scoring.checks.filter((c) => c.passed).length;
       }
     }
@@ -233,7 +242,7 @@ function skipped(ctx: LoopContext, input: CandidatesInput, index: number, reason
 }
 
 /** The candidate's agents: the item's, or the one it names; its runtime and model over theirs. */
-function candidateAllocation(base: ItemAllocation, c: Candidate, item: PlanItem, ctx: LoopContext): ItemAllocation {
+export function candidateAllocation(base: ItemAllocation, c: Candidate, item: PlanItem, ctx: LoopContext): ItemAllocation {
   const steps = c.agent !== undefined ? [{ agent: ctx.registry.require(c.agent), role: "primary", focus: `Implement ${item.name}.` }] : base.steps;
   if (c.runtime === undefined && c.model === undefined) return { ...base, steps };
   return { ...base, steps: steps.map((s) => ({ ...s, agent: onRuntime(s.agent, c) })) };
@@ -260,7 +269,7 @@ function reasonOf(winner: Run, finalists: readonly Run[], by: "score" | "reviewe
   return `candidate ${r.candidate} has the best score, ${r.score} (${r.checks_passed}/${r.checks_total} scoring checks, ${r.diff_lines} lines in ${r.files.length} files, ${r.outside_scope.length} outside the item's scope)${others.length ? `; the others: ${others.join(", ")}` : "; no other candidate passed"}`;
 }
 
-async function diffStats(dir: string, base: string, head: string, signal: AbortSignal): Promise<{ files: string[]; lines: number; diff: string }> {
+export async function diffStats(dir: string, base: string, head: string, signal: AbortSignal): Promise<{ files: string[]; lines: number; diff: string }> {
   const numstat = await gitOk(dir, ["diff", "--numstat", "--no-renames", base, head], { signal });
   let lines = 0;
   const files: string[] = [];

@@ -11,7 +11,8 @@ import { CommitFailed } from "../../store/journal.ts";
 import { removeMergedWorkspace } from "../../workspace/worktrees.ts";
 import { allocateItem } from "./item-allocation.ts";
 import { runAgents } from "./item-agents.ts";
-import { candidatesFor, runCandidates } from "./candidates.ts";
+import { candidatesFor, diffStats, runCandidates } from "./candidates.ts";
+import { finishShadow, shadowFor, startShadow, type PrimaryMeasure, type RunningShadow } from "./shadow.ts";
 import { itemEnv, label } from "./item-env.ts";
 import { verifyCommands } from "./item-verify.ts";
 import { AttemptFailure, checkIntegrity, commitWork, prepareWorkspace, recordedChecks, runSetup, type ItemWorkspace, type RecordedCheck } from "./item-workspace.ts";
@@ -47,6 +48,28 @@ export type AttemptEnd =
   | { kind: "fatal"; error: Error };
 
 export async function runItemAttempt(ctx: LoopContext, input: ItemAttemptInput): Promise<AttemptEnd> {
+  const beside: Beside = {
+    shadow: null,
+    primary: { agent: "", runtime: "", model: null, passed: false, reason: null, files: [], diff_lines: 0, tally: { usd: 0, tokens: 0 }, started: performance.now(), ended: 0 },
+  };
+  const end = await itemAttempt(ctx, input, beside);
+  beside.primary.ended = performance.now();
+  if (beside.shadow) {
+    if (end.kind === "failed" && !beside.primary.passed) beside.primary.reason = end.reason;
+    // Recorded when the shadow is done; the item goes on (merged, its dependents free) meanwhile.
+    ctx.shadows.background(finishShadow(ctx, { item: input.item, attempt: input.attempt }, beside.shadow, beside.primary)
+      .catch((e: unknown) => note(ctx, input.item, `the shadow run could not be recorded: ${e instanceof Error ? e.message : String(e)}`)));
+  }
+  return end;
+}
+
+/** A shadow running beside the item's agent, and the primary's measures for the comparison. */
+interface Beside {
+  shadow: RunningShadow | null;
+  primary: PrimaryMeasure;
+}
+
+async function itemAttempt(ctx: LoopContext, input: ItemAttemptInput, beside: Beside): Promise<AttemptEnd> {
   const { item, attempt } = input;
   const { recorder, signal } = ctx;
   let keptBranch: string | null = null;
@@ -83,6 +106,12 @@ export async function runItemAttempt(ctx: LoopContext, input: ItemAttemptInput):
       if (keptBranch) note(ctx, item, `kept the previous attempt's work on branch ${keptBranch}`);
       recorder.item(item.id, "item_status", { phase: "workspace", branch: ws.branch, base: ws.base, workspace: ws.dir, kept_branch: keptBranch }, { branch: ws.branch, base_commit: ws.base });
       await runSetup(ctx.config, ctx.paths, ws, itemEnv(ctx, item, input.slot, ws), label(ctx, item, attempt), signal, ctx.pipeline.processes);
+      const lead = allocation!.steps[0]!.agent;
+      const shadow = shadowFor(lead, ctx.config);
+      if (shadow) {
+        beside.shadow = startShadow(ctx, { item, attempt, slot: input.slot, allocation: allocation!, previousFailure: input.previousFailure, answered: input.answered }, shadow);
+        Object.assign(beside.primary, { agent: allocation!.steps.map((s) => s.agent.name).join("+"), runtime: lead.runtime, model: lead.model ?? ctx.config.runtimes[lead.runtime]?.model ?? null, started: performance.now() });
+      }
     } else {
       recorder.item(item.id, "item_started", { attempt, agents: allocation!.steps.map((s) => s.agent.name), base: null, workspace: ctx.paths.root }, { phase: "agents", last_error: null });
     }
@@ -92,10 +121,14 @@ export async function runItemAttempt(ctx: LoopContext, input: ItemAttemptInput):
       // The candidates' verification stands for the winner's.
     } else if (!input.resume) {
       if (ws) recorder.item(item.id, "item_status", { phase: "agents" }, { phase: "agents" });
-      await runAgents(ctx, { item, attempt, allocation: allocation!, cwd: cwd(), env, previousFailure: input.previousFailure, keptBranch, last, answered: input.answered, signal });
+      await runAgents(ctx, { item, attempt, allocation: allocation!, cwd: cwd(), env, previousFailure: input.previousFailure, keptBranch, last, answered: input.answered, signal, tally: beside.primary.tally });
       if (ws) {
         const state = await checkIntegrity(ws, signal);
         const head = await commitWork(ws, state, item.id, attempt, signal);
+        if (beside.shadow) {
+          const stats = await diffStats(ws.dir, ws.base, head, signal);
+          Object.assign(beside.primary, { files: stats.files, diff_lines: stats.lines });
+        }
         recorder.item(item.id, "item_status", { phase: "verifying", head }, { phase: "verifying" });
       }
     } else if (ws) {
@@ -115,6 +148,7 @@ export async function runItemAttempt(ctx: LoopContext, input: ItemAttemptInput):
     } else {
       recorder.item(item.id, "item_verified", { checks: [] }, { phase: ws ? "queued" : null });
     }
+    beside.primary.passed = true;
 
     if (!ws) return { kind: "passed", commit: null, reverified: false, attemptId: last.attemptId };
     const workspace = ws;

@@ -7,6 +7,7 @@ import type { PlanSource } from "../../plan/plan.ts";
 import type { ProjectPaths } from "../../workspace/paths.ts";
 import type { AttemptPipeline } from "../attempt/pipeline.ts";
 import type { SerialQueue } from "./merge-queue.ts";
+import type { ShadowControl } from "./shadow.ts";
 import type { LoopRecorder } from "./recorder.ts";
 
 export type WorkspaceMode = "worktree" | "none";
@@ -33,6 +34,8 @@ export interface LoopContext {
   onNeedsInput: "wait" | "retry" | "block";
   /** The agent that resolves merge conflicts in the queue (`loop.integrator`), when there is one. */
   integrator?: AgentDefinition;
+  /** Whether shadows may start (`viable shadow off`), and the running ones. */
+  shadows: ShadowControl;
 }
 
 /**

@@ -36,6 +36,7 @@ import { SerialQueue } from "./merge-queue.ts";
 import { removeLeftoverScratches } from "./conflict-resolution.ts";
 import { consumed, watchForPerson } from "./needs-input.ts";
 import { OverlapGuard } from "./overlap-guard.ts";
+import { ShadowControl } from "./shadow.ts";
 import { checkIntegrity, type ItemWorkspace } from "./item-workspace.ts";
 import { itemWorktreeDir } from "../../workspace/worktrees.ts";
 import { LoopRecorder } from "./recorder.ts";
@@ -184,6 +185,8 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
     const projectVerify = config.verify ?? (mode === "none" ? [] : await detectedTestCommand(store.paths.root));
     const lastSession = await store.queries.lastSessionNumber();
     const rec = new LoopRecorder({ journal, runId, now: store.now, state: stored.state, lastSession });
+    const shadows = new ShadowControl();
+    if (await store.queries.shadowSwitch()) shadows.turnOff("shadows are off (`viable shadow off`)");
     const items = new Map(plan.items.map((i) => [i.id, i]));
     const keyLimits = config.loop.runtime_limits;
     const keyOf = Object.keys(keyLimits).length === 0 ? undefined : (item: PlanItem) => runtimeOf(item, deps, config);
@@ -242,6 +245,7 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
     const ctx: LoopContext = {
       paths: store.paths, config, registry: deps.registry, pipeline: deps.pipeline, source: plan.source, recorder: rec, mode, integration, projectVerify,
       mergeQueue: new SerialQueue(), adminQueue: new SerialQueue(), runId, signal: controller.signal, onNeedsInput, ...(integrator ? { integrator } : {}),
+      shadows,
     };
     const groups = new Set(plan.items.filter((i) => i.parent !== undefined).map((i) => i.parent!));
     const freeSlots: number[] = [];
@@ -270,6 +274,16 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
     killSwitchTimer = setInterval(() => {
       void store.queries.killSwitch().then((k) => {
         if (k) controller.abort(new LoopStopped("kill_switch", "stopped by the kill switch (`viable stop`)"));
+      }, () => undefined);
+      // `viable shadow off` stops the running shadows at once; `on` lets new ones start.
+      void store.queries.shadowSwitch().then((s) => {
+        if (s && shadows.off === null) {
+          shadows.turnOff("shadows turned off (`viable shadow off`)");
+          rec.event("loop_note", { message: "shadows turned off (`viable shadow off`): the running ones are stopped, no new one starts" });
+        } else if (!s && shadows.off !== null) {
+          shadows.turnOn();
+          rec.event("loop_note", { message: "shadows turned on again (`viable shadow on`)" });
+        }
       }, () => undefined);
     }, KILL_SWITCH_POLL_MS).unref();
 
@@ -506,6 +520,8 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
     // Resolves when nothing is in flight and nothing more will start (an abort included: its
     // attempts finish cancelling first).
     await drained;
+    // Shadows still at work after their primaries finished: recorded before the run ends.
+    await shadows.idle();
     if (outcome === null) {
       const c = sched.counts();
       const leftAlone = sched.leftAlone();

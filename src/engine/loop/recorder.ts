@@ -94,7 +94,7 @@ export class LoopRecorder {
   }
 
   /** An event of the run that changes no item row. */
-  event<T extends "loop_started" | "loop_reconciled" | "loop_note" | "failure_streak" | "loop_paused" | "loop_resumed" | "item_candidate_finished" | "item_candidates_evaluated" | "item_conflict_resolved">(type: T, data: LoopEventData[T]): void {
+  event<T extends "loop_started" | "loop_reconciled" | "loop_note" | "failure_streak" | "loop_paused" | "loop_resumed" | "item_candidate_finished" | "item_candidates_evaluated" | "item_shadow_compared" | "item_conflict_resolved">(type: T, data: LoopEventData[T]): void {
     this.#journal.stage({ event: { event_type: type, task_id: this.runId, data } });
   }
 
