@@ -8,7 +8,7 @@ import { useResource } from "./resource.js";
 import { publish } from "./stream.js";
 import { Ago, Badge, brief, clock, duration, Empty, ErrorPanel, html, Loading, usd } from "./ui.js";
 
-const TABS = [["output", "Output"], ["diff", "Diff"], ["verification", "Verification"], ["events", "Events"]];
+const TABS = [["output", "Output"], ["diff", "Diff"], ["verification", "Verification"], ["candidates", "Candidates"], ["shadow", "Shadow"], ["events", "Events"]];
 
 export function ItemPage({ project, itemId, query }) {
   const r = useResource(projectApi(project, `/items/${encodeURIComponent(itemId)}`), [`item:${itemId}`]);
@@ -16,7 +16,10 @@ export function ItemPage({ project, itemId, query }) {
   const go = (changes) => navigate(link(project, "items", itemId, { tab, attempt: query.attempt, ...changes }));
 
   if (!r.data) return r.error ? html`<${ErrorPanel} error=${r.error} />` : html`<${Loading} />`;
-  const { item, attempts = [], verification = [], events = [] } = r.data;
+  const { item, attempts = [], verification = [], candidates = [], shadows = [], events = [] } = r.data;
+  // Candidates and Shadow only where the item has some.
+  const counts = { verification: verification.length, candidates: candidates.length, shadow: shadows.length };
+  const tabs = TABS.filter(([key]) => (key !== "candidates" && key !== "shadow") || counts[key] > 0);
   const { ordered, selected } = orderAttempts(attempts, query.attempt);
 
   return html`
@@ -30,9 +33,9 @@ export function ItemPage({ project, itemId, query }) {
           </section>
           <section class="panel tab-panel">
             <nav class="subtabs">
-              ${TABS.map(([key, label]) => html`
-                <a class=${tab === key ? "on" : ""} href=${link(project, "items", itemId, { tab: key, attempt: query.attempt })}>
-                  ${label}${key === "verification" && verification.length ? html` <span class="count">${verification.length}</span>` : ""}
+              ${tabs.map(([key, label]) => html`
+                <a class=${tab === key ? "on" : ""} href=${link(project, "items", itemId, { tab: key, attempt: query.attempt })} data-testid=${`tab-${key}`}>
+                  ${label}${counts[key] ? html` <span class="count">${counts[key]}</span>` : ""}
                 </a>`)}
               ${tab === "output" && selected && html`<span class="subtabs-note">attempt ${selected.attempt_no} · ${selected.agent}</span>`}
             </nav>
@@ -40,6 +43,8 @@ export function ItemPage({ project, itemId, query }) {
               ${tab === "output" && (selected ? html`<${AgentOutput} key=${selected.id} attempt=${selected} />` : html`<${Empty} title="No attempt yet">The output appears here as soon as an agent starts on this item.</${Empty}>`)}
               ${tab === "diff" && html`<${DiffView} project=${project} itemId=${itemId} />`}
               ${tab === "verification" && html`<${Verification} list=${verification} />`}
+              ${tab === "candidates" && html`<${Candidates} list=${candidates} />`}
+              ${tab === "shadow" && html`<${Shadows} list=${shadows} />`}
               ${tab === "events" && html`<${ItemEvents} events=${events} />`}
             </div>
           </section>
@@ -166,6 +171,54 @@ function Verification({ list }) {
                 ${c.output_tail && html`<pre>${c.output_tail}</pre>`}`)
             : html`<pre>${v.output || "(no output)"}</pre>`}
         </details>`)}
+    </div>`;
+}
+
+// ---- best-of-N candidates and shadow runs, side by side -------------------------------------
+
+function Candidates({ list }) {
+  return html`
+    <div class="candidates">
+      ${[...list].reverse().map((c) => html`
+        <section class="candidate-round" data-testid=${`candidates-${c.attempt}`}>
+          <div class="small">
+            <b>Attempt ${c.attempt}</b> · ${c.policy} ·
+            ${c.winner !== null ? html` candidate ${c.winner} chosen by ${c.by}` : html` <span class="t-failed">no candidate passed</span>`}
+          </div>
+          ${c.reasons && html`<div class="dim small candidate-reasons">${c.reasons}</div>`}
+          <table class="table compact">
+            <thead><tr><th>#</th><th>Agent</th><th>Runtime</th><th>Model</th><th>Verified</th><th class="num">Score</th><th class="num">Checks</th><th class="num">Lines</th><th class="num">Files</th><th class="num">Outside</th><th class="num">Cost</th><th class="num">Time</th><th>Work</th></tr></thead>
+            <tbody>${c.results.map((r) => html`
+              <tr class=${r.candidate === c.winner ? "winner" : ""} data-testid=${`candidate-${c.attempt}-${r.candidate}`}>
+                <td class="mono">${r.candidate}${r.candidate === c.winner ? " ★" : ""}</td><td>${r.agent}</td><td>${r.runtime}</td><td class="dim">${r.model ?? "-"}</td>
+                <td>${r.skipped !== null ? html`<span class="dim" title=${r.skipped}>skipped</span>` : html`<${Badge} status=${r.passed ? "passed" : "failed"} />`}</td>
+                <td class="num">${r.score ?? "-"}</td><td class="num">${r.checks_passed}/${r.checks_total}</td><td class="num">${r.diff_lines}</td>
+                <td class="num" title=${r.files.join("\n")}>${r.files.length}</td><td class="num" title=${r.outside_scope.join("\n")}>${r.outside_scope.length}</td>
+                <td class="num">${usd(r.cost_usd)}</td><td class="num">${duration(r.duration_s * 1000)}</td>
+                <td class="mono small" title=${r.reason ?? ""}>${r.candidate === c.winner ? "merged" : r.skipped ?? r.branch ?? r.reason ?? ""}</td>
+              </tr>`)}</tbody>
+          </table>
+        </section>`)}
+    </div>`;
+}
+
+function Shadows({ list }) {
+  const row = (who, s) => html`
+    <tr>
+      <td>${who}</td><td>${s.agent}</td><td>${s.runtime}</td><td class="dim">${s.model ?? "-"}</td>
+      <td><${Badge} status=${s.passed ? "passed" : "failed"} /></td><td class="num">${s.diff_lines}</td><td class="num" title=${s.files.join("\n")}>${s.files.length}</td>
+      <td class="num">${usd(s.cost_usd)}</td><td class="num">${duration(s.duration_s * 1000)}</td><td class="num">${s.tokens}</td>
+    </tr>`;
+  return html`
+    <div class="candidates">
+      ${[...list].reverse().map((x, i) => html`
+        <section class="candidate-round" data-testid=${`shadow-${i}`}>
+          <div class="small"><b>Attempt ${x.attempt}</b> · ${x.complete ? (x.agree ? "they agree" : html`<span class="t-failed">they disagree</span>`) : html`<span class="dim">the shadow was stopped: ${x.shadow.reason}</span>`}${x.diff_file ? html` · <span class="dim mono">${x.diff_file}</span>` : ""}</div>
+          <table class="table compact">
+            <thead><tr><th></th><th>Agent</th><th>Runtime</th><th>Model</th><th>Verified</th><th class="num">Lines</th><th class="num">Files</th><th class="num">Cost</th><th class="num">Time</th><th class="num">Tokens</th></tr></thead>
+            <tbody>${row("primary", x.primary)}${row("shadow", x.shadow)}</tbody>
+          </table>
+        </section>`)}
     </div>`;
 }
 

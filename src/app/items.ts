@@ -43,6 +43,8 @@ export interface ItemDetail {
   verification: VerificationView[];
   /** Best-of-N: each attempt's candidates side by side, with the evaluator's choice and reasons. */
   candidates: LoopEventData["item_candidates_evaluated"][];
+  /** Shadow runs beside this item's agent: both sides of each pair. */
+  shadows: LoopEventData["item_shadow_compared"][];
   events: LogEntry[];
 }
 
@@ -75,12 +77,13 @@ export async function itemDetail(p: Project, itemId: string): Promise<ItemDetail
     }
   }
   const candidates = events.filter((e) => e.event_type === "item_candidates_evaluated").map((e) => e.data as unknown as LoopEventData["item_candidates_evaluated"]);
+  const shadows = events.filter((e) => e.event_type === "item_shadow_compared").map((e) => e.data as unknown as LoopEventData["item_shadow_compared"]);
   return {
     item: {
       ...itemReport(item, stored.state.get(item.id)), description: item.description, tests: item.tests, verify: item.verify,
       cost_usd: attempts.reduce((sum, a) => sum + (a.outcome?.cost_usd ?? 0), 0),
     },
-    attempts, verification, candidates, events,
+    attempts, verification, candidates, shadows, events,
   };
 }
 

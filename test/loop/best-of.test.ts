@@ -5,6 +5,8 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { launchBrowser, newPage, screenshot } from "../server/browser.ts";
+import { serve } from "../server/support.ts";
 import { viable } from "../support/cli.ts";
 import { importPlan, loopProject } from "./support.ts";
 
@@ -51,6 +53,21 @@ void test("best of 3: the failing candidate is out, the smaller diff inside the 
   assert.match(shown.stdout, /1\*\s+code-writer\s+command\s+-\s+yes\s+-0\.01\s+0\/0\s+1\s+1\s+0\s+\$0\.0000\s+\S+s\s+merged/);
   assert.match(shown.stdout, /2\s+code-writer\s+command\s+-\s+yes\s+-1\.05\s+0\/0\s+5\s+2\s+1\s+\$0\.0000\s+\S+s\s+viable-kept\/a\/attempt-1-candidate-2/);
   assert.match(shown.stdout, /3: verification failed/);
+
+  // The same, side by side in the dashboard's item page (Chromium).
+  const s = await serve(t, [p.dir]);
+  const browser = await launchBrowser(t);
+  const problems: string[] = [];
+  const page = await newPage(browser, problems);
+  await page.goto(s.loginUrl);
+  await page.goto(`${s.url}#/p/${s.projects[0]!.id}/items/a?tab=candidates`);
+  const winner = page.getByTestId("candidate-1-1");
+  await winner.waitFor({ timeout: 30_000 });
+  assert.match(await winner.innerText(), /1 ★\s+code-writer\s+command\s+-\s+✓\s+Passed\s+-0\.01\s+0\/0\s+1\s+1\s+0\s+\$0\S*\s+\S+\s+merged/);
+  assert.match(await page.getByTestId("candidate-1-3").innerText(), /Failed[\s\S]*viable-kept\/a\/attempt-1-candidate-3/);
+  assert.match(await page.getByTestId("candidates-1").innerText(), /candidate 1 chosen by score/);
+  await screenshot(page, "item-candidates");
+  assert.deepEqual(problems, []);
 });
 
 void test("the score is the user's: weights that favour more lines and a scoring check choose the bigger change", async (t) => {
