@@ -1,6 +1,7 @@
 // Use case: take one task through one VSM cycle (`viable run`). Command agents are started from
 // this process, and each attempt's row is committed before its process starts.
 
+import { checkBestOfRun } from "../engine/best-of-run.ts";
 import { runCycle, type CycleOptions } from "../engine/cycle.ts";
 import type { VSMCycleResult } from "../engine/cycle-result.ts";
 import { withPipeline } from "./pipeline.ts";
@@ -11,6 +12,8 @@ export { CycleStopped } from "../engine/cycle.ts";
 export type { VSMCycleResult } from "../engine/cycle-result.ts";
 
 export async function runTask(project: Project, opts: RunTaskOptions): Promise<VSMCycleResult> {
+  // Checked before anything is recorded: a tree best-of cannot work from is a usage error.
+  if (opts.bestOf !== undefined && opts.bestOf > 1) await checkBestOfRun(project.paths.root);
   // A commit that fails (a full disk) stops the cycle: nothing more may run unrecorded.
   const { journal } = project.store;
   const failed = new AbortController();

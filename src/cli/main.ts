@@ -92,11 +92,15 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option("-v, --verbose", "print each step as it happens (to stderr)")
     .option("--events", "print the run's events as NDJSON on stdout while it runs")
     .option("--auto-approve", "approve S5 checkpoints without asking")
-    .action(async (taskArg: string | undefined, opts: { dir: string; file?: string; json?: boolean; events?: boolean; verbose?: boolean; autoApprove?: boolean; simple?: boolean; medium?: boolean; complex?: boolean; hint?: string }) => {
+    .option("--best-of <n>", "run each agent step as N candidates in worktrees and apply the best one's change (loop.best_of's score and reviewer)", (v) => Number(v))
+    .action(async (taskArg: string | undefined, opts: { dir: string; file?: string; json?: boolean; events?: boolean; verbose?: boolean; autoApprove?: boolean; simple?: boolean; medium?: boolean; complex?: boolean; hint?: string; bestOf?: number }) => {
       const hint = hintOf(opts);
+      if (opts.bestOf !== undefined && !(Number.isInteger(opts.bestOf) && opts.bestOf >= 1 && opts.bestOf <= 16)) {
+        throw new UserError({ reason: "bad_usage", field: "--best-of", message: "is not a whole number from 1 to 16", fix: "give how many candidates to run, e.g. --best-of 3" });
+      }
       // Checked before anything is recorded: exit 2 promises that nothing was attempted.
       const task = await taskText(taskArg, opts.file);
-      setExit(await (await import("./commands/run.ts")).runCommand({ task, dir: opts.dir, ...(hint !== undefined ? { hint } : {}), verbose: !!opts.verbose, json: !!opts.json, events: !!opts.events, autoApprove: !!opts.autoApprove }, o));
+      setExit(await (await import("./commands/run.ts")).runCommand({ task, dir: opts.dir, ...(hint !== undefined ? { hint } : {}), verbose: !!opts.verbose, json: !!opts.json, events: !!opts.events, autoApprove: !!opts.autoApprove, ...(opts.bestOf !== undefined ? { bestOf: opts.bestOf } : {}) }, o));
     });
 
   program.command("analyze").description("assess a task's complexity (S3) without running it")

@@ -21,6 +21,7 @@ import {
 } from "../viability/metrics.ts";
 import type { AttemptPipeline } from "./attempt/pipeline.ts";
 import { runAgent } from "./attempt/run-agent.ts";
+import { runBestOf } from "./best-of-run.ts";
 import type { AgentResult, CycleConflict, VSMCycleResult } from "./cycle-result.ts";
 import { assertNotStopped } from "./kill-switch.ts";
 import { composePrompt } from "./prompt.ts";
@@ -36,6 +37,8 @@ export interface CycleOptions {
   interactive: boolean;
   /** Asks the person at the terminal; true is yes. */
   ask: YesNoPrompt;
+  /** `--best-of N`: each agent step as N candidates in worktrees, the best one's change applied (best-of-run.ts). */
+  bestOf?: number;
   signal: AbortSignal;
 }
 
@@ -279,6 +282,14 @@ async function runSchedule(deps: CycleDeps, opts: CycleOptions, taskId: string, 
         ...(lastAudit && !lastAudit.passed ? { auditFeedback: lastAudit.feedback } : {}),
       });
       store.journal.stage({ event: { event_type: "state_changed", task_id: taskId, agent: `s1-${name}`, data: { entity: "agent", agent: name, status: "busy", iteration } } });
+      if (opts.bestOf !== undefined && opts.bestOf > 1) {
+        const r = await runBestOf(deps, {
+          task: opts.task, taskId, agent, role: step?.role ?? "primary", focus: step?.focus ?? opts.task, n: opts.bestOf, iteration, signal: opts.signal,
+          auditFeedback: lastAudit && !lastAudit.passed ? lastAudit.feedback : undefined,
+        });
+        store.journal.stage({ event: { event_type: "state_changed", task_id: taskId, agent: `s1-${name}`, data: { entity: "agent", agent: name, status: "idle", iteration } } });
+        return r;
+      }
       const { outcome, attempts, runtime } = await runAgent(deps.pipeline, { agent, taskId, prompt, cwd: store.paths.root, signal: opts.signal });
       const lastAttempt = attempts.at(-1);
       store.journal.stage({ event: { event_type: "state_changed", task_id: taskId, agent: `s1-${name}`, data: { entity: "agent", agent: name, status: "idle", iteration } } });

@@ -22,6 +22,7 @@ export interface RunArgs {
   json: boolean;
   events: boolean;
   autoApprove: boolean;
+  bestOf?: number;
 }
 
 export async function runCommand(args: RunArgs, o: Output): Promise<number> {
@@ -57,6 +58,7 @@ export async function runCommand(args: RunArgs, o: Output): Promise<number> {
       task: args.task,
       ...(args.hint !== undefined ? { hint: args.hint } : {}),
       autoApprove: args.autoApprove,
+      ...(args.bestOf !== undefined ? { bestOf: args.bestOf } : {}),
       interactive: o.interactive,
       ask: terminal(live).ask,
       signal: controller.signal,

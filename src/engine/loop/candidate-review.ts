@@ -8,7 +8,7 @@ import type { AgentDefinition } from "../../domain/agent.ts";
 import type { PlanItem } from "../../plan/plan.ts";
 import { runAgent } from "../attempt/run-agent.ts";
 import { parseStructured } from "../planning/structured-output.ts";
-import type { LoopContext } from "./loop-context.ts";
+import type { WorkContext } from "./loop-context.ts";
 
 const MAX_REPAIRS = 2;
 /** Per finalist: enough of a diff to judge it, not so much that several crowd the prompt out. */
@@ -24,7 +24,7 @@ export interface Finalist {
 export type Review = { ok: true; choice: number; reasons: string } | { ok: false; problem: string };
 
 export async function chooseByReview(
-  ctx: LoopContext, o: { item: PlanItem; reviewer: AgentDefinition; finalists: readonly Finalist[]; signal: AbortSignal },
+  ctx: WorkContext, o: { item: PlanItem; reviewer: AgentDefinition; finalists: readonly Finalist[]; signal: AbortSignal },
 ): Promise<Review> {
   const numbers = o.finalists.map((f) => f.candidate);
   const schema = z.object({

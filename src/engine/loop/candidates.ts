@@ -21,7 +21,7 @@ import { runAgents } from "./item-agents.ts";
 import type { ItemAllocation } from "./item-allocation.ts";
 import { chooseByReview } from "./candidate-review.ts";
 import { AttemptFailure, checkIntegrity, commitWork, prepareWorkspace, recordedChecks, runSetup, type ItemWorkspace, type RecordedCheck } from "./item-workspace.ts";
-import type { LoopContext } from "./loop-context.ts";
+import type { WorkContext } from "./loop-context.ts";
 import { itemEnv, label } from "./item-env.ts";
 import { verifyCommands } from "./item-verify.ts";
 
@@ -64,7 +64,7 @@ export interface Run {
   attemptId: string | null;
 }
 
-export async function runCandidates(ctx: LoopContext, input: CandidatesInput): Promise<CandidatesEnd> {
+export async function runCandidates(ctx: WorkContext, input: CandidatesInput): Promise<CandidatesEnd> {
   const { item, attempt, candidates } = input;
   const best = ctx.config.loop.best_of;
   const key = { taskId: ctx.runId, itemId: item.id };
@@ -146,7 +146,7 @@ export async function runCandidates(ctx: LoopContext, input: CandidatesInput): P
 type Gate = { kind: "start" } | { kind: "wait" } | { kind: "skip"; reason: string };
 
 /** Whether the next candidate may start: first_pass not yet won, and the item's budget covering one more. */
-function startGate(ctx: LoopContext, key: { taskId: string; itemId: string }, runs: readonly (Run | null)[], runningNow: number, firstPass: number | null): Gate {
+function startGate(ctx: WorkContext, key: { taskId: string; itemId: string }, runs: readonly (Run | null)[], runningNow: number, firstPass: number | null): Gate {
   if (firstPass !== null) return { kind: "skip", reason: `candidate ${firstPass + 1} passed first (first_pass)` };
   const limit = ctx.config.budgets.item;
   if (limit?.usd === undefined && limit?.tokens === undefined) return { kind: "start" };
@@ -174,7 +174,7 @@ export interface OwnWorktree {
 }
 
 /** The candidate's (or shadow's) agents in its own worktree, committed, measured and verified; never merged here. */
-export async function runCandidate(ctx: LoopContext, input: Omit<CandidatesInput, "candidates">, own: OwnWorktree, signal: AbortSignal): Promise<Run> {
+export async function runCandidate(ctx: WorkContext, input: Omit<CandidatesInput, "candidates">, own: OwnWorktree, signal: AbortSignal): Promise<Run> {
   const { item, attempt } = input;
   const { candidate, workspaceId } = own;
   const tag = own.number === 0 ? "shadow" : `c${own.number}`;
@@ -229,7 +229,7 @@ export async function runCandidate(ctx: LoopContext, input: Omit<CandidatesInput
   return run;
 }
 
-function skipped(ctx: LoopContext, input: CandidatesInput, index: number, reason: string): Run {
+function skipped(ctx: WorkContext, input: CandidatesInput, index: number, reason: string): Run {
   const allocation = candidateAllocation(input.allocation, input.candidates[index]!, input.item, ctx);
   const lead = allocation.steps[0]!.agent;
   return {
@@ -242,7 +242,7 @@ function skipped(ctx: LoopContext, input: CandidatesInput, index: number, reason
 }
 
 /** The candidate's agents: the item's, or the one it names; its runtime and model over theirs. */
-export function candidateAllocation(base: ItemAllocation, c: Candidate, item: PlanItem, ctx: LoopContext): ItemAllocation {
+export function candidateAllocation(base: ItemAllocation, c: Candidate, item: PlanItem, ctx: WorkContext): ItemAllocation {
   const steps = c.agent !== undefined ? [{ agent: ctx.registry.require(c.agent), role: "primary", focus: `Implement ${item.name}.` }] : base.steps;
   if (c.runtime === undefined && c.model === undefined) return { ...base, steps };
   return { ...base, steps: steps.map((s) => ({ ...s, agent: onRuntime(s.agent, c) })) };

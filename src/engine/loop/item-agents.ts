@@ -8,7 +8,7 @@ import { composePrompt } from "../prompt.ts";
 import type { ItemAllocation } from "./item-allocation.ts";
 import { itemTask } from "./item-task.ts";
 import { AttemptFailure } from "./item-workspace.ts";
-import type { LoopContext } from "./loop-context.ts";
+import type { WorkContext } from "./loop-context.ts";
 
 export interface ItemAgentsInput {
   item: PlanItem;
@@ -27,7 +27,7 @@ export interface ItemAgentsInput {
   tally?: { usd: number; tokens: number };
 }
 
-export async function runAgents(ctx: LoopContext, input: ItemAgentsInput): Promise<void> {
+export async function runAgents(ctx: WorkContext, input: ItemAgentsInput): Promise<void> {
   const { item, attempt, allocation, cwd, env, previousFailure, keptBranch, last, answered, signal } = input;
   const previous: { agent: string; success: boolean; summary: string }[] = [];
   for (const [index, step] of allocation.steps.entries()) {

@@ -3,13 +3,13 @@
 
 import type { PlanItem } from "../../plan/plan.ts";
 import type { ItemWorkspace } from "./item-workspace.ts";
-import type { LoopContext } from "./loop-context.ts";
+import type { WorkContext } from "./loop-context.ts";
 
 /**
  * The item's environment, for its agents, its setup hook and its verify commands. Each concurrent
  * slot has its own port range, so dev servers in parallel worktrees do not collide.
  */
-export function itemEnv(ctx: LoopContext, item: PlanItem, slot: number, ws: ItemWorkspace | null): Record<string, string> {
+export function itemEnv(ctx: WorkContext, item: PlanItem, slot: number, ws: ItemWorkspace | null): Record<string, string> {
   const env: Record<string, string> = {
     VIABLE_ITEM_ID: item.id,
     VIABLE_ITEM: JSON.stringify(item),
@@ -27,7 +27,7 @@ export function itemEnv(ctx: LoopContext, item: PlanItem, slot: number, ws: Item
   return env;
 }
 
-export function label(ctx: LoopContext, item: PlanItem, attempt: number): string {
+export function label(ctx: WorkContext, item: PlanItem, attempt: number): string {
   return `${ctx.runId}-${item.id.replace(/[^A-Za-z0-9._-]+/g, "_")}-${attempt}`;
 }
 

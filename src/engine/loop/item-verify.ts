@@ -2,10 +2,10 @@
 // project's, and best-of-N's scoring checks.
 
 import { runVerification, type VerificationReport } from "../../audit/verification.ts";
-import type { LoopContext } from "./loop-context.ts";
+import type { WorkContext } from "./loop-context.ts";
 
 export async function verifyCommands(
-  ctx: LoopContext, o: { commands: string[]; cwd: string; env: Record<string, string>; label: string; signal: AbortSignal },
+  ctx: WorkContext, o: { commands: string[]; cwd: string; env: Record<string, string>; label: string; signal: AbortSignal },
 ): Promise<VerificationReport> {
   const report = await runVerification({
     commands: o.commands, cwd: o.cwd, signal: o.signal, env: o.env,

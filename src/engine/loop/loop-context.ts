@@ -39,6 +39,14 @@ export interface LoopContext {
 }
 
 /**
+ * What working an item in worktrees needs — the loop's context, or `viable run --best-of`'s own
+ * (engine/best-of-run.ts): candidates, their agents, checks and events.
+ */
+export type WorkContext = Pick<LoopContext, "paths" | "config" | "registry" | "pipeline" | "adminQueue" | "integration" | "projectVerify" | "runId" | "signal"> & {
+  recorder: Pick<LoopRecorder, "event">;
+};
+
+/**
  * - all_passed: every item passed
  * - blocked: nothing more can run; some items are blocked
  * - max_sessions: the session limit of this run was reached
