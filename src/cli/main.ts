@@ -4,6 +4,7 @@
 
 import fs from "node:fs";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { MAX_CANDIDATES } from "../domain/candidates.ts";
 import { CommitFailed, isUserError, UserError } from "../domain/errors.ts";
 import type { RuntimeName } from "../domain/runtime.ts";
 import { EXIT } from "./exit-codes.ts";
@@ -95,8 +96,8 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option("--best-of <n>", "run each agent step as N candidates in worktrees and apply the best one's change (loop.best_of's score and reviewer)", (v) => Number(v))
     .action(async (taskArg: string | undefined, opts: { dir: string; file?: string; json?: boolean; events?: boolean; verbose?: boolean; autoApprove?: boolean; simple?: boolean; medium?: boolean; complex?: boolean; hint?: string; bestOf?: number }) => {
       const hint = hintOf(opts);
-      if (opts.bestOf !== undefined && !(Number.isInteger(opts.bestOf) && opts.bestOf >= 1 && opts.bestOf <= 16)) {
-        throw new UserError({ reason: "bad_usage", field: "--best-of", message: "is not a whole number from 1 to 16", fix: "give how many candidates to run, e.g. --best-of 3" });
+      if (opts.bestOf !== undefined && !(Number.isInteger(opts.bestOf) && opts.bestOf >= 1 && opts.bestOf <= MAX_CANDIDATES)) {
+        throw new UserError({ reason: "bad_usage", field: "--best-of", message: `is not a whole number from 1 to ${MAX_CANDIDATES}`, fix: "give how many candidates to run, e.g. --best-of 3" });
       }
       // Checked before anything is recorded: exit 2 promises that nothing was attempted.
       const task = await taskText(taskArg, opts.file);

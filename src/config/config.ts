@@ -4,6 +4,7 @@
 import fs from "node:fs";
 import { z } from "zod";
 import { UserError } from "../domain/errors.ts";
+import { MAX_CANDIDATES } from "../domain/candidates.ts";
 import { RUNTIME_NAMES } from "../domain/runtime.ts";
 
 const positive = z.number().positive();
@@ -176,7 +177,7 @@ export const configSchema = z.strictObject({
      */
     best_of: z.strictObject({
       /** Candidates per item (1: off); the item's agent each time unless `candidates` lists them. */
-      n: z.number().int().min(1).max(16).default(1),
+      n: z.number().int().min(1).max(MAX_CANDIDATES).default(1),
       candidates: z.array(candidateSchema).default([]),
       /** `best`: wait for every candidate; `first_pass`: merge the first that passes, stop the others. */
       policy: z.enum(["best", "first_pass"]).default("best"),

@@ -5,6 +5,9 @@
 
 import type { RuntimeName } from "./runtime.ts";
 
+/** Candidates per item at most (config `loop.best_of.n`, an item's `best_of`). */
+export const MAX_CANDIDATES = 16;
+
 /** One way to do the item: the item's own agent unless `agent` names another; `runtime`/`model` override its CLI and model. */
 export interface Candidate {
   agent?: string;

@@ -4,11 +4,16 @@
 // passes and stops the others. The candidates side by side in `viable plan show ITEM`.
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import fs from "node:fs";
+import path from "node:path";
+import { test, type TestContext } from "node:test";
 import { launchBrowser, newPage, screenshot } from "../server/browser.ts";
 import { serve } from "../server/support.ts";
 import { viable } from "../support/cli.ts";
-import { importPlan, loopProject } from "./support.ts";
+import { projectPaths } from "../../src/workspace/paths.ts";
+import { itemBranch, itemWorktreeDir } from "../../src/workspace/worktrees.ts";
+import { waitFor } from "../support/e2e.ts";
+import { importPlan, loopProject, startLoop } from "./support.ts";
 
 // Candidate 1: a one-line change; 2: four lines and a file the item does not name; 3: fails verification.
 const THREE = `case "$VIABLE_CANDIDATE" in
@@ -20,8 +25,9 @@ esac
 const VERIFY = ["test \"$(cat src/out.txt)\" != broken"];
 const ITEM = { id: "a", description: "Write src/out.txt with the greeting", verify: VERIFY, best_of: 3 };
 
-void test("best of 3: the failing candidate is out, the smaller diff inside the item's scope wins, the others' work is kept on branches", async (t) => {
-  const p = loopProject(t, [ITEM]);
+/** The loop over one item with the three candidates above; its evaluation. */
+async function bestOfThree(t: TestContext, config?: Record<string, unknown>) {
+  const p = loopProject(t, [ITEM], config ? { config } : {});
   p.write("src/.keep", "");
   p.commitAll("src");
   p.script(THREE);
@@ -30,6 +36,11 @@ void test("best of 3: the failing candidate is out, the smaller diff inside the 
   assert.equal(run.code, 0, run.stderr + run.stdout);
   const [evaluated] = run.of("item_candidates_evaluated");
   assert.ok(evaluated, run.stdout);
+  return { p, run, evaluated };
+}
+
+void test("best of 3: the failing candidate is out, the smaller diff inside the item's scope wins, the others' work is kept on branches", async (t) => {
+  const { p, run, evaluated } = await bestOfThree(t);
   assert.equal(evaluated.winner, 1);
   assert.equal(evaluated.by, "score");
   // The default score: -0.01 a line, -1 a file outside what the item names (src/out.txt).
@@ -71,15 +82,8 @@ void test("best of 3: the failing candidate is out, the smaller diff inside the 
 });
 
 void test("the score is the user's: weights that favour more lines and a scoring check choose the bigger change", async (t) => {
-  const p = loopProject(t, [ITEM], { config: { loop: { concurrency: 2, best_of: { checks: ["test -f notes.txt"], score: { diff_lines: 0.01, outside_scope: 0 } } } } });
-  p.write("src/.keep", "");
-  p.commitAll("src");
-  p.script(THREE);
-  assert.equal((await importPlan(p)).code, 0);
-  const run = await p.loop();
-  assert.equal(run.code, 0, run.stderr + run.stdout);
-  const [evaluated] = run.of("item_candidates_evaluated");
-  assert.equal(evaluated?.winner, 2, JSON.stringify(evaluated));
+  const { p, evaluated } = await bestOfThree(t, { loop: { concurrency: 2, best_of: { checks: ["test -f notes.txt"], score: { diff_lines: 0.01, outside_scope: 0 } } } });
+  assert.equal(evaluated.winner, 2, JSON.stringify(evaluated));
   assert.deepEqual(evaluated.results.slice(0, 2).map((r) => [r.checks_passed, r.checks_total, r.score]), [[0, 1, 0.01], [1, 1, 10.05]]);
   assert.equal(p.git("show", "main:notes.txt"), "x\n");
 });
@@ -104,4 +108,52 @@ esac
   assert.match(evaluated.results[0]!.reason ?? "", /stopped: candidate 2 passed first \(first_pass\)/);
   assert.equal(p.git("show", "main:src/out.txt"), "fast\n");
   assert.equal(p.git("show", "viable-kept/a/attempt-1-candidate-1:src/out.txt"), "slow\n");
+});
+
+void test("kill -9 while the candidates work: the next loop keeps what they had done on branches and runs them again; no worktree is left", async (t) => {
+  const p = loopProject(t, [{ ...ITEM, best_of: 2 }]);
+  p.write("src/.keep", "");
+  p.commitAll("src");
+  const second = p.sig("second-run");
+  // First run: each candidate writes a draft, says so, then works until killed. Second run: done at once.
+  p.script(`if [ -f '${second}' ]; then printf 'final %s\\n' "$VIABLE_CANDIDATE" > src/out.txt; exit 0; fi
+printf 'draft %s\\n' "$VIABLE_CANDIDATE" > src/out.txt; touch '${p.sig("drafted-")}'"$VIABLE_CANDIDATE"; while :; do sleep 0.05; done
+`);
+  assert.equal((await importPlan(p)).code, 0);
+  const first = startLoop(p.dir);
+  await waitFor(() => fs.existsSync(p.sig("drafted-1")) && fs.existsSync(p.sig("drafted-2")), "both candidates drafted", 30_000);
+  first.child.kill("SIGKILL");
+  await first.done;
+  fs.writeFileSync(second, "");
+  const run = await p.loop();
+  assert.equal(run.code, 0, run.stderr + run.stdout);
+  assert.equal(run.of("item_candidates_evaluated")[0]?.winner, 1);
+  assert.equal(p.git("show", "main:src/out.txt"), "final 1\n");
+  // The killed run's drafts, kept; the second run's loser too; nothing else left behind.
+  const kept = p.git("branch", "--list", "viable-kept/*").split("\n").map((b) => b.trim()).filter(Boolean);
+  const drafts = kept.map((b) => p.git("show", `${b}:src/out.txt`)).sort();
+  assert.deepEqual(drafts, ["draft 1\n", "draft 2\n", "final 2\n"], kept.join(", "));
+  assert.equal(p.git("worktree", "list").split("\n").filter(Boolean).length, 1, p.git("worktree", "list"));
+});
+
+void test("a passed item's leftover candidate and shadow worktrees (a run stopped after its merge) are cleared by the next loop: the candidate's work kept, the shadow's dropped", async (t) => {
+  const p = loopProject(t, [{ id: "a", description: "Write src/out.txt with the greeting", verify: VERIFY }]);
+  p.write("src/.keep", "");
+  p.commitAll("src");
+  p.script(`printf 'one\\n' > src/out.txt\n`);
+  assert.equal((await importPlan(p)).code, 0);
+  assert.equal((await p.loop()).code, 0);
+  // What a run killed right after the merge would leave: a candidate's and a shadow's worktree with work.
+  const paths = projectPaths(p.dir);
+  for (const [id, text] of [["a@candidate-2", "candidate\n"], ["a@shadow", "shadow\n"]] as const) {
+    const dir = itemWorktreeDir(paths, id);
+    p.git("worktree", "add", "-q", "-b", itemBranch(id), dir, "main");
+    fs.writeFileSync(path.join(dir, "src", "out.txt"), text);
+  }
+  const run = await p.loop();
+  assert.equal(run.code, 0, run.stderr);
+  assert.ok(run.of("loop_reconciled")[0]?.notes.some((n) => /a passed; an interrupted candidate's work is kept on viable-kept\/a\/candidate-2-interrupted/.test(n)), JSON.stringify(run.of("loop_reconciled")));
+  assert.equal(p.git("show", "viable-kept/a/candidate-2-interrupted:src/out.txt"), "candidate\n");
+  assert.equal(p.git("worktree", "list").split("\n").filter(Boolean).length, 1, p.git("worktree", "list"));
+  assert.equal(p.git("branch", "--list", "viable/*").trim(), "");
 });

@@ -13,6 +13,7 @@
 // 4. Passed items' leftover worktrees and branches are removed when what they hold is merged.
 
 import fs from "node:fs";
+import path from "node:path";
 import type { EventType, NewEvent } from "../../domain/events.ts";
 import type { ItemId, Plan, PlanItem } from "../../plan/plan.ts";
 import { readProcessTable } from "../../process/process-tree.ts";
@@ -21,7 +22,9 @@ import type { Change } from "../../store/changes.ts";
 import { EMPTY_ITEM_STATE, type ItemState } from "../../store/records.ts";
 import type { Store } from "../../store/store.ts";
 import { provesCompletion, trailerFingerprints } from "../../plan/item-identity.ts";
-import { branchExists, completedSessions, itemBranch, itemWorktreeDir, listWorktrees, removeMergedWorkspace, type CompletionCommit } from "../../workspace/worktrees.ts";
+import { gitOk } from "../../workspace/git.ts";
+import { branchExists, completedSessions, discardWorkspace, ITEM_BRANCH_PREFIX, itemBranch, itemWorktreeDir, keepCandidateWork, listWorktrees, removeMergedWorkspace, type CompletionCommit } from "../../workspace/worktrees.ts";
+import { MAX_CANDIDATES } from "../../domain/candidates.ts";
 import { checkIntegrity, type ItemWorkspace } from "./item-workspace.ts";
 import type { WorkspaceMode } from "./loop-context.ts";
 
@@ -117,11 +120,28 @@ export async function reconcilePlan(input: ReconcileInput): Promise<PlanReconcil
   if (input.mode === "worktree" && input.integration) {
     const passedIds = new Set(plan.items.filter((i) => i.status === "passed").map((i) => i.id));
     const worktrees = await listWorktrees(root, { signal });
+    // Read once: which candidate and shadow worktrees or branches exist at all (usually none).
+    const present = new Set([
+      ...(fs.existsSync(store.paths.worktreesDir) ? fs.readdirSync(store.paths.worktreesDir).map((d) => path.join(store.paths.worktreesDir, d)) : []),
+      ...(await gitOk(root, ["for-each-ref", "--format=%(refname:short)", `refs/heads/${ITEM_BRANCH_PREFIX}`], { signal })).split("\n").filter(Boolean),
+    ]);
     for (const id of passedIds) {
       const dir = itemWorktreeDir(store.paths, id);
       const hasTree = worktrees.some((w) => w.path === dir) || fs.existsSync(dir);
-      if (!hasTree && !(await branchExists(root, itemBranch(id), { signal }))) continue;
-      for (const left of await removeMergedWorkspace(root, id, dir, input.integration, { signal })) result.notes.push(`${id} passed; left in place: ${left}`);
+      for (const left of hasTree || (await branchExists(root, itemBranch(id), { signal })) ? await removeMergedWorkspace(root, id, dir, input.integration, { signal }) : []) {
+        result.notes.push(`${id} passed; left in place: ${left}`);
+      }
+      // What a run stopped mid-item left of its best-of candidates and shadow: the candidates'
+      // work kept on branches, the shadow's thrown away (it is never merged).
+      for (const extra of [`${id}@shadow`, ...Array.from({ length: MAX_CANDIDATES }, (_, k) => `${id}@candidate-${k + 1}`)]) {
+        const ws = { dir: itemWorktreeDir(store.paths, extra), branch: itemBranch(extra) };
+        if (!present.has(ws.dir) && !present.has(ws.branch)) continue;
+        if (extra.endsWith("@shadow")) await discardWorkspace(root, ws, { signal });
+        else {
+          const kept = await keepCandidateWork(root, ws, input.integration, id, `candidate-${extra.split("-").at(-1)}-interrupted`, { signal });
+          if (kept) result.notes.push(`${id} passed; an interrupted candidate's work is kept on ${kept}`);
+        }
+      }
     }
   }
 

@@ -15,6 +15,7 @@
 
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import { MAX_CANDIDATES } from "../../domain/candidates.ts";
 import { RUNTIME_NAMES } from "../../domain/runtime.ts";
 import { COMPLEXITY_LEVELS, DEFAULT_PRIORITY, type ComplexityLevel, type ItemStatus, type Plan, type PlanItem } from "../plan.ts";
 import { schemaProblems, type PlanProblem } from "../problem.ts";
@@ -54,7 +55,7 @@ const FeatureSchema = z
     verify: z.array(z.string()).optional(),
     agent: z.string().optional(),
     // Viable's best-of-N on this item: that many candidates of its agent, or these.
-    best_of: z.number().int().min(1).max(16).optional(),
+    best_of: z.number().int().min(1).max(MAX_CANDIDATES).optional(),
     candidates: z.array(z.strictObject({ agent: z.string().min(1).optional(), runtime: z.enum(RUNTIME_NAMES).optional(), model: z.string().min(1).optional() })).min(1).optional(),
     blocked_reason: z.string().optional(),
   })
