@@ -154,7 +154,7 @@ export class LoopView {
         return lines.length ? lines.join("\n") : null;
       }
       case "item_started":
-        return `▶ ${item} (attempt ${str(d.attempt)}${strings(d.agents).length ? `: ${strings(d.agents).join(", ")}` : ", resumed"})`;
+        return `▶ ${item} (attempt ${str(d.attempt)}${strings(d.agents).length ? `: ${strings(d.agents).join(", ")}` : ", resumed"}${typeof d.candidates === "number" ? `, ${d.candidates} candidates` : ""})`;
       case "item_passed":
         return `✓ ${item}${typeof d.commit === "string" ? ` merged ${d.commit.slice(0, 10)}` : ""}${d.reverified === true ? " (re-verified)" : ""}${d.via === "git history" ? " (per git history)" : ` ${formatDuration(Number(d.elapsed_seconds ?? 0))}`}`;
       case "item_failed":
