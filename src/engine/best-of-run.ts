@@ -9,7 +9,7 @@ import { UserError } from "../domain/errors.ts";
 import { itemComplexity } from "../plan/item-complexity.ts";
 import { newItem } from "../plan/plan.ts";
 import { gitOk } from "../workspace/git.ts";
-import { currentBranch, discardWorkspace, uncommittedPaths } from "../workspace/worktrees.ts";
+import { currentBranch, discardWorkspace, keepCandidateWork, uncommittedPaths } from "../workspace/worktrees.ts";
 import type { AgentDefinition } from "../domain/agent.ts";
 import type { AgentResult } from "./cycle-result.ts";
 import type { CycleDeps } from "./cycle.ts";
@@ -56,15 +56,22 @@ export async function runBestOf(deps: CycleDeps, s: BestOfStep): Promise<AgentRe
     recorder: { event: (type, data) => store.journal.stage({ event: { event_type: type, task_id: s.taskId, data } }) },
   };
   const item = newItem({ id: `run-${s.taskId}`, name: s.task.split("\n")[0]!.slice(0, 120), description: s.task });
-  // `--best-of N`: the configured candidates when there are some, else N of the agent.
-  const candidates = candidatesFor({ ...item, best_of: s.n }, { ...config, loop: { ...config.loop, best_of: { ...config.loop.best_of, candidates: config.loop.best_of.candidates.slice(0, s.n) } } }) ?? [];
+  // `--best-of N`: the first N of the configured candidates when there are some, else N of the agent.
+  const configured = config.loop.best_of.candidates.slice(0, s.n);
+  const candidates = candidatesFor(configured.length > 1 ? { ...item, candidates: configured } : { ...item, best_of: s.n }, config) ?? [];
   const allocation = { complexity: itemComplexity(item), steps: [{ agent: s.agent, role: s.role, focus: s.focus }], rationale: `viable run --best-of ${s.n}` };
   const base = { agent: s.agent.name, metadata: { best_of: candidates.length, iteration: s.iteration, runtime: s.agent.runtime, duration_ms: 0 } };
   try {
     const won = await runCandidates(ctx, { item, attempt: s.iteration, slot: 0, allocation, candidates, previousFailure: s.auditFeedback });
     // The winner's change onto the project's tree, uncommitted, as an agent of a run leaves it.
-    const patch = await gitOk(won.workspace.dir, ["diff", "--binary", "--no-color", "--no-ext-diff", won.workspace.base, "HEAD"], { signal: s.signal });
-    if (patch !== "") await gitOk(root, ["apply", "--binary", "--whitespace=nowarn"], { input: patch, signal: s.signal });
+    try {
+      const patch = await gitOk(won.workspace.dir, ["diff", "--binary", "--no-color", "--no-ext-diff", won.workspace.base, "HEAD"], { signal: s.signal });
+      if (patch !== "") await gitOk(root, ["apply", "--binary", "--whitespace=nowarn"], { input: patch, signal: s.signal });
+    } catch (e) {
+      // Not applied (the tree changed meanwhile, a stop): the winner's work is kept, not lost.
+      const kept = await keepCandidateWork(root, won.workspace, won.workspace.base, item.id, `winner-${won.workspaceId.replace(/^.*@/, "")}`).catch(() => null);
+      throw new AttemptFailure(`the chosen candidate's change could not be applied to the working tree (${e instanceof Error ? e.message : String(e)})${kept ? `; it is kept on ${kept}` : ""}`);
+    }
     await ctx.adminQueue.run(() => discardWorkspace(root, won.workspace));
     const chosen = won.workspaceId.replace(/^.*@candidate-/, "");
     return { ...base, success: true, output: `candidate ${chosen} of ${candidates.length} chosen; its change is applied (see \`viable log --task ${s.taskId}\`)`, error: null, metadata: { ...base.metadata, duration_ms: Math.round(performance.now() - started), attempt_id: won.attemptId } };

@@ -268,7 +268,7 @@ async function runSchedule(deps: CycleDeps, opts: CycleOptions, taskId: string, 
   // keep the allocation's order, so each occurrence takes the next step of that name.
   const steps = new Map<string, Allocation["agents"]>();
   for (const a of allocation.agents) steps.set(a.name, [...(steps.get(a.name) ?? []), a]);
-  for (const group of coordination.groups) {
+  for (const [groupIndex, group] of coordination.groups.entries()) {
     checkStopped(opts.signal);
     // Engaged by `viable stop` while this cycle ran: a stop like Ctrl-C, not a usage error.
     const engaged = await store.queries.killSwitch();
@@ -282,7 +282,9 @@ async function runSchedule(deps: CycleDeps, opts: CycleOptions, taskId: string, 
         ...(lastAudit && !lastAudit.passed ? { auditFeedback: lastAudit.feedback } : {}),
       });
       store.journal.stage({ event: { event_type: "state_changed", task_id: taskId, agent: `s1-${name}`, data: { entity: "agent", agent: name, status: "busy", iteration } } });
-      if (opts.bestOf !== undefined && opts.bestOf > 1) {
+      // Best-of picks the implementation: the first pass's first agent, when it works alone. The
+      // agents after it, and the audit's correction passes, work on the chosen change in place.
+      if (opts.bestOf !== undefined && opts.bestOf > 1 && iteration === 1 && groupIndex === 0 && group.length === 1) {
         const r = await runBestOf(deps, {
           task: opts.task, taskId, agent, role: step?.role ?? "primary", focus: step?.focus ?? opts.task, n: opts.bestOf, iteration, signal: opts.signal,
           auditFeedback: lastAudit && !lastAudit.passed ? lastAudit.feedback : undefined,

@@ -138,3 +138,25 @@ void test("a stop while waiting for a reset ends the step at once with the usage
   const codex = w.pipeline.limits.until("codex")!.getTime() - Date.now();
   assert.ok(codex > 890_000 && codex <= 900_000, String(codex));
 });
+
+void test("one runtime at its limit, the other's breaker open: the step waits for the reset instead of failing at once (no relaunch loop)", async (t) => {
+  const r = runtimes({
+    claude: [{ events: [limited(new Date(Date.now() + 300))] }, { events: [{ type: "finished", outcome: outcome("succeeded") }] }],
+  });
+  const w = await world(t, r.runtime);
+  for (let i = 0; i < 3; i++) w.pipeline.breakers.for("codex").recordFailure();
+  const result = await runAgent(w.pipeline, { agent: AGENT, taskId: "t1", prompt: "Do it.", cwd: w.dir, signal: new AbortController().signal });
+  assert.equal(result.outcome.status, "succeeded");
+  assert.deepEqual(r.prompts.map((p) => p.runtime), ["claude", "claude"]);
+  assert.deepEqual((await w.decisions()).map((d) => d.decision), ["usage_limit", "wait_for_reset", "limit_reset"]);
+});
+
+void test("a shadow's step does not wait for a reset: with every runtime limited it ends with the limit", async (t) => {
+  const r = runtimes({ claude: [{ events: [limited(new Date(Date.now() + 3_600_000))] }], codex: [{ events: [limited(new Date(Date.now() + 3_600_000))] }] });
+  const w = await world(t, r.runtime);
+  const waits: unknown[] = [];
+  w.pipeline.limits.onChange((x) => waits.push(x));
+  const result = await runAgent(w.pipeline, { agent: AGENT, taskId: "t1", prompt: "Do it.", cwd: w.dir, signal: new AbortController().signal, waitForReset: false });
+  assert.equal(result.outcome.failure?.kind, "usage_limit");
+  assert.deepEqual(waits, [], "no wait, no pause");
+});

@@ -145,7 +145,7 @@ void test("a passed item's leftover candidate and shadow worktrees (a run stoppe
   assert.equal((await p.loop()).code, 0);
   // What a run killed right after the merge would leave: a candidate's and a shadow's worktree with work.
   const paths = projectPaths(p.dir);
-  for (const [id, text] of [["a@candidate-2", "candidate\n"], ["a@shadow", "shadow\n"]] as const) {
+  for (const [id, text] of [["a@candidate-2", "candidate\n"], ["a@shadow-1", "shadow\n"]] as const) {
     const dir = itemWorktreeDir(paths, id);
     p.git("worktree", "add", "-q", "-b", itemBranch(id), dir, "main");
     fs.writeFileSync(path.join(dir, "src", "out.txt"), text);
@@ -156,4 +156,14 @@ void test("a passed item's leftover candidate and shadow worktrees (a run stoppe
   assert.equal(p.git("show", "viable-kept/a/candidate-2-interrupted:src/out.txt"), "candidate\n");
   assert.equal(p.git("worktree", "list").split("\n").filter(Boolean).length, 1, p.git("worktree", "list"));
   assert.equal(p.git("branch", "--list", "viable/*").trim(), "");
+});
+
+void test("a candidate or reviewer naming an agent the project does not have fails the attempt before any candidate starts, with the fix", async (t) => {
+  const p = loopProject(t, [{ id: "a", description: "Write src/out.txt", verify: VERIFY, candidates: [{}, { agent: "ghost" }] }], { config: { loop: { max_attempts: 1 } } });
+  p.script(`touch '${p.sig("ran")}'; printf 'one\\n' > src/out.txt\n`);
+  assert.equal((await importPlan(p)).code, 0);
+  const run = await p.loop();
+  assert.equal(run.code, 1, run.stdout);
+  assert.match(run.of("item_failed")[0]?.reason ?? "", /a candidate's agent names the agent "ghost", which the project does not have \(its agents: [^)]*code-writer[^)]*\); fix \.viable\/config\.json or the plan/);
+  assert.equal(fs.existsSync(p.sig("ran")), false, "no candidate started");
 });

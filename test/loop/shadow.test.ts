@@ -67,3 +67,13 @@ void test("viable shadow off stops a running shadow at once; the primary's item 
   const report = JSON.parse((await viable(["shadow", "report", "--json", "-d", p.dir])).stdout) as { pairs: number; stopped: number; groups: unknown[]; shadows_off: unknown };
   assert.deepEqual([report.pairs, report.stopped, report.groups.length, report.shadows_off !== null], [1, 1, 0, true]);
 });
+
+void test("a shadow naming an agent the project does not have is a note, not a crash: the item is worked as usual", async (t) => {
+  const p = loopProject(t, [{ id: "a", verify: ["test -f a.txt"] }], { config: { shadow: { agent: "ghost" } } });
+  p.script(`echo ok > a.txt\n`);
+  assert.equal((await importPlan(p)).code, 0);
+  const run = await p.loop();
+  assert.equal(run.code, 0, run.stderr);
+  assert.ok(run.of("loop_note").some((n) => /no shadow: it names the agent "ghost", which the project does not have/.test(n.message)));
+  assert.deepEqual(run.of("item_shadow_compared"), []);
+});

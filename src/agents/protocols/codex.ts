@@ -187,7 +187,8 @@ function localTimeIn(message: string, now = new Date()): Date | null {
   }
   const today = new Date(now.getFullYear(), now.getMonth(), now.getDate(), hours, Number(mm));
   // A time earlier than now is tomorrow's.
-  return today.getTime() < now.getTime() - 60_000 ? new Date(today.getTime() + 86_400_000) : today;
+  if (today.getTime() < now.getTime() - 60_000) today.setDate(today.getDate() + 1);
+  return today;
 }
 
 export function createCodexParser(options: ParserOptions = {}): ProtocolParser {

@@ -29,6 +29,8 @@ export interface AgentStep {
   signal: AbortSignal;
   /** Extra environment for the agent, over the VIABLE_* defaults. */
   env?: Record<string, string> | undefined;
+  /** With every runtime of the chain at its usage limit: wait for the reset (default), or end with the limit. */
+  waitForReset?: boolean;
 }
 
 export interface AgentStepResult {
@@ -119,17 +121,18 @@ export async function runAgent(pipeline: AttemptPipeline, step: AgentStep): Prom
           return { outcome, attempts, runtime: runtimeName };
         }
       }
-      const next = chain.slice(index + 1).find((r) => pipeline.limits.until(r) === null);
+      const next = chain.slice(index + 1).find((r) => pipeline.limits.until(r) === null && pipeline.breakers.for(r).allows());
       if (next === undefined) break;
       // Falling back: the next runtime goes on in the same workspace, told what this one did.
       const recap = await carryOver(step, runtimeName, last);
       carried = recap.text;
       decision({ decision: "fallback", from: runtimeName, to: next, reason: last.outcome.error ?? last.outcome.status, changed_files: recap.files.slice(0, 50), recap_chars: recap.text.length });
     }
-    // Every runtime of the chain at its usage limit: wait for the earliest reset, then go on with
-    // what the last attempt left (its recap carried).
-    const until = pipeline.limits.allLimited(chain);
-    if (until === null || last === null || step.signal.aborted) break;
+    // Every runtime of the chain at its usage limit (or, beside a limited one, its breaker open):
+    // wait for the earliest reset or breaker trial, then go on with what the last attempt left
+    // (its recap carried). Without any limit an open breaker ends the step as before.
+    const until = blockedUntil(pipeline, chain);
+    if (until === null || last === null || step.signal.aborted || step.waitForReset === false) break;
     decision({ decision: "wait_for_reset", until: until.toISOString(), runtimes: chain, reason: `every runtime of ${agent.name} is at its usage limit` });
     try {
       await pipeline.limits.wait({ until, runtimes: chain }, step.signal);
@@ -140,6 +143,24 @@ export async function runAgent(pipeline: AttemptPipeline, step: AgentStep): Prom
     decision({ decision: "limit_reset", runtimes: chain, until: until.toISOString(), reason: "the usage limit reset" });
   }
   return { outcome: last?.outcome ?? failedOutcome("no runtime could run the agent"), attempts, runtime: last?.runtime ?? agent.runtime };
+}
+
+/**
+ * When no runtime of the chain can run now and at least one is at its usage limit: the earliest
+ * time one can (a reset, or an open breaker's next trial); else null.
+ */
+function blockedUntil(pipeline: AttemptPipeline, chain: readonly RuntimeName[]): Date | null {
+  let earliest: Date | null = null;
+  let limited = false;
+  for (const r of chain) {
+    const reset = pipeline.limits.until(r);
+    const breaker = pipeline.breakers.for(r);
+    const at = reset ?? (breaker.allows() ? null : new Date(pipeline.env.now().getTime() + breaker.retryInMs()));
+    if (at === null) return null;
+    limited ||= reset !== null;
+    if (earliest === null || at < earliest) earliest = at;
+  }
+  return limited ? earliest : null;
 }
 
 /** When the outcome says the provider's limit will not reset soon: the reset time; else null. */

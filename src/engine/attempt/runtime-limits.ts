@@ -11,6 +11,24 @@ export interface LimitWait {
   runtimes: RuntimeName[];
 }
 
+/** setTimeout's longest wait (2^31 - 1 ms); longer ones fire at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+function sleepFor(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason ?? "aborted")));
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
 export class RuntimeLimits {
   readonly #until = new Map<RuntimeName, Date>();
   readonly #waits = new Set<LimitWait>();
@@ -38,35 +56,15 @@ export class RuntimeLimits {
     return until;
   }
 
-  /** The earliest reset among the runtimes, when every one of them is limited; else null. */
-  allLimited(runtimes: readonly RuntimeName[]): Date | null {
-    let earliest: Date | null = null;
-    for (const r of runtimes) {
-      const until = this.until(r);
-      if (until === null) return null;
-      if (earliest === null || until < earliest) earliest = until;
-    }
-    return earliest;
-  }
-
   /** Waits until `until` (or the signal); while any attempt waits, `waiting()` says for what. */
   async wait(wait: LimitWait, signal: AbortSignal): Promise<void> {
     this.#waits.add(wait);
     this.#notify();
     try {
-      const ms = Math.max(0, wait.until.getTime() - this.#now().getTime());
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          signal.removeEventListener("abort", onAbort);
-          resolve();
-        }, ms);
-        const onAbort = () => {
-          clearTimeout(timer);
-          reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason ?? "aborted")));
-        };
-        if (signal.aborted) onAbort();
-        else signal.addEventListener("abort", onAbort, { once: true });
-      });
+      // Timers may fire a little early, and cannot wait longer than about 24 days at once.
+      for (let ms = wait.until.getTime() - this.#now().getTime(); ms > 0; ms = wait.until.getTime() - this.#now().getTime()) {
+        await sleepFor(Math.min(ms, MAX_TIMER_MS), signal);
+      }
     } finally {
       this.#waits.delete(wait);
       this.#notify();

@@ -14,6 +14,7 @@ import type { ViableConfig } from "../../config/config.ts";
 import type { AgentDefinition } from "../../domain/agent.ts";
 import type { Candidate, CandidateResult } from "../../domain/candidates.ts";
 import { errorMessage } from "../../domain/errors.ts";
+import type { OutcomeFailure } from "../../domain/outcome.ts";
 import type { PlanItem } from "../../plan/plan.ts";
 import { gitOk } from "../../workspace/git.ts";
 import { keepCandidateWork } from "../../workspace/worktrees.ts";
@@ -56,6 +57,10 @@ export interface CandidatesEnd {
 
 export interface Run {
   result: CandidateResult;
+  /** Stopped before it could finish (first_pass, `viable shadow off`, the loop stopping, a usage limit): not a verdict. */
+  stopped: boolean;
+  /** Its agents' typed failure, when they failed for a reason policies act on. */
+  failure?: OutcomeFailure | undefined;
   workspace: ItemWorkspace | null;
   workspaceId: string;
   checks: RecordedCheck[];
@@ -68,6 +73,9 @@ export async function runCandidates(ctx: WorkContext, input: CandidatesInput): P
   const { item, attempt, candidates } = input;
   const best = ctx.config.loop.best_of;
   const key = { taskId: ctx.runId, itemId: item.id };
+  // Every agent named is resolved before anything starts: a typo fails the attempt, not half of it.
+  const reviewer = best.reviewer !== undefined ? agentOrFailure(ctx, best.reviewer, "loop.best_of.reviewer") : undefined;
+  for (const c of candidates) if (c.agent !== undefined) agentOrFailure(ctx, c.agent, "a candidate's agent");
   const controllers = candidates.map(() => new AbortController());
   const onStop = () => controllers.forEach((c) => c.abort(ctx.signal.reason));
   ctx.signal.addEventListener("abort", onStop, { once: true });
@@ -102,6 +110,11 @@ export async function runCandidates(ctx: WorkContext, input: CandidatesInput): P
     }
     await Promise.all(running.values());
   } finally {
+    // Whatever ended this early, no candidate goes on unwatched.
+    if (running.size > 0) {
+      controllers.forEach((c) => c.abort("the best-of attempt ended"));
+      await Promise.allSettled(running.values());
+    }
     ctx.signal.removeEventListener("abort", onStop);
   }
   if (ctx.signal.aborted) throw ctx.signal.reason;
@@ -115,7 +128,7 @@ export async function runCandidates(ctx: WorkContext, input: CandidatesInput): P
   let reasons = winner ? reasonOf(winner, finalists, by) : "";
   if (winner && firstPass === null && best.reviewer !== undefined && finalists.length > 1) {
     const review = await chooseByReview(ctx, {
-      item, reviewer: ctx.registry.require(best.reviewer), signal: ctx.signal,
+      item, reviewer: reviewer!, signal: ctx.signal,
       finalists: finalists.map((f) => ({ candidate: f.result.candidate, label: `${f.result.agent} on ${f.result.runtime}${f.result.model ? ` (${f.result.model})` : ""}`, score: f.result.score ?? 0, diff: f.diff })),
     });
     if (review.ok) {
@@ -138,7 +151,12 @@ export async function runCandidates(ctx: WorkContext, input: CandidatesInput): P
   if (!winner) {
     const why = all.map((r) => `candidate ${r.result.candidate} (${r.result.agent} on ${r.result.runtime}): ${r.result.skipped ?? r.result.reason ?? "failed"}`).join("; ");
     const failed = all.find((r) => r.feedback !== "");
-    throw new AttemptFailure(`no candidate passed: ${why}`, failed?.feedback ?? `No candidate passed: ${why}`, undefined, undefined, failed?.checks);
+    // When every candidate that ran failed for the same setup or budget reason, the item's policy
+    // acts on it as on a single attempt's (a spent task budget stops the loop, ...).
+    const ran = all.filter((r) => r.result.skipped === null);
+    const kinds = new Set(ran.map((r) => r.failure?.kind));
+    const common = kinds.size === 1 && ran[0]?.failure ? ran[0].failure : undefined;
+    throw new AttemptFailure(`no candidate passed: ${why}`, failed?.feedback ?? `No candidate passed: ${why}`, common, undefined, failed?.checks);
   }
   return { workspace: winner.workspace!, workspaceId: winner.workspaceId, checks: winner.checks, attemptId: winner.attemptId };
 }
@@ -150,7 +168,8 @@ function startGate(ctx: WorkContext, key: { taskId: string; itemId: string }, ru
   if (firstPass !== null) return { kind: "skip", reason: `candidate ${firstPass + 1} passed first (first_pass)` };
   const limit = ctx.config.budgets.item;
   if (limit?.usd === undefined && limit?.tokens === undefined) return { kind: "start" };
-  const done = runs.filter((r): r is Run => r !== null && r.result.skipped === null);
+  // Measured on candidates that spent something (one that failed at its setup tells nothing).
+  const done = runs.filter((r): r is Run => r !== null && r.result.skipped === null && (r.result.cost_usd > 0 || r.result.tokens > 0));
   if (done.length === 0) return runningNow === 0 ? { kind: "start" } : { kind: "wait" };
   const spent = ctx.pipeline.budget.spent(key);
   const each = { usd: Math.max(...done.map((r) => r.result.cost_usd)), tokens: Math.max(...done.map((r) => r.result.tokens)) };
@@ -171,6 +190,8 @@ export interface OwnWorktree {
   number: number;
   workspaceId: string;
   slot: number;
+  /** False for shadows: at a usage limit they stop rather than wait for the reset. */
+  waitForReset?: boolean;
 }
 
 /** The candidate's (or shadow's) agents in its own worktree, committed, measured and verified; never merged here. */
@@ -186,7 +207,7 @@ export async function runCandidate(ctx: WorkContext, input: Omit<CandidatesInput
     skipped: null, passed: false, reason: null, checks_passed: 0, checks_total: ctx.config.loop.best_of.checks.length, files: [], diff_lines: 0, outside_scope: [], score: null,
     cost_usd: 0, tokens: 0, duration_s: 0, branch: null,
   };
-  const run: Run = { result, workspace: null, workspaceId, checks: [], feedback: "", diff: "", attemptId: null };
+  const run: Run = { result, stopped: false, workspace: null, workspaceId, checks: [], feedback: "", diff: "", attemptId: null };
   const last = { attemptId: null as string | null };
   const tally = { usd: 0, tokens: 0 };
   try {
@@ -197,7 +218,7 @@ export async function runCandidate(ctx: WorkContext, input: Omit<CandidatesInput
     // Slots past the loop's own, so candidates in parallel do not share ports.
     const env = { ...itemEnv(ctx, item, own.slot, ws), VIABLE_CANDIDATE: String(own.number) };
     await runSetup(ctx.config, ctx.paths, ws, env, `${label(ctx, item, attempt)}-${tag}`, signal, ctx.pipeline.processes);
-    await runAgents(ctx, { item, attempt, allocation, cwd: ws.dir, env, previousFailure: input.previousFailure, keptBranch: prepared.kept.keptBranch, last, answered: input.answered, signal, tally });
+    await runAgents(ctx, { item, attempt, allocation, cwd: ws.dir, env, previousFailure: input.previousFailure, keptBranch: prepared.kept.keptBranch, last, answered: input.answered, signal, tally, waitForReset: own.waitForReset ?? true });
     const head = await commitWork(ws, await checkIntegrity(ws, signal), item.id, attempt, signal);
     const stats = await diffStats(ws.dir, ws.base, head, signal);
     result.files = stats.files;
@@ -218,9 +239,12 @@ export async function runCandidate(ctx: WorkContext, input: Omit<CandidatesInput
       }
     }
   } catch (e) {
-    result.reason = signal.aborted && !ctx.signal.aborted ? `stopped: ${String(signal.reason)}` : e instanceof AttemptFailure ? e.message : errorMessage(e);
-    if (e instanceof AttemptFailure) run.feedback = e.context;
-    if (signal.aborted && !ctx.signal.aborted) result.reason = `stopped: ${String(signal.reason)}`;
+    result.reason = signal.aborted ? `stopped: ${String(signal.reason)}` : e instanceof AttemptFailure ? e.message : errorMessage(e);
+    if (e instanceof AttemptFailure) {
+      run.feedback = e.context;
+      run.failure = e.failure;
+    }
+    run.stopped = signal.aborted || e instanceof AttemptFailure && e.failure?.kind === "usage_limit";
   }
   run.attemptId = last.attemptId;
   result.cost_usd = round(tally.usd, 6);
@@ -237,8 +261,15 @@ function skipped(ctx: WorkContext, input: CandidatesInput, index: number, reason
       candidate: index + 1, agent: allocation.steps.map((s) => s.agent.name).join("+"), runtime: lead.runtime, model: lead.model ?? ctx.config.runtimes[lead.runtime]?.model ?? null,
       skipped: reason, passed: false, reason: null, checks_passed: 0, checks_total: 0, files: [], diff_lines: 0, outside_scope: [], score: null, cost_usd: 0, tokens: 0, duration_s: 0, branch: null,
     },
-    workspace: null, workspaceId: "", checks: [], feedback: "", diff: "", attemptId: null,
+    stopped: true, workspace: null, workspaceId: "", checks: [], feedback: "", diff: "", attemptId: null,
   };
+}
+
+function agentOrFailure(ctx: WorkContext, name: string, what: string): AgentDefinition {
+  if (!ctx.registry.has(name)) {
+    throw new AttemptFailure(`${what} names the agent "${name}", which the project does not have (its agents: ${ctx.registry.names().join(", ")}); fix .viable/config.json or the plan`);
+  }
+  return ctx.registry.require(name);
 }
 
 /** The candidate's agents: the item's, or the one it names; its runtime and model over theirs. */

@@ -23,6 +23,8 @@ export interface ItemAgentsInput {
   answered?: { question: string; answer: string | null } | undefined;
   /** The loop's, or a candidate's own (which a first_pass winner stops). */
   signal: AbortSignal;
+  /** Whether an agent whose every runtime is at its usage limit waits for the reset (default) or fails. */
+  waitForReset?: boolean;
   /** Added to as the agents spend: dollars and tokens of every attempt (best-of-N measures candidates by it). */
   tally?: { usd: number; tokens: number };
 }
@@ -38,7 +40,7 @@ export async function runAgents(ctx: WorkContext, input: ItemAgentsInput): Promi
       ...(failure !== undefined ? { auditFeedback: failure } : {}), ...(answered ? { answered: { ...answered, ...(keptBranch ? { keptBranch } : {}) } } : {}),
     });
     const { outcome, attempts } = await runAgent(ctx.pipeline, {
-      agent: step.agent, taskId: ctx.runId, itemId: item.id, prompt, cwd, signal,
+      agent: step.agent, taskId: ctx.runId, itemId: item.id, prompt, cwd, signal, ...(input.waitForReset === false ? { waitForReset: false } : {}),
       env: { ...env, VIABLE_ATTEMPT: String(attempt), VIABLE_STEP: String(index + 1) },
     });
     last.attemptId = attempts.at(-1)?.attemptId ?? last.attemptId;

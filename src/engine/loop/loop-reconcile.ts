@@ -133,10 +133,12 @@ export async function reconcilePlan(input: ReconcileInput): Promise<PlanReconcil
       }
       // What a run stopped mid-item left of its best-of candidates and shadow: the candidates'
       // work kept on branches, the shadow's thrown away (it is never merged).
-      for (const extra of [`${id}@shadow`, ...Array.from({ length: MAX_CANDIDATES }, (_, k) => `${id}@candidate-${k + 1}`)]) {
+      const attempts = Math.max(1, plan.items.find((i) => i.id === id)?.attempts ?? 1) + 1;
+      const shadows = Array.from({ length: attempts }, (_, a) => `${id}@shadow-${a + 1}`);
+      for (const extra of [...shadows, ...Array.from({ length: MAX_CANDIDATES }, (_, k) => `${id}@candidate-${k + 1}`)]) {
         const ws = { dir: itemWorktreeDir(store.paths, extra), branch: itemBranch(extra) };
         if (!present.has(ws.dir) && !present.has(ws.branch)) continue;
-        if (extra.endsWith("@shadow")) await discardWorkspace(root, ws, { signal });
+        if (shadows.includes(extra)) await discardWorkspace(root, ws, { signal });
         else {
           const kept = await keepCandidateWork(root, ws, input.integration, id, `candidate-${extra.split("-").at(-1)}-interrupted`, { signal });
           if (kept) result.notes.push(`${id} passed; an interrupted candidate's work is kept on ${kept}`);

@@ -83,11 +83,17 @@ export interface RunningShadow {
 export function startShadow(ctx: LoopContext, input: Omit<CandidatesInput, "candidates">, shadow: Candidate): RunningShadow | null {
   const control = ctx.shadows;
   if (control.off !== null) return null;
+  if (shadow.agent !== undefined && !ctx.registry.has(shadow.agent)) {
+    ctx.recorder.event("loop_note", { item: input.item.id, message: `no shadow: it names the agent "${shadow.agent}", which the project does not have (its agents: ${ctx.registry.names().join(", ")})` });
+    return null;
+  }
   const controller = new AbortController();
   const onStop = () => controller.abort(ctx.signal.reason);
   ctx.signal.addEventListener("abort", onStop, { once: true });
   const untrack = control.track(controller);
-  const done = runCandidate(ctx, input, { candidate: shadow, number: 0, workspaceId: `${input.item.id}@shadow`, slot: ctx.config.loop.concurrency + input.slot * 16 + 15 }, controller.signal)
+  // One worktree per attempt: a shadow still finishing must not share it with the next attempt's.
+  // A shadow never waits for a usage limit to reset (that would pause the loop for a comparison).
+  const done = runCandidate(ctx, input, { candidate: shadow, number: 0, workspaceId: `${input.item.id}@shadow-${input.attempt}`, slot: ctx.config.loop.concurrency + input.slot * 16 + 15, waitForReset: false }, controller.signal)
     .finally(() => {
       untrack();
       ctx.signal.removeEventListener("abort", onStop);
@@ -125,8 +131,8 @@ export async function finishShadow(ctx: LoopContext, input: { item: PlanItem; at
   };
   ctx.recorder.event("item_shadow_compared", {
     item: input.item.id, attempt: input.attempt, primary: primarySide, shadow: shadowSide,
-    // Stopped (`viable shadow off`, the loop stopping) is not a verdict: such pairs are left out of the report.
-    complete: !(s.reason ?? "").startsWith("stopped: "),
+    // Stopped (`viable shadow off`, the loop stopping, a usage limit) is not a verdict: such pairs are left out of the report.
+    complete: !run.stopped,
     agree: primary.passed === s.passed, same_files: sameFiles(primary.files, s.files), diff_file: diffFile,
   });
 }
