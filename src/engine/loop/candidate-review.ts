@@ -3,6 +3,8 @@
 // JSON checked against a schema. An answer that does not hold is sent back with the problem, at
 // most twice; after that the score's choice stands and the reviewer's failure is said.
 
+import fs from "node:fs";
+import path from "node:path";
 import { z } from "zod";
 import type { AgentDefinition } from "../../domain/agent.ts";
 import type { PlanItem } from "../../plan/plan.ts";
@@ -37,10 +39,23 @@ export async function chooseByReview(
     ...o.finalists.map((f) => `Candidate ${f.candidate} (${f.label}; the harness's score ${f.score}):\n\`\`\`diff\n${f.diff.length > DIFF_CHARS ? `${f.diff.slice(0, DIFF_CHARS)}\n… (cut: ${f.diff.length} chars in all)` : f.diff}\n\`\`\``),
     `Change no file. Answer with JSON only, as your last message: {"choice": <the candidate's number>, "reasons": "why this one, and what the others lack"}`,
   ].filter((s) => s !== "").join("\n\n");
+  // The reviewer reads the diffs it is given; it works in an empty directory of its own, so that
+  // nothing it might do lands in the project, a candidate's worktree or the integration branch.
+  const cwd = fs.mkdtempSync(path.join(ctx.paths.stateDir, "review-"));
+  try {
+    return await review(ctx, o, task, schema, cwd);
+  } finally {
+    fs.rmSync(cwd, { recursive: true, force: true });
+  }
+}
+
+async function review(
+  ctx: WorkContext, o: { item: PlanItem; reviewer: AgentDefinition; signal: AbortSignal }, task: string, schema: z.ZodType<{ choice: number; reasons: string }>, cwd: string,
+): Promise<Review> {
   let problem: string | null = null;
   for (let round = 0; round <= MAX_REPAIRS; round++) {
     const prompt = problem ? `${task}\n\nYour previous answer was refused: ${problem}. Answer again with the JSON only.` : task;
-    const { outcome, attempts } = await runAgent(ctx.pipeline, { agent: o.reviewer, taskId: ctx.runId, itemId: o.item.id, prompt, cwd: ctx.paths.root, signal: o.signal });
+    const { outcome, attempts } = await runAgent(ctx.pipeline, { agent: o.reviewer, taskId: ctx.runId, itemId: o.item.id, prompt, cwd, signal: o.signal });
     if (o.signal.aborted) throw o.signal.reason;
     if (outcome.status !== "succeeded") return { ok: false, problem: `${o.reviewer.name} ${outcome.status}: ${outcome.error ?? outcome.summary}` };
     const said = attempts.at(-1)?.activity.lastSaid ?? outcome.summary;
