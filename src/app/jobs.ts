@@ -118,11 +118,15 @@ export async function jobStatus(p: Project, id: string): Promise<Job> {
   const started = actions.find((e) => e.data.job === id && e.data.action !== "job_ended");
   if (!started) throw new UserError({ reason: "not_found", field: "job", message: `this project has no job "${id}"`, fix: "use the id the start returned" });
   const job = jobOf(p, started, actions.find((e) => e.data.job === id && e.data.action === "job_ended"));
-  // Its starter gone before it ended, a task's own record still says how it went.
-  if (job.state === "ended" && job.exit_code === null && job.kind === "task") {
+  // Its end not recorded by its starter (gone before it ended, or just about to record it): the
+  // run's own record says how it went — a task's status, a loop's outcome (interrupted: 130).
+  if (job.state === "ended" && job.exit_code === null) {
     const ran = (await p.store.queries.events({ eventType: "task_started", after: started.id, limit: 50 })).find((e) => e.data.pid === job.pid);
     const task = ran?.task_id ? await p.store.queries.task(ran.task_id) : null;
-    if (task) return { ...job, exit_code: task.status === "completed" ? 0 : task.status === "failed" ? 1 : null };
+    if (task) {
+      const interrupted = task.status === "failed" && job.kind === "loop" && (await p.store.queries.events({ eventType: "task_failed", taskId: task.id })).some((e) => e.data.outcome === "interrupted");
+      return { ...job, exit_code: task.status === "completed" ? 0 : interrupted ? 130 : task.status === "failed" ? 1 : null };
+    }
   }
   return job;
 }
