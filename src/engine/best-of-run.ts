@@ -33,6 +33,16 @@ export async function checkBestOfRun(root: string): Promise<void> {
   }
 }
 
+/** What working a `viable run` task in worktrees needs: the loop's parts, for one task. */
+export async function runWorkContext(deps: CycleDeps, taskId: string, branch: string | null, signal: AbortSignal): Promise<WorkContext> {
+  const { store, config } = deps;
+  return {
+    paths: store.paths, config, registry: deps.registry, pipeline: deps.pipeline, adminQueue: new SerialQueue(), integration: branch, runId: taskId, signal,
+    projectVerify: config.verify ?? [(await detectTooling(store.paths.root)).commands.test].filter((c): c is string => typeof c === "string"),
+    recorder: { event: (type, data) => store.journal.stage({ event: { event_type: type, task_id: taskId, data } }) },
+  };
+}
+
 export interface BestOfStep {
   task: string;
   taskId: string;
@@ -50,11 +60,7 @@ export async function runBestOf(deps: CycleDeps, s: BestOfStep): Promise<AgentRe
   const root = store.paths.root;
   const branch = await currentBranch(root, { signal: s.signal });
   const started = performance.now();
-  const ctx: WorkContext = {
-    paths: store.paths, config, registry: deps.registry, pipeline: deps.pipeline, adminQueue: new SerialQueue(), integration: branch, runId: s.taskId, signal: s.signal,
-    projectVerify: config.verify ?? [(await detectTooling(root)).commands.test].filter((c): c is string => typeof c === "string"),
-    recorder: { event: (type, data) => store.journal.stage({ event: { event_type: type, task_id: s.taskId, data } }) },
-  };
+  const ctx = await runWorkContext(deps, s.taskId, branch, s.signal);
   const item = newItem({ id: `run-${s.taskId}`, name: s.task.split("\n")[0]!.slice(0, 120), description: s.task });
   // `--best-of N`: the first N of the configured candidates when there are some, else N of the agent.
   const configured = config.loop.best_of.candidates.slice(0, s.n);

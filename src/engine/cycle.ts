@@ -22,6 +22,7 @@ import {
 import type { AttemptPipeline } from "./attempt/pipeline.ts";
 import { runAgent } from "./attempt/run-agent.ts";
 import { runBestOf } from "./best-of-run.ts";
+import { finishRunShadow, startRunShadow, type RunShadow } from "./shadow-run.ts";
 import type { AgentResult, CycleConflict, VSMCycleResult } from "./cycle-result.ts";
 import { assertNotStopped } from "./kill-switch.ts";
 import { composePrompt } from "./prompt.ts";
@@ -80,6 +81,7 @@ export async function runCycle(deps: CycleDeps, opts: CycleOptions): Promise<VSM
 
   const results: AgentResult[] = [];
   const conflicts: CycleConflict[] = [];
+  let shadow: RunShadow | null = null;
   let newAdaptations: Adaptation[];
   let metrics = await queries.metrics();
   try {
@@ -123,6 +125,15 @@ export async function runCycle(deps: CycleDeps, opts: CycleOptions): Promise<VSM
     const coordination = coordinate({ allocation, task: opts.task, adaptations: active });
     journal.stage({ event: { event_type: "coordination_planned", task_id: taskId, data: { ...coordination } } });
 
+    // A one-agent task's shadow (`shadow:` on the agent or in config) works beside the whole cycle.
+    const only = allocation.agents.length === 1 ? deps.registry.require(allocation.agents[0]!.name) : null;
+    if (only && !(opts.bestOf !== undefined && opts.bestOf > 1)) {
+      shadow = await startRunShadow(deps, {
+        task: opts.task, taskId, agent: only, signal: opts.signal,
+        note: (why) => journal.stage({ event: { event_type: "policy_decision", task_id: taskId, data: { decision: "no_shadow", reason: why } } }),
+      });
+    }
+
     // S1 and S3*: run the schedule, audit, and run again with the findings while iterations remain.
     const maxIterations = config.defaults.max_iterations;
     let audit: VerificationReport | null = null;
@@ -155,8 +166,11 @@ export async function runCycle(deps: CycleDeps, opts: CycleOptions): Promise<VSM
     const allSucceeded = results.length > 0 && lastRunOfEachAgent(results).every((r) => r.success);
     const success = allSucceeded && audit !== null && audit.passed;
     const summary = summarize(results, audit, success);
+    if (shadow) await finishRunShadow(deps, shadow, { passed: audit !== null && audit.passed, reason: success ? null : summary, results });
     return await finish(deps, taskId, opts.task, metrics, results, conflicts, newAdaptations, audit, iteration, summary, success);
   } catch (e) {
+    // The run did not finish: its shadow is stopped, and the pair recorded as stopped.
+    if (shadow) await finishRunShadow(deps, shadow, { passed: false, reason: errorMessage(e), results, stop: "the run ended before its audit" }).catch(() => undefined);
     // A step cut short by the abort (a git command, the S4 scan) fails with its own error; the
     // cause is the stop (Ctrl-C, the kill switch), and that is what the task and the caller get.
     // A failed journal commit is not a stop: it is rethrown as itself (recording it fails too).

@@ -15,7 +15,7 @@ import type { PlanItem } from "../../plan/plan.ts";
 import { discardWorkspace } from "../../workspace/worktrees.ts";
 import { runCandidate, type CandidatesInput, type Run } from "./candidates.ts";
 import { label } from "./item-env.ts";
-import type { LoopContext } from "./loop-context.ts";
+import type { WorkContext } from "./loop-context.ts";
 
 /** The shadow of an agent: its own, else the config's; none when the config says "off". */
 export function shadowFor(agent: AgentDefinition, config: ViableConfig): Candidate | null {
@@ -80,7 +80,7 @@ export interface RunningShadow {
   done: Promise<Run>;
 }
 
-export function startShadow(ctx: LoopContext, input: Omit<CandidatesInput, "candidates">, shadow: Candidate): RunningShadow | null {
+export function startShadow(ctx: WorkContext & { shadows: ShadowControl }, input: Omit<CandidatesInput, "candidates">, shadow: Candidate): RunningShadow | null {
   const control = ctx.shadows;
   if (control.off !== null) return null;
   if (shadow.agent !== undefined && !ctx.registry.has(shadow.agent)) {
@@ -102,7 +102,7 @@ export function startShadow(ctx: LoopContext, input: Omit<CandidatesInput, "cand
 }
 
 /** Waits for the shadow, records the pair, and throws its worktree away (its diff kept beside the transcripts). */
-export async function finishShadow(ctx: LoopContext, input: { item: PlanItem; attempt: number }, running: RunningShadow, primary: PrimaryMeasure): Promise<void> {
+export async function finishShadow(ctx: WorkContext, input: { item: PlanItem; attempt: number }, running: RunningShadow, primary: PrimaryMeasure): Promise<void> {
   const run = await running.done;
   const s = run.result;
   let diffFile: string | null = null;
