@@ -191,7 +191,7 @@ function Candidates({ list }) {
             <tbody>${c.results.map((r) => html`
               <tr class=${r.candidate === c.winner ? "winner" : ""} data-testid=${`candidate-${c.attempt}-${r.candidate}`}>
                 <td class="mono">${r.candidate}${r.candidate === c.winner ? " ★" : ""}</td><td>${r.agent}</td><td>${r.runtime}</td><td class="dim">${r.model ?? "-"}</td>
-                <td>${r.skipped !== null ? html`<span class="dim" title=${r.skipped}>skipped</span>` : html`<${Badge} status=${r.passed ? "passed" : "failed"} />`}</td>
+                <td>${r.skipped !== null ? html`<span class="dim" title=${r.skipped}>skipped</span>` : r.stopped ? html`<span class="dim" title=${r.reason ?? ""}>stopped</span>` : html`<${Badge} status=${r.passed ? "passed" : "failed"} />`}</td>
                 <td class="num">${r.score ?? "-"}</td><td class="num">${r.checks_passed}/${r.checks_total}</td><td class="num">${r.diff_lines}</td>
                 <td class="num" title=${r.files.join("\n")}>${r.files.length}</td><td class="num" title=${r.outside_scope.join("\n")}>${r.outside_scope.length}</td>
                 <td class="num">${usd(r.cost_usd)}</td><td class="num">${duration(r.duration_s * 1000)}</td>

@@ -180,11 +180,11 @@ export class LoopView {
       case "loop_note":
         return `note${item ? ` (${item})` : ""}: ${str(d.message)}`;
       case "item_candidate_finished":
-        return `  ◇ ${item} candidate ${str(d.candidate)} (${str(d.agent)} on ${str(d.runtime)}): ${d.passed === true ? "passed" : `out — ${str(d.reason, "failed")}`}, ${str(d.diff_lines)} lines, $${Number(d.cost_usd ?? 0).toFixed(4)}, ${formatDuration(Number(d.duration_s ?? 0))}`;
+        return `  ◇ ${item} candidate ${str(d.candidate)} (${str(d.agent)} on ${str(d.runtime)}): ${d.stopped === true ? `stopped — ${str(d.reason)}` : `${d.passed === true ? "passed" : `out — ${str(d.reason, "failed")}`}, ${str(d.diff_lines)} lines, $${Number(d.cost_usd ?? 0).toFixed(4)}`}, ${formatDuration(Number(d.duration_s ?? 0))}`;
       case "item_shadow_compared": {
         const p = d.primary as { runtime?: string; passed?: boolean } | undefined;
         const s = d.shadow as { runtime?: string; passed?: boolean; reason?: string | null } | undefined;
-        return `  ◌ ${item} shadow ${str(s?.runtime)}: ${d.complete === false ? `stopped (${str(s?.reason)})` : `${s?.passed ? "passed" : "failed"} where ${str(p?.runtime)} ${p?.passed ? "passed" : "failed"}${d.agree === true ? " (agree)" : " (disagree)"}`}`;
+        return `  ◌ ${item} shadow ${str(s?.runtime)}: ${d.complete === false ? `stopped — ${str(s?.reason)}` : `${s?.passed ? "passed" : "failed"} where ${str(p?.runtime)} ${p?.passed ? "passed" : "failed"}${d.agree === true ? " (agree)" : " (disagree)"}`}`;
       }
       case "item_candidates_evaluated":
         return d.winner === null ? `◆ ${item}: no candidate passed` : `◆ ${item}: candidate ${str(d.winner)} chosen by ${str(d.by)} — ${str(d.reasons)}`;
@@ -226,7 +226,10 @@ export class LoopView {
     const elapsed = (Date.now() - this.#started) / 1000;
     const remaining = c.pending + c.failed + c.running;
     const eta = c.passed > 0 && remaining > 0 ? ` · ETA ${formatDuration((elapsed / c.passed) * remaining)}` : "";
-    const agents = [...this.#agents.values()];
+    // Candidates of one item run the same agent at once: counted, not repeated.
+    const counted = new Map<string, number>();
+    for (const a of this.#agents.values()) counted.set(a, (counted.get(a) ?? 0) + 1);
+    const agents = [...counted].map(([a, n]) => (n > 1 ? `${a} ×${n}` : a));
     const waiting = this.#waiting.size > 0 ? ` · ${this.#waiting.size} waiting for you (viable attach ${[...this.#waiting][0]})` : "";
     const paused = this.#pausedUntil ? ` · paused until ${localTime(this.#pausedUntil)} (usage limit)` : "";
     return `${c.passed}/${this.#total} done · ${c.running} running · ${c.blocked} blocked · ${remaining} remaining${waiting}${paused} · ${formatDuration(elapsed)}${eta}${agents.length ? ` · ${agents.join(", ")}` : ""}`;

@@ -24,6 +24,8 @@ export type CandidateResult = {
   model: string | null;
   /** Did not start: the item's budget could not cover another one, or a first_pass winner came first. */
   skipped: string | null;
+  /** Stopped before it could finish (first_pass, `viable shadow off`, the run stopping, a usage limit): not a verdict; `reason` says why. */
+  stopped: boolean;
   passed: boolean;
   /** Why it is out, when it is. */
   reason: string | null;

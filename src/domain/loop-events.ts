@@ -5,7 +5,7 @@
 import type { CandidateResult } from "./candidates.ts";
 
 /** One side of a shadow pair: who ran and how it did. */
-export type ShadowSide = Pick<CandidateResult, "agent" | "runtime" | "model" | "passed" | "reason" | "files" | "diff_lines" | "cost_usd" | "tokens" | "duration_s">;
+export type ShadowSide = Pick<CandidateResult, "agent" | "runtime" | "model" | "passed" | "stopped" | "reason" | "files" | "diff_lines" | "cost_usd" | "tokens" | "duration_s">;
 import type { OutcomeFailure } from "./outcome.ts";
 
 export interface ItemCounts {

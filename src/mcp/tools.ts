@@ -87,7 +87,7 @@ export function createMcpServer(projects: McpProjects, version: string, options:
   }));
 
   server.registerTool("item", {
-    description: "One plan item: its definition, attempts (agent, runtime, outcome, cost), last error (an agent's question, when it waits for a person) and verification results.",
+    description: "One plan item: its definition, attempts (agent, runtime, outcome, cost), last error (an agent's question, when it waits for a person), verification results, best-of-N candidates side by side and shadow pairs.",
     inputSchema: { project, id: z.string().min(1).describe("the item's id") },
     annotations: { readOnlyHint: true },
   }, async (a) => guarded(async () => {
@@ -99,6 +99,19 @@ export function createMcpServer(projects: McpProjects, version: string, options:
       last_error: clip(d.item.last_error ?? d.item.blocked_reason, 1200), cost_usd: d.item.cost_usd,
       attempts: d.attempts.map((x) => ({ agent: x.agent, runtime: x.runtime, status: x.outcome?.status ?? x.status, cost_usd: x.outcome?.cost_usd ?? null, summary: clip(x.outcome?.summary) })),
       verification: d.verification.slice(-3).map((v) => ({ passed: v.passed, checks: v.checks.map((c) => ({ command: c.command, passed: c.passed, output_tail: c.passed ? null : clip(c.output_tail, 600) })) })),
+      ...(d.candidates.length > 0 ? {
+        candidates: d.candidates.slice(-2).map((c) => ({
+          attempt: c.attempt, policy: c.policy, winner: c.winner, by: c.by, reasons: clip(c.reasons, 600),
+          results: c.results.map((r) => ({ candidate: r.candidate, agent: r.agent, runtime: r.runtime, model: r.model, passed: r.passed, stopped: r.stopped, skipped: r.skipped, score: r.score, diff_lines: r.diff_lines, files: r.files.length, cost_usd: r.cost_usd, branch: r.branch })),
+        })),
+      } : {}),
+      ...(d.shadows.length > 0 ? {
+        shadows: d.shadows.slice(-3).map((x) => ({
+          attempt: x.attempt, complete: x.complete, agree: x.agree,
+          primary: { runtime: x.primary.runtime, model: x.primary.model, passed: x.primary.passed, cost_usd: x.primary.cost_usd, duration_s: x.primary.duration_s },
+          shadow: { runtime: x.shadow.runtime, model: x.shadow.model, passed: x.shadow.passed, cost_usd: x.shadow.cost_usd, duration_s: x.shadow.duration_s },
+        })),
+      } : {}),
     });
   }));
 

@@ -10,6 +10,7 @@ import { test, type TestContext } from "node:test";
 import { launchBrowser, newPage, screenshot } from "../server/browser.ts";
 import { serve } from "../server/support.ts";
 import { viable } from "../support/cli.ts";
+import { call, stdioClient } from "../support/mcp-client.ts";
 import { projectPaths } from "../../src/workspace/paths.ts";
 import { itemBranch, itemWorktreeDir } from "../../src/workspace/worktrees.ts";
 import { waitFor } from "../support/e2e.ts";
@@ -65,6 +66,13 @@ void test("best of 3: the failing candidate is out, the smaller diff inside the 
   assert.match(shown.stdout, /2\s+code-writer\s+command\s+-\s+yes\s+-1\.05\s+0\/0\s+5\s+2\s+1\s+\$0\.0000\s+\S+s\s+viable-kept\/a\/attempt-1-candidate-2/);
   assert.match(shown.stdout, /3: verification failed/);
 
+  // The same through MCP's item tool.
+  const client = await stdioClient(t, p.dir);
+  const viaMcp = (await call(client, "item", { id: "a" })).value as { candidates: { winner: number; by: string; results: { candidate: number; passed: boolean; branch: string | null }[] }[] };
+  assert.deepEqual([viaMcp.candidates[0]?.winner, viaMcp.candidates[0]?.by], [1, "score"]);
+  // The winner's own branch (merged), the others' kept branches.
+  assert.deepEqual(viaMcp.candidates[0]!.results.map((r) => [r.candidate, r.passed, r.branch?.replace(/-[0-9a-f]{6}$/, "")]), [[1, true, "viable/a-candidate-1"], [2, true, "viable-kept/a/attempt-1-candidate-2"], [3, false, "viable-kept/a/attempt-1-candidate-3"]]);
+
   // The same, side by side in the dashboard's item page (Chromium).
   const s = await serve(t, [p.dir]);
   const browser = await launchBrowser(t);
@@ -105,7 +113,7 @@ esac
   const [evaluated] = run.of("item_candidates_evaluated");
   assert.equal(evaluated?.winner, 2);
   assert.equal(evaluated.by, "first_pass");
-  assert.match(evaluated.results[0]!.reason ?? "", /stopped: candidate 2 passed first \(first_pass\)/);
+  assert.deepEqual([evaluated.results[0]!.stopped, evaluated.results[0]!.reason], [true, "candidate 2 passed first (first_pass)"]);
   assert.equal(p.git("show", "main:src/out.txt"), "fast\n");
   assert.equal(p.git("show", "viable-kept/a/attempt-1-candidate-1:src/out.txt"), "slow\n");
 });

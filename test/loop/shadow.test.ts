@@ -5,6 +5,8 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import { test } from "node:test";
+import { launchBrowser, newPage, screenshot } from "../server/browser.ts";
+import { serve } from "../server/support.ts";
 import { viable } from "../support/cli.ts";
 import { waitFor } from "../support/e2e.ts";
 import { importPlan, loopProject, startLoop } from "./support.ts";
@@ -42,6 +44,21 @@ void test("a shadow on five items: the report has the right numbers, and nothing
   ]);
   const text = await viable(["shadow", "report", "-d", p.dir]);
   assert.match(text.stdout, /code-writer on command {2}vs shadow {2}shadow-writer on command: 5 pairs\n {2}agreement 60% · passed: primary 100%, shadow 60% · same files 40%/);
+
+  // Side by side on the dashboard's item page (Chromium).
+  const s = await serve(t, [p.dir]);
+  const browser = await launchBrowser(t);
+  const problems: string[] = [];
+  const page = await newPage(browser, problems);
+  await page.goto(s.loginUrl);
+  await page.goto(`${s.url}#/p/${s.projects[0]!.id}/items/d?tab=shadow`);
+  const pair = page.getByTestId("shadow-0");
+  await pair.waitFor({ timeout: 30_000 });
+  const text2 = await pair.innerText();
+  assert.match(text2, /they disagree/);
+  assert.match(text2, /primary\s+code-writer\s+command[\s\S]*Passed[\s\S]*shadow\s+shadow-writer\s+command[\s\S]*Failed/);
+  await screenshot(page, "item-shadow");
+  assert.deepEqual(problems, []);
 });
 
 void test("viable shadow off stops a running shadow at once; the primary's item is merged, and the stopped pair is left out of the report", async (t) => {
@@ -62,7 +79,8 @@ void test("viable shadow off stops a running shadow at once; the primary's item 
   assert.equal(run.code, 0, run.stderr);
   const [pair] = run.of("item_shadow_compared");
   assert.equal(pair?.complete, false);
-  assert.match(pair.shadow.reason ?? "", /stopped: shadows turned off/);
+  assert.equal(pair.shadow.stopped, true);
+  assert.match(pair.shadow.reason ?? "", /^shadows turned off/);
   assert.ok(run.of("loop_note").some((n) => /shadows turned off/.test(n.message)));
   const report = JSON.parse((await viable(["shadow", "report", "--json", "-d", p.dir])).stdout) as { pairs: number; stopped: number; groups: unknown[]; shadows_off: unknown };
   assert.deepEqual([report.pairs, report.stopped, report.groups.length, report.shadows_off !== null], [1, 1, 0, true]);

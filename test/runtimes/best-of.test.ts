@@ -111,7 +111,7 @@ void test("first_pass: codex passes first and is merged, claude is stopped mid-a
   assert.equal(run.code, 0, explain(run, await w.events()));
   const [evaluated] = run.of("item_candidates_evaluated");
   assert.deepEqual([evaluated?.winner, evaluated?.by], [2, "first_pass"]);
-  assert.deepEqual(evaluated!.results.map((r) => [r.candidate, r.passed, r.reason?.startsWith("stopped: candidate 2 passed first") ?? false]), [[1, false, true], [2, true, false], [3, false, true]]);
+  assert.deepEqual(evaluated!.results.map((r) => [r.candidate, r.passed, r.stopped, r.reason]), [[1, false, true, "candidate 2 passed first (first_pass)"], [2, true, false, null], [3, false, true, "candidate 2 passed first (first_pass)"]]);
   assert.equal(w.project.git("show", "main:out.txt"), "one\ntwo\nthree\nfour\n");
 });
 

@@ -118,14 +118,14 @@ async function showItem(dir: string, id: string, json: boolean, o: Output): Prom
     const rows = [["#", "agent", "runtime", "model", "passed", "score", "checks", "lines", "files", "outside", "cost", "time", "work"]];
     for (const r of c.results) {
       rows.push([
-        `${r.candidate}${r.candidate === c.winner ? "*" : ""}`, r.agent, r.runtime, r.model ?? "-", r.skipped !== null ? "skipped" : r.passed ? "yes" : "no",
+        `${r.candidate}${r.candidate === c.winner ? "*" : ""}`, r.agent, r.runtime, r.model ?? "-", r.skipped !== null ? "skipped" : r.stopped ? "stopped" : r.passed ? "yes" : "no",
         r.score !== null ? String(r.score) : "-", `${r.checks_passed}/${r.checks_total}`, String(r.diff_lines), String(r.files.length), String(r.outside_scope.length),
         `$${r.cost_usd.toFixed(4)}`, `${r.duration_s.toFixed(1)}s`, r.skipped ?? (r.candidate === c.winner ? "merged" : r.branch ?? r.reason ?? "-"),
       ]);
     }
     const widths = rows[0]!.map((_, k) => Math.max(...rows.map((row) => row[k]!.length)));
     for (const row of rows) o.out(`  ${row.map((cell, k) => (k === row.length - 1 ? cell : cell.padEnd(widths[k]!))).join("  ")}`);
-    for (const r of c.results) if (!r.passed && r.reason) o.out(`  ${r.candidate}: ${r.reason}`);
+    for (const r of c.results) if (!r.passed && r.reason) o.out(`  ${r.candidate}: ${r.stopped ? "stopped: " : ""}${r.reason}`);
   }
   return EXIT.ok;
 }

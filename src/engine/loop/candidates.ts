@@ -8,6 +8,7 @@
 // what one costs) and start only while what is left covers one more. The winner's worktree goes
 // to the merge queue; every other candidate's work is kept on a branch of its own.
 
+import fs from "node:fs";
 import path from "node:path";
 import { pathsInTask } from "../../analysis/task-paths.ts";
 import type { ViableConfig } from "../../config/config.ts";
@@ -17,7 +18,7 @@ import { errorMessage } from "../../domain/errors.ts";
 import type { OutcomeFailure } from "../../domain/outcome.ts";
 import type { PlanItem } from "../../plan/plan.ts";
 import { gitOk } from "../../workspace/git.ts";
-import { keepCandidateWork } from "../../workspace/worktrees.ts";
+import { branchExists, discardWorkspace, itemBranch, itemWorktreeDir, keepCandidateWork } from "../../workspace/worktrees.ts";
 import { runAgents } from "./item-agents.ts";
 import type { ItemAllocation } from "./item-allocation.ts";
 import { chooseByReview } from "./candidate-review.ts";
@@ -57,8 +58,6 @@ export interface CandidatesEnd {
 
 export interface Run {
   result: CandidateResult;
-  /** Stopped before it could finish (first_pass, `viable shadow off`, the loop stopping, a usage limit): not a verdict. */
-  stopped: boolean;
   /** Its agents' typed failure, when they failed for a reason policies act on. */
   failure?: OutcomeFailure | undefined;
   workspace: ItemWorkspace | null;
@@ -204,14 +203,22 @@ export async function runCandidate(ctx: WorkContext, input: Omit<CandidatesInput
   const started = performance.now();
   const result: CandidateResult = {
     candidate: own.number, agent: allocation.steps.map((s) => s.agent.name).join("+"), runtime: lead.runtime, model: lead.model ?? ctx.config.runtimes[lead.runtime]?.model ?? null,
-    skipped: null, passed: false, reason: null, checks_passed: 0, checks_total: ctx.config.loop.best_of.checks.length, files: [], diff_lines: 0, outside_scope: [], score: null,
+    skipped: null, stopped: false, passed: false, reason: null, checks_passed: 0, checks_total: ctx.config.loop.best_of.checks.length, files: [], diff_lines: 0, outside_scope: [], score: null,
     cost_usd: 0, tokens: 0, duration_s: 0, branch: null,
   };
-  const run: Run = { result, stopped: false, workspace: null, workspaceId, checks: [], feedback: "", diff: "", attemptId: null };
+  const run: Run = { result, workspace: null, workspaceId, checks: [], feedback: "", diff: "", attemptId: null };
   const last = { attemptId: null as string | null };
   const tally = { usd: 0, tokens: 0 };
   try {
     const keptLabel = attempt > 1 ? `attempt-${attempt - 1}` : "interrupted";
+    // What an earlier, interrupted run of this candidate left: kept under the item's name (a
+    // shadow's dropped), so the kept branches read viable-kept/<item>/… like every other.
+    const leftover = { dir: itemWorktreeDir(ctx.paths, workspaceId), branch: itemBranch(workspaceId) };
+    if (fs.existsSync(leftover.dir) || await branchExists(ctx.paths.root, leftover.branch, { signal })) {
+      await ctx.adminQueue.run(() => own.number === 0
+        ? discardWorkspace(ctx.paths.root, leftover, { signal })
+        : keepCandidateWork(ctx.paths.root, leftover, ctx.integration!, item.id, `${keptLabel}-candidate-${own.number}`, { signal }).then(() => undefined));
+    }
     const prepared = await ctx.adminQueue.run(() => prepareWorkspace(ctx.paths, workspaceId, ctx.integration!, keptLabel, signal));
     const ws = prepared.workspace;
     run.workspace = ws;
@@ -239,12 +246,12 @@ export async function runCandidate(ctx: WorkContext, input: Omit<CandidatesInput
       }
     }
   } catch (e) {
-    result.reason = signal.aborted ? `stopped: ${String(signal.reason)}` : e instanceof AttemptFailure ? e.message : errorMessage(e);
+    result.reason = signal.aborted ? String(signal.reason) : e instanceof AttemptFailure ? e.message : errorMessage(e);
     if (e instanceof AttemptFailure) {
       run.feedback = e.context;
       run.failure = e.failure;
     }
-    run.stopped = signal.aborted || e instanceof AttemptFailure && e.failure?.kind === "usage_limit";
+    result.stopped = signal.aborted || e instanceof AttemptFailure && e.failure?.kind === "usage_limit";
   }
   run.attemptId = last.attemptId;
   result.cost_usd = round(tally.usd, 6);
@@ -259,9 +266,9 @@ function skipped(ctx: WorkContext, input: CandidatesInput, index: number, reason
   return {
     result: {
       candidate: index + 1, agent: allocation.steps.map((s) => s.agent.name).join("+"), runtime: lead.runtime, model: lead.model ?? ctx.config.runtimes[lead.runtime]?.model ?? null,
-      skipped: reason, passed: false, reason: null, checks_passed: 0, checks_total: 0, files: [], diff_lines: 0, outside_scope: [], score: null, cost_usd: 0, tokens: 0, duration_s: 0, branch: null,
+      skipped: reason, stopped: false, passed: false, reason: null, checks_passed: 0, checks_total: 0, files: [], diff_lines: 0, outside_scope: [], score: null, cost_usd: 0, tokens: 0, duration_s: 0, branch: null,
     },
-    stopped: true, workspace: null, workspaceId: "", checks: [], feedback: "", diff: "", attemptId: null,
+    workspace: null, workspaceId: "", checks: [], feedback: "", diff: "", attemptId: null,
   };
 }
 

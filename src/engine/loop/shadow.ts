@@ -122,17 +122,17 @@ export async function finishShadow(ctx: WorkContext, input: { item: PlanItem; at
     });
   }
   const primarySide = {
-    agent: primary.agent, runtime: primary.runtime, model: primary.model, passed: primary.passed, reason: primary.reason, files: primary.files, diff_lines: primary.diff_lines,
+    agent: primary.agent, runtime: primary.runtime, model: primary.model, passed: primary.passed, stopped: false, reason: primary.reason, files: primary.files, diff_lines: primary.diff_lines,
     cost_usd: round(primary.tally.usd), tokens: primary.tally.tokens, duration_s: Math.round((primary.ended - primary.started) / 10) / 100,
   };
   const shadowSide = {
-    agent: s.agent, runtime: s.runtime, model: s.model, passed: s.passed, reason: s.reason, files: s.files, diff_lines: s.diff_lines,
+    agent: s.agent, runtime: s.runtime, model: s.model, passed: s.passed, stopped: s.stopped, reason: s.reason, files: s.files, diff_lines: s.diff_lines,
     cost_usd: s.cost_usd, tokens: s.tokens, duration_s: s.duration_s,
   };
   ctx.recorder.event("item_shadow_compared", {
     item: input.item.id, attempt: input.attempt, primary: primarySide, shadow: shadowSide,
     // Stopped (`viable shadow off`, the loop stopping, a usage limit) is not a verdict: such pairs are left out of the report.
-    complete: !run.stopped,
+    complete: !s.stopped,
     agree: primary.passed === s.passed, same_files: sameFiles(primary.files, s.files), diff_file: diffFile,
   });
 }
