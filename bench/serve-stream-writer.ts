@@ -38,7 +38,7 @@ export interface WriterReport {
 const wallNow = () => performance.timeOrigin + performance.now();
 
 async function run(dir: string, seconds: number, out: string, perCommit: number, periodMs: number): Promise<void> {
-  const store = openStore(projectPaths(dir), { writer: true, command: "bench" });
+  const store = await openStore(projectPaths(dir), { writer: true, command: "bench" });
   try {
     const total = Math.round((seconds * 1000) / periodMs);
     const report: WriterReport = {

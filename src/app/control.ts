@@ -2,7 +2,7 @@
 // `viable reset`.
 
 import { warmMarker } from "../agents/warm-marker.ts";
-import { loadConfig } from "../config/config.ts";
+import { loadConfig, loadConfigLeniently, storeUrl } from "../config/config.ts";
 import { engageKillSwitch, KILL_SIGNAL, releaseKillSwitch } from "../engine/kill-switch.ts";
 import { markersOf } from "../engine/reconcile.ts";
 import { isProcessAlive, readProcessTable } from "../process/process-tree.ts";
@@ -36,7 +36,7 @@ export async function stopProject(dir: string, reason: string, source = "cli"): 
   const paths = await resolveProject(dir);
   const config = loadConfig(paths.configFile);
   await ensureStateIgnored(paths);
-  const store = openStore(paths, { writer: false, create: true, command: "stop" });
+  const store = await openStore(paths, { writer: false, create: true, command: "stop", url: storeUrl(config) });
   try {
     await engageKillSwitch(store, reason, source);
     const running = await store.queries.runningAttempts();
@@ -65,7 +65,7 @@ export async function stopProject(dir: string, reason: string, source = "cli"): 
 /** Releases the kill switch; false when it was not engaged. */
 export async function resumeProject(dir: string, source = "cli"): Promise<boolean> {
   const paths = await resolveProject(dir);
-  const store = openStore(paths, { writer: false, create: true, command: "resume" });
+  const store = await openStore(paths, { writer: false, create: true, command: "resume", url: storeUrl(loadConfigLeniently(paths.configFile).config) });
   try {
     return await releaseKillSwitch(store, source);
   } finally {

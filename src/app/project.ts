@@ -4,7 +4,7 @@
 
 import fs from "node:fs";
 import { AgentRegistry } from "../agents/registry.ts";
-import { loadConfig, loadConfigLeniently, type ViableConfig } from "../config/config.ts";
+import { loadConfig, loadConfigLeniently, storeUrl, type ViableConfig } from "../config/config.ts";
 import { isUserError } from "../domain/errors.ts";
 import type { LogEntry } from "../domain/events.ts";
 import { reconcile, type Reconciliation } from "../engine/reconcile.ts";
@@ -51,9 +51,11 @@ export async function openProject(dir: string, opts: OpenOptions): Promise<Proje
   const { config, warnings } = opts.writer ? { config: loadConfig(paths.configFile), warnings: [] } : loadConfigLeniently(paths.configFile);
   let reconciliation: Reconciliation | null;
   let store: Store;
+  const url = storeUrl(config);
   const storeOptions = {
     command: opts.command, ...(opts.journal ? { journal: opts.journal } : {}), ...(opts.sessionId ? { sessionId: opts.sessionId } : {}),
     ...(opts.maxPageCount ? { maxPageCount: opts.maxPageCount } : {}), ...(opts.create ? { create: true } : {}),
+    ...(url ? { url } : {}),
   };
   if (opts.writer) {
     await ensureStateIgnored(paths);
@@ -65,8 +67,8 @@ export async function openProject(dir: string, opts: OpenOptions): Promise<Proje
       throw e;
     }
   } else {
-    reconciliation = await reconcileIfIdle(paths, config);
-    store = openStore(paths, { writer: false, ...storeOptions });
+    reconciliation = await reconcileIfIdle(paths, config, url);
+    store = await openStore(paths, { writer: false, ...storeOptions });
   }
   let registry: AgentRegistry | undefined;
   return {
@@ -99,11 +101,11 @@ export async function withProject<T>(dir: string, opts: OpenOptions, fn: (p: Pro
   }
 }
 
-async function reconcileIfIdle(paths: ProjectPaths, config: ViableConfig): Promise<Reconciliation | null> {
-  if (!fs.existsSync(paths.database)) return null;
+async function reconcileIfIdle(paths: ProjectPaths, config: ViableConfig, url: string | undefined): Promise<Reconciliation | null> {
+  if (!url && !fs.existsSync(paths.database)) return null;
   let writer: Store;
   try {
-    writer = openStore(paths, { writer: true, command: "reconcile" });
+    writer = await openStore(paths, { writer: true, command: "reconcile", ...(url ? { url } : {}) });
   } catch (e) {
     // Someone is working: what is in progress really is in progress.
     if (isUserError(e) && e.reason === "store_locked") return null;
@@ -123,7 +125,7 @@ async function reconcileIfIdle(paths: ProjectPaths, config: ViableConfig): Promi
 async function openWriter(paths: ProjectPaths, options: Omit<StoreOptions, "writer">): Promise<Store> {
   for (let tries = 0; ; tries++) {
     try {
-      return openStore(paths, { writer: true, ...options });
+      return await openStore(paths, { writer: true, ...options });
     } catch (e) {
       if (!(isUserError(e) && e.reason === "store_locked" && readHolder(paths.lockFile)?.command === "reconcile" && tries < 100)) throw e;
       await new Promise((r) => setTimeout(r, 20));

@@ -4,6 +4,7 @@
 // primary — so a person can decide on data whether to switch. Pairs whose shadow was stopped are
 // counted apart, not as disagreements.
 
+import { loadConfigLeniently, storeUrl } from "../config/config.ts";
 import { UserError } from "../domain/errors.ts";
 import type { LoopEventData, ShadowSide } from "../domain/loop-events.ts";
 import { openStore } from "../store/store.ts";
@@ -72,7 +73,7 @@ export async function shadowReport(dir: string, o: { since?: string; last?: numb
 /** `viable shadow off` / `on`: every loop of the project stops its shadows within a moment, or lets them start again. */
 export async function setShadows(dir: string, off: boolean, source = "cli"): Promise<{ was_off: boolean }> {
   const paths = await resolveProject(dir);
-  const store = openStore(paths, { writer: false, create: true, command: `shadow ${off ? "off" : "on"}` });
+  const store = await openStore(paths, { writer: false, create: true, command: `shadow ${off ? "off" : "on"}`, url: storeUrl(loadConfigLeniently(paths.configFile).config) });
   try {
     const was = (await store.queries.shadowSwitch()) !== null;
     await store.journal.commit({

@@ -129,8 +129,21 @@ export const configSchema = z.strictObject({
     port_base: z.number().int().min(1024).max(65000).default(20000),
     port_stride: z.number().int().min(1).max(1000).default(10),
   }).prefault({}),
+  /**
+   * Where the records are kept. Without `url`, the embedded SQLite file (.viable/state/viable.db);
+   * with a Postgres URL, a server every machine of a distributed loop shares (VIABLE_DATABASE_URL
+   * wins over it).
+   */
+  store: z.strictObject({
+    url: z.string().regex(/^postgres(ql)?:\/\//, "must be a Postgres URL: postgres://user:password@host:5432/database").optional(),
+  }).prefault({}),
   /** The plan loop (`viable loop`). */
   loop: z.strictObject({
+    /**
+     * The git remote workers clone and push to (a path to a bare repository, or an SSH/HTTPS URL):
+     * with a Postgres store, `viable loop` becomes the coordinator and items go to `viable worker`s.
+     */
+    remote: z.string().min(1).optional(),
     /** Items worked at once. */
     concurrency: z.number().int().min(1).max(256).default(2),
     /** Items at once per runtime, e.g. {"claude": 2}; runtimes not listed share `concurrency`. */
@@ -201,6 +214,12 @@ export const configSchema = z.strictObject({
 }).prefault({});
 
 export type ViableConfig = z.infer<typeof configSchema>;
+
+/** The Postgres URL of the store, if the project keeps its records there: VIABLE_DATABASE_URL, else `store.url`. */
+export function storeUrl(config: ViableConfig): string | undefined {
+  const env = process.env.VIABLE_DATABASE_URL;
+  return env !== undefined && env !== "" ? env : config.store.url;
+}
 
 export function defaultConfig(): ViableConfig {
   return configSchema.parse({});

@@ -14,6 +14,8 @@ export type UserErrorReason =
   | "store_locked"
   | "store_newer_schema"
   | "store_damaged"
+  /** The Postgres store (store.url) cannot be reached or refuses the login. */
+  | "store_unreachable"
   | "approval_required"
   | "kill_switch"
   | "dirty_worktree"

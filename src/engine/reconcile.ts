@@ -32,8 +32,22 @@ export async function reconcile(store: Store, graceMs: number): Promise<Reconcil
     }
     clearWarmFlag(marker);
   }
-  const attempts = await queries.runningAttempts();
-  const tasks = (await queries.tasksInProgress()).filter((t) => t.owner_pid !== process.pid);
+  // On a shared store (Postgres) workers on other machines record too: only what a process that is
+  // gone left in progress is reconciled, never the work of one still running.
+  const alive = new Map<string, Promise<boolean>>();
+  const sessionAlive = (id: string) => {
+    let known = alive.get(id);
+    if (known === undefined) alive.set(id, (known = store.isSessionAlive(id)));
+    return known;
+  };
+  const taskAlive = async (taskId: string) => {
+    const task = await queries.task(taskId);
+    return task !== null && (task.owner_pid === process.pid || (await sessionAlive(task.session_id)));
+  };
+  const attempts = [];
+  for (const a of await queries.runningAttempts()) if (!(await taskAlive(a.task_id))) attempts.push(a);
+  const tasks = [];
+  for (const t of await queries.tasksInProgress()) if (t.owner_pid !== process.pid && !(await sessionAlive(t.session_id))) tasks.push(t);
   const result: Reconciliation = { interruptedTasks: [], interruptedAttempts: [], reaped: [] };
   if (attempts.length === 0 && tasks.length === 0) return result;
 

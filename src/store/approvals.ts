@@ -1,20 +1,20 @@
 // Reading what people are asked and do: S5 approvals (see ApprovalRecord) — the pending ones for an
 // inbox, one for the writer that waits on it — and take-overs of items (see TakeoverRecord).
 
-import type { DatabaseSync } from "node:sqlite";
+import type { SqlReader } from "./sql.ts";
 import type { ApprovalRecord, ApprovalStatus, TakeoverRecord } from "./records.ts";
 
-export function listApprovals(db: DatabaseSync, status?: ApprovalStatus): ApprovalRecord[] {
-  return (status === undefined
-    ? db.prepare("SELECT * FROM approvals ORDER BY requested_at DESC, rowid DESC LIMIT 500").all()
-    : db.prepare("SELECT * FROM approvals WHERE status = ? ORDER BY requested_at DESC, rowid DESC LIMIT 500").all(status)) as unknown as ApprovalRecord[];
+export async function listApprovals(db: SqlReader, status?: ApprovalStatus): Promise<ApprovalRecord[]> {
+  return status === undefined
+    ? await db.all<ApprovalRecord>("SELECT * FROM approvals ORDER BY requested_at DESC, rowid DESC LIMIT 500")
+    : await db.all<ApprovalRecord>("SELECT * FROM approvals WHERE status = ? ORDER BY requested_at DESC, rowid DESC LIMIT 500", [status]);
 }
 
-export function getApproval(db: DatabaseSync, id: string): ApprovalRecord | null {
-  return (db.prepare("SELECT * FROM approvals WHERE id = ?").get(id) as unknown as ApprovalRecord | undefined) ?? null;
+export async function getApproval(db: SqlReader, id: string): Promise<ApprovalRecord | null> {
+  return (await db.get<ApprovalRecord>("SELECT * FROM approvals WHERE id = ?", [id])) ?? null;
 }
 
 /** The item's newest take-over, if it ever had one. */
-export function latestTakeover(db: DatabaseSync, itemId: string): TakeoverRecord | null {
-  return (db.prepare("SELECT * FROM takeovers WHERE item_id = ? ORDER BY started_at DESC, rowid DESC LIMIT 1").get(itemId) as unknown as TakeoverRecord | undefined) ?? null;
+export async function latestTakeover(db: SqlReader, itemId: string): Promise<TakeoverRecord | null> {
+  return (await db.get<TakeoverRecord>("SELECT * FROM takeovers WHERE item_id = ? ORDER BY started_at DESC, rowid DESC LIMIT 1", [itemId])) ?? null;
 }

@@ -2,7 +2,7 @@
 // summary, and JSONL export. Rows are appended by the journal and never updated or deleted except
 // by `viable reset`.
 
-import type { DatabaseSync } from "node:sqlite";
+import type { SqlReader } from "./sql.ts";
 import type { EventType, LogEntry } from "../domain/events.ts";
 
 interface EventRow {
@@ -43,7 +43,7 @@ export interface TaskSummary {
 }
 
 /** Entries matching `q`, oldest first. */
-export function queryEvents(db: DatabaseSync, q: LogQuery = {}): LogEntry[] {
+export async function queryEvents(db: SqlReader, q: LogQuery = {}): Promise<LogEntry[]> {
   const where: string[] = [];
   const params: (string | number)[] = [];
   if (q.taskId !== undefined) {
@@ -65,43 +65,50 @@ export function queryEvents(db: DatabaseSync, q: LogQuery = {}): LogEntry[] {
   const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
   if (q.last !== undefined) {
     // Newest N through the primary key index, then back to chronological order.
-    const rows = db
-      .prepare(`SELECT * FROM (SELECT * FROM events ${clause} ORDER BY id DESC LIMIT ?) ORDER BY id ASC`)
-      .all(...params, q.last) as unknown as EventRow[];
+    const rows = await db.all<EventRow>(`SELECT * FROM (SELECT * FROM events ${clause} ORDER BY id DESC LIMIT ?) AS newest ORDER BY id ASC`, [...params, q.last]);
     return rows.map(toEntry);
   }
   if (q.limit !== undefined) {
-    return (db.prepare(`SELECT * FROM events ${clause} ORDER BY id ASC LIMIT ?`).all(...params, q.limit) as unknown as EventRow[]).map(toEntry);
+    return (await db.all<EventRow>(`SELECT * FROM events ${clause} ORDER BY id ASC LIMIT ?`, [...params, q.limit])).map(toEntry);
   }
-  return (db.prepare(`SELECT * FROM events ${clause} ORDER BY id ASC`).all(...params) as unknown as EventRow[]).map(toEntry);
+  return (await db.all<EventRow>(`SELECT * FROM events ${clause} ORDER BY id ASC`, [...params])).map(toEntry);
 }
 
-/** Streams every entry matching `q` without loading the log into memory. */
-export function* iterateEvents(db: DatabaseSync, q: Pick<LogQuery, "taskId" | "sessionId" | "after"> = {}): Generator<LogEntry> {
-  const after = q.after ?? 0;
-  const stmt = q.taskId !== undefined
-    ? db.prepare("SELECT * FROM events WHERE task_id = ? AND id > ? ORDER BY id").iterate(q.taskId, after)
-    : q.sessionId !== undefined
-      ? db.prepare("SELECT * FROM events WHERE session_id = ? AND id > ? ORDER BY id").iterate(q.sessionId, after)
-      : db.prepare("SELECT * FROM events WHERE id > ? ORDER BY id").iterate(after);
-  for (const row of stmt) yield toEntry(row as unknown as EventRow);
+/**
+ * Streams every entry matching `q` a page at a time (by sequence number), so an export of a large
+ * log never sits in memory, on either store.
+ */
+export async function* iterateEvents(db: SqlReader, q: Pick<LogQuery, "taskId" | "sessionId" | "after"> = {}): AsyncGenerator<LogEntry> {
+  let after = q.after ?? 0;
+  for (;;) {
+    const rows = q.taskId !== undefined
+      ? await db.all<EventRow>("SELECT * FROM events WHERE task_id = ? AND id > ? ORDER BY id LIMIT ?", [q.taskId, after, PAGE])
+      : q.sessionId !== undefined
+        ? await db.all<EventRow>("SELECT * FROM events WHERE session_id = ? AND id > ? ORDER BY id LIMIT ?", [q.sessionId, after, PAGE])
+        : await db.all<EventRow>("SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?", [after, PAGE]);
+    for (const row of rows) yield toEntry(row);
+    if (rows.length < PAGE) return;
+    after = rows[rows.length - 1]!.id;
+  }
 }
 
-export function lastSeq(db: DatabaseSync): number {
-  return (db.prepare("SELECT coalesce(max(id), 0) AS n FROM events").get() as { n: number }).n;
+const PAGE = 1000;
+
+export async function lastSeq(db: SqlReader): Promise<number> {
+  return (await db.get<{ n: number }>("SELECT coalesce(max(id), 0) AS n FROM events"))!.n;
 }
 
-export function countEvents(db: DatabaseSync): number {
-  return (db.prepare("SELECT count(*) AS n FROM events").get() as { n: number }).n;
+export async function countEvents(db: SqlReader): Promise<number> {
+  return (await db.get<{ n: number }>("SELECT count(*) AS n FROM events"))!.n;
 }
 
 /** Seed 001's get_task_summary. */
-export function taskSummary(db: DatabaseSync, taskId: string): TaskSummary {
+export async function taskSummary(db: SqlReader, taskId: string): Promise<TaskSummary> {
   const summary: TaskSummary = {
     task_id: taskId, description: null, started_at: null, completed_at: null, status: "unknown",
     agents_invoked: [], agent_errors: [], audits: [], conflicts: 0, oscillations: 0, event_count: 0,
   };
-  for (const e of iterateEvents(db, { taskId })) {
+  for await (const e of iterateEvents(db, { taskId })) {
     summary.event_count++;
     switch (e.event_type) {
       case "task_started":
@@ -158,8 +165,8 @@ export function toJsonl(entry: LogEntry): string {
 }
 
 /** The plan loop's events about one item (`item_*` events carry the item's id in `data.item`). */
-export function itemEvents(db: DatabaseSync, itemId: string, limit: number): LogEntry[] {
-  const rows = db.prepare(`SELECT * FROM (SELECT * FROM events WHERE event_type LIKE 'item\\_%' ESCAPE '\\' AND json_extract(data, '$.item') = ? ORDER BY id DESC LIMIT ?) ORDER BY id ASC`)
-    .all(itemId, limit) as unknown as EventRow[];
+export async function itemEvents(db: SqlReader, itemId: string, limit: number): Promise<LogEntry[]> {
+  const item = db.dialect.jsonText("data", ["item"]);
+  const rows = await db.all<EventRow>(`SELECT * FROM (SELECT * FROM events WHERE event_type LIKE 'item\\_%' ESCAPE '\\' AND ${item} = ? ORDER BY id DESC LIMIT ?) AS newest ORDER BY id ASC`, [itemId, limit]);
   return rows.map(toEntry);
 }

@@ -2,7 +2,7 @@
 // reason, branch, base and merged commits), and seed 004's session log. Reads validate what they
 // load, like every other persisted value; writes are journal changes (changes.ts).
 
-import type { DatabaseSync } from "node:sqlite";
+import type { SqlReader } from "./sql.ts";
 import { z } from "zod";
 import { UserError } from "../domain/errors.ts";
 import { PlanItemSchema, PLAN_FORMATS, type ItemId, type Plan, type PlanFormat, type PlanItem } from "../plan/plan.ts";
@@ -58,20 +58,21 @@ const StateSchema = z.object({
   last_error: z.string().nullable(),
 });
 
-export function hasPlan(db: DatabaseSync): boolean {
-  return db.prepare("SELECT 1 FROM plans WHERE id = ?").get(PLAN_ID) !== undefined;
+export async function hasPlan(db: SqlReader): Promise<boolean> {
+  return (await db.get("SELECT 1 AS one FROM plans WHERE id = ?", [PLAN_ID])) !== undefined;
 }
 
 /** The stored plan, or null when none was imported. A damaged row is an error naming the item. */
-export function readPlan(db: DatabaseSync, dbFile: string): StoredPlan | null {
-  const row = db.prepare("SELECT format, source_file, source_tag, source_text, integration_branch, imported_at, updated_at FROM plans WHERE id = ?").get(PLAN_ID) as PlanRow | undefined;
+export async function readPlan(db: SqlReader, dbFile: string): Promise<StoredPlan | null> {
+  const row = await db.get<PlanRow>("SELECT format, source_file, source_tag, source_text, integration_branch, imported_at, updated_at FROM plans WHERE id = ?", [PLAN_ID]);
   if (row === undefined) return null;
   if (!(PLAN_FORMATS as readonly string[]).includes(row.format)) throw damaged(dbFile, "plans.format", `unknown plan format "${row.format}"`);
   const items: PlanItem[] = [];
   const state = new Map<ItemId, ItemState>();
-  for (const r of db.prepare(
+  for (const r of await db.all<ItemRow>(
     "SELECT id, definition, status, attempts, blocked_reason, phase, branch, base_commit, merged_commit, last_error FROM plan_items WHERE plan_id = ? ORDER BY seq",
-  ).iterate(PLAN_ID) as Iterable<ItemRow>) {
+    [PLAN_ID],
+  )) {
     let definition: unknown;
     try {
       definition = JSON.parse(r.definition);
@@ -100,23 +101,24 @@ export function readPlan(db: DatabaseSync, dbFile: string): StoredPlan | null {
 }
 
 /** The items that had passed, with what a re-import keeps of them. */
-export function passedItems(db: DatabaseSync): Map<ItemId, PassedItem> {
+export async function passedItems(db: SqlReader): Promise<Map<ItemId, PassedItem>> {
   const out = new Map<ItemId, PassedItem>();
-  for (const r of db.prepare("SELECT id, attempts, branch, merged_commit FROM plan_items WHERE plan_id = ? AND status = 'passed'").iterate(PLAN_ID) as Iterable<{ id: string } & PassedItem>) {
+  for (const r of await db.all<{ id: string } & PassedItem>("SELECT id, attempts, branch, merged_commit FROM plan_items WHERE plan_id = ? AND status = 'passed'", [PLAN_ID])) {
     out.set(r.id, { attempts: r.attempts, branch: r.branch, merged_commit: r.merged_commit });
   }
   return out;
 }
 
-export function readSessions(db: DatabaseSync): SessionRecord[] {
-  const rows = db.prepare(
+export async function readSessions(db: SqlReader): Promise<SessionRecord[]> {
+  const rows = await db.all<(Omit<SessionRecord, "success"> & { success: number })>(
     "SELECT session, timestamp, feature, success, elapsed_seconds, error, attempt_id, run_id FROM plan_sessions WHERE plan_id = ? ORDER BY session",
-  ).all(PLAN_ID) as unknown as (Omit<SessionRecord, "success"> & { success: number })[];
+    [PLAN_ID],
+  );
   return rows.map((r) => ({ ...r, success: r.success === 1 }));
 }
 
-export function lastSessionNumber(db: DatabaseSync): number {
-  const row = db.prepare("SELECT max(session) AS n FROM plan_sessions WHERE plan_id = ?").get(PLAN_ID) as { n: number | null } | undefined;
+export async function lastSessionNumber(db: SqlReader): Promise<number> {
+  const row = await db.get<{ n: number | null }>("SELECT max(session) AS n FROM plan_sessions WHERE plan_id = ?", [PLAN_ID]);
   return row?.n ?? 0;
 }
 

@@ -3,7 +3,7 @@
 // calls; the SQLite store answers at once from the process's own read connection, which sees what
 // the journal has committed (WAL).
 
-import type { DatabaseSync } from "node:sqlite";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { UserError } from "../domain/errors.ts";
 import type { LogEntry } from "../domain/events.ts";
 import type { ViabilityMetrics } from "../domain/viability.ts";
@@ -13,6 +13,7 @@ import { hasPlan, lastSessionNumber, passedItems, readPlan, readSessions, type S
 import { getApproval, latestTakeover, listApprovals } from "./approvals.ts";
 import { costBreakdown, type CostBreakdown } from "./cost.ts";
 import type { ApprovalRecord, ApprovalStatus, AttemptRecord, KillSwitch, PassedItem, ShadowSwitch, SessionRecord, TakeoverRecord, TaskRecord, TaskStatus } from "./records.ts";
+import { sqliteDialect, type SqlReader, type SqlValue } from "./sql.ts";
 import { readJournalEpoch, readKillSwitch, readMetrics, readShadowSwitch } from "./settings.ts";
 import {
   attemptsOfItem, attemptsOfTask, busyAgents, countTasks, fileVersions, getAttempt, getTask, latestTask, recentTasks, runningAttempts, taskAnalysis, taskIdsWithPrefix,
@@ -64,63 +65,89 @@ export interface Queries {
   lastSessionNumber(): Promise<number>;
 }
 
-export class SqliteQueries implements Queries {
-  readonly #db: DatabaseSync;
-  readonly #file: string;
+/**
+ * The named queries over either database. `failed` turns what a read threw into what users see (a
+ * damaged SQLite file, an unreachable Postgres): the file or server and the fix, not a stack trace.
+ */
+export class StoreQueries implements Queries {
+  readonly #db: SqlReader;
+  readonly #where: string;
+  readonly #failed: (e: unknown) => unknown;
 
-  constructor(db: DatabaseSync, file: string) {
+  /** `where`: the database file, or the server without its password — named in errors. */
+  constructor(db: SqlReader, where: string, failed: (e: unknown) => unknown) {
     this.#db = db;
-    this.#file = file;
+    this.#where = where;
+    this.#failed = failed;
   }
 
-  /** A damaged page shows only when a query reads it: said as the file and the fix, not a stack trace. */
-  #read<T>(query: () => T): T {
+  async #read<T>(query: () => Promise<T>): Promise<T> {
     try {
-      return query();
+      return await query();
     } catch (e) {
-      throw damagedOr(e, this.#file);
+      throw this.#failed(e);
     }
   }
 
-  task = async (id: string) => this.#read(() => getTask(this.#db, id));
-  latestTask = async () => this.#read(() => latestTask(this.#db));
-  tasksInProgress = async () => this.#read(() => tasksInProgress(this.#db));
-  recentTasks = async (limit: number) => this.#read(() => recentTasks(this.#db, limit));
-  attempt = async (id: string) => this.#read(() => getAttempt(this.#db, id));
-  cost = async () => this.#read(() => costBreakdown(this.#db));
-  approvals = async (status?: ApprovalStatus) => this.#read(() => listApprovals(this.#db, status));
-  approval = async (id: string) => this.#read(() => getApproval(this.#db, id));
-  takeover = async (itemId: string) => this.#read(() => latestTakeover(this.#db, itemId));
-  taskIdsWithPrefix = async (prefix: string) => this.#read(() => taskIdsWithPrefix(this.#db, prefix));
-  taskCounts = async () => this.#read(() => countTasks(this.#db));
-  taskAnalysis = async (taskId: string) => this.#read(() => taskAnalysis(this.#db, taskId));
-  runningAttempts = async () => this.#read(() => runningAttempts(this.#db));
-  busyAgents = async () => this.#read(() => busyAgents(this.#db));
-  attemptsOfTask = async (taskId: string) => this.#read(() => attemptsOfTask(this.#db, taskId));
-  attemptsOfItem = async (itemId: string) => this.#read(() => attemptsOfItem(this.#db, itemId));
-  fileVersions = async (taskId: string) => this.#read(() => fileVersions(this.#db, taskId));
-  metrics = async () => this.#read(() => readMetrics(this.#db, this.#file));
-  killSwitch = async () => this.#read(() => readKillSwitch(this.#db, this.#file));
-  shadowSwitch = async () => this.#read(() => readShadowSwitch(this.#db, this.#file));
-  events = async (q: LogQuery = {}) => this.#read(() => queryEvents(this.#db, q));
-  eventCount = async () => this.#read(() => countEvents(this.#db));
-  lastSeq = async () => this.#read(() => lastSeq(this.#db));
-  journalEpoch = async () => this.#read(() => readJournalEpoch(this.#db, this.#file));
-  itemEvents = async (itemId: string, limit: number) => this.#read(() => itemEvents(this.#db, itemId, limit));
-  taskSummary = async (taskId: string) => this.#read(() => taskSummary(this.#db, taskId));
-  hasPlan = async () => this.#read(() => hasPlan(this.#db));
-  plan = async () => this.#read(() => readPlan(this.#db, this.#file));
-  passedItems = async () => this.#read(() => passedItems(this.#db));
-  sessions = async () => this.#read(() => readSessions(this.#db));
-  lastSessionNumber = async () => this.#read(() => lastSessionNumber(this.#db));
+  task = (id: string) => this.#read(() => getTask(this.#db, id));
+  latestTask = () => this.#read(() => latestTask(this.#db));
+  tasksInProgress = () => this.#read(() => tasksInProgress(this.#db));
+  recentTasks = (limit: number) => this.#read(() => recentTasks(this.#db, limit));
+  attempt = (id: string) => this.#read(() => getAttempt(this.#db, id));
+  cost = () => this.#read(() => costBreakdown(this.#db));
+  approvals = (status?: ApprovalStatus) => this.#read(() => listApprovals(this.#db, status));
+  approval = (id: string) => this.#read(() => getApproval(this.#db, id));
+  takeover = (itemId: string) => this.#read(() => latestTakeover(this.#db, itemId));
+  taskIdsWithPrefix = (prefix: string) => this.#read(() => taskIdsWithPrefix(this.#db, prefix));
+  taskCounts = () => this.#read(() => countTasks(this.#db));
+  taskAnalysis = (taskId: string) => this.#read(() => taskAnalysis(this.#db, taskId));
+  runningAttempts = () => this.#read(() => runningAttempts(this.#db));
+  busyAgents = () => this.#read(() => busyAgents(this.#db));
+  attemptsOfTask = (taskId: string) => this.#read(() => attemptsOfTask(this.#db, taskId));
+  attemptsOfItem = (itemId: string) => this.#read(() => attemptsOfItem(this.#db, itemId));
+  fileVersions = (taskId: string) => this.#read(() => fileVersions(this.#db, taskId));
+  metrics = () => this.#read(() => readMetrics(this.#db, this.#where));
+  killSwitch = () => this.#read(() => readKillSwitch(this.#db, this.#where));
+  shadowSwitch = () => this.#read(() => readShadowSwitch(this.#db, this.#where));
+  events = (q: LogQuery = {}) => this.#read(() => queryEvents(this.#db, q));
+  eventCount = () => this.#read(() => countEvents(this.#db));
+  lastSeq = () => this.#read(() => lastSeq(this.#db));
+  journalEpoch = () => this.#read(() => readJournalEpoch(this.#db, this.#where));
+  itemEvents = (itemId: string, limit: number) => this.#read(() => itemEvents(this.#db, itemId, limit));
+  taskSummary = (taskId: string) => this.#read(() => taskSummary(this.#db, taskId));
+  hasPlan = () => this.#read(() => hasPlan(this.#db));
+  plan = () => this.#read(() => readPlan(this.#db, this.#where));
+  passedItems = () => this.#read(() => passedItems(this.#db));
+  sessions = () => this.#read(() => readSessions(this.#db));
+  lastSessionNumber = () => this.#read(() => lastSessionNumber(this.#db));
 
   async *eachEvent(q: Pick<LogQuery, "taskId" | "sessionId" | "after"> = {}): AsyncGenerator<LogEntry> {
     try {
       yield* iterateEvents(this.#db, q);
     } catch (e) {
-      throw damagedOr(e, this.#file);
+      throw this.#failed(e);
     }
   }
+}
+
+/** The SQLite store's queries: on the process's own read connection, answered at once. */
+export function sqliteQueries(db: DatabaseSync, file: string): Queries {
+  return new StoreQueries(sqliteReader(db), file, (e) => damagedOr(e, file));
+}
+
+/** Reads on a node:sqlite connection, each statement prepared once. */
+export function sqliteReader(db: DatabaseSync): SqlReader {
+  const statements = new Map<string, StatementSync>();
+  const prepared = (sql: string) => {
+    let s = statements.get(sql);
+    if (s === undefined) statements.set(sql, (s = db.prepare(sql)));
+    return s;
+  };
+  return {
+    dialect: sqliteDialect,
+    all: async <T>(sql: string, params: readonly SqlValue[] = []) => prepared(sql).all(...params) as T[],
+    get: async <T>(sql: string, params: readonly SqlValue[] = []) => prepared(sql).get(...params) as T | undefined,
+  };
 }
 
 /** SQLITE_CORRUPT (11) and SQLITE_NOTADB (26) become the store_damaged error; anything else is itself. */

@@ -2,7 +2,7 @@
 // Each value is versioned JSON (written by changes.ts), validated on read — a damaged value is an
 // error naming the key, never a silent reset.
 
-import type { DatabaseSync } from "node:sqlite";
+import type { SqlReader } from "./sql.ts";
 import { z } from "zod";
 import { UserError } from "../domain/errors.ts";
 import { ADAPTATION_TYPES, initialMetrics, type ViabilityMetrics } from "../domain/viability.ts";
@@ -34,8 +34,8 @@ const stored = <T extends z.ZodType>(value: T) => z.object({ version: z.literal(
 
 const killSwitchSchema = z.object({ engaged: z.boolean(), since: z.string(), by_pid: z.number(), reason: z.string(), source: z.string().optional() });
 
-function readSetting<T extends z.ZodType>(db: DatabaseSync, dbFile: string, key: string, schema: T): z.infer<T> | null {
-  const row = db.prepare("SELECT value FROM settings WHERE key = ?").get(key) as { value: string } | undefined;
+async function readSetting<T extends z.ZodType>(db: SqlReader, dbFile: string, key: string, schema: T): Promise<z.infer<T> | null> {
+  const row = await db.get<{ value: string }>("SELECT value FROM settings WHERE key = ?", [key]);
   if (!row) return null;
   let raw: unknown;
   try {
@@ -56,24 +56,24 @@ function readSetting<T extends z.ZodType>(db: DatabaseSync, dbFile: string, key:
   return (parsed.data as { value: z.infer<T> }).value;
 }
 
-export function readMetrics(db: DatabaseSync, dbFile: string): ViabilityMetrics {
-  return (readSetting(db, dbFile, METRICS_KEY, metricsSchema) as ViabilityMetrics | null) ?? initialMetrics();
+export async function readMetrics(db: SqlReader, dbFile: string): Promise<ViabilityMetrics> {
+  return ((await readSetting(db, dbFile, METRICS_KEY, metricsSchema)) as ViabilityMetrics | null) ?? initialMetrics();
 }
 
-export function readKillSwitch(db: DatabaseSync, dbFile: string): KillSwitch | null {
-  const k = readSetting(db, dbFile, KILL_SWITCH_KEY, killSwitchSchema);
+export async function readKillSwitch(db: SqlReader, dbFile: string): Promise<KillSwitch | null> {
+  const k = await readSetting(db, dbFile, KILL_SWITCH_KEY, killSwitchSchema);
   return k?.engaged ? k : null;
 }
 
 const shadowSwitchSchema = z.object({ off: z.boolean(), since: z.string(), by_pid: z.number(), source: z.string().optional() });
 
 /** `viable shadow off`, when it is in force; null when shadows may run. */
-export function readShadowSwitch(db: DatabaseSync, dbFile: string): ShadowSwitch | null {
-  const s = readSetting(db, dbFile, SHADOW_SWITCH_KEY, shadowSwitchSchema);
+export async function readShadowSwitch(db: SqlReader, dbFile: string): Promise<ShadowSwitch | null> {
+  const s = await readSetting(db, dbFile, SHADOW_SWITCH_KEY, shadowSwitchSchema);
   return s?.off ? s : null;
 }
 
 /** The journal's epoch: "initial" until the first `viable reset`, then a new value at each. */
-export function readJournalEpoch(db: DatabaseSync, dbFile: string): string {
-  return readSetting(db, dbFile, JOURNAL_EPOCH_KEY, z.string().min(1)) ?? "initial";
+export async function readJournalEpoch(db: SqlReader, dbFile: string): Promise<string> {
+  return (await readSetting(db, dbFile, JOURNAL_EPOCH_KEY, z.string().min(1))) ?? "initial";
 }

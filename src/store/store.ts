@@ -1,5 +1,5 @@
-// The project's store: one SQLite database (`.viable/state/viable.db`) behind two doors — the
-// journal, through which every state change goes in (journal.ts), and the named queries, through
+// The project's store: one SQLite database (`.viable/state/viable.db`), or for several machines one
+// Postgres database (postgres/store.ts), behind two doors: the journal, through which every state change goes in (journal.ts), and the named queries, through
 // which everything comes out (queries.ts). No SQL lives outside this folder.
 
 import fs from "node:fs";
@@ -10,11 +10,16 @@ import { JOURNAL_EPOCH_KEY } from "./changes.ts";
 import { inTransaction, openDatabase } from "./database.ts";
 import { EventBus } from "./event-bus.ts";
 import { SqliteJournal, type Journal } from "./journal.ts";
-import { SqliteQueries, type Queries } from "./queries.ts";
+import { sqliteQueries, type Queries } from "./queries.ts";
 import { inlineWriter, threadWriter } from "./sql-writer.ts";
 import { acquireWriterLock, type WriterLock } from "./writer-lock.ts";
+import { PostgresStore } from "./postgres/store.ts";
 
 export interface Store {
+  /** The embedded file, or a Postgres server shared by several machines. */
+  readonly kind: "sqlite" | "postgres";
+  /** Where the records are: the database file, or the server's URL without its password. */
+  readonly where: string;
   readonly paths: ProjectPaths;
   readonly journal: Journal;
   readonly queries: Queries;
@@ -24,6 +29,12 @@ export interface Store {
   readonly isWriter: boolean;
   readonly now: () => Date;
   timestamp(): string;
+  /**
+   * Whether another process that recorded under `sessionId` still has the store open. With the
+   * file, none can while this one holds the writer lock; on Postgres, any process on any machine
+   * (this one's own session counts as alive).
+   */
+  isSessionAlive(sessionId: string): Promise<boolean>;
   /** Deletes every record: tasks, attempts, the log, metrics, the plan and its sessions. */
   reset(): Promise<void>;
   /** Commits what is staged, then closes. */
@@ -51,9 +62,12 @@ export interface StoreOptions {
   batchWindowMs?: number;
   /** A size limit for the journal's connection (`PRAGMA max_page_count`): for quotas and tests. */
   maxPageCount?: number;
+  /** A Postgres server instead of the embedded file (config `store.url`, VIABLE_DATABASE_URL). */
+  url?: string;
 }
 
 export class SqliteStore implements Store {
+  readonly kind = "sqlite" as const;
   readonly paths: ProjectPaths;
   readonly journal: Journal;
   readonly queries: Queries;
@@ -68,7 +82,7 @@ export class SqliteStore implements Store {
     this.#lock = lock;
     this.now = options.now ?? (() => new Date());
     this.sessionId = options.sessionId ?? newSessionId();
-    this.queries = new SqliteQueries(db, paths.database);
+    this.queries = sqliteQueries(db, paths.database);
     const transport = options.journal ?? "inline";
     // An in-memory reader (no database file yet) has nothing for a thread to open.
     const writer = transport === "thread" && fs.existsSync(paths.database)
@@ -94,6 +108,14 @@ export class SqliteStore implements Store {
 
   get isWriter(): boolean {
     return this.#lock !== null;
+  }
+
+  get where(): string {
+    return this.paths.database;
+  }
+
+  async isSessionAlive(): Promise<boolean> {
+    return false;
   }
 
   timestamp(): string {
@@ -130,7 +152,9 @@ export class SqliteStore implements Store {
   }
 }
 
-export function openStore(paths: ProjectPaths, options: StoreOptions): Store {
+/** The project's store: the SQLite file, or Postgres when `options.url` names a server. */
+export async function openStore(paths: ProjectPaths, options: StoreOptions): Promise<Store> {
+  if (options.url) return PostgresStore.open(paths, options.url, { ...options, sessionId: options.sessionId ?? newSessionId() });
   return SqliteStore.open(paths, options);
 }
 

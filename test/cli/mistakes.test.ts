@@ -19,7 +19,7 @@ async function withHistory(events: number) {
   const p = e2eProject();
   p.agent("generalist-coder", "echo done");
   p.commitAll("agents");
-  const store = openStore(projectPaths(p.dir), { writer: true, command: "test" });
+  const store = await openStore(projectPaths(p.dir), { writer: true, command: "test" });
   try {
     await store.journal.commit({
       events: Array.from({ length: events }, (_, n) => ({ event_type: "policy_decision" as const, task_id: `t${n % 50}`, data: { n, note: "x".repeat(120) } })),

@@ -40,7 +40,7 @@ function scripted(events: AgentEvent[]): Runtime & { cancelled: () => boolean } 
 
 async function attempt(t: { after: (fn: () => Promise<void> | void) => void }, runtime: Runtime, budgets: BudgetTracker, attemptId: string) {
   const p = makeProject();
-  const store = openStore(projectPaths(p.dir), { writer: true, command: "test" });
+  const store = await openStore(projectPaths(p.dir), { writer: true, command: "test" });
   t.after(async () => {
     await store.close();
     p.cleanup();

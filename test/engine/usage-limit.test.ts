@@ -49,7 +49,7 @@ function runtimes(turns: Partial<Record<RuntimeName, Turn[]>>) {
 async function world(t: TestContext, runtime: (name: RuntimeName) => Runtime, config: ViableConfig = defaultConfig()) {
   const p = makeProject();
   await ensureStateIgnored(projectPaths(p.dir));
-  const store = openStore(projectPaths(p.dir), { writer: true, command: "test" });
+  const store = await openStore(projectPaths(p.dir), { writer: true, command: "test" });
   t.after(async () => {
     await store.close();
     p.cleanup();

@@ -92,7 +92,7 @@ void test("warm pool: idle timeout while a setsid'd tool child runs → the task
 });
 
 async function attemptPids(dir: string): Promise<number[]> {
-  const store = openStore(projectPaths(dir), { writer: false, command: "test" });
+  const store = await openStore(projectPaths(dir), { writer: false, command: "test" });
   try {
     const task = await store.queries.latestTask();
     return task ? (await store.queries.attemptsOfTask(task.id)).map((a) => a.pid ?? 0) : [];

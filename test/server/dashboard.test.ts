@@ -18,7 +18,7 @@ import { importPlan, loopProject, startLoop } from "../loop/support.ts";
 import { launchBrowser, loggedIn, screenshot, startServe } from "./browser.ts";
 
 async function journal(dir: string): Promise<{ lastSeq: number; types: string[]; data: Record<string, unknown>[] }> {
-  const store = openStore(projectPaths(dir), { writer: false, command: "test" });
+  const store = await openStore(projectPaths(dir), { writer: false, command: "test" });
   try {
     const events = await store.queries.events({});
     return { lastSeq: events.at(-1)?.id ?? 0, types: events.map((e) => e.event_type), data: events.map((e) => e.data) };
@@ -169,7 +169,7 @@ void test("without the token the page gets nothing; a page of another site canno
   await page.goto(`http://localhost:${(evil.address() as { port: number }).port}/`);
   assert.match(await outcome, /^(blocked by the browser|answered 403)$/);
   await page.waitForFunction("document.title !== ''");
-  const store = openStore(projectPaths(p.dir), { writer: false, command: "test" });
+  const store = await openStore(projectPaths(p.dir), { writer: false, command: "test" });
   t.after(() => store.close());
   assert.equal(await store.queries.killSwitch(), null, "nothing was engaged");
   assert.deepEqual((await store.queries.events({ eventType: "kill_switch" })).length, 0);
@@ -188,7 +188,7 @@ void test("hundreds of items and thousands of events: lists render only what is 
   const features = Array.from({ length: 300 }, (_, i) => ({ id: `i${String(i).padStart(3, "0")}`, ...(i >= 10 ? { dependencies: [`i00${i % 10}`] } : {}) }));
   const p = loopProject(t, features);
   assert.equal((await importPlan(p)).code, 0);
-  const store = openStore(projectPaths(p.dir), { writer: true, command: "test" });
+  const store = await openStore(projectPaths(p.dir), { writer: true, command: "test" });
   for (let batch = 0; batch < 10; batch++) {
     await store.journal.commit({ events: Array.from({ length: 300 }, (_, i) => ({ event_type: "loop_note" as const, data: { item: `i${String(i).padStart(3, "0")}`, message: `note ${batch * 300 + i}` } })) });
   }

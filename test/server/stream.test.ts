@@ -101,7 +101,7 @@ void test("a client too far behind gets resync; heartbeats keep coming; a reset 
 
 void test("a long replay is sent at the pace the client takes it: every event, in order, however small the live backlog limit", async (t) => {
   const p = loopProject(t, [{ id: "a" }]);
-  const store = openStore(projectPaths(p.dir), { writer: true, command: "test" });
+  const store = await openStore(projectPaths(p.dir), { writer: true, command: "test" });
   const filler = "x".repeat(1000);
   for (let batch = 0; batch < 30; batch++) {
     await store.journal.commit({ events: Array.from({ length: 300 }, (_, i) => ({ event_type: "loop_note" as const, data: { n: batch * 300 + i, filler } })) });

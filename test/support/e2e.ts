@@ -79,10 +79,10 @@ export async function blockedAgent(file: string): Promise<BlockedAgent> {
 }
 
 /** Polls `probe` every 20 ms until it returns something other than undefined/false (bounded). */
-export async function waitFor<T>(probe: () => T | undefined | false, what: string, timeoutMs = 15_000): Promise<T> {
+export async function waitFor<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const v = probe();
+    const v = await probe();
     if (v !== undefined && v !== false) return v;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
@@ -131,7 +131,7 @@ export function ofType(events: Event[], type: string): Event[] {
 
 /** Writes the project's metrics the way a run would, so the next run's adaptations act on them. */
 export async function seedMetrics(dir: string, patch: Partial<ViabilityMetrics>): Promise<void> {
-  const store = openStore(projectPaths(dir), { writer: true, command: "test" });
+  const store = await openStore(projectPaths(dir), { writer: true, command: "test" });
   try {
     await store.journal.commit({ changes: [{ type: "metrics_saved", metrics: { ...initialMetrics(), ...patch } }] });
   } finally {

@@ -1,0 +1,130 @@
+// Throwaway Postgres clusters for tests: initdb into a temp directory, a server on a free port of
+// 127.0.0.1 (its socket in that directory too), trust logins, removed at the end. As root, the
+// server runs as the `postgres` user (initdb refuses root). `.ci/run` starts one for the whole run
+// and passes VIABLE_TEST_POSTGRES_URL; without it, a test process starts its own. Each test gets a
+// database of its own either way.
+
+import { execFileSync, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+
+export interface Cluster {
+  dir: string;
+  port: number;
+  /** A URL of database `db` on this cluster. */
+  url(db?: string): string;
+  stop(): void;
+  /** Stops the server (fast: connections are cut) and starts it again on the same port. */
+  restart(opts?: { downMs?: number }): Promise<void>;
+  /** Only the server's stop, to come back with start(). */
+  stopServer(): void;
+  startServer(): void;
+}
+
+function binDir(): string {
+  for (const dir of [process.env.PG_BINDIR, ...listVersions()].filter((d): d is string => !!d)) {
+    if (fs.existsSync(path.join(dir, "initdb")) && fs.existsSync(path.join(dir, "pg_ctl"))) return dir;
+  }
+  throw new Error("no Postgres server binaries (initdb, pg_ctl): apt-get install -y postgresql");
+}
+
+function listVersions(): string[] {
+  const root = "/usr/lib/postgresql";
+  if (!fs.existsSync(root)) return [];
+  return fs.readdirSync(root).sort((a, b) => Number(b) - Number(a)).map((v) => path.join(root, v, "bin"));
+}
+
+const asRoot = process.getuid?.() === 0;
+
+function run(bin: string, args: string[]): void {
+  const cmd = asRoot ? ["runuser", "-u", "postgres", "--", bin, ...args] : [bin, ...args];
+  const r = spawnSync(cmd[0]!, cmd.slice(1), { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  if (r.status !== 0) throw new Error(`${path.basename(bin)} failed (${r.status}): ${r.stderr || r.stdout}`);
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startCluster(): Promise<Cluster> {
+  const bin = binDir();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "viable-pg-"));
+  const data = path.join(dir, "data");
+  if (asRoot) {
+    fs.chmodSync(dir, 0o755);
+    execFileSync("chown", ["postgres:postgres", dir]);
+  }
+  run(path.join(bin, "initdb"), ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"]);
+  const port = await freePort();
+  const startServer = () => run(path.join(bin, "pg_ctl"), [
+    "-D", data, "-l", path.join(dir, "server.log"), "-w", "-t", "60",
+    "-o", `-p ${port} -h 127.0.0.1 -k ${dir} -c fsync=off -c max_connections=200`, "start",
+  ]);
+  const stopServer = () => run(path.join(bin, "pg_ctl"), ["-D", data, "-m", "fast", "-w", "stop"]);
+  startServer();
+  return {
+    dir, port,
+    url: (db = "postgres") => `postgres://postgres@127.0.0.1:${port}/${db}`,
+    stop: () => {
+      try {
+        stopServer();
+      } catch {
+        // Already stopped.
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+    restart: async (opts = {}) => {
+      stopServer();
+      if (opts.downMs) await new Promise((r) => setTimeout(r, opts.downMs));
+      startServer();
+    },
+    stopServer, startServer,
+  };
+}
+
+let own: Promise<Cluster> | undefined;
+
+/** The run's shared cluster (.ci/run), or one for this test process, stopped when it exits. */
+async function sharedServer(): Promise<string> {
+  const shared = process.env.VIABLE_TEST_POSTGRES_URL;
+  if (shared) return shared;
+  own ??= startCluster().then((c) => {
+    process.once("exit", () => c.stop());
+    return c;
+  });
+  return (await own).url();
+}
+
+/** A fresh, empty database for one test: its URL. Dropped by `t.after`. */
+export async function testDatabase(t: { after: (fn: () => Promise<void>) => void }, server?: string): Promise<string> {
+  const admin = server ?? (await sharedServer());
+  const name = `viable_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  const client = new pg.Client({ connectionString: admin });
+  await client.connect();
+  await client.query(`CREATE DATABASE ${name}`);
+  await client.end();
+  t.after(async () => {
+    const c = new pg.Client({ connectionString: admin });
+    try {
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    } catch {
+      // The cluster is already gone (a test process's own, stopped at exit).
+    } finally {
+      await c.end().catch(() => {});
+    }
+  });
+  const u = new URL(admin);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
