@@ -5,6 +5,7 @@
 
 import { runLoop, type LoopOptions, type LoopResult } from "../engine/loop/loop.ts";
 import { withPipeline } from "./pipeline.ts";
+import { distributedLoop } from "./worker.ts";
 import type { Project } from "./project.ts";
 
 export type { LoopOptions, LoopResult };
@@ -14,6 +15,12 @@ export type { LoopOutcome, WorkspaceMode } from "../engine/loop/loop-context.ts"
 export async function runPlanLoop(project: Project, opts: LoopOptions): Promise<LoopResult> {
   // Items in worktrees each run in a directory of their own: no warm process could serve them.
   const worktrees = (opts.mode ?? project.config.workspace.mode) === "worktree";
-  return withPipeline(project, { commands: "pooled", startRecord: "stage", warmPool: !worktrees, ask: opts.ask }, (pipeline) =>
-    runLoop({ store: project.store, config: project.config, registry: project.registry(), pipeline }, { startupReaped: project.reconciliation?.reaped.length ?? 0, ...opts }));
+  // With `loop.remote` (and a Postgres store) this loop coordinates: workers elsewhere do the work.
+  const distributed = await distributedLoop(project);
+  try {
+    return await withPipeline(project, { commands: "pooled", startRecord: "stage", warmPool: !worktrees, ask: opts.ask }, (pipeline) =>
+      runLoop({ store: project.store, config: project.config, registry: project.registry(), pipeline, ...(distributed ? { remote: distributed.remote } : {}) }, { startupReaped: project.reconciliation?.reaped.length ?? 0, ...opts }));
+  } finally {
+    await distributed?.close();
+  }
 }

@@ -301,6 +301,13 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
         ...(opts.branch !== undefined ? { branch: opts.branch } : {}),
       }, o)));
 
+  program.command("worker").description("take item attempts of a distributed loop (Postgres store, loop.remote) and work them on this machine")
+    .addOption(dir())
+    .option("--concurrency <n>", "attempts at once on this machine", positiveInt, 2)
+    .option("--runtimes <list>", "only these runtimes' queues, comma-separated (default: every runtime the project's agents use)", (v: string) => v.split(",").map((s) => s.trim()).filter((s) => s !== ""))
+    .action(async (opts: { dir: string; concurrency: number; runtimes?: string[] }) =>
+      setExit(await (await import("./commands/worker.ts")).workerCommand({ dir: opts.dir, concurrency: opts.concurrency, ...(opts.runtimes ? { runtimes: opts.runtimes } : {}) }, o)));
+
   return program;
 }
 

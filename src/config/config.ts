@@ -144,6 +144,15 @@ export const configSchema = z.strictObject({
      * with a Postgres store, `viable loop` becomes the coordinator and items go to `viable worker`s.
      */
     remote: z.string().min(1).optional(),
+    /** How the coordinator's job queues treat workers (pg-boss). */
+    workers: z.strictObject({
+      /** A worker's heartbeat: a job whose worker missed it this long is retried on another (pg-boss's floor is 10). */
+      heartbeat_s: z.number().int().min(10).default(10),
+      /** Further tries of one attempt after its worker died or was cut off; then the attempt counts as failed. */
+      retries: z.number().int().min(0).max(20).default(2),
+      /** How long one try may run at all. */
+      expire_s: z.number().int().min(10).default(3600),
+    }).prefault({}),
     /** Items worked at once. */
     concurrency: z.number().int().min(1).max(256).default(2),
     /** Items at once per runtime, e.g. {"claude": 2}; runtimes not listed share `concurrency`. */

@@ -93,6 +93,16 @@ async function itemAttempt(ctx: LoopContext, input: ItemAttemptInput, beside: Be
       last.attemptId = won.attemptId;
       verified = won.checks;
       recorder.item(item.id, "item_status", { phase: "verifying", branch: ws.branch, base: ws.base, workspace: ws.dir }, { phase: "verifying", branch: ws.branch, base_commit: ws.base });
+    } else if (ctx.remote && allocation && ctx.mode === "worktree") {
+      // A worker on another machine does the work; its verified branch comes back here to merge.
+      recorder.item(item.id, "item_started", { attempt, agents: allocation.steps.map((s) => s.agent.name), rationale: allocation.rationale }, { phase: "workspace", last_error: null });
+      const done = await ctx.remote.work({
+        item, attempt, slot: input.slot, runtime: allocation.steps[0]!.agent.runtime, previousFailure: input.previousFailure, answered: input.answered, signal,
+      });
+      ws = done.workspace;
+      last.attemptId = done.attemptId;
+      verified = done.checks;
+      recorder.item(item.id, "item_status", { phase: "verifying", branch: ws.branch, base: ws.base, workspace: ws.dir, worker: done.worker }, { phase: "verifying", branch: ws.branch, base_commit: ws.base });
     } else if (input.resume) {
       recorder.item(item.id, "item_started", { attempt, resumed: true, agents: [], phase: "verifying", base: input.resume.base, workspace: input.resume.dir }, { phase: "verifying" });
     } else if (ctx.mode === "worktree") {
@@ -172,6 +182,13 @@ async function itemAttempt(ctx: LoopContext, input: ItemAttemptInput, beside: Be
       });
     });
     // Merged: from here on nothing may turn this into a failure (a retry would merge it twice).
+    if (ctx.remote) {
+      try {
+        await ctx.remote.published(merged.commit);
+      } catch (e) {
+        note(ctx, item, `merged; the remote's integration branch could not be updated yet: ${errorMessage(e)}`);
+      }
+    }
     try {
       const left = await ctx.adminQueue.run(() => removeMergedWorkspace(ctx.paths.root, wsId, workspace.dir, ctx.integration!, { merged: { commit: merged.commit, gitDir: merged.gitDir } }));
       for (const l of left) note(ctx, item, `merged; left in place: ${l}`);

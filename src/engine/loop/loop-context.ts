@@ -3,9 +3,10 @@
 import type { AgentRegistry } from "../../agents/registry.ts";
 import type { ViableConfig } from "../../config/config.ts";
 import type { AgentDefinition } from "../../domain/agent.ts";
-import type { PlanSource } from "../../plan/plan.ts";
+import type { PlanItem, PlanSource } from "../../plan/plan.ts";
 import type { ProjectPaths } from "../../workspace/paths.ts";
 import type { AttemptPipeline } from "../attempt/pipeline.ts";
+import type { ItemWorkspace, RecordedCheck } from "./item-workspace.ts";
 import type { SerialQueue } from "./merge-queue.ts";
 import type { ShadowControl } from "./shadow.ts";
 import type { LoopRecorder } from "./recorder.ts";
@@ -36,6 +37,42 @@ export interface LoopContext {
   integrator?: AgentDefinition;
   /** Whether shadows may start (`viable shadow off`), and the running ones. */
   shadows: ShadowControl;
+  /**
+   * Workers on other machines do the items' work (a Postgres store and `loop.remote`): this loop
+   * only schedules, merges and records. Absent: the work happens here.
+   */
+  remote?: RemoteWork;
+}
+
+/** What a distributed loop's coordinator asks of the workers (src/swarm/coordinator.ts). */
+export interface RemoteWork {
+  /**
+   * Has a worker do one attempt's work — workspace, agents, commit, verification — from the
+   * integration branch's tip, and brings its branch here as a worktree to merge. An item failure
+   * comes back as an AttemptFailure; an abort of `signal` stops the agent on whichever machine.
+   */
+  work(input: RemoteWorkInput): Promise<RemoteResult>;
+  /** The integration branch moved here (a merge): workers must start from it. */
+  published(commit: string): Promise<void>;
+}
+
+export interface RemoteWorkInput {
+  item: PlanItem;
+  attempt: number;
+  slot: number;
+  /** The queue: the runtime of the item's first agent (runtime limits hold across machines). */
+  runtime: string;
+  previousFailure: string | undefined;
+  answered: { question: string; answer: string | null } | undefined;
+  signal: AbortSignal;
+}
+
+export interface RemoteResult {
+  workspace: ItemWorkspace;
+  checks: RecordedCheck[];
+  attemptId: string | null;
+  /** Which worker did it (host and pid), for the record. */
+  worker: string;
 }
 
 /**

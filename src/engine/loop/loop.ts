@@ -18,7 +18,7 @@ import type { ViableConfig } from "../../config/config.ts";
 import type { ItemQuestionPrompt, YesNoPrompt } from "../../domain/permissions.ts";
 import { detectTooling } from "../../analysis/project-commands.ts";
 import { errorMessage, isUserError, noPlanImported, UserError } from "../../domain/errors.ts";
-import type { ItemId, PlanItem } from "../../plan/plan.ts";
+import type { ItemId, PlanItem, PlanSource } from "../../plan/plan.ts";
 import { Scheduler, type SchedulerCounts } from "../../plan/scheduler.ts";
 import { planValidationError, validatePlan } from "../../plan/validate.ts";
 import { CommitFailed } from "../../store/journal.ts";
@@ -30,7 +30,7 @@ import type { AttemptPipeline } from "../attempt/pipeline.ts";
 import { assertNotStopped } from "../kill-switch.ts";
 import { allocateItem } from "./item-allocation.ts";
 import { runItemAttempt, type AttemptEnd } from "./item-attempt.ts";
-import type { LoopContext, LoopOutcome, WorkspaceMode } from "./loop-context.ts";
+import type { LoopContext, LoopOutcome, RemoteWork, WorkspaceMode } from "./loop-context.ts";
 import { LOOP_RUN_PREFIX, reconcilePlan } from "./loop-reconcile.ts";
 import { SerialQueue } from "./merge-queue.ts";
 import { removeLeftoverScratches } from "./conflict-resolution.ts";
@@ -47,6 +47,18 @@ export interface LoopDeps {
   registry: AgentRegistry;
   /** The process's attempt pipeline (its attempts' rows may be staged: see AttemptEnvironment). */
   pipeline: AttemptPipeline;
+  /** Workers on other machines do the items' work (src/swarm): made for this run once it is recorded. */
+  remote?: (run: RemoteRun) => RemoteWork;
+}
+
+/** What the workers of one run need to know of it. */
+export interface RemoteRun {
+  runId: string;
+  integration: string;
+  /** The project's verify commands, run by the worker after the item's own. */
+  projectVerify: string[];
+  source: PlanSource;
+  signal: AbortSignal;
 }
 
 export interface LoopOptions {
@@ -246,6 +258,7 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
       paths: store.paths, config, registry: deps.registry, pipeline: deps.pipeline, source: plan.source, recorder: rec, mode, integration, projectVerify,
       mergeQueue: new SerialQueue(), adminQueue: new SerialQueue(), runId, signal: controller.signal, onNeedsInput, ...(integrator ? { integrator } : {}),
       shadows,
+      ...(deps.remote && integration ? { remote: deps.remote({ runId, integration, projectVerify, source: plan.source, signal: controller.signal }) } : {}),
     };
     const groups = new Set(plan.items.filter((i) => i.parent !== undefined).map((i) => i.parent!));
     const freeSlots: number[] = [];

@@ -1,0 +1,74 @@
+// Use cases of a distributed loop: `viable worker` on each machine, and the coordinator's half of
+// `viable loop` when the project's store is Postgres and `loop.remote` names the git remote.
+
+import { UserError } from "../domain/errors.ts";
+import { storeUrl } from "../config/config.ts";
+import { openBoss, type Boss } from "../swarm/boss.ts";
+import { coordinator } from "../swarm/coordinator.ts";
+import { runWorker, type WorkerSummary } from "../swarm/worker.ts";
+import type { RemoteRun } from "../engine/loop/loop.ts";
+import type { RemoteWork } from "../engine/loop/loop-context.ts";
+import { git } from "../workspace/git.ts";
+import { withPipeline } from "./pipeline.ts";
+import type { Project } from "./project.ts";
+
+export interface WorkerCommandOptions {
+  concurrency: number;
+  /** The runtimes whose queues this machine serves; default: every runtime the project's agents use. */
+  runtimes?: string[];
+  signal: AbortSignal;
+  onLine: (line: string) => void;
+}
+
+/** The remote workers clone and push to: `loop.remote`, else the clone's `origin`. */
+export function remoteOf(project: Project): string {
+  return project.config.loop.remote ?? "origin";
+}
+
+function needsPostgres(project: Project, command: string): string {
+  const url = storeUrl(project.config);
+  if (project.store.kind !== "postgres" || !url) {
+    throw new UserError({
+      reason: "bad_config", file: project.paths.configFile, field: "store.url",
+      message: `\`viable ${command}\` works from a store every machine shares, but this project keeps its records in the local file ${project.store.where}`,
+      fix: "set store.url to a Postgres URL (or VIABLE_DATABASE_URL) on every machine; see README, \"Running on several machines\"",
+    });
+  }
+  return url;
+}
+
+export async function runWorkerCommand(project: Project, opts: WorkerCommandOptions): Promise<WorkerSummary> {
+  const url = needsPostgres(project, "worker");
+  const remote = remoteOf(project);
+  const reach = await git(project.paths.root, ["ls-remote", "--heads", remote]);
+  if (reach.code !== 0) {
+    throw new UserError({
+      reason: "bad_config", file: project.paths.configFile, field: "loop.remote",
+      message: `the git remote ${remote} cannot be reached: ${reach.stderr.trim() || `git exited ${reach.code}`}`,
+      fix: "set loop.remote to the coordinator's remote (a bare repository's path, or an SSH/HTTPS URL), or clone the project from it (its origin is used)",
+    });
+  }
+  const registry = project.registry();
+  const runtimes = opts.runtimes ?? [...new Set(registry.all().map((a) => a.runtime))];
+  const boss = await openBoss(url, { name: "viable worker", supervise: false });
+  try {
+    return await withPipeline(project, { commands: "pooled", startRecord: "stage", warmPool: false }, (pipeline) =>
+      runWorker({ store: project.store, config: project.config, registry, pipeline, boss, remote, runtimes, concurrency: opts.concurrency, signal: opts.signal, onLine: opts.onLine }));
+  } finally {
+    await boss.stop().catch(() => undefined);
+  }
+}
+
+/**
+ * The coordinator's half, when the project is distributed: the job engine, open for the loop's
+ * run, and how the loop hands attempts to workers. Null for a local loop.
+ */
+export async function distributedLoop(project: Project): Promise<{ remote: (run: RemoteRun) => RemoteWork; close: () => Promise<void> } | null> {
+  if (project.config.loop.remote === undefined) return null;
+  const url = needsPostgres(project, "loop with loop.remote");
+  const boss: Boss = await openBoss(url, { name: "viable loop (coordinator)", supervise: true, superviseSeconds: Math.max(1, Math.floor(project.config.loop.workers.heartbeat_s / 2)) });
+  return {
+    remote: coordinator({ store: project.store, config: project.config, boss, remote: project.config.loop.remote }),
+    close: () => boss.stop().catch(() => undefined),
+  };
+}

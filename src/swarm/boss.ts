@@ -1,0 +1,54 @@
+// The job engine the coordinator and the workers share: pg-boss on the store's own Postgres
+// database (its tables in a schema of its own). pg-boss gives what a home-made queue would have to
+// re-invent: claims that two workers never both get, heartbeats and expiry for a worker that died or
+// was cut off, retries, and fenced settlement — a worker whose claim was retried elsewhere can no
+// longer complete the job. One queue per runtime.
+
+import { PgBoss } from "pg-boss";
+import { unreachable } from "../store/postgres/connection.ts";
+
+/** How the coordinator's queues behave (config `loop.workers`). */
+export interface QueueSettings {
+  /** A worker's heartbeat: a job whose worker missed it this long is retried elsewhere (>= 10, pg-boss's floor). */
+  heartbeatSeconds: number;
+  /** Tries of one attempt on workers that died or were cut off, before the attempt counts as failed. */
+  retryLimit: number;
+  /** How long one try may run at all. */
+  expireInSeconds: number;
+}
+
+export interface Boss {
+  boss: PgBoss;
+  /** The queue exists with these settings (made or updated). */
+  ensureQueue(name: string, settings: QueueSettings): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function openBoss(url: string, opts: { name: string; supervise: boolean; superviseSeconds?: number }): Promise<Boss> {
+  const boss = new PgBoss({
+    connectionString: url, schema: "viable_jobs", application_name: opts.name, max: 4,
+    // The coordinator watches for missed heartbeats and expiries; workers only work.
+    supervise: opts.supervise, schedule: false, registerInstance: false,
+    ...(opts.supervise ? { superviseIntervalSeconds: opts.superviseSeconds ?? 5, monitorIntervalSeconds: opts.superviseSeconds ?? 5 } : {}),
+  });
+  // Lost connections are retried by pg-boss itself; what it reports meanwhile is not ours to crash on.
+  boss.on("error", () => {});
+  try {
+    await boss.start();
+  } catch (e) {
+    throw unreachable(url, e);
+  }
+  const known = new Set<string>();
+  return {
+    boss,
+    ensureQueue: async (name, s) => {
+      if (known.has(name)) return;
+      const options = { retryLimit: s.retryLimit, retryDelay: 0, expireInSeconds: s.expireInSeconds };
+      // A queue's heartbeat is set when it is made (pg-boss does not change it later).
+      if (await boss.getQueue(name)) await boss.updateQueue(name, options);
+      else await boss.createQueue(name, { ...options, heartbeatSeconds: s.heartbeatSeconds });
+      known.add(name);
+    },
+    stop: () => boss.stop({ graceful: false, close: true }),
+  };
+}

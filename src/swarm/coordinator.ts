@@ -1,0 +1,140 @@
+// The coordinator's side of a distributed loop (`viable loop` with a Postgres store and
+// `loop.remote`): the loop schedules and merges as always; each attempt's work goes to a worker as
+// a pg-boss job in its runtime's queue, from the integration branch as published on the remote. The
+// coordinator waits for the job, fetches the worker's branch into a worktree here, and the merge
+// queue — one, here — re-verifies and fast-forwards it, then publishes the new tip.
+//
+// Cancellation crosses machines through the job: an abort here cancels it, and the worker's next
+// heartbeat, fenced to its claim, finds it no longer its own and stops the agent's process group.
+
+import fs from "node:fs";
+import os from "node:os";
+import { errorMessage } from "../domain/errors.ts";
+import type { ViableConfig } from "../config/config.ts";
+import type { RemoteRun } from "../engine/loop/loop.ts";
+import type { RemoteResult, RemoteWork, RemoteWorkInput } from "../engine/loop/loop-context.ts";
+import { AttemptFailure } from "../engine/loop/item-workspace.ts";
+import type { Store } from "../store/store.ts";
+import { addWorktree, itemBranch, itemSlug, itemWorktreeDir, keepWork, revParse } from "../workspace/worktrees.ts";
+import type { Boss, QueueSettings } from "./boss.ts";
+import { fetchBranch, pushCommit, remoteTip } from "./git-remote.ts";
+import { ITEM_JOB_VERSION, ItemJobResultSchema, itemJobId, queueName, type ItemJob, type ItemJobResult } from "./jobs.ts";
+
+export interface CoordinatorOptions {
+  store: Store;
+  config: ViableConfig;
+  boss: Boss;
+  remote: string;
+  /** How often a waiting attempt asks after its job. */
+  pollMs?: number;
+}
+
+export function queueSettings(config: ViableConfig): QueueSettings {
+  const w = config.loop.workers;
+  return { heartbeatSeconds: w.heartbeat_s, retryLimit: w.retries, expireInSeconds: w.expire_s };
+}
+
+export function coordinator(opts: CoordinatorOptions): (run: RemoteRun) => RemoteWork {
+  return (run) => {
+    const { store, boss, remote } = opts;
+    const root = store.paths.root;
+    const settings = queueSettings(opts.config);
+    const pollMs = opts.pollMs ?? 250;
+    /** What the remote's integration branch was last set to from here. */
+    let published: string | null = null;
+    let publishing: Promise<void> = Promise.resolve();
+
+    /** The remote's integration branch at the local tip (a fast-forward), once per tip. */
+    const publish = (commit: string): Promise<void> => {
+      publishing = publishing.catch(() => undefined).then(async () => {
+        if (published === commit) return;
+        // A fast-forward only: a remote branch someone moved elsewhere is refused by git, not overwritten.
+        if ((await remoteTip(root, remote, run.integration)) !== commit) await pushCommit(root, remote, commit, run.integration);
+        published = commit;
+      });
+      return publishing;
+    };
+
+    const localTip = () => revParse(root, `refs/heads/${run.integration}`);
+
+    const work = async (input: RemoteWorkInput): Promise<RemoteResult> => {
+      const { item, attempt, signal } = input;
+      const queue = queueName(input.runtime);
+      await boss.ensureQueue(queue, settings);
+      const base = await localTip();
+      if (!base) throw new Error(`the integration branch ${run.integration} has no commit`);
+      await publish(base);
+      const epoch = await store.queries.journalEpoch();
+      const id = itemJobId(epoch, item.id, attempt);
+      const job: ItemJob = {
+        v: ITEM_JOB_VERSION, run_id: run.runId, item, attempt, slot: input.slot, base, integration: run.integration, verify: [...item.verify, ...run.projectVerify],
+        source: { format: run.source.format, file: run.source.file, ...(run.source.tag !== undefined ? { tag: run.source.tag } : {}) },
+        ...(input.previousFailure !== undefined ? { previous_failure: input.previousFailure } : {}), ...(input.answered ? { answered: input.answered } : {}),
+      };
+      const sent = await boss.boss.send(queue, job, { id });
+      if (sent === null) {
+        // Sent before (by a coordinator that stopped): go on with it — finished, running, or stopped with that coordinator.
+        const before = await boss.boss.getJobById(queue, id);
+        if (before?.state === "cancelled") await boss.boss.resume(queue, id);
+        if (before?.state === "failed") await boss.boss.retry(queue, id);
+      }
+      for (;;) {
+        if (signal.aborted) {
+          await boss.boss.cancel(queue, id).catch(() => undefined);
+          throw signal.reason;
+        }
+        const j = await boss.boss.getJobById<ItemJob>(queue, id).catch(() => null);
+        if (j?.state === "completed") return await settle(input, parsed(j.output));
+        if (j?.state === "failed") {
+          const why = errorMessage((j.output as { message?: unknown } | null)?.message ?? j.output);
+          throw new AttemptFailure(`the workers could not finish the attempt (${j.retryCount + 1} tries): ${why}`, `A worker failed while working on this item: ${why}`);
+        }
+        if (j?.state === "cancelled") throw new AttemptFailure("the item's job was cancelled", "The previous attempt was cancelled.");
+        await sleep(pollMs, signal);
+      }
+    };
+
+    /** A worker's answer: its branch as a worktree here to merge, or the attempt's failure. */
+    const settle = async (input: RemoteWorkInput, r: ItemJobResult): Promise<RemoteResult> => {
+      if (r.kind === "failed") {
+        const failure = new AttemptFailure(r.reason, r.context, r.failure, undefined, r.checks);
+        if (r.question !== undefined) failure.question = r.question;
+        throw failure;
+      }
+      const { item } = input;
+      const fetched = await fetchBranch(root, remote, r.branch, `refs/viable-fetched/${itemSlug(item.id)}`, input.signal);
+      if (fetched !== r.head) throw new AttemptFailure(`the worker's branch ${r.branch} is not on the remote as it reported (${fetched ?? "missing"} instead of ${r.head})`);
+      const dir = itemWorktreeDir(store.paths, item.id);
+      if (fs.existsSync(dir)) await keepWork(root, item.id, dir, run.integration, `attempt-${input.attempt}-local`, { signal: input.signal });
+      await addWorktree(root, dir, itemBranch(item.id), r.head, { signal: input.signal });
+      return { workspace: { dir, branch: itemBranch(item.id), base: r.base }, checks: r.checks, attemptId: r.attempt_id, worker: r.worker };
+    };
+
+    return { work, published: publish };
+  };
+}
+
+function parsed(output: unknown): ItemJobResult {
+  const r = ItemJobResultSchema.safeParse(output);
+  if (!r.success) {
+    throw new AttemptFailure(`a worker's answer could not be read (${r.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}): is every machine on the same Viable version?`);
+  }
+  return r.data;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** For `viable doctor` and the worker's lines: this machine. */
+export function machine(): string {
+  return `${os.hostname()} pid ${process.pid}`;
+}

@@ -1,0 +1,73 @@
+// What travels between the coordinator and the workers through pg-boss: one job per item attempt,
+// in the queue of the runtime its first agent uses (so a runtime's limits hold across machines),
+// and the job's output when a worker is done. Both are versioned and validated on read: a worker
+// of another Viable version refuses a job it does not understand instead of guessing.
+
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import { BUDGET_SCOPES } from "../domain/outcome.ts";
+import { PlanItemSchema } from "../plan/plan.ts";
+
+export const ITEM_JOB_VERSION = 1;
+
+/** The queue of a runtime's item attempts. */
+export function queueName(runtime: string): string {
+  return `viable-items-${runtime}`;
+}
+
+export const ItemJobSchema = z.object({
+  v: z.literal(ITEM_JOB_VERSION),
+  run_id: z.string().min(1),
+  item: PlanItemSchema,
+  attempt: z.number().int().min(1),
+  slot: z.number().int().min(0),
+  /** The integration branch's commit the work starts from (on the remote). */
+  base: z.string().regex(/^[0-9a-f]{40}$/),
+  integration: z.string().min(1),
+  /** The checks that decide the attempt: the item's verify commands, then the project's. */
+  verify: z.array(z.string()),
+  source: z.object({ format: z.string(), file: z.string(), tag: z.string().optional() }),
+  previous_failure: z.string().optional(),
+  answered: z.object({ question: z.string(), answer: z.string().nullable() }).optional(),
+});
+export type ItemJob = z.infer<typeof ItemJobSchema>;
+
+/** OutcomeFailure (domain/outcome.ts) as it travels: policies act on it on the coordinator. */
+const OutcomeFailureSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("budget_exceeded"), scope: z.enum(BUDGET_SCOPES) }),
+  z.object({ kind: z.literal("authentication"), status: z.number().nullable() }),
+  z.object({ kind: z.literal("configuration"), status: z.number().nullable() }),
+  z.object({ kind: z.literal("not_installed") }),
+  z.object({ kind: z.literal("circuit_open") }),
+  z.object({ kind: z.literal("usage_limit"), resetsAt: z.string().nullable() }),
+]);
+
+const CheckSchema = z.object({ command: z.string(), passed: z.boolean(), duration_ms: z.number(), output_tail: z.string() });
+
+export const ItemJobResultSchema = z.discriminatedUnion("kind", [
+  z.object({
+    v: z.literal(ITEM_JOB_VERSION), kind: z.literal("passed"), worker: z.string(), branch: z.string(), head: z.string(), base: z.string(),
+    checks: z.array(CheckSchema), attempt_id: z.string().nullable(),
+  }),
+  z.object({
+    v: z.literal(ITEM_JOB_VERSION), kind: z.literal("failed"), worker: z.string(), reason: z.string(), context: z.string(),
+    failure: OutcomeFailureSchema.optional(), checks: z.array(CheckSchema).optional(), question: z.string().optional(),
+    attempt_id: z.string().nullable(), branch: z.string().nullable(),
+  }),
+]);
+export type ItemJobResult = z.infer<typeof ItemJobResultSchema>;
+
+/**
+ * The job of one attempt at one item has one id, whoever sends it: a coordinator that restarts
+ * after a crash finds the job its predecessor sent (running, or done) instead of sending another.
+ */
+export function itemJobId(epoch: string, itemId: string, attempt: number): string {
+  const h = createHash("sha256").update(`${epoch}\u0000${itemId}\u0000${attempt}`).digest("hex");
+  // UUID layout (pg-boss job ids are uuids), version nibble 5-like, variant 10xx.
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** The branch a worker pushes an attempt's work to: one per job try, so a late push never overwrites the retry's. */
+export function workBranch(itemSlug: string, attempt: number, jobId: string, retry: number): string {
+  return `viable-work/${itemSlug}/attempt-${attempt}-${jobId.slice(0, 8)}-try-${retry + 1}`;
+}

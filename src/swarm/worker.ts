@@ -1,0 +1,221 @@
+// `viable worker`: one machine's share of a distributed loop. It takes item attempts from the
+// queues of the runtimes it has (pg-boss: claims, heartbeats, retries), gets the project from the
+// remote, works each attempt in a worktree of its own under the same supervision, budgets and
+// policies as a local loop — the same attempt pipeline, agents, setup hook and verification — and
+// pushes the verified branch for the coordinator to merge. Nothing is merged here.
+//
+// Each attempt is recorded under a task of its own, in this process's session, so the store knows
+// whose work it is: a coordinator that restarts leaves a live worker's attempt alone, and closes the
+// records of a worker that died.
+//
+// A job stops when its claim is no longer this worker's (cancelled by the coordinator, or retried
+// elsewhere after this worker was cut off: pg-boss's fenced heartbeat aborts it), when the kill
+// switch is engaged, or when the worker is stopped; the agent's process group goes with it.
+
+import type { Job } from "pg-boss";
+import { errorMessage } from "../domain/errors.ts";
+import type { ViableConfig } from "../config/config.ts";
+import type { AgentRegistry } from "../agents/registry.ts";
+import type { AttemptPipeline } from "../engine/attempt/pipeline.ts";
+import { allocateItem } from "../engine/loop/item-allocation.ts";
+import { runAgents } from "../engine/loop/item-agents.ts";
+import { itemEnv, label } from "../engine/loop/item-env.ts";
+import { verifyCommands } from "../engine/loop/item-verify.ts";
+import { AttemptFailure, checkIntegrity, commitWork, recordedChecks, runSetup, type ItemWorkspace } from "../engine/loop/item-workspace.ts";
+import type { WorkContext } from "../engine/loop/loop-context.ts";
+import { SerialQueue } from "../engine/loop/merge-queue.ts";
+import type { Store } from "../store/store.ts";
+import { gitOk } from "../workspace/git.ts";
+import { addWorktree, discardWorkspace, itemSlug, itemWorktreeDir } from "../workspace/worktrees.ts";
+import type { Boss } from "./boss.ts";
+import { machine, queueSettings } from "./coordinator.ts";
+import { fetchBranch, pushCommit } from "./git-remote.ts";
+import { ITEM_JOB_VERSION, ItemJobSchema, queueName, workBranch, type ItemJob, type ItemJobResult } from "./jobs.ts";
+
+export interface WorkerOptions {
+  store: Store;
+  config: ViableConfig;
+  registry: AgentRegistry;
+  pipeline: AttemptPipeline;
+  boss: Boss;
+  remote: string;
+  runtimes: readonly string[];
+  concurrency: number;
+  /** Stops taking jobs and stops the running ones (their jobs go back to be retried). */
+  signal: AbortSignal;
+  /** One line per job taken and finished, for the terminal. */
+  onLine: (line: string) => void;
+}
+
+export interface WorkerSummary {
+  taken: number;
+  passed: number;
+  failed: number;
+  /** Attempts stopped before they finished (cancelled, retried elsewhere, kill switch, the worker stopped). */
+  stopped: number;
+}
+
+export async function runWorker(o: WorkerOptions): Promise<WorkerSummary> {
+  const summary: WorkerSummary = { taken: 0, passed: 0, failed: 0, stopped: 0 };
+  const admin = new SerialQueue();
+  const slots = new Semaphore(o.concurrency);
+  const killSwitch = new AbortController();
+  const watch = setInterval(() => {
+    void o.store.queries.killSwitch().then((k) => {
+      if (k) killSwitch.abort(`the kill switch is engaged: ${k.reason}`);
+    }, () => undefined);
+  }, 1000);
+  try {
+    for (const runtime of o.runtimes) {
+      const queue = queueName(runtime);
+      await o.boss.ensureQueue(queue, queueSettings(o.config));
+      await o.boss.boss.work<ItemJob, ItemJobResult>(queue, { localConcurrency: o.concurrency, batchSize: 1, pollingIntervalSeconds: 0.5, heartbeatRefreshSeconds: 1 }, async ([job]) => {
+        await slots.acquire();
+        try {
+          summary.taken++;
+          const result = await workJob(o, admin, job!, AbortSignal.any([job!.signal, o.signal, killSwitch.signal]));
+          if (result.kind === "passed") summary.passed++;
+          else summary.failed++;
+          return result;
+        } catch (e) {
+          summary.stopped++;
+          throw e;
+        } finally {
+          slots.release();
+        }
+      });
+    }
+    await new Promise<void>((resolve) => {
+      if (o.signal.aborted || killSwitch.signal.aborted) return resolve();
+      o.signal.addEventListener("abort", () => resolve(), { once: true });
+      killSwitch.signal.addEventListener("abort", () => resolve(), { once: true });
+    });
+    return summary;
+  } finally {
+    clearInterval(watch);
+  }
+}
+
+async function workJob(o: WorkerOptions, admin: SerialQueue, job: Job<ItemJob>, signal: AbortSignal): Promise<ItemJobResult> {
+  const parsed = ItemJobSchema.safeParse(job.data);
+  if (!parsed.success) {
+    throw new Error(`job ${job.id} is not an item attempt this Viable understands (${parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}): run the same Viable version on every machine`);
+  }
+  const data = parsed.data;
+  const { item, attempt } = data;
+  const worker = machine();
+  const taskId = `${data.run_id}-w${job.id.slice(0, 8)}-${job.retryCount + 1}`;
+  const journal = o.store.journal;
+  const now = () => o.store.timestamp();
+  await journal.commit({
+    event: { event_type: "task_started", task_id: taskId, data: { description: `worker: ${item.id} attempt ${attempt}`, item: item.id, job: job.id, try: job.retryCount + 1, worker, pid: process.pid } },
+    changes: [{
+      type: "task_inserted",
+      task: {
+        id: taskId, description: `${item.id} attempt ${attempt} on ${worker}`, created_at: now(), updated_at: now(), status: "in_progress", complexity: "unknown",
+        assigned_agents: [], metadata: { kind: "worker_job", run_id: data.run_id, item: item.id, job: job.id }, session_id: o.store.sessionId, owner_pid: process.pid, failure_reason: null,
+      },
+    }],
+  });
+  // What the coordinator's readers see: this item is being worked, here.
+  journal.stage({ event: { event_type: "item_status", task_id: data.run_id, data: { item: item.id, status: "running", phase: "agents", worker, job: job.id, try: job.retryCount + 1 } } });
+  o.onLine(`▶ ${item.id} (attempt ${attempt}, try ${job.retryCount + 1})`);
+  const ctx: WorkContext = {
+    paths: o.store.paths, config: o.config, registry: o.registry, pipeline: o.pipeline, adminQueue: admin, integration: data.integration,
+    projectVerify: [], runId: taskId, signal, recorder: { event: (type, d) => journal.stage({ event: { event_type: type, task_id: data.run_id, data: d } }) },
+  };
+  const branch = workBranch(itemSlug(item.id), attempt, job.id, job.retryCount);
+  const ws: ItemWorkspace = { dir: itemWorktreeDir(o.store.paths, `${item.id}@${job.id.slice(0, 8)}`), branch, base: data.base };
+  const last = { attemptId: null as string | null };
+  let pushed: string | null = null;
+  const finish = async (result: ItemJobResult | null, error?: string) => {
+    const status = result?.kind === "passed" ? "completed" : "failed";
+    await journal.commit({
+      event: { event_type: status === "completed" ? "task_completed" : "task_failed", task_id: taskId, data: { item: item.id, ...(result ? { result: result.kind } : {}), ...(error ? { reason: error } : {}), branch: pushed } },
+      changes: [{ type: "task_updated", id: taskId, patch: { status, updated_at: now(), owner_pid: null, ...(status === "failed" ? { failure_reason: error ?? (result?.kind === "failed" ? result.reason : null) } : {}) } }],
+    }).catch(() => undefined);
+  };
+  try {
+    const root = o.store.paths.root;
+    await admin.run(async () => {
+      const tip = await fetchBranch(root, o.remote, data.integration, `refs/viable-remote/${data.integration}`, signal);
+      if (tip === null) throw new Error(`the remote ${o.remote} has no branch ${data.integration}`);
+      await gitOk(root, ["cat-file", "-e", `${data.base}^{commit}`], { signal });
+      await addWorktree(root, ws.dir, ws.branch, data.base, { signal });
+    });
+    const env = itemEnv(ctx, item, data.slot, ws);
+    const allocation = allocateItem(item, o.registry, o.config);
+    const result = await (async (): Promise<ItemJobResult> => {
+      try {
+        await runSetup(o.config, o.store.paths, ws, env, label(ctx, item, attempt), signal, o.pipeline.processes);
+        await runAgents(ctx, { item, attempt, allocation, cwd: ws.dir, env, previousFailure: data.previous_failure, keptBranch: null, last, answered: data.answered, signal });
+        const head = await commitWork(ws, await checkIntegrity(ws, signal), item.id, attempt, signal);
+        const report = await verifyCommands(ctx, { commands: data.verify, cwd: ws.dir, env, label: label(ctx, item, attempt), signal });
+        const checks = recordedChecks(report.checks);
+        if (!report.passed) {
+          throw new AttemptFailure(`verification failed: ${report.findings.join("; ")}`, `Your previous attempt failed verification:\n${report.feedback}`, undefined, undefined, checks);
+        }
+        await pushCommit(root, o.remote, head, ws.branch, { force: true, signal });
+        pushed = ws.branch;
+        return { v: ITEM_JOB_VERSION, kind: "passed", worker, branch: ws.branch, head, base: data.base, checks, attempt_id: last.attemptId };
+      } catch (e) {
+        if (signal.aborted || !(e instanceof AttemptFailure)) throw e;
+        // The item's own failure: an answer for the coordinator's policies, not a job to retry.
+        return {
+          v: ITEM_JOB_VERSION, kind: "failed", worker, reason: e.message, context: e.context, attempt_id: last.attemptId, branch: null,
+          ...(e.failure ? { failure: e.failure } : {}), ...(e.checks ? { checks: [...e.checks] } : {}), ...(e.question !== undefined ? { question: e.question } : {}),
+        };
+      }
+    })();
+    o.onLine(`${result.kind === "passed" ? "✓" : "✗"} ${item.id} (attempt ${attempt})${result.kind === "failed" ? `: ${result.reason}` : ` → ${result.branch}`}`);
+    await finish(result);
+    await journal.flush();
+    return result;
+  } catch (e) {
+    const why = signal.aborted ? abortText(signal) : errorMessage(e);
+    o.onLine(`■ ${item.id} (attempt ${attempt}) stopped: ${why}`);
+    // Whatever the agents did is kept on the remote, in case nobody else finishes it.
+    if (!pushed) await keepOnRemote(o, ws).catch(() => undefined);
+    await finish(null, why);
+    throw new Error(why, { cause: e });
+  } finally {
+    await admin.run(() => discardWorkspace(o.store.paths.root, ws)).catch(() => undefined);
+  }
+}
+
+/** A stopped attempt's commits and changes, pushed to its work branch (it is the try's own: never merged). */
+async function keepOnRemote(o: WorkerOptions, ws: ItemWorkspace): Promise<void> {
+  const root = o.store.paths.root;
+  await gitOk(ws.dir, ["add", "-A"]);
+  await gitOk(ws.dir, ["-c", "user.name=viable", "-c", "user.email=viable@localhost", "commit", "--quiet", "--allow-empty", "-m", "viable: work of a stopped attempt"]);
+  const head = (await gitOk(ws.dir, ["rev-parse", "HEAD"])).trim();
+  if (head === ws.base) return;
+  await pushCommit(root, o.remote, head, ws.branch, { force: true });
+}
+
+function abortText(signal: AbortSignal): string {
+  const r: unknown = signal.reason;
+  return typeof r === "string" ? r : r instanceof Error ? r.message : "stopped";
+}
+
+/** At most `n` jobs at once across every queue this worker serves. */
+class Semaphore {
+  #free: number;
+  readonly #waiting: (() => void)[] = [];
+  constructor(n: number) {
+    this.#free = n;
+  }
+  async acquire(): Promise<void> {
+    if (this.#free > 0) {
+      this.#free--;
+      return;
+    }
+    await new Promise<void>((r) => this.#waiting.push(r));
+  }
+  release(): void {
+    const next = this.#waiting.shift();
+    if (next) next();
+    else this.#free++;
+  }
+}
+

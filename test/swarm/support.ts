@@ -1,0 +1,61 @@
+// Several "machines" on one: a bare repository as the shared remote, the coordinator's project,
+// and worker clones each in a directory of its own, all sharing a Postgres database; workers are
+// real `viable worker` processes.
+
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { startViable, type CliResult } from "../support/cli.ts";
+import { loopProject, type Feature, type LoopProject } from "../loop/support.ts";
+
+export interface Swarm {
+  p: LoopProject;
+  remote: string;
+  /** Starts a worker in a fresh clone (a "machine"); its output lines as they come. */
+  worker(name: string, ...args: string[]): WorkerProcess;
+}
+
+export interface WorkerProcess {
+  dir: string;
+  pid: number;
+  lines: string[];
+  done: Promise<CliResult>;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+export function swarmProject(t: { after: (fn: () => void | Promise<void>) => void }, features: Feature[], url: string, config: Record<string, unknown> = {}): Swarm {
+  const machines = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "viable-machines-")));
+  const remote = path.join(machines, "remote.git");
+  execFileSync("git", ["init", "--quiet", "--bare", "-b", "main", remote]);
+  const { loop: loopConfig, ...rest } = config as { loop?: Record<string, unknown> };
+  const p = loopProject(t, features, { config: { store: { url }, loop: { concurrency: 4, remote, ...loopConfig }, ...rest } });
+  p.git("push", "--quiet", remote, "main");
+  const workers: WorkerProcess[] = [];
+  t.after(async () => {
+    for (const w of workers) w.kill("SIGKILL");
+    await Promise.all(workers.map((w) => w.done.catch(() => undefined)));
+    fs.rmSync(machines, { recursive: true, force: true });
+  });
+  return {
+    p, remote,
+    worker: (name, ...args) => {
+      const dir = path.join(machines, name);
+      execFileSync("git", ["clone", "--quiet", remote, dir]);
+      const run = startViable(["worker", "-d", dir, ...args]);
+      const lines: string[] = [];
+      let buffer = "";
+      run.child.stdout?.on("data", (d: Buffer | string) => {
+        buffer += d.toString();
+        let nl: number;
+        while ((nl = buffer.indexOf("\n")) >= 0) {
+          lines.push(buffer.slice(0, nl));
+          buffer = buffer.slice(nl + 1);
+        }
+      });
+      const w: WorkerProcess = { dir, pid: run.child.pid!, lines, done: run.done, kill: (s = "SIGTERM") => void run.child.kill(s) };
+      workers.push(w);
+      return w;
+    },
+  };
+}
