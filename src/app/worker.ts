@@ -9,6 +9,7 @@ import { runWorker, type WorkerSummary } from "../swarm/worker.ts";
 import type { RemoteRun } from "../engine/loop/loop.ts";
 import type { RemoteWork } from "../engine/loop/loop-context.ts";
 import { git } from "../workspace/git.ts";
+import { reconcile } from "../engine/reconcile.ts";
 import { withPipeline } from "./pipeline.ts";
 import type { Project } from "./project.ts";
 
@@ -48,6 +49,12 @@ export async function runWorkerCommand(project: Project, opts: WorkerCommandOpti
       fix: "set loop.remote to the coordinator's remote (a bare repository's path, or an SSH/HTTPS URL), or clone the project from it (its origin is used)",
     });
   }
+  // What a worker that died on this machine left: its records closed, its agents' processes reaped.
+  // (Opening did it already when no coordinator held the store.)
+  const own = await reconcile(project.store, project.config.defaults.kill_grace_ms);
+  const closed = own.interruptedTasks.length + (project.reconciliation?.interruptedTasks.length ?? 0);
+  const reaped = own.reaped.length + (project.reconciliation?.reaped.length ?? 0);
+  if (closed > 0 || reaped > 0) opts.onLine(`reconciled what a stopped worker left: ${closed} task(s) closed, ${reaped} process(es) stopped`);
   const registry = project.registry();
   const runtimes = opts.runtimes ?? [...new Set(registry.all().map((a) => a.runtime))];
   const boss = await openBoss(url, { name: "viable worker", supervise: false });

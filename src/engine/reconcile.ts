@@ -19,7 +19,9 @@ export interface Reconciliation {
 }
 
 export async function reconcile(store: Store, graceMs: number): Promise<Reconciliation> {
-  if (!store.isWriter) throw new Error("reconcile needs the writer lock");
+  // With the file, only the lock's holder knows nobody else is writing. On Postgres each session's
+  // liveness is known (Store.isSessionAlive), so a worker may close a dead one's records too.
+  if (!store.isWriter && store.kind !== "postgres") throw new Error("reconcile needs the writer lock");
   const { journal, queries } = store;
   // Warm processes (started ahead of need) of a Viable that died belong to no attempt: reap by prefix.
   // Only when the flag says some may be alive: reading every process's environment takes a while.

@@ -104,7 +104,9 @@ async function workJob(o: WorkerOptions, admin: SerialQueue, job: Job<ItemJob>, 
   const data = parsed.data;
   const { item, attempt } = data;
   const worker = machine();
-  const taskId = `${data.run_id}-w${job.id.slice(0, 8)}-${job.retryCount + 1}`;
+  // Not under the run's id: a coordinator that restarts on this machine reaps its dead predecessor's
+  // processes by that prefix, and this try's agents are not its.
+  const taskId = `worker-${job.id.slice(0, 8)}-try${job.retryCount + 1}`;
   const journal = o.store.journal;
   const now = () => o.store.timestamp();
   await journal.commit({

@@ -12,7 +12,7 @@ import { loopProject, type Feature, type LoopProject } from "../loop/support.ts"
 export interface Swarm {
   p: LoopProject;
   remote: string;
-  /** Starts a worker in a fresh clone (a "machine"); its output lines as they come. */
+  /** Starts a worker in the clone of machine `name` (cloned the first time); its output lines as they come. */
   worker(name: string, ...args: string[]): WorkerProcess;
 }
 
@@ -41,7 +41,8 @@ export function swarmProject(t: { after: (fn: () => void | Promise<void>) => voi
     p, remote,
     worker: (name, ...args) => {
       const dir = path.join(machines, name);
-      execFileSync("git", ["clone", "--quiet", remote, dir]);
+      // A machine that had a worker before keeps its clone (and whatever that worker left).
+      if (!fs.existsSync(dir)) execFileSync("git", ["clone", "--quiet", remote, dir]);
       const run = startViable(["worker", "-d", dir, ...args]);
       const lines: string[] = [];
       let buffer = "";
