@@ -29,7 +29,7 @@ const items = (n: number, extra: { id: string; description: string; dependencies
 void test("kill -9 of a worker mid-attempt: the job is retried on another worker after its heartbeat expires; merged once; the machine's leftovers are reaped", async (t) => {
   const url = await testDatabase(t);
   const s = swarmProject(t, items(4, [{ id: "slow", description: "write slow.txt" }]), url);
-  s.p.script(slowOnce(s.p.sig));
+  s.p.script(slowOnce((n) => s.p.sig(n)));
   assert.equal((await importPlan(s.p)).code, 0);
   const workers = [s.worker("m1"), s.worker("m2")];
   const loop = startLoop(s.p.dir);
@@ -104,7 +104,7 @@ void test("Postgres restarted mid-run: workers and the coordinator reconnect and
 void test("viable stop on the coordinator's project stops the agent on the worker running it within seconds", async (t) => {
   const url = await testDatabase(t);
   const s = swarmProject(t, [{ id: "slow", description: "write slow.txt" }], url);
-  s.p.script(slowOnce(s.p.sig));
+  s.p.script(slowOnce((n) => s.p.sig(n)));
   assert.equal((await importPlan(s.p)).code, 0);
   const w = s.worker("m1");
   const loop = startLoop(s.p.dir);
