@@ -10,6 +10,7 @@ import { resolveCliBinary } from "../agents/cli-binary.ts";
 import { CLI_PROTOCOLS, type CliRuntimeName } from "../agents/cli-protocols.ts";
 import { defaultConfig, loadConfig, type ViableConfig } from "../config/config.ts";
 import { projectPaths } from "../workspace/paths.ts";
+import { workerChecks, type Check } from "./doctor-worker.ts";
 
 const run = promisify(execFile);
 
@@ -67,9 +68,10 @@ export async function diagnose(config: ViableConfig, env: NodeJS.ProcessEnv = pr
 }
 
 /** The diagnosis with the project's config (its `runtimes.<cli>.bin`), or the defaults outside a project. */
-export async function doctor(dir: string): Promise<{ node: string; runtimes: RuntimeDiagnosis[] }> {
+export async function doctor(dir: string): Promise<{ node: string; runtimes: RuntimeDiagnosis[]; distributed: Check[] | null }> {
   let config = defaultConfig();
-  const file = projectPaths(path.resolve(dir)).configFile;
-  if (fs.existsSync(file)) config = loadConfig(file);
-  return { node: process.version, runtimes: await diagnose(config) };
+  const paths = projectPaths(path.resolve(dir));
+  if (fs.existsSync(paths.configFile)) config = loadConfig(paths.configFile);
+  const [runtimes, distributed] = await Promise.all([diagnose(config), workerChecks(paths.root, config)]);
+  return { node: process.version, runtimes, distributed };
 }

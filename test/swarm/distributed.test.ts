@@ -4,7 +4,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { importPlan } from "../loop/support.ts";
-import { testDatabase } from "../support/postgres.ts";
+import fs from "node:fs";
+import path from "node:path";
+import { viable } from "../support/cli.ts";
+import { freePort, testDatabase } from "../support/postgres.ts";
 import { swarmProject } from "./support.ts";
 
 const SCRIPT = `printf '%s\\n' "$VIABLE_ITEM_ID" > "$VIABLE_ITEM_ID.txt"\n`;
@@ -26,4 +29,28 @@ void test("workers on three machines work a plan; the coordinator merges each it
   // The work was done by the workers, not here.
   const taken = workers.map((w) => w.lines.filter((l) => l.startsWith("✓")).length);
   assert.equal(taken.reduce((a, b) => a + b, 0), 8, JSON.stringify(workers.map((w) => w.lines)));
+});
+
+void test("viable doctor on a worker's machine: git, the database (schema, clock against the server's), the remote — and what to fix when one is off", async (t) => {
+  const url = await testDatabase(t);
+  const s = swarmProject(t, [{ id: "a", description: "write a.txt" }], url);
+  // The machine: a clone of the remote (its worker is not needed for the checks).
+  const w = s.worker("m1");
+  w.kill("SIGTERM");
+  await w.done;
+  assert.equal((await viable(["state", "-d", w.dir])).code, 0);
+  const good = await viable(["doctor", "-d", w.dir]);
+  assert.equal(good.code, 0, good.stdout + good.stderr);
+  assert.match(good.stdout, /✓ git\s+git version/);
+  assert.match(good.stdout, /✓ database\s+postgres:\/\/postgres@127\.0\.0\.1:\d+\/viable_test_\w+ \(Postgres 15.*\), schema version \d+/);
+  assert.match(good.stdout, /✓ clock\s+within \d+ ms of the database server's/);
+  assert.match(good.stdout, /✓ remote\s+.*remote\.git answers/);
+
+  const closed = `postgres://nobody:secret@127.0.0.1:${await freePort()}/x`;
+  fs.writeFileSync(path.join(w.dir, ".viable", "config.json"), JSON.stringify({ store: { url: closed }, loop: { remote: path.join(w.dir, "no-such-remote.git") } }));
+  const bad = await viable(["doctor", "-d", w.dir]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stdout, /✗ database\s+postgres:\/\/nobody:\*\*\*@127\.0\.0\.1:\d+\/x: .*\n {4}fix: start the server/);
+  assert.match(bad.stdout, /✗ remote\s+.*no-such-remote\.git.*\n {4}fix: set loop\.remote/);
+  assert.doesNotMatch(bad.stdout, /secret/);
 });

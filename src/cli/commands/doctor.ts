@@ -16,5 +16,13 @@ export async function doctorCommand(args: { dir: string; json: boolean }, o: Out
     o.out(`    auth: ${r.auth}`);
     for (const p of r.problems) o.out(`    ! ${p}`);
   }
-  return 0;
+  if (report.distributed) {
+    o.out("distributed (store.url, loop.remote):");
+    for (const c of report.distributed) {
+      o.out(`${c.ok ? "✓" : "✗"} ${c.name.padEnd(9)} ${c.detail}`);
+      if (c.fix) o.out(`    fix: ${c.fix}`);
+    }
+  }
+  // A machine that cannot take part in a distributed loop is a failed check, for scripts.
+  return report.distributed?.some((c) => !c.ok) ? 1 : 0;
 }
