@@ -24,6 +24,7 @@ const BENCHMARKS: readonly { name: string; file: string }[] = [
   { name: "loop-claude", file: "loop-claude.ts" },
   { name: "merge-conflicts", file: "merge-conflicts.ts" },
   { name: "serve-stream", file: "serve-stream.ts" },
+  { name: "distributed", file: "distributed.ts" },
 ];
 
 /** Far above any benchmark's expected run time on a loaded two-CPU machine; only there so a hung benchmark cannot hang the run. */

@@ -58,9 +58,13 @@ export async function runWorkerCommand(project: Project, opts: WorkerCommandOpti
   const registry = project.registry();
   const runtimes = opts.runtimes ?? [...new Set(registry.all().map((a) => a.runtime))];
   const boss = await openBoss(url, { name: "viable worker", supervise: false });
+  // A worker outlives many runs: budgets.run is the coordinator's to hold (across every worker);
+  // the attempt, item and task budgets hold here as locally.
+  const { run: _run, ...budgets } = project.config.budgets;
+  const config = { ...project.config, budgets };
   try {
-    return await withPipeline(project, { commands: "pooled", startRecord: "stage", warmPool: false }, (pipeline) =>
-      runWorker({ store: project.store, config: project.config, registry, pipeline, boss, remote, runtimes, concurrency: opts.concurrency, signal: opts.signal, onLine: opts.onLine }));
+    return await withPipeline({ ...project, config }, { commands: "pooled", startRecord: "stage", warmPool: false }, (pipeline) =>
+      runWorker({ store: project.store, config, registry, pipeline, boss, remote, runtimes, concurrency: opts.concurrency, signal: opts.signal, onLine: opts.onLine }));
   } finally {
     await boss.stop().catch(() => undefined);
   }

@@ -16,7 +16,7 @@ import type { ApprovalRecord, ApprovalStatus, AttemptRecord, KillSwitch, PassedI
 import { sqliteDialect, type SqlReader, type SqlValue } from "./sql.ts";
 import { readJournalEpoch, readKillSwitch, readMetrics, readShadowSwitch } from "./settings.ts";
 import {
-  attemptsOfItem, attemptsOfTask, busyAgents, countTasks, fileVersions, getAttempt, getTask, latestTask, recentTasks, runningAttempts, taskAnalysis, taskIdsWithPrefix,
+  attemptsOfItem, attemptsOfTask, busyAgents, runSpend, countTasks, fileVersions, getAttempt, getTask, latestTask, recentTasks, runningAttempts, taskAnalysis, taskIdsWithPrefix,
   tasksInProgress,
 } from "./tasks.ts";
 
@@ -63,6 +63,8 @@ export interface Queries {
   passedItems(): Promise<Map<ItemId, PassedItem>>;
   sessions(): Promise<SessionRecord[]>;
   lastSessionNumber(): Promise<number>;
+  /** Dollars and tokens the attempts of a plan loop's run spent, on every machine. */
+  runSpend(runId: string): Promise<{ usd: number; tokens: number }>;
 }
 
 /**
@@ -120,6 +122,7 @@ export class StoreQueries implements Queries {
   passedItems = () => this.#read(() => passedItems(this.#db));
   sessions = () => this.#read(() => readSessions(this.#db));
   lastSessionNumber = () => this.#read(() => lastSessionNumber(this.#db));
+  runSpend = (runId: string) => this.#read(() => runSpend(this.#db, runId));
 
   async *eachEvent(q: Pick<LogQuery, "taskId" | "sessionId" | "after"> = {}): AsyncGenerator<LogEntry> {
     try {

@@ -100,3 +100,18 @@ export async function getAttempt(db: SqlReader, id: string): Promise<AttemptReco
   const row = await db.get<AttemptRow>("SELECT * FROM attempts WHERE id = ?", [id]);
   return row ? toAttempt(row) : null;
 }
+
+/**
+ * What the attempts of a plan loop's run have spent, the workers' on other machines included (their
+ * tasks carry the run's id in `metadata.run_id`).
+ */
+export async function runSpend(db: SqlReader, runId: string): Promise<{ usd: number; tokens: number }> {
+  const d = db.dialect;
+  const row = await db.get<{ usd: number; tokens: number }>(
+    `SELECT coalesce(sum(${d.jsonNumber("outcome", ["costUsd"])}), 0) AS usd,
+       coalesce(sum(${d.jsonNumber("outcome", ["usage", "inputTokens"])} + ${d.jsonNumber("outcome", ["usage", "outputTokens"])}), 0) AS tokens
+     FROM attempts WHERE task_id = ? OR task_id IN (SELECT id FROM tasks WHERE ${d.jsonText("metadata", ["run_id"])} = ?)`,
+    [runId, runId],
+  );
+  return { usd: Number(row?.usd ?? 0), tokens: Number(row?.tokens ?? 0) };
+}

@@ -27,6 +27,8 @@ export interface CoordinatorOptions {
   remote: string;
   /** How often a waiting attempt asks after its job. */
   pollMs?: number;
+  /** How often the run's spend across the workers is added up (budgets.run). */
+  budgetPollMs?: number;
 }
 
 export function queueSettings(config: ViableConfig): QueueSettings {
@@ -109,6 +111,21 @@ export function coordinator(opts: CoordinatorOptions): (run: RemoteRun) => Remot
       await addWorktree(root, dir, itemBranch(item.id), r.head, { signal: input.signal });
       return { workspace: { dir, branch: itemBranch(item.id), base: r.base }, checks: r.checks, attemptId: r.attempt_id, worker: r.worker };
     };
+
+    // The run's budget holds across machines: each worker's pipeline sees only its own attempts,
+    // so the coordinator adds up what every attempt of the run has recorded and stops the run
+    // (cancelling the jobs, which stops their agents) once it is crossed.
+    const limits = opts.config.budgets.run;
+    if (limits?.usd !== undefined || limits?.tokens !== undefined) {
+      const timer = setInterval(() => {
+        void store.queries.runSpend(run.runId).then((spent) => {
+          if (limits.usd !== undefined && spent.usd >= limits.usd) run.stopForBudget(`run budget exceeded: $${spent.usd.toFixed(4)} spent of $${limits.usd} across the workers; raise budgets.run in .viable/config.json, or run \`viable loop\` again with a new budget`);
+          else if (limits.tokens !== undefined && spent.tokens >= limits.tokens) run.stopForBudget(`run budget exceeded: ${spent.tokens} tokens used of ${limits.tokens} across the workers; raise budgets.run in .viable/config.json, or run \`viable loop\` again with a new budget`);
+        }, () => undefined);
+      }, opts.budgetPollMs ?? 1000);
+      timer.unref();
+      run.signal.addEventListener("abort", () => clearInterval(timer), { once: true });
+    }
 
     return { work, published: publish };
   };

@@ -157,6 +157,10 @@ async function workJob(o: WorkerOptions, admin: SerialQueue, job: Job<ItemJob>, 
         if (!report.passed) {
           throw new AttemptFailure(`verification failed: ${report.findings.join("; ")}`, `Your previous attempt failed verification:\n${report.feedback}`, undefined, undefined, checks);
         }
+        // Only while the job is still this try's: a worker cut off long enough for the job to be
+        // retried elsewhere must not publish a second answer (the coordinator would never merge
+        // it, but nobody should have to wonder).
+        await confirmClaim(o, job, signal);
         await pushCommit(root, o.remote, head, ws.branch, { force: true, signal });
         pushed = ws.branch;
         return { v: ITEM_JOB_VERSION, kind: "passed", worker, branch: ws.branch, head, base: data.base, checks, attempt_id: last.attemptId };
@@ -176,12 +180,43 @@ async function workJob(o: WorkerOptions, admin: SerialQueue, job: Job<ItemJob>, 
   } catch (e) {
     const why = signal.aborted ? abortText(signal) : errorMessage(e);
     o.onLine(`■ ${item.id} (attempt ${attempt}) stopped: ${why}`);
-    // Whatever the agents did is kept on the remote, in case nobody else finishes it.
-    if (!pushed) await keepOnRemote(o, ws).catch(() => undefined);
+    // Whatever the agents did is kept on the remote, in case nobody else finishes it — unless the
+    // job went to another worker meanwhile: then this try's branch stays on this machine only.
+    if (!pushed && !(e instanceof ClaimLost)) await keepOnRemote(o, ws).catch(() => undefined);
     await finish(null, why);
     throw new Error(why, { cause: e });
   } finally {
     await admin.run(() => discardWorkspace(o.store.paths.root, ws)).catch(() => undefined);
+  }
+}
+
+/**
+ * Asks pg-boss whether `job` is still active under this try (a fenced touch). While the server
+ * cannot be reached, asks again until it can or the job's signal ends it; a job that is no longer
+ * this try's ends the attempt.
+ */
+async function confirmClaim(o: WorkerOptions, job: Job<ItemJob>, signal: AbortSignal): Promise<void> {
+  for (let delay = 200; ; delay = Math.min(delay * 2, 2000)) {
+    if (signal.aborted) throw signal.reason;
+    let touched: { settled?: string[] } | null = null;
+    try {
+      touched = (await o.boss.boss.touch(job.name, [{ id: job.id, retryCount: job.retryCount }])) as { settled?: string[] };
+    } catch {
+      touched = null;
+    }
+    if (touched) {
+      if (touched.settled === undefined || touched.settled.includes(job.id)) return;
+      throw new ClaimLost(`job ${job.id} was retried elsewhere while this worker could not reach the database: this try's work is not pushed`);
+    }
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}
+
+/** The job is no longer this try's. */
+class ClaimLost extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ClaimLost";
   }
 }
 

@@ -56,7 +56,11 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startCluster(): Promise<Cluster> {
+/**
+ * `serverOptions`: more `-c name=value` settings for the server (a benchmark's statistics, say);
+ * `hba`: more pg_hba.conf lines (logins from a test's network namespace).
+ */
+export async function startCluster(serverOptions: string[] = [], hba: string[] = []): Promise<Cluster> {
   const bin = binDir();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "viable-pg-"));
   const data = path.join(dir, "data");
@@ -65,10 +69,11 @@ export async function startCluster(): Promise<Cluster> {
     execFileSync("chown", ["postgres:postgres", dir]);
   }
   run(path.join(bin, "initdb"), ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"]);
+  if (hba.length > 0) fs.appendFileSync(path.join(data, "pg_hba.conf"), `${hba.join("\n")}\n`);
   const port = await freePort();
   const startServer = () => run(path.join(bin, "pg_ctl"), [
     "-D", data, "-l", path.join(dir, "server.log"), "-w", "-t", "60",
-    "-o", `-p ${port} -h 127.0.0.1 -k ${dir} -c fsync=off -c max_connections=200`, "start",
+    "-o", [`-p ${port} -h 127.0.0.1 -k ${dir} -c fsync=off -c max_connections=200`, ...serverOptions.map((o) => `-c ${o}`)].join(" "), "start",
   ]);
   const stopServer = () => run(path.join(bin, "pg_ctl"), ["-D", data, "-m", "fast", "-w", "stop"]);
   startServer();

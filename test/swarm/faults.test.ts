@@ -34,7 +34,9 @@ void test("kill -9 of a worker mid-attempt: the job is retried on another worker
   const workers = [s.worker("m1"), s.worker("m2")];
   const loop = startLoop(s.p.dir);
   const pidFile = s.p.sig("slow-pids");
-  await waitFor(() => fs.existsSync(pidFile), "the slow item's first try", 30_000);
+  await waitFor(() => fs.existsSync(pidFile), "the slow item's first try", 90_000).catch((e: unknown) => {
+    throw new Error(`${String(e)}; workers: ${JSON.stringify(workers.map((w) => w.lines))}; loop: ${JSON.stringify(loop.events.slice(-10))}`);
+  });
   const holder = workers.find((w) => w.lines.some((l) => l.startsWith("▶ slow")))!;
   assert.ok(holder, JSON.stringify(workers.map((w) => w.lines)));
   holder.kill("SIGKILL");
@@ -66,7 +68,7 @@ void test("kill -9 of the coordinator: a new one takes up the same jobs where th
   assert.equal((await importPlan(s.p)).code, 0);
   const workers = [s.worker("m1", "--concurrency", "3"), s.worker("m2", "--concurrency", "3")];
   const first = startLoop(s.p.dir);
-  await waitFor(() => fs.existsSync(s.p.sig("slow-started")) && first.events.filter((e) => e.type === "item_passed").length >= 2, "two items merged and the slow one running", 30_000);
+  await waitFor(() => fs.existsSync(s.p.sig("slow-started")) && first.events.filter((e) => e.type === "item_passed").length >= 2, "two items merged and the slow one running", 90_000);
   first.child.kill("SIGKILL");
   await first.done.catch(() => undefined);
   const second = startLoop(s.p.dir);
@@ -93,7 +95,7 @@ void test("Postgres restarted mid-run: workers and the coordinator reconnect and
   s.worker("m1", "--concurrency", "2");
   s.worker("m2", "--concurrency", "2");
   const loop = startLoop(s.p.dir);
-  await waitFor(() => loop.events.filter((e) => e.type === "item_passed").length >= 2, "two items merged", 30_000);
+  await waitFor(() => loop.events.filter((e) => e.type === "item_passed").length >= 2, "two items merged", 90_000);
   await cluster.restart({ downMs: 2000 });
   const run = await loop.done;
   assert.equal(run.code, 0, run.stderr + run.stdout.slice(-2000));
@@ -108,7 +110,7 @@ void test("viable stop on the coordinator's project stops the agent on the worke
   assert.equal((await importPlan(s.p)).code, 0);
   const w = s.worker("m1");
   const loop = startLoop(s.p.dir);
-  await waitFor(() => fs.existsSync(s.p.sig("slow-pids")), "the agent running on the worker", 30_000);
+  await waitFor(() => fs.existsSync(s.p.sig("slow-pids")), "the agent running on the worker", 90_000);
   const stopped = await viable(["stop", "-d", s.p.dir]);
   assert.equal(stopped.code, 0, stopped.stderr);
   const pids = pidsOf(s.p.sig("slow-pids"));

@@ -59,6 +59,8 @@ export interface RemoteRun {
   projectVerify: string[];
   source: PlanSource;
   signal: AbortSignal;
+  /** Stops the run: a budget the workers' attempts crossed together. */
+  stopForBudget(message: string): void;
 }
 
 export interface LoopOptions {
@@ -258,7 +260,10 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
       paths: store.paths, config, registry: deps.registry, pipeline: deps.pipeline, source: plan.source, recorder: rec, mode, integration, projectVerify,
       mergeQueue: new SerialQueue(), adminQueue: new SerialQueue(), runId, signal: controller.signal, onNeedsInput, ...(integrator ? { integrator } : {}),
       shadows,
-      ...(deps.remote && integration ? { remote: deps.remote({ runId, integration, projectVerify, source: plan.source, signal: controller.signal }) } : {}),
+      ...(deps.remote && integration ? { remote: deps.remote({
+        runId, integration, projectVerify, source: plan.source, signal: controller.signal,
+        stopForBudget: (message) => controller.abort(new LoopStopped("budget_exceeded", message)),
+      }) } : {}),
     };
     const groups = new Set(plan.items.filter((i) => i.parent !== undefined).map((i) => i.parent!));
     const freeSlots: number[] = [];
