@@ -76,7 +76,19 @@ async function loop(m: Machines, extra: string[] = []): Promise<number> {
   return ms;
 }
 
-async function distributed(cluster: Cluster, db: string, items: number, seconds: number, workers: number): Promise<{ ms: number; statements: number }> {
+/** The machine's CPU time, busy and in all, summed over its cores (ms). */
+function cpuTimes(): { busy: number; total: number } {
+  let busy = 0;
+  let total = 0;
+  for (const c of os.cpus()) {
+    const t = c.times.user + c.times.nice + c.times.sys + c.times.irq + c.times.idle;
+    total += t;
+    busy += t - c.times.idle;
+  }
+  return { busy, total };
+}
+
+async function distributed(cluster: Cluster, db: string, items: number, seconds: number, workers: number): Promise<{ ms: number; statements: number; busy: number }> {
   const admin = new pg.Client({ connectionString: cluster.url() });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${db}`);
@@ -94,10 +106,12 @@ async function distributed(cluster: Cluster, db: string, items: number, seconds:
     await stats.connect();
     await stats.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
     await stats.query("SELECT pg_stat_statements_reset()");
+    const cpu0 = cpuTimes();
     const ms = await loop(m);
+    const cpu1 = cpuTimes();
     const calls = Number((await stats.query<{ n: string }>("SELECT coalesce(sum(calls), 0) AS n FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = $1", [db])).rows[0]!.n);
     await stats.end();
-    return { ms, statements: calls };
+    return { ms, statements: calls, busy: (cpu1.busy - cpu0.busy) / (cpu1.total - cpu0.total) };
   } finally {
     for (const p of procs) p.kill("SIGTERM");
     await Promise.all(procs.map((p) => exited(p)));
@@ -124,8 +138,10 @@ export async function main(argv: string[] = []): Promise<Record<string, unknown>
       throughput_4_vs_1: round(throughput, 2), target_throughput: 3.2,
       overhead_per_item_local_s: round(perItem(localMs, 1), 3), overhead_per_item_distributed_s: round(perItem(one.ms, 1), 3),
       statements_per_item_one_worker: round(one.statements / items, 1), statements_per_item_four_workers: round(four.statements / items, 1),
+      cpu_busy_one_worker: round(one.busy * 100), cpu_busy_four_workers: round(four.busy * 100), cores: os.cpus().length,
     };
     console.log(`  (a) 1 worker ${result.one_worker_s} s, 4 workers ${result.four_workers_s} s: ${result.throughput_4_vs_1}× the throughput (target ≥ 3.2×)`);
+    console.log(`      this machine's ${result.cores} cores were ${result.cpu_busy_one_worker}% busy with 1 worker, ${result.cpu_busy_four_workers}% with 4 (coordinator, workers, git and Postgres share them)`);
     console.log(`  (b) overhead per item beyond the agent's ${seconds} s: local loop ${result.overhead_per_item_local_s} s, distributed ${result.overhead_per_item_distributed_s} s (one at a time each)`);
     console.log(`  (c) Postgres statements per item: ${result.statements_per_item_one_worker} with 1 worker, ${result.statements_per_item_four_workers} with 4`);
     return result;

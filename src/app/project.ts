@@ -127,7 +127,9 @@ async function openWriter(paths: ProjectPaths, options: Omit<StoreOptions, "writ
     try {
       return await openStore(paths, { writer: true, ...options });
     } catch (e) {
-      if (!(isUserError(e) && e.reason === "store_locked" && readHolder(paths.lockFile)?.command === "reconcile" && tries < 100)) throw e;
+      // On Postgres the holder may be a reader reconciling for a moment too: wait as long for it.
+      const reconciling = options.url !== undefined || readHolder(paths.lockFile)?.command === "reconcile";
+      if (!(isUserError(e) && e.reason === "store_locked" && reconciling && tries < 100)) throw e;
       await new Promise((r) => setTimeout(r, 20));
     }
   }

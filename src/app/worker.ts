@@ -10,6 +10,8 @@ import type { RemoteRun } from "../engine/loop/loop.ts";
 import type { RemoteWork } from "../engine/loop/loop-context.ts";
 import { git } from "../workspace/git.ts";
 import { reconcile } from "../engine/reconcile.ts";
+import { readProcessTable, type ProcessInfo } from "../process/process-tree.ts";
+import { stopProcesses } from "../process/stop-processes.ts";
 import { withPipeline } from "./pipeline.ts";
 import type { Project } from "./project.ts";
 
@@ -53,7 +55,7 @@ export async function runWorkerCommand(project: Project, opts: WorkerCommandOpti
   // (Opening did it already when no coordinator held the store.)
   const own = await reconcile(project.store, project.config.defaults.kill_grace_ms);
   const closed = own.interruptedTasks.length + (project.reconciliation?.interruptedTasks.length ?? 0);
-  const reaped = own.reaped.length + (project.reconciliation?.reaped.length ?? 0);
+  const reaped = own.reaped.length + (project.reconciliation?.reaped.length ?? 0) + (await reapDeadWorkers(project));
   if (closed > 0 || reaped > 0) opts.onLine(`reconciled what a stopped worker left: ${closed} task(s) closed, ${reaped} process(es) stopped`);
   const registry = project.registry();
   const runtimes = opts.runtimes ?? [...new Set(registry.all().map((a) => a.runtime))];
@@ -68,6 +70,27 @@ export async function runWorkerCommand(project: Project, opts: WorkerCommandOpti
   } finally {
     await boss.stop().catch(() => undefined);
   }
+}
+
+/**
+ * Agents a worker that died on this machine left running, whoever closed its records meanwhile (a
+ * coordinator or a worker elsewhere can close them, but only this machine can stop its processes):
+ * every process carrying a worker attempt's marker whose session is gone.
+ */
+async function reapDeadWorkers(project: Project): Promise<number> {
+  const byTask = new Map<string, ProcessInfo[]>();
+  for (const p of readProcessTable()) {
+    const task = p.marker?.match(/^(worker-[0-9a-f]{8}-try\d+)/)?.[1];
+    if (task) byTask.set(task, [...(byTask.get(task) ?? []), p]);
+  }
+  const orphans: ProcessInfo[] = [];
+  for (const [taskId, processes] of byTask) {
+    // Only this store's workers: another project's worker on this machine is none of ours.
+    const task = await project.store.queries.task(taskId);
+    if (task !== null && !(await project.store.isSessionAlive(task.session_id))) orphans.push(...processes);
+  }
+  if (orphans.length > 0) await stopProcesses(orphans, project.config.defaults.kill_grace_ms);
+  return orphans.length;
 }
 
 /**

@@ -26,6 +26,7 @@ export const sqliteDialect: Dialect = {
 
 export const postgresDialect: Dialect = {
   name: "postgres",
-  jsonText: (column, path) => `((${column})::jsonb #>> '{${path.join(",")}}')`,
-  jsonNumber: (column, path) => `((${column})::jsonb #>> '{${path.join(",")}}')::double precision`,
+  // json, not jsonb: jsonb refuses text holding \u0000, which a transcript's excerpt may.
+  jsonText: (column, path) => `((${column})::json #>> '{${path.join(",")}}')`,
+  jsonNumber: (column, path) => `((${column})::json #>> '{${path.join(",")}}')::double precision`,
 };

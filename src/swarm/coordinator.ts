@@ -7,6 +7,7 @@
 // Cancellation crosses machines through the job: an abort here cancels it, and the worker's next
 // heartbeat, fenced to its claim, finds it no longer its own and stops the agent's process group.
 
+import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import { errorMessage } from "../domain/errors.ts";
@@ -15,10 +16,11 @@ import type { RemoteRun } from "../engine/loop/loop.ts";
 import type { RemoteResult, RemoteWork, RemoteWorkInput } from "../engine/loop/loop-context.ts";
 import { AttemptFailure } from "../engine/loop/item-workspace.ts";
 import type { Store } from "../store/store.ts";
+import { whileReachable } from "../store/postgres/connection.ts";
 import { addWorktree, itemBranch, itemSlug, itemWorktreeDir, keepWork, revParse } from "../workspace/worktrees.ts";
 import type { Boss, QueueSettings } from "./boss.ts";
 import { fetchBranch, pushCommit, remoteTip } from "./git-remote.ts";
-import { ITEM_JOB_VERSION, ItemJobResultSchema, itemJobId, queueName, type ItemJob, type ItemJobResult } from "./jobs.ts";
+import { ITEM_JOB_VERSION, ItemJobResultSchema, queueName, type ItemJob, type ItemJobResult } from "./jobs.ts";
 
 export interface CoordinatorOptions {
   store: Store;
@@ -41,7 +43,7 @@ export function coordinator(opts: CoordinatorOptions): (run: RemoteRun) => Remot
     const { store, boss, remote } = opts;
     const root = store.paths.root;
     const settings = queueSettings(opts.config);
-    const pollMs = opts.pollMs ?? 250;
+    const pollMs = opts.pollMs ?? 500;
     /** What the remote's integration branch was last set to from here. */
     let published: string | null = null;
     let publishing: Promise<void> = Promise.resolve();
@@ -62,27 +64,27 @@ export function coordinator(opts: CoordinatorOptions): (run: RemoteRun) => Remot
     const work = async (input: RemoteWorkInput): Promise<RemoteResult> => {
       const { item, attempt, signal } = input;
       const queue = queueName(input.runtime);
-      await boss.ensureQueue(queue, settings);
+      await whileReachable(() => boss.ensureQueue(queue, settings), PATIENCE_MS, signal);
       const base = await localTip();
       if (!base) throw new Error(`the integration branch ${run.integration} has no commit`);
       await publish(base);
-      const epoch = await store.queries.journalEpoch();
-      const id = itemJobId(epoch, item.id, attempt);
+      // A coordinator that died left this attempt's job behind: take it up where it is (running, or
+      // finished while nobody waited) instead of working the item twice.
+      const prior = await dispatchedJob(store, item.id, attempt);
+      const id = prior ?? randomUUID();
       const job: ItemJob = {
         v: ITEM_JOB_VERSION, run_id: run.runId, item, attempt, slot: input.slot, base, integration: run.integration, verify: [...item.verify, ...run.projectVerify],
         source: { format: run.source.format, file: run.source.file, ...(run.source.tag !== undefined ? { tag: run.source.tag } : {}) },
         ...(input.previousFailure !== undefined ? { previous_failure: input.previousFailure } : {}), ...(input.answered ? { answered: input.answered } : {}),
       };
-      const sent = await boss.boss.send(queue, job, { id });
-      if (sent === null) {
-        // Sent before (by a coordinator that stopped): go on with it — finished, running, or stopped with that coordinator.
-        const before = await boss.boss.getJobById(queue, id);
-        if (before?.state === "cancelled") await boss.boss.resume(queue, id);
-        if (before?.state === "failed") await boss.boss.retry(queue, id);
-      }
+      const existing = prior ? await whileReachable(() => boss.boss.getJobById(queue, prior), PATIENCE_MS, signal) : null;
+      if (existing === null) await whileReachable(() => boss.boss.send(queue, job, { id }), PATIENCE_MS, signal);
+      else if (existing.state === "cancelled") await whileReachable(() => boss.boss.resume(queue, id), PATIENCE_MS, signal);
+      else if (existing.state === "failed") await whileReachable(() => boss.boss.retry(queue, id), PATIENCE_MS, signal);
+      input.onDispatched({ id, queue });
       for (;;) {
         if (signal.aborted) {
-          await boss.boss.cancel(queue, id).catch(() => undefined);
+          await whileReachable(() => boss.boss.cancel(queue, id), 10_000).catch(() => undefined);
           throw signal.reason;
         }
         const j = await boss.boss.getJobById<ItemJob>(queue, id).catch(() => null);
@@ -107,8 +109,10 @@ export function coordinator(opts: CoordinatorOptions): (run: RemoteRun) => Remot
       const fetched = await fetchBranch(root, remote, r.branch, `refs/viable-fetched/${itemSlug(item.id)}`, input.signal);
       if (fetched !== r.head) throw new AttemptFailure(`the worker's branch ${r.branch} is not on the remote as it reported (${fetched ?? "missing"} instead of ${r.head})`);
       const dir = itemWorktreeDir(store.paths, item.id);
-      if (fs.existsSync(dir)) await keepWork(root, item.id, dir, run.integration, `attempt-${input.attempt}-local`, { signal: input.signal });
-      await addWorktree(root, dir, itemBranch(item.id), r.head, { signal: input.signal });
+      await run.adminQueue.run(async () => {
+        if (fs.existsSync(dir)) await keepWork(root, item.id, dir, run.integration, `attempt-${input.attempt}-local`, { signal: input.signal });
+        await addWorktree(root, dir, itemBranch(item.id), r.head, { signal: input.signal });
+      });
       return { workspace: { dir, branch: itemBranch(item.id), base: r.base }, checks: r.checks, attemptId: r.attempt_id, worker: r.worker };
     };
 
@@ -116,11 +120,18 @@ export function coordinator(opts: CoordinatorOptions): (run: RemoteRun) => Remot
     // so the coordinator adds up what every attempt of the run has recorded and stops the run
     // (cancelling the jobs, which stops their agents) once it is crossed.
     const limits = opts.config.budgets.run;
-    if (limits?.usd !== undefined || limits?.tokens !== undefined) {
+    if (limits?.usd !== undefined || limits?.tokens !== undefined || limits?.seconds !== undefined) {
+      const started = Date.now();
+      const fix = "raise budgets.run in .viable/config.json, or run `viable loop` again with a new budget";
       const timer = setInterval(() => {
+        if (limits.seconds !== undefined && (Date.now() - started) / 1000 >= limits.seconds) {
+          run.stopForBudget(`run budget exceeded: ${Math.round((Date.now() - started) / 1000)} s of ${limits.seconds} s; ${fix}`);
+          return;
+        }
+        if (limits.usd === undefined && limits.tokens === undefined) return;
         void store.queries.runSpend(run.runId).then((spent) => {
-          if (limits.usd !== undefined && spent.usd >= limits.usd) run.stopForBudget(`run budget exceeded: $${spent.usd.toFixed(4)} spent of $${limits.usd} across the workers; raise budgets.run in .viable/config.json, or run \`viable loop\` again with a new budget`);
-          else if (limits.tokens !== undefined && spent.tokens >= limits.tokens) run.stopForBudget(`run budget exceeded: ${spent.tokens} tokens used of ${limits.tokens} across the workers; raise budgets.run in .viable/config.json, or run \`viable loop\` again with a new budget`);
+          if (limits.usd !== undefined && spent.usd >= limits.usd) run.stopForBudget(`run budget exceeded: $${spent.usd.toFixed(4)} spent of $${limits.usd} across the workers; ${fix}`);
+          else if (limits.tokens !== undefined && spent.tokens >= limits.tokens) run.stopForBudget(`run budget exceeded: ${spent.tokens} tokens used of ${limits.tokens} across the workers; ${fix}`);
         }, () => undefined);
       }, opts.budgetPollMs ?? 1000);
       timer.unref();
@@ -129,6 +140,23 @@ export function coordinator(opts: CoordinatorOptions): (run: RemoteRun) => Remot
 
     return { work, published: publish };
   };
+}
+
+/** How long the coordinator waits for a restarted or unreachable Postgres before an attempt fails. */
+const PATIENCE_MS = 120_000;
+
+/**
+ * The job a coordinator dispatched for this attempt and never settled (it died waiting): the item's
+ * newest events, newest first, up to the attempt's end or a new attempt.
+ */
+async function dispatchedJob(store: Store, itemId: string, attempt: number): Promise<string | null> {
+  const events = await store.queries.itemEvents(itemId, 50);
+  for (const e of events.reverse()) {
+    if (e.event_type === "item_passed" || e.event_type === "item_failed" || e.event_type === "item_blocked" || e.event_type === "item_answered") return null;
+    if (e.event_type === "item_status" && typeof e.data.job === "string" && e.data.attempt === attempt) return e.data.job;
+    if (e.event_type === "item_started" && e.data.attempt !== attempt) return null;
+  }
+  return null;
 }
 
 function parsed(output: unknown): ItemJobResult {

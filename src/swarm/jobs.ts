@@ -3,7 +3,6 @@
 // and the job's output when a worker is done. Both are versioned and validated on read: a worker
 // of another Viable version refuses a job it does not understand instead of guessing.
 
-import { createHash } from "node:crypto";
 import { z } from "zod";
 import { BUDGET_SCOPES } from "../domain/outcome.ts";
 import { PlanItemSchema } from "../plan/plan.ts";
@@ -56,16 +55,6 @@ export const ItemJobResultSchema = z.discriminatedUnion("kind", [
   }),
 ]);
 export type ItemJobResult = z.infer<typeof ItemJobResultSchema>;
-
-/**
- * The job of one attempt at one item has one id, whoever sends it: a coordinator that restarts
- * after a crash finds the job its predecessor sent (running, or done) instead of sending another.
- */
-export function itemJobId(epoch: string, itemId: string, attempt: number): string {
-  const h = createHash("sha256").update(`${epoch}\u0000${itemId}\u0000${attempt}`).digest("hex");
-  // UUID layout (pg-boss job ids are uuids), version nibble 5-like, variant 10xx.
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
 
 /** The branch a worker pushes an attempt's work to: one per job try, so a late push never overwrites the retry's. */
 export function workBranch(itemSlug: string, attempt: number, jobId: string, retry: number): string {

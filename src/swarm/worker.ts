@@ -57,6 +57,8 @@ export interface WorkerSummary {
 
 export async function runWorker(o: WorkerOptions): Promise<WorkerSummary> {
   const summary: WorkerSummary = { taken: 0, passed: 0, failed: 0, stopped: 0 };
+  /** Jobs being worked: a stopping worker waits for them to record how they ended. */
+  const inflight = new Set<Promise<unknown>>();
   const admin = new SerialQueue();
   const slots = new Semaphore(o.concurrency);
   const killSwitch = new AbortController();
@@ -73,7 +75,10 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerSummary> {
         await slots.acquire();
         try {
           summary.taken++;
-          const result = await workJob(o, admin, job!, AbortSignal.any([job!.signal, o.signal, killSwitch.signal]));
+          const working = workJob(o, admin, job!, AbortSignal.any([job!.signal, o.signal, killSwitch.signal]));
+          inflight.add(working);
+          void working.catch(() => undefined).finally(() => inflight.delete(working));
+          const result = await working;
           if (result.kind === "passed") summary.passed++;
           else summary.failed++;
           return result;
@@ -90,6 +95,8 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerSummary> {
       o.signal.addEventListener("abort", () => resolve(), { once: true });
       killSwitch.signal.addEventListener("abort", () => resolve(), { once: true });
     });
+    // Their agents are being stopped (the signal reached them); each records its end first.
+    await Promise.allSettled([...inflight]);
     return summary;
   } finally {
     clearInterval(watch);
@@ -120,14 +127,14 @@ async function workJob(o: WorkerOptions, admin: SerialQueue, job: Job<ItemJob>, 
     }],
   });
   // What the coordinator's readers see: this item is being worked, here.
-  journal.stage({ event: { event_type: "item_status", task_id: data.run_id, data: { item: item.id, status: "running", phase: "agents", worker, job: job.id, try: job.retryCount + 1 } } });
+  journal.stage({ event: { event_type: "item_status", task_id: data.run_id, data: { item: item.id, status: "running", phase: "agents", attempt, worker, job: job.id, try: job.retryCount + 1 } } });
   o.onLine(`▶ ${item.id} (attempt ${attempt}, try ${job.retryCount + 1})`);
   const ctx: WorkContext = {
     paths: o.store.paths, config: o.config, registry: o.registry, pipeline: o.pipeline, adminQueue: admin, integration: data.integration,
     projectVerify: [], runId: taskId, signal, recorder: { event: (type, d) => journal.stage({ event: { event_type: type, task_id: data.run_id, data: d } }) },
   };
   const branch = workBranch(itemSlug(item.id), attempt, job.id, job.retryCount);
-  const ws: ItemWorkspace = { dir: itemWorktreeDir(o.store.paths, `${item.id}@${job.id.slice(0, 8)}`), branch, base: data.base };
+  const ws: ItemWorkspace = { dir: itemWorktreeDir(o.store.paths, `${item.id}@${job.id.slice(0, 8)}-try${job.retryCount + 1}`), branch, base: data.base };
   const last = { attemptId: null as string | null };
   let pushed: string | null = null;
   const finish = async (result: ItemJobResult | null, error?: string) => {
@@ -198,9 +205,9 @@ async function workJob(o: WorkerOptions, admin: SerialQueue, job: Job<ItemJob>, 
 async function confirmClaim(o: WorkerOptions, job: Job<ItemJob>, signal: AbortSignal): Promise<void> {
   for (let delay = 200; ; delay = Math.min(delay * 2, 2000)) {
     if (signal.aborted) throw signal.reason;
-    let touched: { settled?: string[] } | null = null;
+    let touched: { settled?: string[] } | null;
     try {
-      touched = (await o.boss.boss.touch(job.name, [{ id: job.id, retryCount: job.retryCount }])) as { settled?: string[] };
+      touched = await o.boss.boss.touch(job.name, [{ id: job.id, retryCount: job.retryCount }]);
     } catch {
       touched = null;
     }

@@ -4,7 +4,7 @@
 // and passes VIABLE_TEST_POSTGRES_URL; without it, a test process starts its own. Each test gets a
 // database of its own either way.
 
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -38,6 +38,14 @@ function listVersions(): string[] {
 }
 
 const asRoot = process.getuid?.() === 0;
+
+/** Like run(), without holding up the event loop: a restart while the test's own clients are mid-transaction. */
+function runAsync(bin: string, args: string[]): Promise<void> {
+  const cmd = asRoot ? ["runuser", "-u", "postgres", "--", bin, ...args] : [bin, ...args];
+  return new Promise((resolve, reject) => {
+    execFile(cmd[0]!, cmd.slice(1), (error, stdout, stderr) => (error ? reject(new Error(`${path.basename(bin)} failed: ${stderr || stdout}`)) : resolve()));
+  });
+}
 
 function run(bin: string, args: string[]): void {
   const cmd = asRoot ? ["runuser", "-u", "postgres", "--", bin, ...args] : [bin, ...args];
@@ -76,6 +84,10 @@ export async function startCluster(serverOptions: string[] = [], hba: string[] =
     "-o", [`-p ${port} -h 127.0.0.1 -k ${dir} -c fsync=off -c max_connections=200`, ...serverOptions.map((o) => `-c ${o}`)].join(" "), "start",
   ]);
   const stopServer = () => run(path.join(bin, "pg_ctl"), ["-D", data, "-m", "fast", "-w", "stop"]);
+  const serverArgs = (): string[] => [
+    "-D", data, "-l", path.join(dir, "server.log"), "-w", "-t", "60",
+    "-o", [`-p ${port} -h 127.0.0.1 -k ${dir} -c fsync=off -c max_connections=200`, ...serverOptions.map((o) => `-c ${o}`)].join(" "), "start",
+  ];
   startServer();
   return {
     dir, port,
@@ -89,9 +101,9 @@ export async function startCluster(serverOptions: string[] = [], hba: string[] =
       fs.rmSync(dir, { recursive: true, force: true });
     },
     restart: async (opts = {}) => {
-      stopServer();
+      await runAsync(path.join(bin, "pg_ctl"), ["-D", data, "-m", "fast", "-w", "stop"]);
       if (opts.downMs) await new Promise((r) => setTimeout(r, opts.downMs));
-      startServer();
+      await runAsync(path.join(bin, "pg_ctl"), serverArgs());
     },
     stopServer, startServer,
   };

@@ -60,7 +60,7 @@ printf '%s\\n' "$VIABLE_WORKSPACE" > "$VIABLE_ITEM_ID.txt"\n`);
   });
 
   const loop = startLoop(p.dir);
-  await waitFor(() => fs.existsSync(p.sig("first")) && lines.some((l) => l.startsWith("▶ cut")), `the cut-off worker on item cut (its stderr: ${stderr})`, 60_000);
+  await waitFor(() => fs.existsSync(p.sig("first")) && lines.some((l) => l.startsWith("▶ cut")), `the cut-off worker on item cut (its lines: ${lines.join(" | ")}; its stderr: ${stderr}; the loop: ${JSON.stringify(loop.events.slice(-6))})`, 90_000);
   ip("link", "set", host, "down");
   // Another machine takes the job once its heartbeat has expired, and the coordinator merges that.
   const other = m.worker("m2");

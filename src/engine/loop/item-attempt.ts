@@ -98,6 +98,7 @@ async function itemAttempt(ctx: LoopContext, input: ItemAttemptInput, beside: Be
       recorder.item(item.id, "item_started", { attempt, agents: allocation.steps.map((s) => s.agent.name), rationale: allocation.rationale }, { phase: "workspace", last_error: null });
       const done = await ctx.remote.work({
         item, attempt, slot: input.slot, runtime: allocation.steps[0]!.agent.runtime, previousFailure: input.previousFailure, answered: input.answered, signal,
+        onDispatched: (job) => recorder.item(item.id, "item_status", { phase: "agents", attempt, job: job.id, queue: job.queue }, { phase: "agents" }),
       });
       ws = done.workspace;
       last.attemptId = done.attemptId;

@@ -65,6 +65,8 @@ export interface RemoteWorkInput {
   previousFailure: string | undefined;
   answered: { question: string; answer: string | null } | undefined;
   signal: AbortSignal;
+  /** The attempt's job is on its queue: recorded with the item, so a coordinator that restarts takes it up. */
+  onDispatched: (job: { id: string; queue: string }) => void;
 }
 
 export interface RemoteResult {

@@ -61,6 +61,8 @@ export interface RemoteRun {
   signal: AbortSignal;
   /** Stops the run: a budget the workers' attempts crossed together. */
   stopForBudget(message: string): void;
+  /** The loop's queue for worktree changes (git locks its worktree list while it changes it). */
+  adminQueue: SerialQueue;
 }
 
 export interface LoopOptions {
@@ -256,12 +258,13 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
       reaped: reconciliation.reaped.length + (opts.startupReaped ?? 0), notes: reconciliation.notes,
     });
 
+    const adminQueue = new SerialQueue();
     const ctx: LoopContext = {
       paths: store.paths, config, registry: deps.registry, pipeline: deps.pipeline, source: plan.source, recorder: rec, mode, integration, projectVerify,
-      mergeQueue: new SerialQueue(), adminQueue: new SerialQueue(), runId, signal: controller.signal, onNeedsInput, ...(integrator ? { integrator } : {}),
+      mergeQueue: new SerialQueue(), adminQueue, runId, signal: controller.signal, onNeedsInput, ...(integrator ? { integrator } : {}),
       shadows,
       ...(deps.remote && integration ? { remote: deps.remote({
-        runId, integration, projectVerify, source: plan.source, signal: controller.signal,
+        runId, integration, projectVerify, source: plan.source, signal: controller.signal, adminQueue,
         stopForBudget: (message) => controller.abort(new LoopStopped("budget_exceeded", message)),
       }) } : {}),
     };

@@ -31,10 +31,17 @@ export interface PoolOptions {
   name: string;
 }
 
+/**
+ * A session that went quiet inside a transaction — its machine cut off between BEGIN and COMMIT —
+ * would hold the journal's lock and stall every other machine's commits until TCP gave up (hours):
+ * the server ends it after this long instead, and its batch is retried once it is back.
+ */
+const SESSION_OPTIONS = "-c idle_in_transaction_session_timeout=20000";
+
 export function createPool(url: string, options: PoolOptions): pg.Pool {
   const pool = new pg.Pool({
-    connectionString: url, max: options.max ?? 4, types, application_name: options.name,
-    connectionTimeoutMillis: 5000, idleTimeoutMillis: 10_000, keepAlive: true,
+    connectionString: url, max: options.max ?? 4, types, application_name: options.name, options: SESSION_OPTIONS,
+    connectionTimeoutMillis: 5000, idleTimeoutMillis: 10_000, keepAlive: true, keepAliveInitialDelayMillis: 10_000,
   });
   // An idle client whose server went away emits here; the pool drops it and opens a new one.
   pool.on("error", () => {});
@@ -42,7 +49,7 @@ export function createPool(url: string, options: PoolOptions): pg.Pool {
 }
 
 export function createClient(url: string, name: string): pg.Client {
-  return new pg.Client({ connectionString: url, types, application_name: name, connectionTimeoutMillis: 5000, keepAlive: true });
+  return new pg.Client({ connectionString: url, types, application_name: name, connectionTimeoutMillis: 5000, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
 }
 
 /** Socket errors that mean the server is not there (or no longer). */

@@ -106,11 +106,14 @@ export class Presence {
   async isAlive(sessionId: string): Promise<boolean> {
     if (sessionId === this.#options.sessionId) return true;
     const client = await this.#pool.connect();
+    const ignore = () => {};
+    client.on("error", ignore);
     try {
       const free = (await client.query<{ free: boolean }>("SELECT pg_try_advisory_lock($1, hashtext($2)) AS free", [LOCKS.session, sessionId])).rows[0]!.free;
       if (free) await client.query("SELECT pg_advisory_unlock($1, hashtext($2))", [LOCKS.session, sessionId]);
       return !free;
     } finally {
+      client.off("error", ignore);
       client.release();
     }
   }

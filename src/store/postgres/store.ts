@@ -54,9 +54,12 @@ export class PostgresStore implements Store {
     let presence: Presence | undefined;
     try {
       const client = await pool.connect();
+      const ignore = () => {};
+      client.on("error", ignore);
       try {
         await migrate(client, url);
       } finally {
+        client.off("error", ignore);
         client.release();
       }
       presence = await Presence.open(url, pool, { sessionId: options.sessionId, command: options.command, writer: options.writer });
@@ -84,6 +87,8 @@ export class PostgresStore implements Store {
   async reset(): Promise<void> {
     await this.journal.flush();
     const client = await this.#pool.connect();
+    const ignore = () => {};
+    client.on("error", ignore);
     try {
       await client.query("BEGIN");
       await client.query("SELECT pg_advisory_xact_lock($1, 0)", [LOCKS.journal]);
@@ -96,6 +101,7 @@ export class PostgresStore implements Store {
       await client.query("ROLLBACK").catch(() => {});
       throw e;
     } finally {
+      client.off("error", ignore);
       client.release();
     }
   }

@@ -33,6 +33,9 @@ export function postgresWriter(pool: pg.Pool, url: string, options: PostgresWrit
   let batches = 0;
   const once = async (id: string, ops: readonly SqlOp[]): Promise<number[]> => {
     const client = await pool.connect();
+    // A server that goes away mid-batch also emits on the client; the failed query says so already.
+    const ignore = () => {};
+    client.on("error", ignore);
     let broken: unknown;
     try {
       await client.query("BEGIN");
@@ -58,6 +61,7 @@ export function postgresWriter(pool: pg.Pool, url: string, options: PostgresWrit
       throw e;
     } finally {
       // A client whose connection broke is dropped, not handed to the next batch.
+      client.off("error", ignore);
       client.release(broken instanceof Error ? broken : undefined);
     }
   };
