@@ -21,6 +21,8 @@ export interface WorkerCommandOptions {
   runtimes?: string[];
   signal: AbortSignal;
   onLine: (line: string) => void;
+  /** Its checks passed and it is taking attempts: which store, remote and runtimes. */
+  onReady: (ready: { store: string; remote: string; runtimes: string[] }) => void;
 }
 
 /** The remote workers clone and push to: `loop.remote`, else the clone's `origin`. */
@@ -60,6 +62,7 @@ export async function runWorkerCommand(project: Project, opts: WorkerCommandOpti
   const registry = project.registry();
   const runtimes = opts.runtimes ?? [...new Set(registry.all().map((a) => a.runtime))];
   const boss = await openBoss(url, { name: "viable worker", supervise: false });
+  opts.onReady({ store: project.store.where, remote, runtimes });
   // A worker outlives many runs: budgets.run is the coordinator's to hold (across every worker);
   // the attempt, item and task budgets hold here as locally.
   const { run: _run, ...budgets } = project.config.budgets;

@@ -106,10 +106,12 @@ export function coordinator(opts: CoordinatorOptions): (run: RemoteRun) => Remot
         throw failure;
       }
       const { item } = input;
-      const fetched = await fetchBranch(root, remote, r.branch, `refs/viable-fetched/${itemSlug(item.id)}`, input.signal);
-      if (fetched !== r.head) throw new AttemptFailure(`the worker's branch ${r.branch} is not on the remote as it reported (${fetched ?? "missing"} instead of ${r.head})`);
       const dir = itemWorktreeDir(store.paths, item.id);
+      // The fetch too: its connectivity check reads every worktree's HEAD, and one half made by a
+      // concurrent `git worktree add` fails it ("bad object worktrees/<item>/HEAD").
       await run.adminQueue.run(async () => {
+        const fetched = await fetchBranch(root, remote, r.branch, `refs/viable-fetched/${itemSlug(item.id)}`, input.signal);
+        if (fetched !== r.head) throw new AttemptFailure(`the worker's branch ${r.branch} is not on the remote as it reported (${fetched ?? "missing"} instead of ${r.head})`);
         if (fs.existsSync(dir)) await keepWork(root, item.id, dir, run.integration, `attempt-${input.attempt}-local`, { signal: input.signal });
         await addWorktree(root, dir, itemBranch(item.id), r.head, { signal: input.signal });
       });

@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { LoopEventData, LoopEventType } from "../../src/domain/loop-events.ts";
-import { viable, startViable, type CliResult } from "../support/cli.ts";
+import { eachLine, viable, startViable, type CliResult } from "../support/cli.ts";
 import { e2eProject, type E2EProject } from "../support/e2e.ts";
 
 export interface Feature {
@@ -109,18 +109,11 @@ export function startLoop(dir: string, ...args: string[]) {
   const run = startViable(["loop", "--json", "-d", dir, ...args]);
   const seen: LoopEvent[] = [];
   const stream: StreamEvent[] = [];
-  let buffer = "";
-  run.child.stdout?.on("data", (d: Buffer | string) => {
-    buffer += d.toString();
-    let nl: number;
-    while ((nl = buffer.indexOf("\n")) >= 0) {
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      if (line.trim() === "") continue;
-      const e = JSON.parse(line) as StreamEvent;
-      stream.push(e);
-      seen.push(...loopEvents([e]));
-    }
+  eachLine(run.child.stdout, (line) => {
+    if (line.trim() === "") return;
+    const e = JSON.parse(line) as StreamEvent;
+    stream.push(e);
+    seen.push(...loopEvents([e]));
   });
   return { ...run, events: seen, stream, done: run.done.then(parseRun) };
 }

@@ -49,3 +49,16 @@ export function json<T = Record<string, unknown>>(r: CliResult): T {
     throw new Error(`not JSON (exit ${r.code}):\n${r.stdout}\n--- stderr ---\n${r.stderr}`);
   }
 }
+
+/** Calls `fn` with each whole line a child's output stream gives, as it comes. */
+export function eachLine(stream: NodeJS.ReadableStream | null | undefined, fn: (line: string) => void): void {
+  let buffer = "";
+  stream?.on("data", (d: Buffer | string) => {
+    buffer += d.toString();
+    let nl: number;
+    while ((nl = buffer.indexOf("\n")) >= 0) {
+      fn(buffer.slice(0, nl));
+      buffer = buffer.slice(nl + 1);
+    }
+  });
+}

@@ -9,7 +9,7 @@ import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import { test } from "node:test";
 import { importPlan, loopProject, startLoop } from "../loop/support.ts";
-import { testEnv, VIABLE_BIN } from "../support/cli.ts";
+import { eachLine, testEnv, VIABLE_BIN } from "../support/cli.ts";
 import { waitFor } from "../support/e2e.ts";
 import { startCluster, testDatabase } from "../support/postgres.ts";
 import { machines } from "./support.ts";
@@ -51,7 +51,7 @@ printf '%s\\n' "$VIABLE_WORKSPACE" > "$VIABLE_ITEM_ID.txt"\n`);
   const cutOff = spawn("ip", ["netns", "exec", ns, process.execPath, VIABLE_BIN, "worker", "-d", dir, "--concurrency", "1"], { env: testEnv({ VIABLE_DATABASE_URL: inNamespace }), stdio: ["ignore", "pipe", "pipe"] });
   const lines: string[] = [];
   let stderr = "";
-  cutOff.stdout.on("data", (d: Buffer) => lines.push(...d.toString().split("\n").filter((l) => l !== "")));
+  eachLine(cutOff.stdout, (l) => lines.push(l));
   cutOff.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   const cutOffDone = new Promise<void>((resolve) => cutOff.once("exit", () => resolve()));
   t.after(async () => {

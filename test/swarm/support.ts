@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { startViable, type CliResult } from "../support/cli.ts";
+import { eachLine, startViable, type CliResult } from "../support/cli.ts";
 import { loopProject, type Feature, type LoopProject } from "../loop/support.ts";
 
 export interface Swarm {
@@ -50,15 +50,7 @@ export function machines(t: { after: (fn: () => void | Promise<void>) => void },
       if (!fs.existsSync(dir)) execFileSync("git", ["clone", "--quiet", remote, dir]);
       const run = startViable(["worker", "-d", dir, ...args], env ? { env } : {});
       const lines: string[] = [];
-      let buffer = "";
-      run.child.stdout?.on("data", (d: Buffer | string) => {
-        buffer += d.toString();
-        let nl: number;
-        while ((nl = buffer.indexOf("\n")) >= 0) {
-          lines.push(buffer.slice(0, nl));
-          buffer = buffer.slice(nl + 1);
-        }
-      });
+      eachLine(run.child.stdout, (l) => lines.push(l));
       const w: WorkerProcess = { dir, pid: run.child.pid!, lines, done: run.done, kill: (s = "SIGTERM") => void run.child.kill(s) };
       workers.push(w);
       return w;

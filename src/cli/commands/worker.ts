@@ -18,8 +18,10 @@ export async function workerCommand(args: WorkerArgs, o: Output): Promise<number
   const controller = new AbortController();
   const offSignals = onStopSignals((_kind, message) => controller.abort(message));
   try {
-    o.err(`viable worker: ${project.store.where}; taking item attempts (${args.concurrency} at once)${args.runtimes ? ` for ${args.runtimes.join(", ")}` : ""}; Ctrl-C stops`);
-    const s = await runWorkerCommand(project, { concurrency: args.concurrency, ...(args.runtimes ? { runtimes: args.runtimes } : {}), signal: controller.signal, onLine: (l) => o.out(l) });
+    const s = await runWorkerCommand(project, {
+      concurrency: args.concurrency, ...(args.runtimes ? { runtimes: args.runtimes } : {}), signal: controller.signal, onLine: (l) => o.out(l),
+      onReady: (r) => o.err(`viable worker: ${r.store}, remote ${r.remote}; taking item attempts for ${r.runtimes.join(", ")} (${args.concurrency} at once); Ctrl-C stops`),
+    });
     o.err(`viable worker: stopped (${s.taken} taken: ${s.passed} passed, ${s.failed} failed, ${s.stopped} stopped)`);
     return controller.signal.aborted ? EXIT.interrupted : EXIT.ok;
   } finally {
