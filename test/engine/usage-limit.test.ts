@@ -27,7 +27,8 @@ function outcome(status: AttemptOutcome["status"], extra: Partial<AttemptOutcome
 interface Turn {
   /** What the runtime does in the workspace before it streams (writes files). */
   act?: (cwd: string) => void;
-  events: AgentEvent[];
+  /** Or made when the turn plays: a reset "a moment ahead" of then, however slow the way there was. */
+  events: AgentEvent[] | (() => AgentEvent[]);
 }
 
 /** Runtimes that play their turns in order and record every prompt they were given. */
@@ -40,7 +41,7 @@ function runtimes(turns: Partial<Record<RuntimeName, Turn[]>>) {
       const turn = turns[name]?.shift();
       if (!turn) throw new Error(`${name} was not expected to run`);
       turn.act?.(req.cwd);
-      for (const ev of turn.events) yield ev;
+      for (const ev of typeof turn.events === "function" ? turn.events() : turn.events) yield ev;
     },
   });
   return { prompts, runtime: make };
@@ -104,11 +105,11 @@ void test("claude at its usage limit half-way: codex goes on in the same workspa
 });
 
 void test("every runtime of the chain at its limit: the step waits for the earliest reset and goes on with the recap; a rate limit longer than any retry is a limit too", async (t) => {
-  // Resets the test sets a moment ahead: the wait is for them, not a sleep of the test's own.
-  const claudeReset = new Date(Date.now() + 400);
+  // Resets the test sets a moment ahead of when the limit is hit: the wait is for them, not a sleep of the test's own.
+  let claudeReset = new Date(0);
   const r = runtimes({
     claude: [
-      { act: (cwd) => fs.writeFileSync(path.join(cwd, "a.txt"), "a\n"), events: [{ type: "tool_call", id: "1", name: "Bash", input: { command: "echo a > a.txt" } }, limited(claudeReset)] },
+      { act: (cwd) => fs.writeFileSync(path.join(cwd, "a.txt"), "a\n"), events: () => [{ type: "tool_call", id: "1", name: "Bash", input: { command: "echo a > a.txt" } }, limited(claudeReset = new Date(Date.now() + 400))] },
       { events: [{ type: "finished", outcome: outcome("succeeded") }] },
     ],
     codex: [{ events: [{ type: "finished", outcome: outcome("rate_limited", { error: "429", retryAfterMs: 3_600_000 }) }] }],
@@ -141,7 +142,7 @@ void test("a stop while waiting for a reset ends the step at once with the usage
 
 void test("one runtime at its limit, the other's breaker open: the step waits for the reset instead of failing at once (no relaunch loop)", async (t) => {
   const r = runtimes({
-    claude: [{ events: [limited(new Date(Date.now() + 300))] }, { events: [{ type: "finished", outcome: outcome("succeeded") }] }],
+    claude: [{ events: () => [limited(new Date(Date.now() + 300))] }, { events: [{ type: "finished", outcome: outcome("succeeded") }] }],
   });
   const w = await world(t, r.runtime);
   for (let i = 0; i < 3; i++) w.pipeline.breakers.for("codex").recordFailure();

@@ -12,11 +12,22 @@ import { httpError, text, writeFile } from "../support/model-server/script.ts";
 import { parseRun, type Feature, type LoopRun } from "../loop/support.ts";
 import { explain, runtimeWorld, TEST_TIMEOUT, type World } from "./world.ts";
 
-/** Anthropic's answer when a subscription's limit is reached, resetting at `resetsAt` (unix seconds). */
-const limitReached = (resetsAt: number) => httpError(429, {
+/**
+ * Anthropic's answer when a subscription's limit is reached, resetting at `resetsAt()` (unix
+ * seconds), asked when the answer is sent: a reset "a few seconds ahead" stays ahead however slow
+ * the machine was to get there (a reset already past is no reset at all, and the loop waits its
+ * default quarter of an hour).
+ */
+const limitReached = (resetsAt: () => number) => httpError(429, {
   message: "rate limited",
-  headers: { "anthropic-ratelimit-unified-status": "rejected", "anthropic-ratelimit-unified-reset": String(resetsAt), "anthropic-ratelimit-unified-representative-claim": "five_hour" },
+  headers: () => ({ "anthropic-ratelimit-unified-status": "rejected", "anthropic-ratelimit-unified-reset": String(resetsAt()), "anthropic-ratelimit-unified-representative-claim": "five_hour" }),
 });
+
+/** A reset `seconds` after the moment the limit is reported; `at` is what was sent. */
+function resetIn(seconds: number): { at: number; next: () => number } {
+  const r = { at: 0, next: () => (r.at = Math.floor(Date.now() / 1000) + seconds) };
+  return r;
+}
 
 async function plan(w: World, items: Feature[]): Promise<void> {
   const features = items.map((f) => ({ name: `Item ${f.id}`, description: "a plain item that changes one file in the project tree", agent: "generalist-coder", ...f }));
@@ -38,7 +49,7 @@ void test("claude at its usage limit half-way through an item: codex goes on in 
     agents: { "generalist-coder": { fields: { fallback: "codex" } } },
     script: [
       writeFile("first.txt", "claude's half\n"),
-      limitReached(reset),
+      limitReached(() => reset),
       writeFile("second.txt", "codex's half\n"), text("Codex finished what claude started."),
     ],
   });
@@ -60,11 +71,11 @@ void test("claude at its usage limit half-way through an item: codex goes on in 
 });
 
 void test("every runtime of the chain at its limit: the loop pauses until the reset it was told, says so, and goes on by itself", TEST_TIMEOUT, async (t) => {
-  // The reset the server names: a few seconds ahead, so the wait is real and short.
-  const reset = Math.floor(Date.now() / 1000) + 4;
+  // The reset the server names: a few seconds after it names it, so the wait is real and short.
+  const reset = resetIn(5);
   const w = await runtimeWorld(t, {
     clis: ["claude"],
-    script: [writeFile("first.txt", "before the limit\n"), limitReached(reset), writeFile("second.txt", "after the reset\n"), text("Done after the reset.")],
+    script: [writeFile("first.txt", "before the limit\n"), limitReached(reset.next), writeFile("second.txt", "after the reset\n"), text("Done after the reset.")],
   });
   await plan(w, [{ id: "a", verify: ["test -f first.txt", "test -f second.txt"] }]);
   const run = await subscriberLoop(w);
@@ -72,13 +83,13 @@ void test("every runtime of the chain at its limit: the loop pauses until the re
   assert.equal(run.code, 0, explain(run, events));
   const [paused] = run.of("loop_paused");
   assert.ok(paused, run.stdout);
-  assert.equal(paused.until, new Date(reset * 1000).toISOString());
+  assert.equal(paused.until, new Date(reset.at * 1000).toISOString());
   assert.deepEqual(paused.runtimes, ["claude"]);
   const [resumed] = run.of("loop_resumed");
   assert.ok(resumed && resumed.seq > paused.seq);
   // Resumed no earlier than the reset.
   const resumedAt = run.stream.find((e) => e.seq === resumed.seq)!.timestamp;
-  assert.ok(Date.parse(resumedAt) >= reset * 1000, `${resumedAt} before ${new Date(reset * 1000).toISOString()}`);
+  assert.ok(Date.parse(resumedAt) >= reset.at * 1000, `${resumedAt} before ${new Date(reset.at * 1000).toISOString()}`);
   assert.deepEqual(ofType(events, "policy_decision").map((e) => e.data.decision), ["usage_limit", "wait_for_reset", "limit_reset"]);
   // After the reset claude went on with the recap of its own first attempt.
   const last = JSON.stringify(w.server.turns().at(-2)?.body);
@@ -88,8 +99,8 @@ void test("every runtime of the chain at its limit: the loop pauses until the re
 });
 
 void test("viable run takes the same path: at the limit it says until when it waits, goes on at the reset, and the task completes", TEST_TIMEOUT, async (t) => {
-  const reset = Math.floor(Date.now() / 1000) + 3;
-  const w = await runtimeWorld(t, { clis: ["claude"], script: [limitReached(reset), writeFile("done.txt", "done\n"), text("Done.")] });
+  const reset = resetIn(5);
+  const w = await runtimeWorld(t, { clis: ["claude"], script: [limitReached(reset.next), writeFile("done.txt", "done\n"), text("Done.")] });
   const { ANTHROPIC_API_KEY: _key, ...env } = w.env;
   const r = await startViable(["run", "Write done.txt", "--simple", "-d", w.project.dir], { env: { ...env, CLAUDE_CODE_OAUTH_TOKEN: "sk-ant-oat01-scripted" } }).done;
   const events = await w.events();

@@ -3,6 +3,7 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
+import { after } from "node:test";
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, "..", "..");
 export const VIABLE_BIN = path.join(REPO_ROOT, "bin", "viable.js");
@@ -28,8 +29,26 @@ export function testEnv(extra: Record<string, string> = {}): Record<string, stri
   return { ...env, ...extra };
 }
 
+/** The commands still running; see the hook below. */
+const running = new Set<ChildProcess>();
+
+// A test that failed or timed out while its command ran (a loop waiting a quarter of an hour for a
+// usage limit's reset, say) must not keep the test file's process, and so the whole run, waiting for
+// it: once the file's tests are over, what is still running is stopped the way Ctrl-C would, then killed.
+after(async () => {
+  const left = [...running];
+  for (const child of left) child.kill("SIGINT");
+  await Promise.all(left.map((child) => new Promise<void>((resolve) => {
+    const kill = setTimeout(() => child.kill("SIGKILL"), 5_000);
+    child.once("close", () => { clearTimeout(kill); resolve(); });
+    if (child.exitCode !== null || child.signalCode !== null) { clearTimeout(kill); resolve(); }
+  })));
+});
+
 export function startViable(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): { child: ChildProcess; done: Promise<CliResult> } {
   const child = spawn(process.execPath, [VIABLE_BIN, ...args], { cwd: opts.cwd ?? REPO_ROOT, env: testEnv(opts.env), stdio: ["ignore", "pipe", "pipe"] });
+  running.add(child);
+  child.once("close", () => running.delete(child));
   let stdout = "";
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));

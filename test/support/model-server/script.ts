@@ -33,7 +33,8 @@ export interface HttpErrorReply {
   /** Defaults to the provider's own error shape with `message`. */
   body?: unknown;
   message?: string;
-  headers?: Record<string, string>;
+  /** Or a function called when the error is sent: headers that name a time relative to that moment. */
+  headers?: Record<string, string> | (() => Record<string, string>);
 }
 
 export type Step =

@@ -158,7 +158,7 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
       if (step.error) {
         const { status, headers = {}, message = `scripted error ${step.error.status}` } = step.error;
         record.status = status;
-        res.writeHead(status, { "content-type": "application/json", ...headers });
+        res.writeHead(status, { "content-type": "application/json", ...(typeof headers === "function" ? headers() : headers) });
         res.end(JSON.stringify(step.error.body ?? dialect.errorBody(status, message)));
         return;
       }
