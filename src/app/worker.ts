@@ -61,7 +61,7 @@ export async function runWorkerCommand(project: Project, opts: WorkerCommandOpti
   if (closed > 0 || reaped > 0) opts.onLine(`reconciled what a stopped worker left: ${closed} task(s) closed, ${reaped} process(es) stopped`);
   const registry = project.registry();
   const runtimes = opts.runtimes ?? [...new Set(registry.all().map((a) => a.runtime))];
-  const boss = await openBoss(url, { name: "viable worker", supervise: false });
+  const boss = await openBoss(url, { name: "viable worker", supervise: false, worker: true });
   opts.onReady({ store: project.store.where, remote, runtimes });
   // A worker outlives many runs: budgets.run is the coordinator's to hold (across every worker);
   // the attempt, item and task budgets hold here as locally.

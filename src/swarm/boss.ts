@@ -24,11 +24,20 @@ export interface Boss {
   stop(): Promise<void>;
 }
 
-export async function openBoss(url: string, opts: { name: string; supervise: boolean; superviseSeconds?: number }): Promise<Boss> {
+/** How often a worker's row in pg-boss's instance registry is refreshed (it reads as gone after three missed). */
+export const WORKER_BEAT_SECONDS = 5;
+
+/** The name workers register under in pg-boss's instance registry. */
+export const WORKER_INSTANCE = "viable worker";
+
+export async function openBoss(url: string, opts: { name: string; supervise: boolean; superviseSeconds?: number; worker?: boolean }): Promise<Boss> {
   const boss = new PgBoss({
     connectionString: url, schema: "viable_jobs", application_name: opts.name, max: 4,
     // The coordinator watches for missed heartbeats and expiries; workers only work.
-    supervise: opts.supervise, schedule: false, registerInstance: false,
+    supervise: opts.supervise, schedule: false,
+    // Workers say in pg-boss's registry which queues they take jobs from, so the coordinator can
+    // tell a person whose jobs wait on a queue no live worker takes.
+    ...(opts.worker ? { registerInstance: true, instanceName: WORKER_INSTANCE, instanceHeartbeatSeconds: WORKER_BEAT_SECONDS } : { registerInstance: false }),
     ...(opts.supervise ? { superviseIntervalSeconds: opts.superviseSeconds ?? 5, monitorIntervalSeconds: opts.superviseSeconds ?? 5 } : {}),
   });
   // Lost connections are retried by pg-boss itself; what it reports meanwhile is not ours to crash on.
@@ -43,10 +52,10 @@ export async function openBoss(url: string, opts: { name: string; supervise: boo
     boss,
     ensureQueue: async (name, s) => {
       if (known.has(name)) return;
-      const options = { retryLimit: s.retryLimit, retryDelay: 0, expireInSeconds: s.expireInSeconds };
-      // A queue's heartbeat is set when it is made (pg-boss does not change it later).
+      // Jobs take the queue's settings when they are sent: a changed loop.workers applies to the next ones.
+      const options = { retryLimit: s.retryLimit, retryDelay: 0, expireInSeconds: s.expireInSeconds, heartbeatSeconds: s.heartbeatSeconds };
       if (await boss.getQueue(name)) await boss.updateQueue(name, options);
-      else await boss.createQueue(name, { ...options, heartbeatSeconds: s.heartbeatSeconds });
+      else await boss.createQueue(name, options);
       known.add(name);
     },
     stop: () => boss.stop({ graceful: false, close: true }),

@@ -8,6 +8,7 @@
 // heartbeat, fenced to its claim, finds it no longer its own and stops the agent's process group.
 
 import { randomUUID } from "node:crypto";
+import type { Instance } from "pg-boss";
 import fs from "node:fs";
 import os from "node:os";
 import { errorMessage } from "../domain/errors.ts";
@@ -18,7 +19,7 @@ import { AttemptFailure } from "../engine/loop/item-workspace.ts";
 import type { Store } from "../store/store.ts";
 import { whileReachable } from "../store/postgres/connection.ts";
 import { addWorktree, itemBranch, itemSlug, itemWorktreeDir, keepWork, revParse } from "../workspace/worktrees.ts";
-import type { Boss, QueueSettings } from "./boss.ts";
+import { WORKER_INSTANCE, type Boss, type QueueSettings } from "./boss.ts";
 import { fetchBranch, pushCommit, remoteTip } from "./git-remote.ts";
 import { ITEM_JOB_VERSION, ItemJobResultSchema, queueName, type ItemJob, type ItemJobResult } from "./jobs.ts";
 
@@ -61,6 +62,25 @@ export function coordinator(opts: CoordinatorOptions): (run: RemoteRun) => Remot
 
     const localTip = () => revParse(root, `refs/heads/${run.integration}`);
 
+    // A job on a queue no worker takes waits without end: the person is told which runtime has no
+    // worker and how to start one, once, and again once one takes it up. What serves a queue is
+    // pg-boss's own registry of live instances and the queues their work() calls poll.
+    /** Queues told as having no worker, and when each queue was last looked at. */
+    const unserved = new Set<string>();
+    const lookedAt = new Map<string, number>();
+    const watchServed = async (queue: string, runtime: string): Promise<void> => {
+      if (Date.now() - (lookedAt.get(queue) ?? 0) < SERVED_CHECK_MS) return;
+      lookedAt.set(queue, Date.now());
+      const instances = await boss.boss.getInstances({ limit: 1000 }).catch(() => null);
+      if (instances === null) return;
+      const served = instances.some((i) => i.live && i.name === WORKER_INSTANCE && (i.workers.some((w) => w.queue === queue) || startingUp(i)));
+      if (served && unserved.delete(queue)) run.note(`a worker now takes ${runtime} jobs (queue ${queue})`);
+      if (!served && !unserved.has(queue)) {
+        unserved.add(queue);
+        run.note(`no live worker takes ${runtime} jobs (queue ${queue}); items for ${runtime} wait until one does: start \`viable worker --runtimes ${runtime}\` in a clone of the project`);
+      }
+    };
+
     const work = async (input: RemoteWorkInput): Promise<RemoteResult> => {
       const { item, attempt, signal } = input;
       const queue = queueName(input.runtime);
@@ -94,6 +114,8 @@ export function coordinator(opts: CoordinatorOptions): (run: RemoteRun) => Remot
           throw new AttemptFailure(`the workers could not finish the attempt (${j.retryCount + 1} tries): ${why}`, `A worker failed while working on this item: ${why}`);
         }
         if (j?.state === "cancelled") throw new AttemptFailure("the item's job was cancelled", "The previous attempt was cancelled.");
+        if (j?.state === "created" || j?.state === "retry") await watchServed(queue, input.runtime);
+        else if (j?.state === "active" && unserved.delete(queue)) run.note(`a worker now takes ${input.runtime} jobs (queue ${queue})`);
         await sleep(pollMs, signal);
       }
     };
@@ -142,6 +164,17 @@ export function coordinator(opts: CoordinatorOptions): (run: RemoteRun) => Remot
 
     return { work, published: publish };
   };
+}
+
+/** How often a waiting job's queue is looked up in pg-boss's registry of live workers. */
+const SERVED_CHECK_MS = 2_000;
+
+/**
+ * A worker that registered but has not yet beaten with its queues in the registry (it lists them
+ * only at its first heartbeat after start): it may serve the queue, so it is not reported missing.
+ */
+function startingUp(i: Instance): boolean {
+  return i.workers.length === 0 && i.heartbeatOn.getTime() - i.startedOn.getTime() < i.heartbeatSeconds * 1000 * 1.5;
 }
 
 /** How long the coordinator waits for a restarted or unreachable Postgres before an attempt fails. */

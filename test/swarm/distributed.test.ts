@@ -3,7 +3,8 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { importPlan } from "../loop/support.ts";
+import { importPlan, startLoop } from "../loop/support.ts";
+import { waitFor } from "../support/e2e.ts";
 import fs from "node:fs";
 import path from "node:path";
 import { viable } from "../support/cli.ts";
@@ -29,6 +30,26 @@ void test("workers on three machines work a plan; the coordinator merges each it
   // The work was done by the workers, not here.
   const taken = workers.map((w) => w.lines.filter((l) => l.startsWith("✓")).length);
   assert.equal(taken.reduce((a, b) => a + b, 0), 8, JSON.stringify(workers.map((w) => w.lines)));
+  // Workers that had only just started (not yet in pg-boss's registry with their queues) are not reported missing.
+  assert.deepEqual(run.of("loop_note").map((n) => n.message).filter((m) => /worker/.test(m)), []);
+});
+
+void test("jobs on a queue no worker takes: the coordinator says which runtime has none and how to start one, once, and goes on when one starts", async (t) => {
+  const url = await testDatabase(t);
+  const s = swarmProject(t, [{ id: "a", description: "write a.txt" }, { id: "b", description: "write b.txt" }], url);
+  s.p.script(SCRIPT);
+  assert.equal((await importPlan(s.p)).code, 0);
+  const loop = startLoop(s.p.dir);
+  const notes = () => loop.events.flatMap((e) => (e.type === "loop_note" ? [e.message] : []));
+  const [missing] = await waitFor(() => notes().length > 0 && notes(), "the coordinator's note of a queue without a worker", 60_000);
+  assert.match(missing!, /^no live worker takes command jobs \(queue [\w-]+\); items for command wait until one does: start `viable worker --runtimes command` in a clone of the project$/);
+  const worker = s.worker("m1");
+  const run = await loop.done;
+  assert.equal(run.code, 0, run.stderr + run.stdout.slice(-3000));
+  assert.equal(run.of("item_passed").length, 2);
+  // Told once for both items, and told again when a worker took the queue up.
+  assert.deepEqual(run.of("loop_note").map((n) => n.message.replace(/ \(queue.*/, "")), ["no live worker takes command jobs", "a worker now takes command jobs"]);
+  assert.equal(worker.lines.filter((l) => l.startsWith("✓")).length, 2, worker.lines.join("\n"));
 });
 
 void test("viable doctor on a worker's machine: git, the database (schema, clock against the server's), the remote — and what to fix when one is off", async (t) => {

@@ -61,6 +61,8 @@ export interface RemoteRun {
   signal: AbortSignal;
   /** Stops the run: a budget the workers' attempts crossed together. */
   stopForBudget(message: string): void;
+  /** Tells the person something of the run as a whole (a queue no worker takes jobs from). */
+  note(message: string): void;
   /** The loop's queue for worktree changes (git locks its worktree list while it changes it). */
   adminQueue: SerialQueue;
 }
@@ -266,6 +268,7 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
       ...(deps.remote && integration ? { remote: deps.remote({
         runId, integration, projectVerify, source: plan.source, signal: controller.signal, adminQueue,
         stopForBudget: (message) => controller.abort(new LoopStopped("budget_exceeded", message)),
+        note: (message) => rec.event("loop_note", { message }),
       }) } : {}),
     };
     const groups = new Set(plan.items.filter((i) => i.parent !== undefined).map((i) => i.parent!));
