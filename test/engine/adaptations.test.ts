@@ -145,7 +145,7 @@ void test("parallelize_s1: agents whose file zones are disjoint share a group an
     `touch "SIGNALS/$VIABLE_AGENT.started"`,
     `if [ -e SIGNALS/${rendezvous} ] && [ "$VIABLE_AGENT" != reviewer ]; then`,
     `  other=backend; [ "$VIABLE_AGENT" = backend ] && other=tester`,
-    `  i=0; while [ ! -e "SIGNALS/$other.started" ] && [ $i -lt 200 ]; do sleep 0.02; i=$((i+1)); done`,
+    `  i=0; while [ ! -e "SIGNALS/$other.started" ] && [ $i -lt 450 ]; do sleep 0.02; i=$((i+1)); done`,
     `  [ -e "SIGNALS/$other.started" ] || { echo "$other never ran alongside" >&2; exit 1; }`,
     `fi`,
     ECHO_AGENT,

@@ -47,7 +47,8 @@ function assertAllGone(agent: BlockedAgent): void {
 
 void test("an agent that hangs past its timeout has its whole process tree killed; the outcome is timed_out", LIMIT, async (t) => {
   // One attempt: a timeout is retryable, and retries are tested with the agent policies.
-  const p = blockingProject(t, 1, { verify: ["true"], retries: { max: 0 } });
+  // Three seconds: long enough for the test to see the agent's processes running (a loaded machine starts them slowly) before they are killed.
+  const p = blockingProject(t, 3, { verify: ["true"], retries: { max: 0 } });
   const run = startViable(["run", "Add a greeting function", "--json", "-d", p.dir]);
   const agent = await blockedAgent(p.agentFile);
   const r = await run.done;
@@ -58,9 +59,9 @@ void test("an agent that hangs past its timeout has its whole process tree kille
   const s1 = result.s1_results[0];
   assert.equal(s1?.metadata.status, "timed_out");
   assert.equal(s1?.metadata.attempt_id, agent.marker);
-  assert.equal(s1?.output, "timed out after 1s");
-  assert.match(s1?.error ?? "", /no result within 1s; the process group was stopped/);
-  assert.match(result.summary, /code-writer: no result within 1s/);
+  assert.equal(s1?.output, "timed out after 3s");
+  assert.match(s1?.error ?? "", /no result within 3s; the process group was stopped/);
+  assert.match(result.summary, /code-writer: no result within 3s/);
   const errors = ofType(await eventsOf(p.dir, result.task_id), "agent_error");
   assert.deepEqual(errors.map((e) => e.data.status), ["timed_out"]);
 });

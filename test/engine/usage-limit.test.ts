@@ -47,7 +47,18 @@ function runtimes(turns: Partial<Record<RuntimeName, Turn[]>>) {
   return { prompts, runtime: make };
 }
 
-async function world(t: TestContext, runtime: (name: RuntimeName) => Runtime, config: ViableConfig = defaultConfig()) {
+/**
+ * The pipeline's clock: the real one, moved on by the test. A reset set a minute ahead and reached
+ * by moving the clock the moment a step starts to wait for it is the same however slow the machine
+ * is on the way there — and the test does not sleep for it.
+ */
+function testClock() {
+  let skew = 0;
+  const now = () => new Date(Date.now() + skew);
+  return { now, to: (at: Date) => void (skew += Math.max(0, at.getTime() - now().getTime())) };
+}
+
+async function world(t: TestContext, runtime: (name: RuntimeName) => Runtime, config: ViableConfig = defaultConfig(), now: () => Date = () => new Date()) {
   const p = makeProject();
   await ensureStateIgnored(projectPaths(p.dir));
   const store = await openStore(projectPaths(p.dir), { writer: true, command: "test" });
@@ -55,7 +66,7 @@ async function world(t: TestContext, runtime: (name: RuntimeName) => Runtime, co
     await store.close();
     p.cleanup();
   });
-  const pipeline = new AttemptPipeline({ journal: store.journal, config, runtime, transcriptsDir: projectPaths(p.dir).transcriptsDir, now: () => new Date(), startRecord: "stage" });
+  const pipeline = new AttemptPipeline({ journal: store.journal, config, runtime, transcriptsDir: projectPaths(p.dir).transcriptsDir, now, startRecord: "stage" });
   const decisions = async () => (await store.journal.flush(), (await store.queries.events({ eventType: "policy_decision" })).map((e) => e.data));
   return { dir: p.dir, pipeline, decisions };
 }
@@ -105,18 +116,22 @@ void test("claude at its usage limit half-way: codex goes on in the same workspa
 });
 
 void test("every runtime of the chain at its limit: the step waits for the earliest reset and goes on with the recap; a rate limit longer than any retry is a limit too", async (t) => {
-  // Resets the test sets a moment ahead of when the limit is hit: the wait is for them, not a sleep of the test's own.
+  // Claude's reset a minute ahead of when its limit is hit; the clock moves there once the step waits.
+  const clock = testClock();
   let claudeReset = new Date(0);
   const r = runtimes({
     claude: [
-      { act: (cwd) => fs.writeFileSync(path.join(cwd, "a.txt"), "a\n"), events: () => [{ type: "tool_call", id: "1", name: "Bash", input: { command: "echo a > a.txt" } }, limited(claudeReset = new Date(Date.now() + 400))] },
+      { act: (cwd) => fs.writeFileSync(path.join(cwd, "a.txt"), "a\n"), events: () => [{ type: "tool_call", id: "1", name: "Bash", input: { command: "echo a > a.txt" } }, limited(claudeReset = new Date(clock.now().getTime() + 60_000))] },
       { events: [{ type: "finished", outcome: outcome("succeeded") }] },
     ],
     codex: [{ events: [{ type: "finished", outcome: outcome("rate_limited", { error: "429", retryAfterMs: 3_600_000 }) }] }],
   });
-  const w = await world(t, r.runtime);
+  const w = await world(t, r.runtime, defaultConfig(), clock.now);
   const waits: (string | null)[] = [];
-  w.pipeline.limits.onChange((x) => waits.push(x ? x.until.toISOString() : null));
+  w.pipeline.limits.onChange((x) => {
+    waits.push(x ? x.until.toISOString() : null);
+    if (x) clock.to(x.until);
+  });
   const result = await runAgent(w.pipeline, { agent: AGENT, taskId: "t1", prompt: "Do it.", cwd: w.dir, signal: new AbortController().signal });
   assert.equal(result.outcome.status, "succeeded");
   assert.deepEqual(r.prompts.map((p) => p.runtime), ["claude", "codex", "claude"]);
@@ -141,10 +156,13 @@ void test("a stop while waiting for a reset ends the step at once with the usage
 });
 
 void test("one runtime at its limit, the other's breaker open: the step waits for the reset instead of failing at once (no relaunch loop)", async (t) => {
+  const clock = testClock();
   const r = runtimes({
-    claude: [{ events: () => [limited(new Date(Date.now() + 300))] }, { events: [{ type: "finished", outcome: outcome("succeeded") }] }],
+    // Claude's reset half a minute ahead: before codex's breaker tries again (a minute after it opened).
+    claude: [{ events: () => [limited(new Date(clock.now().getTime() + 30_000))] }, { events: [{ type: "finished", outcome: outcome("succeeded") }] }],
   });
-  const w = await world(t, r.runtime);
+  const w = await world(t, r.runtime, defaultConfig(), clock.now);
+  w.pipeline.limits.onChange((x) => x && clock.to(x.until));
   for (let i = 0; i < 3; i++) w.pipeline.breakers.for("codex").recordFailure();
   const result = await runAgent(w.pipeline, { agent: AGENT, taskId: "t1", prompt: "Do it.", cwd: w.dir, signal: new AbortController().signal });
   assert.equal(result.outcome.status, "succeeded");

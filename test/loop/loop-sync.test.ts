@@ -27,11 +27,11 @@ void test("an item whose `session: completed <id>` commit is already on the bran
 void test("per-runtime limits hold below the global concurrency", LIMIT, async (t) => {
   const ids = ["r1", "r2", "r3", "r4"];
   const p = loopProject(t, ids.map((id) => ({ id })), { config: { workspace: { mode: "none" }, loop: { concurrency: 4, runtime_limits: { command: 1 } } } });
-  // Each agent marks itself running, waits long enough for any other to do the same, and fails if
-  // it is not alone.
+  // Each agent marks itself running, waits long enough for any other to do the same (a second: the
+  // loop starts them further apart on a loaded machine), and fails if it is not alone.
   const running = p.sig("running");
   fs.mkdirSync(running);
-  p.script(`touch '${running}'/"$VIABLE_ITEM_ID"; sleep 0.2
+  p.script(`touch '${running}'/"$VIABLE_ITEM_ID"; sleep 1
 others=$(ls '${running}' | grep -v "^$VIABLE_ITEM_ID$" | tr '\\n' ' ')
 sleep 0.1; rm '${running}'/"$VIABLE_ITEM_ID"
 if [ -n "$others" ]; then echo "overlap with $others" >&2; exit 1; fi`);

@@ -13,9 +13,9 @@ import { startLoop, type LoopRun } from "../loop/support.ts";
 import { waitFor } from "../support/e2e.ts";
 import { startCluster, testDatabase } from "../support/postgres.ts";
 import { machines, processesUnder } from "../swarm/support.ts";
-import { runtimeWorld, TEST_TIMEOUT } from "./world.ts";
+import { runtimeWorld } from "./world.ts";
 
-void test("40 items, a coordinator and three workers (command agents and the real claude): a worker and the coordinator killed -9 and Postgres restarted mid-run; each item merged once, nothing left running", TEST_TIMEOUT, async (t) => {
+void test("40 items, a coordinator and three workers (command agents and the real claude): a worker and the coordinator killed -9 and Postgres restarted mid-run; each item merged once, nothing left running", { timeout: 600_000 }, async (t) => {
   const cluster = await startCluster();
   t.after(() => cluster.stop());
   const url = await testDatabase(t, cluster.url());

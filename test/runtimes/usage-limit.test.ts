@@ -75,6 +75,8 @@ void test("every runtime of the chain at its limit: the loop pauses until the re
   const reset = resetIn(5);
   const w = await runtimeWorld(t, {
     clis: ["claude"],
+    // A reset already past when read would fall back to this: a second, so a miss fails at once instead of hanging.
+    config: { retries: { max: 1, base_delay_ms: 50, max_delay_ms: 10_000, limit_reset_s: 1 } },
     script: [writeFile("first.txt", "before the limit\n"), limitReached(reset.next), writeFile("second.txt", "after the reset\n"), text("Done after the reset.")],
   });
   await plan(w, [{ id: "a", verify: ["test -f first.txt", "test -f second.txt"] }]);
@@ -100,7 +102,7 @@ void test("every runtime of the chain at its limit: the loop pauses until the re
 
 void test("viable run takes the same path: at the limit it says until when it waits, goes on at the reset, and the task completes", TEST_TIMEOUT, async (t) => {
   const reset = resetIn(5);
-  const w = await runtimeWorld(t, { clis: ["claude"], script: [limitReached(reset.next), writeFile("done.txt", "done\n"), text("Done.")] });
+  const w = await runtimeWorld(t, { clis: ["claude"], config: { retries: { max: 1, base_delay_ms: 50, max_delay_ms: 10_000, limit_reset_s: 1 } }, script: [limitReached(reset.next), writeFile("done.txt", "done\n"), text("Done.")] });
   const { ANTHROPIC_API_KEY: _key, ...env } = w.env;
   const r = await startViable(["run", "Write done.txt", "--simple", "-d", w.project.dir], { env: { ...env, CLAUDE_CODE_OAUTH_TOKEN: "sk-ant-oat01-scripted" } }).done;
   const events = await w.events();

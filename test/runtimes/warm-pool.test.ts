@@ -72,7 +72,7 @@ void test("warm pool: idle timeout while a setsid'd tool child runs → the task
   const w = await runtimeWorld(t, {
     clis: ["claude"],
     config: { ...WARM, retries: { max: 0 } },
-    agents: { "generalist-coder": { fields: { idle_timeout: 3, timeout: 30 } } },
+    agents: { "generalist-coder": { fields: { idle_timeout: 6, timeout: 30 } } },
   });
   const pidFile = w.project.sig("tool.pid");
   w.server.enqueue(shell(`echo $$ > '${pidFile}.tmp' && mv '${pidFile}.tmp' '${pidFile}' && exec sleep 1000`), text("never reached"));
@@ -85,7 +85,7 @@ void test("warm pool: idle timeout while a setsid'd tool child runs → the task
   assert.equal(result.code, 1, explain(result, events));
   const ends = attemptEnds(events);
   assert.deepEqual(ends.map((e) => e["status"]), ["timed_out"], explain(result, events));
-  assert.match(String(ends[0]?.["error"]), /no output for 3 s/);
+  assert.match(String(ends[0]?.["error"]), /no output for 6 s/);
   assert.equal(isRunning(toolPid), false, "the silent tool command was stopped");
   assert.deepEqual(processesMarked(prefix), [], "nothing of the pool survives the run");
   assert.equal(w.server.remainingSteps(), 1);

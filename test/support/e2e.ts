@@ -78,8 +78,8 @@ export async function blockedAgent(file: string): Promise<BlockedAgent> {
   return { pids, marker };
 }
 
-/** Polls `probe` every 20 ms until it returns something other than undefined/false (bounded). */
-export async function waitFor<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> {
+/** Polls `probe` every 20 ms until it returns something other than undefined/false (bounded: a minute by default, which a passing test never waits out). */
+export async function waitFor<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();

@@ -52,7 +52,7 @@ void test("kill -9 of a worker mid-attempt: the job is retried on another worker
   const [shell] = pidsOf(pidFile);
   assert.ok(pidsOf(pidFile).every(isRunning), "the killed worker's agent outlived it");
   const again = s.worker(holder === workers[0] ? "m1" : "m2");
-  await waitFor(() => pidsOf(pidFile).every((p) => !isRunning(p)), `the orphaned agent (pid ${shell}) reaped by the machine's next worker`, 20_000);
+  await waitFor(() => pidsOf(pidFile).every((p) => !isRunning(p)), `the orphaned agent (pid ${shell}) reaped by the machine's next worker`, 60_000);
   await waitFor(() => again.lines.some((l) => l.startsWith("reconciled")), "the restarted worker's reconciliation line").catch(async (e: unknown) => {
     again.kill("SIGTERM");
     const r = await again.done;
@@ -114,7 +114,7 @@ void test("viable stop on the coordinator's project stops the agent on the worke
   const stopped = await viable(["stop", "-d", s.p.dir]);
   assert.equal(stopped.code, 0, stopped.stderr);
   const pids = pidsOf(s.p.sig("slow-pids"));
-  await waitFor(() => pids.slice(0, 2).every((p) => !isRunning(p)), "the agent's process group stopped on the worker", 10_000);
+  await waitFor(() => pids.slice(0, 2).every((p) => !isRunning(p)), "the agent's process group stopped on the worker", 60_000);
   const run = await loop.done;
   assert.notEqual(run.code, 0);
   assert.ok(run.of("loop_finished").some((e) => e.outcome === "kill_switch"), run.stdout.slice(-2000));
