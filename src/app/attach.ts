@@ -90,7 +90,10 @@ export async function takeOver(p: Project, target: string): Promise<Takeover> {
   }
   const attempt = attemptOf?.item_id === itemId ? attemptOf : lastAgentAttempt(await p.store.queries.attemptsOfItem(itemId));
   const runtime = attempt && isRuntimeName(attempt.runtime) ? attempt.runtime : p.config.defaults.runtime;
-  const session = attempt?.outcome?.sessionId ?? null;
+  // An agent that ran on a worker (a distributed loop) left its session on that machine: its work
+  // is here, its conversation is not, so the person gets a fresh session in the worktree.
+  const elsewhere = attempt ? (await p.store.queries.task(attempt.task_id))?.metadata?.["kind"] === "worker_job" : false;
+  const session = elsewhere ? null : attempt?.outcome?.sessionId ?? null;
   const command = interactiveSession(p.config, runtime, { session, model: attempt?.outcome?.model ?? null, cwd });
   if (command === null) {
     throw new UserError({ reason: "unknown_runtime", message: `the ${runtime} CLI is not installed or not on PATH`, fix: `install it, or set runtimes.${runtime}.bin in .viable/config.json` });
@@ -128,7 +131,7 @@ export async function takeOver(p: Project, target: string): Promise<Takeover> {
     record,
     attach: `tmux -L ${socket} attach -t ${name}`,
     alive: () => tmux.hasSession(name).catch(() => true),
-    opened: runtime === "command" ? "a shell" : command.resumes ? `${runtime}, resuming the agent's session ${session}` : `${runtime} (the agent left no session to resume)`,
+    opened: runtime === "command" ? "a shell" : command.resumes ? `${runtime}, resuming the agent's session ${session}` : elsewhere ? `${runtime}, a fresh session (the agent's own is on the worker that ran it)` : `${runtime} (the agent left no session to resume)`,
     ended: async (signal) => {
       let how: "ended" | "abandoned";
       try {

@@ -20,6 +20,7 @@ import type { Store } from "../store/store.ts";
 import { whileReachable } from "../store/postgres/connection.ts";
 import { addWorktree, itemBranch, itemSlug, itemWorktreeDir, keepWork, revParse } from "../workspace/worktrees.ts";
 import { WORKER_INSTANCE, type Boss, type QueueSettings } from "./boss.ts";
+import { gitOk } from "../workspace/git.ts";
 import { fetchBranch, pushCommit, remoteTip } from "./git-remote.ts";
 import { ITEM_JOB_VERSION, ItemJobResultSchema, queueName, type ItemJob, type ItemJobResult } from "./jobs.ts";
 
@@ -108,7 +109,7 @@ export function coordinator(opts: CoordinatorOptions): (run: RemoteRun) => Remot
           throw signal.reason;
         }
         const j = await boss.boss.getJobById<ItemJob>(queue, id).catch(() => null);
-        if (j?.state === "completed") return await settle(input, parsed(j.output));
+        if (j?.state === "completed") return await settle(input, j.data.base, parsed(j.output));
         if (j?.state === "failed") {
           const why = errorMessage((j.output as { message?: unknown } | null)?.message ?? j.output);
           throw new AttemptFailure(`the workers could not finish the attempt (${j.retryCount + 1} tries): ${why}`, `A worker failed while working on this item: ${why}`);
@@ -120,24 +121,40 @@ export function coordinator(opts: CoordinatorOptions): (run: RemoteRun) => Remot
       }
     };
 
-    /** A worker's answer: its branch as a worktree here to merge, or the attempt's failure. */
-    const settle = async (input: RemoteWorkInput, r: ItemJobResult): Promise<RemoteResult> => {
-      if (r.kind === "failed") {
-        const failure = new AttemptFailure(r.reason, r.context, r.failure, undefined, r.checks);
-        if (r.question !== undefined) failure.question = r.question;
-        throw failure;
-      }
+    /** A worker's branch, as it reported it, in the item's worktree here (what was there before kept on a branch). */
+    const checkOut = async (input: RemoteWorkInput, branch: string, head: string): Promise<string> => {
       const { item } = input;
       const dir = itemWorktreeDir(store.paths, item.id);
       // The fetch too: its connectivity check reads every worktree's HEAD, and one half made by a
       // concurrent `git worktree add` fails it ("bad object worktrees/<item>/HEAD").
       await run.adminQueue.run(async () => {
-        const fetched = await fetchBranch(root, remote, r.branch, `refs/viable-fetched/${itemSlug(item.id)}`, input.signal);
-        if (fetched !== r.head) throw new AttemptFailure(`the worker's branch ${r.branch} is not on the remote as it reported (${fetched ?? "missing"} instead of ${r.head})`);
+        const fetched = await fetchBranch(root, remote, branch, `refs/viable-fetched/${itemSlug(item.id)}`, input.signal);
+        if (fetched !== head) throw new AttemptFailure(`the worker's branch ${branch} is not on the remote as it reported (${fetched ?? "missing"} instead of ${head})`);
         if (fs.existsSync(dir)) await keepWork(root, item.id, dir, run.integration, `attempt-${input.attempt}-local`, { signal: input.signal });
-        await addWorktree(root, dir, itemBranch(item.id), r.head, { signal: input.signal });
+        await addWorktree(root, dir, itemBranch(item.id), head, { signal: input.signal });
       });
-      return { workspace: { dir, branch: itemBranch(item.id), base: r.base }, checks: r.checks, attemptId: r.attempt_id, worker: r.worker };
+      return dir;
+    };
+
+    /** A worker's answer: its branch as a worktree here to merge, or the attempt's failure. */
+    const settle = async (input: RemoteWorkInput, base: string, r: ItemJobResult): Promise<RemoteResult> => {
+      if (r.kind === "failed") {
+        const failure = new AttemptFailure(r.reason, r.context, r.failure, undefined, r.checks);
+        failure.attemptId = r.attempt_id;
+        if (r.question !== undefined) {
+          failure.question = r.question;
+          // The agent stopped for a person: its work comes here as it left it — uncommitted on the
+          // item's branch at the base, as a local agent's would be — for `viable attach` or the answer.
+          if (r.branch !== null && r.head !== undefined) {
+            const dir = await checkOut(input, r.branch, r.head);
+            await gitOk(dir, ["reset", "--quiet", base], { signal: input.signal });
+            failure.workspace = { dir, branch: itemBranch(input.item.id), base };
+          }
+        }
+        throw failure;
+      }
+      const dir = await checkOut(input, r.branch, r.head);
+      return { workspace: { dir, branch: itemBranch(input.item.id), base: r.base }, checks: r.checks, attemptId: r.attempt_id, worker: r.worker };
     };
 
     // The run's budget holds across machines: each worker's pipeline sees only its own attempts,

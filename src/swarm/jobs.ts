@@ -51,7 +51,8 @@ export const ItemJobResultSchema = z.discriminatedUnion("kind", [
   z.object({
     v: z.literal(ITEM_JOB_VERSION), kind: z.literal("failed"), worker: z.string(), reason: z.string(), context: z.string(),
     failure: OutcomeFailureSchema.optional(), checks: z.array(CheckSchema).optional(), question: z.string().optional(),
-    attempt_id: z.string().nullable(), branch: z.string().nullable(),
+    /** With a question: the agent's unfinished work, committed as it left it and pushed to `branch`. */
+    attempt_id: z.string().nullable(), branch: z.string().nullable(), head: z.string().optional(),
   }),
 ]);
 export type ItemJobResult = z.infer<typeof ItemJobResultSchema>;

@@ -173,9 +173,19 @@ async function workJob(o: WorkerOptions, admin: SerialQueue, job: Job<ItemJob>, 
         return { v: ITEM_JOB_VERSION, kind: "passed", worker, branch: ws.branch, head, base: data.base, checks, attempt_id: last.attemptId };
       } catch (e) {
         if (signal.aborted || !(e instanceof AttemptFailure)) throw e;
+        // An agent that stopped for a person: what it did so far goes to the remote with the
+        // question, so a person can take it over on the coordinator's machine (`viable attach`).
+        let kept: string | null = null;
+        if (e.question !== undefined) {
+          await confirmClaim(o, job, signal);
+          // Even unchanged: the person takes over in a worktree either way.
+          kept = await keepOnRemote(o, ws, { message: "viable: unfinished work of an agent that stopped for a person", evenUnchanged: true });
+          if (kept !== null) pushed = ws.branch;
+        }
         // The item's own failure: an answer for the coordinator's policies, not a job to retry.
         return {
-          v: ITEM_JOB_VERSION, kind: "failed", worker, reason: e.message, context: e.context, attempt_id: last.attemptId, branch: null,
+          v: ITEM_JOB_VERSION, kind: "failed", worker, reason: e.message, context: e.context, attempt_id: last.attemptId,
+          ...(kept !== null ? { branch: ws.branch, head: kept } : { branch: null }),
           ...(e.failure ? { failure: e.failure } : {}), ...(e.checks ? { checks: [...e.checks] } : {}), ...(e.question !== undefined ? { question: e.question } : {}),
         };
       }
@@ -227,14 +237,21 @@ class ClaimLost extends Error {
   }
 }
 
-/** A stopped attempt's commits and changes, pushed to its work branch (it is the try's own: never merged). */
-async function keepOnRemote(o: WorkerOptions, ws: ItemWorkspace): Promise<void> {
+/**
+ * A stopped attempt's commits and changes, pushed to its work branch (it is the try's own: never
+ * merged); the commit pushed, or null when the attempt changed nothing.
+ */
+async function keepOnRemote(o: WorkerOptions, ws: ItemWorkspace, opts: { message?: string; evenUnchanged?: boolean } = {}): Promise<string | null> {
   const root = o.store.paths.root;
   await gitOk(ws.dir, ["add", "-A"]);
-  await gitOk(ws.dir, ["-c", "user.name=viable", "-c", "user.email=viable@localhost", "commit", "--quiet", "--allow-empty", "-m", "viable: work of a stopped attempt"]);
+  const changed = (await gitOk(ws.dir, ["status", "--porcelain"])).trim() !== "";
+  if (changed || opts.evenUnchanged) {
+    await gitOk(ws.dir, ["-c", "user.name=viable", "-c", "user.email=viable@localhost", "commit", "--quiet", "--allow-empty", "-m", opts.message ?? "viable: work of a stopped attempt"]);
+  }
   const head = (await gitOk(ws.dir, ["rev-parse", "HEAD"])).trim();
-  if (head === ws.base) return;
+  if (head === ws.base) return null;
   await pushCommit(root, o.remote, head, ws.branch, { force: true });
+  return head;
 }
 
 function abortText(signal: AbortSignal): string {

@@ -200,8 +200,11 @@ async function itemAttempt(ctx: LoopContext, input: ItemAttemptInput, beside: Be
   } catch (e) {
     if (signal.aborted) return { kind: "interrupted", reason: abortReason(signal, "interrupted") };
     if (e instanceof AttemptFailure) {
-      if (e.question !== undefined && ctx.onNeedsInput === "wait" && ws === null) note(ctx, item, "loop.on_needs_input wait needs worktrees (workspace.mode worktree): the agent's question counts as a failed attempt");
-      if (e.question !== undefined && ctx.onNeedsInput === "wait" && ws !== null) return { kind: "needs_input", question: e.question, reason: e.message, context: e.context, attemptId: last.attemptId, workspace: ws };
+      last.attemptId ??= e.attemptId ?? null;
+      // A worker's agent left its work on the remote; it is in the item's worktree here now.
+      const waiting = ws ?? e.workspace ?? null;
+      if (e.question !== undefined && ctx.onNeedsInput === "wait" && waiting === null) note(ctx, item, "loop.on_needs_input wait needs worktrees (workspace.mode worktree): the agent's question counts as a failed attempt");
+      if (e.question !== undefined && ctx.onNeedsInput === "wait" && waiting !== null) return { kind: "needs_input", question: e.question, reason: e.message, context: e.context, attemptId: last.attemptId, workspace: waiting };
       return {
         kind: "failed", reason: e.message, context: e.context, keptBranch, attemptId: last.attemptId,
         ...(e.failure ? { failure: e.failure } : {}), ...(e.conflict ? { conflict: e.conflict } : {}), ...(e.checks ? { checks: e.checks } : {}),

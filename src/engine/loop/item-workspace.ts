@@ -32,6 +32,13 @@ export class AttemptFailure extends Error {
   readonly checks: readonly RecordedCheck[] | undefined;
   /** An agent stopped for a person: what it asks (its last words and what it was denied). */
   question: string | undefined;
+  /**
+   * With a question, when the agent worked on another machine (a worker): its unfinished work,
+   * fetched into the item's worktree here, for a person to take over or the answer to follow.
+   */
+  workspace: ItemWorkspace | undefined;
+  /** The agent attempt that ended it, when it ran on another machine (a worker) and was not seen here. */
+  attemptId: string | null | undefined;
   constructor(message: string, context = message, failure?: OutcomeFailure, conflict?: readonly string[], checks?: readonly RecordedCheck[]) {
     super(message);
     this.name = "AttemptFailure";
