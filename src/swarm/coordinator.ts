@@ -22,7 +22,7 @@ import { addWorktree, itemBranch, itemSlug, itemWorktreeDir, keepWork, revParse 
 import { WORKER_INSTANCE, type Boss, type QueueSettings } from "./boss.ts";
 import { gitOk } from "../workspace/git.ts";
 import { fetchBranch, pushCommit, remoteTip } from "./git-remote.ts";
-import { ITEM_JOB_VERSION, ItemJobResultSchema, queueName, type ItemJob, type ItemJobResult } from "./jobs.ts";
+import { ITEM_JOB_VERSION, ItemJobResultSchema, queueName, workerTaskPrefix, type ItemJob, type ItemJobResult } from "./jobs.ts";
 
 export interface CoordinatorOptions {
   store: Store;
@@ -179,7 +179,17 @@ export function coordinator(opts: CoordinatorOptions): (run: RemoteRun) => Remot
       run.signal.addEventListener("abort", () => clearInterval(timer), { once: true });
     }
 
-    return { work, published: publish };
+    const spent = async (itemId: string, job: string): Promise<{ usd: number; tokens: number }> => {
+      const tally = { usd: 0, tokens: 0 };
+      for (const a of await store.queries.attemptsOfItem(itemId)) {
+        if (!a.task_id.startsWith(workerTaskPrefix(job)) || !a.outcome) continue;
+        tally.usd += a.outcome.costUsd ?? 0;
+        tally.tokens += a.outcome.usage.inputTokens + a.outcome.usage.outputTokens;
+      }
+      return tally;
+    };
+
+    return { work, published: publish, spent };
   };
 }
 

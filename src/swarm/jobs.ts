@@ -57,6 +57,20 @@ export const ItemJobResultSchema = z.discriminatedUnion("kind", [
 ]);
 export type ItemJobResult = z.infer<typeof ItemJobResultSchema>;
 
+/**
+ * The task a worker records one try of a job under (its agent attempts are that task's). Not under
+ * the run's id: a coordinator that restarts on the worker's machine reaps its dead predecessor's
+ * processes by that prefix, and a try's agents are not its.
+ */
+export function workerTaskId(jobId: string, retry: number): string {
+  return `${workerTaskPrefix(jobId)}${retry + 1}`;
+}
+
+/** What every try's task id of a job starts with. */
+export function workerTaskPrefix(jobId: string): string {
+  return `worker-${jobId.slice(0, 8)}-try`;
+}
+
 /** The branch a worker pushes an attempt's work to: one per job try, so a late push never overwrites the retry's. */
 export function workBranch(itemSlug: string, attempt: number, jobId: string, retry: number): string {
   return `viable-work/${itemSlug}/attempt-${attempt}-${jobId.slice(0, 8)}-try-${retry + 1}`;

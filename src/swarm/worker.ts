@@ -30,7 +30,7 @@ import { addWorktree, discardWorkspace, itemSlug, itemWorktreeDir } from "../wor
 import type { Boss } from "./boss.ts";
 import { machine, queueSettings } from "./coordinator.ts";
 import { fetchBranch, pushCommit } from "./git-remote.ts";
-import { ITEM_JOB_VERSION, ItemJobSchema, queueName, workBranch, type ItemJob, type ItemJobResult } from "./jobs.ts";
+import { ITEM_JOB_VERSION, ItemJobSchema, queueName, workBranch, workerTaskId, type ItemJob, type ItemJobResult } from "./jobs.ts";
 
 export interface WorkerOptions {
   store: Store;
@@ -111,9 +111,7 @@ async function workJob(o: WorkerOptions, admin: SerialQueue, job: Job<ItemJob>, 
   const data = parsed.data;
   const { item, attempt } = data;
   const worker = machine();
-  // Not under the run's id: a coordinator that restarts on this machine reaps its dead predecessor's
-  // processes by that prefix, and this try's agents are not its.
-  const taskId = `worker-${job.id.slice(0, 8)}-try${job.retryCount + 1}`;
+  const taskId = workerTaskId(job.id, job.retryCount);
   const journal = o.store.journal;
   const now = () => o.store.timestamp();
   await journal.commit({

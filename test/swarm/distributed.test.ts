@@ -75,3 +75,28 @@ void test("viable doctor on a worker's machine: git, the database (schema, clock
   assert.match(bad.stdout, /✗ remote\s+.*no-such-remote\.git.*\n {4}fix: set loop\.remote/);
   assert.doesNotMatch(bad.stdout, /secret/);
 });
+
+void test("a shadow in a distributed loop runs on the coordinator's machine beside the worker's primary; compared, never merged", async (t) => {
+  const url = await testDatabase(t);
+  const s = swarmProject(t, ["a", "b", "c"].map((id) => ({ id, description: `write ${id}.txt`, verify: [`test "$(cat ${id}.txt)" = ok`] })), url);
+  // The shadow gets c wrong; the primary gets everything right.
+  const shadowScript = s.p.sig("shadow.sh");
+  fs.writeFileSync(shadowScript, `[ "$VIABLE_ITEM_ID" = c ] && echo wrong > c.txt || echo ok > "$VIABLE_ITEM_ID.txt"; pwd > '${s.p.sig("shadow-cwd-")}'"$VIABLE_ITEM_ID"\n`);
+  s.p.agent("shadow-writer", `sh '${shadowScript}'`);
+  s.p.agent("code-writer", `sh '${s.p.sig("agent.sh")}'`, { shadow: "shadow-writer" });
+  s.p.script(`echo ok > "$VIABLE_ITEM_ID.txt"\n`);
+  s.p.commitAll("a shadow for code-writer");
+  s.p.git("push", "--quiet", s.remote, "main");
+  assert.equal((await importPlan(s.p)).code, 0);
+  const worker = s.worker("m1", "--concurrency", "2");
+  const run = await s.p.loop();
+  assert.equal(run.code, 0, run.stderr + run.stdout.slice(-3000));
+  assert.deepEqual(run.of("item_shadow_compared").map((x) => [x.item, x.primary.passed, x.shadow.passed, x.agree, x.primary.files]).sort(), [
+    ["a", true, true, true, ["a.txt"]], ["b", true, true, true, ["b.txt"]], ["c", true, false, false, ["c.txt"]],
+  ]);
+  // The primaries ran on the worker, the shadows here, in worktrees of the coordinator's project.
+  assert.equal(worker.lines.filter((l) => l.startsWith("✓")).length, 3, worker.lines.join("\n"));
+  for (const id of ["a", "b", "c"]) assert.ok(fs.readFileSync(s.p.sig(`shadow-cwd-${id}`), "utf8").startsWith(s.p.dir), id);
+  assert.equal(s.p.git("show", "main:c.txt"), "ok\n");
+  assert.deepEqual(s.p.git("branch", "--list", "*shadow*").trim(), "");
+});

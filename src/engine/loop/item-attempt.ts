@@ -9,7 +9,7 @@ import type { OutcomeFailure } from "../../domain/outcome.ts";
 import type { PlanItem } from "../../plan/plan.ts";
 import { CommitFailed } from "../../store/journal.ts";
 import { removeMergedWorkspace } from "../../workspace/worktrees.ts";
-import { allocateItem } from "./item-allocation.ts";
+import { allocateItem, type ItemAllocation } from "./item-allocation.ts";
 import { runAgents } from "./item-agents.ts";
 import { candidatesFor, diffStats, runCandidates } from "./candidates.ts";
 import { finishShadow, shadowFor, startShadow, type PrimaryMeasure, type RunningShadow } from "./shadow.ts";
@@ -49,11 +49,15 @@ export type AttemptEnd =
 
 export async function runItemAttempt(ctx: LoopContext, input: ItemAttemptInput): Promise<AttemptEnd> {
   const beside: Beside = {
-    shadow: null,
+    shadow: null, job: null,
     primary: { agent: "", runtime: "", model: null, passed: false, reason: null, files: [], diff_lines: 0, tally: { usd: 0, tokens: 0 }, started: performance.now(), ended: 0 },
   };
   const end = await itemAttempt(ctx, input, beside);
   beside.primary.ended = performance.now();
+  if (beside.shadow && beside.job !== null && ctx.remote) {
+    // The primary ran on a worker: what it spent is in the attempts that worker recorded for the job.
+    beside.primary.tally = await ctx.remote.spent(input.item.id, beside.job).catch(() => beside.primary.tally);
+  }
   if (beside.shadow) {
     if (end.kind === "failed" && !beside.primary.passed) beside.primary.reason = end.reason;
     // Recorded when the shadow is done; the item goes on (merged, its dependents free) meanwhile.
@@ -67,6 +71,8 @@ export async function runItemAttempt(ctx: LoopContext, input: ItemAttemptInput):
 interface Beside {
   shadow: RunningShadow | null;
   primary: PrimaryMeasure;
+  /** The job of a primary that ran on a worker. */
+  job: string | null;
 }
 
 async function itemAttempt(ctx: LoopContext, input: ItemAttemptInput, beside: Beside): Promise<AttemptEnd> {
@@ -96,13 +102,22 @@ async function itemAttempt(ctx: LoopContext, input: ItemAttemptInput, beside: Be
     } else if (ctx.remote && allocation && ctx.mode === "worktree") {
       // A worker on another machine does the work; its verified branch comes back here to merge.
       recorder.item(item.id, "item_started", { attempt, agents: allocation.steps.map((s) => s.agent.name), rationale: allocation.rationale }, { phase: "workspace", last_error: null });
+      // A shadow runs here, on the coordinator's machine, from the same base as the worker's work.
+      startShadowOf(ctx, input, allocation, beside);
       const done = await ctx.remote.work({
         item, attempt, slot: input.slot, runtime: allocation.steps[0]!.agent.runtime, previousFailure: input.previousFailure, answered: input.answered, signal,
-        onDispatched: (job) => recorder.item(item.id, "item_status", { phase: "agents", attempt, job: job.id, queue: job.queue }, { phase: "agents" }),
+        onDispatched: (job) => {
+          beside.job = job.id;
+          recorder.item(item.id, "item_status", { phase: "agents", attempt, job: job.id, queue: job.queue }, { phase: "agents" });
+        },
       });
       ws = done.workspace;
       last.attemptId = done.attemptId;
       verified = done.checks;
+      if (beside.shadow) {
+        const stats = await diffStats(ws.dir, ws.base, "HEAD", signal);
+        Object.assign(beside.primary, { files: stats.files, diff_lines: stats.lines });
+      }
       recorder.item(item.id, "item_status", { phase: "verifying", branch: ws.branch, base: ws.base, workspace: ws.dir, worker: done.worker }, { phase: "verifying", branch: ws.branch, base_commit: ws.base });
     } else if (input.resume) {
       recorder.item(item.id, "item_started", { attempt, resumed: true, agents: [], phase: "verifying", base: input.resume.base, workspace: input.resume.dir }, { phase: "verifying" });
@@ -117,12 +132,7 @@ async function itemAttempt(ctx: LoopContext, input: ItemAttemptInput, beside: Be
       if (keptBranch) note(ctx, item, `kept the previous attempt's work on branch ${keptBranch}`);
       recorder.item(item.id, "item_status", { phase: "workspace", branch: ws.branch, base: ws.base, workspace: ws.dir, kept_branch: keptBranch }, { branch: ws.branch, base_commit: ws.base });
       await runSetup(ctx.config, ctx.paths, ws, itemEnv(ctx, item, input.slot, ws), label(ctx, item, attempt), signal, ctx.pipeline.processes);
-      const lead = allocation!.steps[0]!.agent;
-      const shadow = shadowFor(lead, ctx.config);
-      if (shadow) {
-        beside.shadow = startShadow(ctx, { item, attempt, slot: input.slot, allocation: allocation!, previousFailure: input.previousFailure, answered: input.answered }, shadow);
-        Object.assign(beside.primary, { agent: allocation!.steps.map((s) => s.agent.name).join("+"), runtime: lead.runtime, model: lead.model ?? ctx.config.runtimes[lead.runtime]?.model ?? null, started: performance.now() });
-      }
+      startShadowOf(ctx, input, allocation!, beside);
     } else {
       recorder.item(item.id, "item_started", { attempt, agents: allocation!.steps.map((s) => s.agent.name), base: null, workspace: ctx.paths.root }, { phase: "agents", last_error: null });
     }
@@ -216,6 +226,15 @@ async function itemAttempt(ctx: LoopContext, input: ItemAttemptInput, beside: Be
     const message = errorMessage(e);
     return { kind: "failed", reason: message, context: `Your previous attempt failed: ${message}`, keptBranch, attemptId: last.attemptId };
   }
+}
+
+/** The shadow of the item's lead agent, if it has one, started beside the primary. */
+function startShadowOf(ctx: LoopContext, input: ItemAttemptInput, allocation: ItemAllocation, beside: Beside): void {
+  const lead = allocation.steps[0]!.agent;
+  const shadow = shadowFor(lead, ctx.config);
+  if (!shadow) return;
+  beside.shadow = startShadow(ctx, { item: input.item, attempt: input.attempt, slot: input.slot, allocation, previousFailure: input.previousFailure, answered: input.answered }, shadow);
+  Object.assign(beside.primary, { agent: allocation.steps.map((s) => s.agent.name).join("+"), runtime: lead.runtime, model: lead.model ?? ctx.config.runtimes[lead.runtime]?.model ?? null, started: performance.now() });
 }
 
 function note(ctx: LoopContext, item: PlanItem, message: string): void {

@@ -54,6 +54,8 @@ export interface RemoteWork {
   work(input: RemoteWorkInput): Promise<RemoteResult>;
   /** The integration branch moved here (a merge): workers must start from it. */
   published(commit: string): Promise<void>;
+  /** What every try of an item's job spent, from the attempts its workers recorded (a shadow's comparison). */
+  spent(itemId: string, job: string): Promise<{ usd: number; tokens: number }>;
 }
 
 export interface RemoteWorkInput {
