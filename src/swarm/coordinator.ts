@@ -82,6 +82,33 @@ export function coordinator(opts: CoordinatorOptions): (run: RemoteRun) => Remot
       }
     };
 
+    // The run's budget holds across machines: each worker's pipeline sees only its own attempts,
+    // so the coordinator adds up what every attempt of the run has recorded — before it sends a job,
+    // and every second — and stops the run (cancelling the jobs, which stops their agents) once it
+    // is crossed.
+    const stopTimers: (() => void)[] = [];
+    const limits = opts.config.budgets.run;
+    const started = Date.now();
+    const fix = "raise budgets.run in .viable/config.json, or run `viable loop` again with a new budget";
+    /** The run budget crossed, in words; null while there is some left. */
+    const overBudget = async (): Promise<string | null> => {
+      if (limits?.seconds !== undefined && (Date.now() - started) / 1000 >= limits.seconds) {
+        return `run budget exceeded: ${Math.round((Date.now() - started) / 1000)} s of ${limits.seconds} s; ${fix}`;
+      }
+      if (limits?.usd === undefined && limits?.tokens === undefined) return null;
+      const spent = await store.queries.runSpend(run.runId);
+      if (limits.usd !== undefined && spent.usd >= limits.usd) return `run budget exceeded: $${spent.usd.toFixed(4)} spent of $${limits.usd} across the workers; ${fix}`;
+      if (limits.tokens !== undefined && spent.tokens >= limits.tokens) return `run budget exceeded: ${spent.tokens} tokens used of ${limits.tokens} across the workers; ${fix}`;
+      return null;
+    };
+    if (limits?.usd !== undefined || limits?.tokens !== undefined || limits?.seconds !== undefined) {
+      const timer = setInterval(() => {
+        void overBudget().then((over) => over !== null && run.stopForBudget(over), () => undefined);
+      }, opts.budgetPollMs ?? 1000);
+      timer.unref();
+      stopTimers.push(() => clearInterval(timer));
+    }
+
     const work = async (input: RemoteWorkInput): Promise<RemoteResult> => {
       const { item, attempt, signal } = input;
       const queue = queueName(input.runtime);
@@ -99,7 +126,16 @@ export function coordinator(opts: CoordinatorOptions): (run: RemoteRun) => Remot
         ...(input.previousFailure !== undefined ? { previous_failure: input.previousFailure } : {}), ...(input.answered ? { answered: input.answered } : {}),
       };
       const existing = prior ? await whileReachable(() => boss.boss.getJobById(queue, prior), PATIENCE_MS, signal) : null;
-      if (existing === null) await whileReachable(() => boss.boss.send(queue, job, { id }), PATIENCE_MS, signal);
+      if (existing === null) {
+        // No attempt starts once the run's budget is spent, as locally (the next poll could come
+        // only after this job's agent had spent more).
+        const over = await overBudget().catch(() => null);
+        if (over !== null) {
+          run.stopForBudget(over);
+          throw signal.reason;
+        }
+        await whileReachable(() => boss.boss.send(queue, job, { id }), PATIENCE_MS, signal);
+      }
       else if (existing.state === "cancelled") await whileReachable(() => boss.boss.resume(queue, id), PATIENCE_MS, signal);
       else if (existing.state === "failed") await whileReachable(() => boss.boss.retry(queue, id), PATIENCE_MS, signal);
       input.onDispatched({ id, queue });
@@ -157,28 +193,6 @@ export function coordinator(opts: CoordinatorOptions): (run: RemoteRun) => Remot
       return { workspace: { dir, branch: itemBranch(input.item.id), base: r.base }, checks: r.checks, attemptId: r.attempt_id, worker: r.worker };
     };
 
-    // The run's budget holds across machines: each worker's pipeline sees only its own attempts,
-    // so the coordinator adds up what every attempt of the run has recorded and stops the run
-    // (cancelling the jobs, which stops their agents) once it is crossed.
-    const limits = opts.config.budgets.run;
-    if (limits?.usd !== undefined || limits?.tokens !== undefined || limits?.seconds !== undefined) {
-      const started = Date.now();
-      const fix = "raise budgets.run in .viable/config.json, or run `viable loop` again with a new budget";
-      const timer = setInterval(() => {
-        if (limits.seconds !== undefined && (Date.now() - started) / 1000 >= limits.seconds) {
-          run.stopForBudget(`run budget exceeded: ${Math.round((Date.now() - started) / 1000)} s of ${limits.seconds} s; ${fix}`);
-          return;
-        }
-        if (limits.usd === undefined && limits.tokens === undefined) return;
-        void store.queries.runSpend(run.runId).then((spent) => {
-          if (limits.usd !== undefined && spent.usd >= limits.usd) run.stopForBudget(`run budget exceeded: $${spent.usd.toFixed(4)} spent of $${limits.usd} across the workers; ${fix}`);
-          else if (limits.tokens !== undefined && spent.tokens >= limits.tokens) run.stopForBudget(`run budget exceeded: ${spent.tokens} tokens used of ${limits.tokens} across the workers; ${fix}`);
-        }, () => undefined);
-      }, opts.budgetPollMs ?? 1000);
-      timer.unref();
-      run.signal.addEventListener("abort", () => clearInterval(timer), { once: true });
-    }
-
     const spent = async (itemId: string, job: string): Promise<{ usd: number; tokens: number }> => {
       const tally = { usd: 0, tokens: 0 };
       for (const a of await store.queries.attemptsOfItem(itemId)) {
@@ -189,7 +203,7 @@ export function coordinator(opts: CoordinatorOptions): (run: RemoteRun) => Remot
       return tally;
     };
 
-    return { work, published: publish, spent };
+    return { work, published: publish, spent, close: () => stopTimers.forEach((stop) => stop()) };
   };
 }
 

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { importPlan, startLoop } from "../loop/support.ts";
-import { waitFor } from "../support/e2e.ts";
+import { blockingAgent, isRunning, waitFor } from "../support/e2e.ts";
 import fs from "node:fs";
 import path from "node:path";
 import { viable } from "../support/cli.ts";
@@ -99,4 +99,24 @@ void test("a shadow in a distributed loop runs on the coordinator's machine besi
   for (const id of ["a", "b", "c"]) assert.ok(fs.readFileSync(s.p.sig(`shadow-cwd-${id}`), "utf8").startsWith(s.p.dir), id);
   assert.equal(s.p.git("show", "main:c.txt"), "ok\n");
   assert.deepEqual(s.p.git("branch", "--list", "*shadow*").trim(), "");
+});
+
+void test("budgets.run in seconds in a distributed loop: the coordinator stops the run when it is spent, and the agent on the worker stops with it", async (t) => {
+  const url = await testDatabase(t);
+  const s = swarmProject(t, [{ id: "a", description: "write a.txt" }], url, { budgets: { run: { seconds: 5 } } });
+  const pidFile = s.p.sig("pids");
+  s.p.script(blockingAgent(pidFile));
+  assert.equal((await importPlan(s.p)).code, 0);
+  // The worker ready first: the run's seconds count from the coordinator's start.
+  const worker = s.worker("m1");
+  await waitFor(() => worker.notes.some((l) => l.startsWith("viable worker:")), "the worker ready");
+  const run = await s.p.loop();
+  assert.equal(run.code, 1, run.stderr + run.stdout.slice(-2000));
+  const [finished] = run.of("loop_finished");
+  assert.equal(finished?.outcome, "budget_exceeded");
+  assert.match(finished?.message ?? "", /^run budget exceeded: \d+ s of 5 s; raise budgets\.run/);
+  // The agent on the worker (and the child it left in its own session) stopped with the run.
+  const pids = fs.readFileSync(pidFile, "utf8").trim().split(" ").slice(0, 3).map(Number);
+  await waitFor(() => pids.every((p) => !isRunning(p)), "the worker's agent stopped");
+  await waitFor(() => worker.lines.some((l) => l.startsWith("■ a")), "the worker's line for the stopped attempt");
 });

@@ -19,7 +19,9 @@ export interface Swarm {
 export interface WorkerProcess {
   dir: string;
   pid: number;
+  /** Its output lines (one per attempt); `notes`: its stderr lines (the ready line, warnings). */
   lines: string[];
+  notes: string[];
   done: Promise<CliResult>;
   kill(signal?: NodeJS.Signals): void;
 }
@@ -50,8 +52,10 @@ export function machines(t: { after: (fn: () => void | Promise<void>) => void },
       if (!fs.existsSync(dir)) execFileSync("git", ["clone", "--quiet", remote, dir]);
       const run = startViable(["worker", "-d", dir, ...args], env ? { env } : {});
       const lines: string[] = [];
+      const notes: string[] = [];
       eachLine(run.child.stdout, (l) => lines.push(l));
-      const w: WorkerProcess = { dir, pid: run.child.pid!, lines, done: run.done, kill: (s = "SIGTERM") => void run.child.kill(s) };
+      eachLine(run.child.stderr, (l) => notes.push(l));
+      const w: WorkerProcess = { dir, pid: run.child.pid!, lines, notes, done: run.done, kill: (s = "SIGTERM") => void run.child.kill(s) };
       workers.push(w);
       return w;
     },

@@ -56,6 +56,8 @@ export interface RemoteWork {
   published(commit: string): Promise<void>;
   /** What every try of an item's job spent, from the attempts its workers recorded (a shadow's comparison). */
   spent(itemId: string, job: string): Promise<{ usd: number; tokens: number }>;
+  /** The run is over: timers of its own stop. */
+  close(): void;
 }
 
 export interface RemoteWorkInput {

@@ -194,6 +194,8 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
   let sessions = 0;
   let scheduler: Scheduler | undefined;
   let killSwitchTimer: NodeJS.Timeout | undefined;
+  /** The workers' side of a distributed loop, closed with the run. */
+  let remote: RemoteWork | undefined;
   let offLimits: (() => void) | undefined;
   try {
     const reconciliation = await reconcilePlan({
@@ -265,7 +267,7 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
       paths: store.paths, config, registry: deps.registry, pipeline: deps.pipeline, source: plan.source, recorder: rec, mode, integration, projectVerify,
       mergeQueue: new SerialQueue(), adminQueue, runId, signal: controller.signal, onNeedsInput, ...(integrator ? { integrator } : {}),
       shadows,
-      ...(deps.remote && integration ? { remote: deps.remote({
+      ...(deps.remote && integration ? { remote: remote = deps.remote({
         runId, integration, projectVerify, source: plan.source, signal: controller.signal, adminQueue,
         stopForBudget: (message) => controller.abort(new LoopStopped("budget_exceeded", message)),
         note: (message) => rec.event("loop_note", { message }),
@@ -575,6 +577,7 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
     }
     // Aborted during start-up (a git command cut short): the outcome the abort set stands.
   } finally {
+    remote?.close();
     opts.signal.removeEventListener("abort", onOuterAbort);
     clearInterval(killSwitchTimer);
     offLimits?.();
