@@ -10,6 +10,7 @@ import { viable } from "../support/cli.ts";
 import { serve } from "../server/support.ts";
 import { importPlan, loopProject } from "../loop/support.ts";
 import { freePort, startCluster, testDatabase } from "../support/postgres.ts";
+import { pgProxy } from "../support/pg-proxy.ts";
 import { isUserError } from "../../src/domain/errors.ts";
 import { reconcile } from "../../src/engine/reconcile.ts";
 import { openStore } from "../../src/store/store.ts";
@@ -142,6 +143,26 @@ void test("the server restarted while the journal commits: every entry lands onc
   await c.end();
   await assert.rejects(openStore(projectPaths(p.dir), { writer: true, command: "run", url }), /is working on this project's store/);
   await store.close();
+});
+
+void test("a COMMIT that landed but whose answer was lost: the batch sent again is recognized, nothing applied twice", async (t) => {
+  const url = await testDatabase(t);
+  const proxy = await pgProxy(url);
+  t.after(() => proxy.close());
+  const p = loopProject(t, ITEMS);
+  const store = await openStore(projectPaths(p.dir), { writer: true, command: "test", url: proxy.url });
+  t.after(() => store.close());
+  await store.journal.commit({ event: { event_type: "loop_note", data: { item: "x", message: "before" } } });
+  // The next batch commits on the server; its connection is cut before the writer hears so.
+  proxy.dropNextCommitReply();
+  for (let i = 0; i < 9; i++) store.journal.stage({ event: { event_type: "loop_note", data: { item: "x", message: `batch ${i}` } } });
+  const committed = await store.journal.commit({ event: { event_type: "loop_note", data: { item: "x", message: "batch 9" } } });
+  assert.equal(proxy.dropped(), 1, "the answer to the batch's COMMIT was lost");
+  await store.journal.commit({ event: { event_type: "loop_note", data: { item: "x", message: "after" } } });
+  const events = await store.queries.events({ eventType: "loop_note" });
+  assert.deepEqual(events.map((e) => e.data.message), ["before", ...Array.from({ length: 10 }, (_, i) => `batch ${i}`), "after"]);
+  // The writer was told the number the first, landed, COMMIT gave it.
+  assert.deepEqual(committed.map((e) => e.id), [events[10]!.id]);
 });
 
 void test("start-up reconciliation on a shared store leaves a live process's work alone and closes a dead one's", async (t) => {
