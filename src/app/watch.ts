@@ -18,14 +18,17 @@ export interface WatchedProject {
   close(): Promise<void>;
 }
 
-/** How often the tail looks without a file-change notification. */
-const POLL_MS = 250;
+/**
+ * How often the tail looks without being told of a commit: the SQLite file's notifications can be
+ * missing altogether (a file system without them); Postgres's only while a connection is remade.
+ */
+const POLL_MS = { sqlite: 250, postgres: 1000 } as const;
 
 export async function watchProject(dir: string, kind: string, url: string | null, options: { watcher?: boolean } = {}): Promise<WatchedProject> {
   const project = await openProject(dir, { writer: false, create: true, command: kind });
   // It creates the database when there is none: the state directory must stay out of git like a writer's.
   await ensureStateIgnored(project.paths);
-  const tail = new JournalTail(project.store.queries, { databaseFile: project.paths.database, pollMs: POLL_MS });
+  const tail = new JournalTail(project.store.queries, { wake: (poke) => project.store.watchCommits(poke), pollMs: POLL_MS[project.store.kind] });
   let unregister: () => void = () => undefined;
   try {
     await tail.start();

@@ -1,22 +1,21 @@
 // Following a journal that other processes write. A `viable loop` in one terminal commits; a reader
 // (the dashboard's server) publishes what it committed on a bus of its own, in sequence order, as
-// soon as it is on disk. The reader never writes for this: it wakes on the database's write-ahead
-// log changing (inotify), reads the events after the last one it published, and also looks on a
-// slow timer in case a wake-up was missed (a file system without notifications).
+// soon as it is durable. The reader never writes for this: it wakes when the store says something
+// was committed (Store.watchCommits: the SQLite file's write-ahead log changing, a Postgres
+// NOTIFY), reads the events after the last one it published, and also looks on a slow timer in case
+// a wake-up was missed (a file system without notifications, a connection being remade).
 //
 // Sequence numbers only grow. `viable reset` empties the log (the numbers go on from where they
 // were) and changes the journal's epoch; a database restored from a backup can even go back. The
 // tail reports both (onReset) so followers start afresh instead of showing what no longer is.
 
-import fs from "node:fs";
-import path from "node:path";
 import type { LogEntry } from "../domain/events.ts";
 import { EventBus } from "./event-bus.ts";
 import type { Queries } from "./queries.ts";
 
 export interface TailOptions {
-  /** The database file; its directory is watched for changes to `<file>-wal`. */
-  databaseFile: string;
+  /** Calls `poke` whenever something may have been committed; returns the stop (Store.watchCommits). */
+  wake?: (poke: () => void) => () => void;
   /** The slow timer's period. */
   pollMs: number;
   /** How many events one read takes at most; a longer backlog is read in pages. */
@@ -30,7 +29,7 @@ export class JournalTail {
   readonly #resetListeners = new Set<(lastSeq: number) => void>();
   #last = 0;
   #epoch = "";
-  #watcher: fs.FSWatcher | undefined;
+  #unwake: (() => void) | undefined;
   #timer: NodeJS.Timeout | undefined;
   #reading = false;
   #again = false;
@@ -47,16 +46,7 @@ export class JournalTail {
   async start(): Promise<void> {
     this.#last = await this.#queries.lastSeq();
     this.#epoch = await this.#queries.journalEpoch();
-    const dir = path.dirname(this.#options.databaseFile);
-    const wal = `${path.basename(this.#options.databaseFile)}-wal`;
-    try {
-      this.#watcher = fs.watch(dir, { persistent: false }, (_kind, name) => {
-        if (name === wal) this.poke();
-      });
-      this.#watcher.on("error", () => this.#unwatch());
-    } catch {
-      // No notifications here: the timer alone.
-    }
+    this.#unwake = this.#options.wake?.(() => this.poke());
     this.#timer = setInterval(() => this.poke(), this.#options.pollMs);
     this.#timer.unref();
   }
@@ -130,14 +120,10 @@ export class JournalTail {
     for (const l of this.#resetListeners) l(last);
   }
 
-  #unwatch(): void {
-    this.#watcher?.close();
-    this.#watcher = undefined;
-  }
-
   close(): void {
     this.#closed = true;
-    this.#unwatch();
+    this.#unwake?.();
+    this.#unwake = undefined;
     if (this.#timer) clearInterval(this.#timer);
   }
 }

@@ -12,6 +12,7 @@ import { EventBus } from "./event-bus.ts";
 import { SqliteJournal, type Journal } from "./journal.ts";
 import { sqliteQueries, type Queries } from "./queries.ts";
 import { inlineWriter, threadWriter } from "./sql-writer.ts";
+import { watchWal } from "./wal-watch.ts";
 import { acquireWriterLock, type WriterLock } from "./writer-lock.ts";
 import { PostgresStore } from "./postgres/store.ts";
 
@@ -35,6 +36,11 @@ export interface Store {
    * (this one's own session counts as alive).
    */
   isSessionAlive(sessionId: string): Promise<boolean>;
+  /**
+   * Calls `onCommit` soon after any process commits to the journal (a hint: the caller reads what
+   * is new, and still looks now and then — a hint can be missed); returns the stop.
+   */
+  watchCommits(onCommit: () => void): () => void;
   /** Deletes every record: tasks, attempts, the log, metrics, the plan and its sessions. */
   reset(): Promise<void>;
   /** Commits what is staged, then closes. */
@@ -116,6 +122,10 @@ export class SqliteStore implements Store {
 
   async isSessionAlive(): Promise<boolean> {
     return false;
+  }
+
+  watchCommits(onCommit: () => void): () => void {
+    return watchWal(this.paths.database, onCommit);
   }
 
   timestamp(): string {

@@ -13,6 +13,7 @@ import { freePort, startCluster, testDatabase } from "../support/postgres.ts";
 import { pgProxy } from "../support/pg-proxy.ts";
 import { isUserError } from "../../src/domain/errors.ts";
 import { reconcile } from "../../src/engine/reconcile.ts";
+import { JournalTail } from "../../src/store/journal-tail.ts";
 import { openStore } from "../../src/store/store.ts";
 import { LOCKS } from "../../src/store/postgres/schema.ts";
 import { waitFor } from "../support/e2e.ts";
@@ -163,6 +164,41 @@ void test("a COMMIT that landed but whose answer was lost: the batch sent again 
   assert.deepEqual(events.map((e) => e.data.message), ["before", ...Array.from({ length: 10 }, (_, i) => `batch ${i}`), "after"]);
   // The writer was told the number the first, landed, COMMIT gave it.
   assert.deepEqual(committed.map((e) => e.id), [events[10]!.id]);
+});
+
+void test("a follower hears of another process's commits through NOTIFY, not its timer — and again after the server restarted", async (t) => {
+  const cluster = await startCluster();
+  t.after(() => cluster.stop());
+  const url = await testDatabase(t, cluster.url());
+  const p = loopProject(t, ITEMS);
+  const writer = await openStore(projectPaths(p.dir), { writer: true, command: "test", url });
+  t.after(() => writer.close());
+  const reader = await openStore(projectPaths(p.dir), { writer: false, command: "serve", url });
+  t.after(() => reader.close());
+  // A timer that would look only after the test's own limit: what arrives was announced.
+  const tail = new JournalTail(reader.queries, { wake: (poke) => reader.watchCommits(poke), pollMs: 3_600_000 });
+  await tail.start();
+  t.after(() => tail.close());
+  const heard: string[] = [];
+  tail.bus.subscribe((e) => heard.push(String(e.data.message)));
+  // Committed once the reader listens (a connection made also looks once, which would hide a missing NOTIFY).
+  const listening = async () => {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      await waitFor(async () => (await c.query("SELECT 1 FROM pg_stat_activity WHERE application_name = 'viable serve (listen)' AND query = 'LISTEN viable_journal' AND state = 'idle'")).rowCount === 1, "the reader listening");
+    } finally {
+      await c.end();
+    }
+  };
+  await listening();
+  await writer.journal.commit({ event: { event_type: "loop_note", data: { item: "x", message: "first" } } });
+  await waitFor(() => heard.includes("first"), "the first commit heard");
+  await cluster.restart({ downMs: 500 });
+  await listening();
+  await writer.journal.commit({ event: { event_type: "loop_note", data: { item: "x", message: "after the restart" } } });
+  await waitFor(() => heard.includes("after the restart"), "a commit after the restart heard");
+  assert.deepEqual(heard, ["first", "after the restart"]);
 });
 
 void test("start-up reconciliation on a shared store leaves a live process's work alone and closes a dead one's", async (t) => {

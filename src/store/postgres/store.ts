@@ -12,6 +12,7 @@ import type { ProjectPaths } from "../../workspace/paths.ts";
 import { CommitFailed, isUserError } from "../../domain/errors.ts";
 import type pg from "pg";
 import { createPool, isConnectionError, redactUrl, unreachable } from "./connection.ts";
+import { listenForCommits } from "./notify.ts";
 import { Presence } from "./presence.ts";
 import { postgresReader } from "./reader.ts";
 import { LOCKS, migrate } from "./schema.ts";
@@ -31,6 +32,10 @@ export class PostgresStore implements Store {
   readonly #pool: pg.Pool;
   readonly #presence: Presence;
   readonly #writer: boolean;
+  readonly #url: string;
+  readonly #command: string;
+  /** Listening connections (watchCommits) still open: closed with the store. */
+  readonly #watches = new Set<() => void>();
 
   private constructor(paths: ProjectPaths, url: string, pool: pg.Pool, presence: Presence, options: StoreOptions & { sessionId: string }) {
     this.paths = paths;
@@ -38,6 +43,8 @@ export class PostgresStore implements Store {
     this.#pool = pool;
     this.#presence = presence;
     this.#writer = options.writer;
+    this.#url = url;
+    this.#command = options.command;
     this.now = options.now ?? (() => new Date());
     this.sessionId = options.sessionId;
     this.queries = new StoreQueries(postgresReader(pool, PATIENCE_MS), this.where, (e) => (isConnectionError(e) ? unreachable(url, e) : e));
@@ -84,6 +91,15 @@ export class PostgresStore implements Store {
     return this.#presence.isAlive(sessionId);
   }
 
+  watchCommits(onCommit: () => void): () => void {
+    const stop = listenForCommits(this.#url, `viable ${this.#command}`, onCommit);
+    this.#watches.add(stop);
+    return () => {
+      this.#watches.delete(stop);
+      stop();
+    };
+  }
+
   async reset(): Promise<void> {
     await this.journal.flush();
     const client = await this.#pool.connect();
@@ -107,6 +123,8 @@ export class PostgresStore implements Store {
   }
 
   async close(): Promise<void> {
+    for (const stop of this.#watches) stop();
+    this.#watches.clear();
     try {
       await this.journal.close();
     } finally {

@@ -14,6 +14,7 @@ import { CommitFailed } from "../../domain/errors.ts";
 import type { SqlOp } from "../changes.ts";
 import type { SqlWriter } from "../sql-writer.ts";
 import { isConnectionError, numberedPlaceholders, redactUrl } from "./connection.ts";
+import { JOURNAL_CHANNEL } from "./notify.ts";
 import { LOCKS } from "./schema.ts";
 
 export interface PostgresWriterOptions {
@@ -51,6 +52,8 @@ export function postgresWriter(pool: pg.Pool, url: string, options: PostgresWrit
         if (op.event) ids.push(Number(r.rows[0]!.id));
       }
       await client.query("INSERT INTO viable_journal_batches (id, event_ids) VALUES ($1, $2)", [id, ids]);
+      // Followers on any machine (a dashboard) hear of it when it commits.
+      await client.query(`NOTIFY ${JOURNAL_CHANNEL}`);
       // The record of committed batches only has to outlive a retry.
       if (++batches % 200 === 0) await client.query("DELETE FROM viable_journal_batches WHERE committed_at < now() - interval '1 day'");
       await client.query("COMMIT");
