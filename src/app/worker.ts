@@ -6,6 +6,7 @@ import { storeUrl } from "../config/config.ts";
 import { openBoss, type Boss } from "../swarm/boss.ts";
 import { coordinator } from "../swarm/coordinator.ts";
 import { runWorker, type WorkerSummary } from "../swarm/worker.ts";
+import { workerTaskOf } from "../swarm/jobs.ts";
 import type { RemoteRun } from "../engine/loop/loop.ts";
 import type { RemoteWork } from "../engine/loop/loop-context.ts";
 import { git } from "../workspace/git.ts";
@@ -83,7 +84,7 @@ export async function runWorkerCommand(project: Project, opts: WorkerCommandOpti
 async function reapDeadWorkers(project: Project): Promise<number> {
   const byTask = new Map<string, ProcessInfo[]>();
   for (const p of readProcessTable()) {
-    const task = p.marker?.match(/^(worker-[0-9a-f]{8}-try\d+)/)?.[1];
+    const task = p.marker ? workerTaskOf(p.marker) : null;
     if (task) byTask.set(task, [...(byTask.get(task) ?? []), p]);
   }
   const orphans: ProcessInfo[] = [];

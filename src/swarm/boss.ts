@@ -19,8 +19,12 @@ export interface QueueSettings {
 
 export interface Boss {
   boss: PgBoss;
-  /** The queue exists with these settings (made or updated). */
-  ensureQueue(name: string, settings: QueueSettings): Promise<void>;
+  /**
+   * The queue exists: made with these settings when missing; `update` (the coordinator, whose
+   * loop.workers rules) also sets them on an existing one. A worker only makes a missing queue, so a
+   * worker started from an older clone's config does not change the run's settings.
+   */
+  ensureQueue(name: string, settings: QueueSettings, opts?: { update?: boolean }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -50,12 +54,12 @@ export async function openBoss(url: string, opts: { name: string; supervise: boo
   const known = new Set<string>();
   return {
     boss,
-    ensureQueue: async (name, s) => {
+    ensureQueue: async (name, s, o = {}) => {
       if (known.has(name)) return;
       // Jobs take the queue's settings when they are sent: a changed loop.workers applies to the next ones.
       const options = { retryLimit: s.retryLimit, retryDelay: 0, expireInSeconds: s.expireInSeconds, heartbeatSeconds: s.heartbeatSeconds };
-      if (await boss.getQueue(name)) await boss.updateQueue(name, options);
-      else await boss.createQueue(name, options);
+      if (!(await boss.getQueue(name))) await boss.createQueue(name, options);
+      else if (o.update) await boss.updateQueue(name, options);
       known.add(name);
     },
     stop: () => boss.stop({ graceful: false, close: true }),

@@ -9,7 +9,6 @@
 
 import { randomUUID } from "node:crypto";
 import type { Instance } from "pg-boss";
-import fs from "node:fs";
 import os from "node:os";
 import { errorMessage } from "../domain/errors.ts";
 import type { ViableConfig } from "../config/config.ts";
@@ -19,7 +18,7 @@ import { AttemptFailure } from "../engine/loop/item-workspace.ts";
 import type { Store } from "../store/store.ts";
 import { whileReachable } from "../store/postgres/connection.ts";
 import { addWorktree, itemBranch, itemSlug, itemWorktreeDir, keepWork, revParse } from "../workspace/worktrees.ts";
-import { WORKER_INSTANCE, type Boss, type QueueSettings } from "./boss.ts";
+import { WORKER_BEAT_SECONDS, WORKER_INSTANCE, type Boss, type QueueSettings } from "./boss.ts";
 import { gitOk } from "../workspace/git.ts";
 import { fetchBranch, pushCommit, remoteTip } from "./git-remote.ts";
 import { ITEM_JOB_VERSION, ItemJobResultSchema, queueName, workerTaskPrefix, type ItemJob, type ItemJobResult } from "./jobs.ts";
@@ -69,14 +68,19 @@ export function coordinator(opts: CoordinatorOptions): (run: RemoteRun) => Remot
     /** Queues told as having no worker, and when each queue was last looked at. */
     const unserved = new Set<string>();
     const lookedAt = new Map<string, number>();
-    const watchServed = async (queue: string, runtime: string): Promise<void> => {
-      if (Date.now() - (lookedAt.get(queue) ?? 0) < SERVED_CHECK_MS) return;
+    const nowServed = (queue: string, runtime: string) => {
+      if (unserved.delete(queue)) run.note(`a worker now takes ${runtime} jobs (queue ${queue})`);
+    };
+    const watchServed = async (queue: string, runtime: string, waitingSince: number): Promise<void> => {
+      // A worker starting with the loop may not be in the registry yet.
+      if (Date.now() - waitingSince < UNSERVED_AFTER_MS || Date.now() - (lookedAt.get(queue) ?? 0) < SERVED_CHECK_MS) return;
       lookedAt.set(queue, Date.now());
       const instances = await boss.boss.getInstances({ limit: 1000 }).catch(() => null);
       if (instances === null) return;
-      const served = instances.some((i) => i.live && i.name === WORKER_INSTANCE && (i.workers.some((w) => w.queue === queue) || startingUp(i)));
-      if (served && unserved.delete(queue)) run.note(`a worker now takes ${runtime} jobs (queue ${queue})`);
-      if (!served && !unserved.has(queue)) {
+      const workers = instances.filter((i) => i.live && i.name === WORKER_INSTANCE);
+      if (workers.some((i) => i.workers.some((w) => w.queue === queue))) nowServed(queue, runtime);
+      // One that has not yet listed its queues may serve it or not: nothing changes until it has.
+      else if (!workers.some(startingUp) && !unserved.has(queue)) {
         unserved.add(queue);
         run.note(`no live worker takes ${runtime} jobs (queue ${queue}); items for ${runtime} wait until one does: start \`viable worker --runtimes ${runtime}\` in a clone of the project`);
       }
@@ -112,7 +116,7 @@ export function coordinator(opts: CoordinatorOptions): (run: RemoteRun) => Remot
     const work = async (input: RemoteWorkInput): Promise<RemoteResult> => {
       const { item, attempt, signal } = input;
       const queue = queueName(input.runtime);
-      await whileReachable(() => boss.ensureQueue(queue, settings), PATIENCE_MS, signal);
+      await whileReachable(() => boss.ensureQueue(queue, settings, { update: true }), PATIENCE_MS, signal);
       const base = await localTip();
       if (!base) throw new Error(`the integration branch ${run.integration} has no commit`);
       await publish(base);
@@ -139,6 +143,7 @@ export function coordinator(opts: CoordinatorOptions): (run: RemoteRun) => Remot
       else if (existing.state === "cancelled") await whileReachable(() => boss.boss.resume(queue, id), PATIENCE_MS, signal);
       else if (existing.state === "failed") await whileReachable(() => boss.boss.retry(queue, id), PATIENCE_MS, signal);
       input.onDispatched({ id, queue });
+      const sent = Date.now();
       for (;;) {
         if (signal.aborted) {
           await whileReachable(() => boss.boss.cancel(queue, id), 10_000).catch(() => undefined);
@@ -151,8 +156,8 @@ export function coordinator(opts: CoordinatorOptions): (run: RemoteRun) => Remot
           throw new AttemptFailure(`the workers could not finish the attempt (${j.retryCount + 1} tries): ${why}`, `A worker failed while working on this item: ${why}`);
         }
         if (j?.state === "cancelled") throw new AttemptFailure("the item's job was cancelled", "The previous attempt was cancelled.");
-        if (j?.state === "created" || j?.state === "retry") await watchServed(queue, input.runtime);
-        else if (j?.state === "active" && unserved.delete(queue)) run.note(`a worker now takes ${input.runtime} jobs (queue ${queue})`);
+        if (j?.state === "created" || j?.state === "retry") await watchServed(queue, input.runtime, sent);
+        else if (j?.state === "active") nowServed(queue, input.runtime);
         await sleep(pollMs, signal);
       }
     };
@@ -166,7 +171,10 @@ export function coordinator(opts: CoordinatorOptions): (run: RemoteRun) => Remot
       await run.adminQueue.run(async () => {
         const fetched = await fetchBranch(root, remote, branch, `refs/viable-fetched/${itemSlug(item.id)}`, input.signal);
         if (fetched !== head) throw new AttemptFailure(`the worker's branch ${branch} is not on the remote as it reported (${fetched ?? "missing"} instead of ${head})`);
-        if (fs.existsSync(dir)) await keepWork(root, item.id, dir, run.integration, `attempt-${input.attempt}-local`, { signal: input.signal });
+        // What the item's worktree or branch here holds (a person's work on an earlier question) is kept first.
+        const kept = await keepWork(root, item.id, dir, run.integration, `attempt-${input.attempt}-local`, { signal: input.signal });
+        if (kept.note !== undefined && !kept.removed) throw new AttemptFailure(`the item's worktree here could not be made ready: ${kept.note}`);
+        if (kept.keptBranch) run.note(`${item.id}: what its worktree here held is kept on branch ${kept.keptBranch}`);
         await addWorktree(root, dir, itemBranch(item.id), head, { signal: input.signal });
       });
       return dir;
@@ -179,12 +187,19 @@ export function coordinator(opts: CoordinatorOptions): (run: RemoteRun) => Remot
         failure.attemptId = r.attempt_id;
         if (r.question !== undefined) {
           failure.question = r.question;
-          // The agent stopped for a person: its work comes here as it left it — uncommitted on the
-          // item's branch at the base, as a local agent's would be — for `viable attach` or the answer.
-          if (r.branch !== null && r.head !== undefined) {
-            const dir = await checkOut(input, r.branch, r.head);
-            await gitOk(dir, ["reset", "--quiet", base], { signal: input.signal });
-            failure.workspace = { dir, branch: itemBranch(input.item.id), base };
+          // The agent stopped for a person and the loop waits for one: its work comes here as it
+          // left it — uncommitted on the item's branch at the base, as a local agent's would be —
+          // for `viable attach` or the answer.
+          if (run.onNeedsInput === "wait" && r.branch !== null && r.head !== undefined) {
+            try {
+              const dir = await checkOut(input, r.branch, r.head);
+              await gitOk(dir, ["reset", "--quiet", base], { signal: input.signal });
+              failure.workspace = { dir, branch: itemBranch(input.item.id), base };
+            } catch (e) {
+              if (input.signal.aborted) throw e;
+              // The question stands without the work: a person can still answer it.
+              run.note(`${input.item.id}: the agent's unfinished work could not be brought here from ${r.branch} (${errorMessage(e)}); its question waits without it`);
+            }
           }
         }
         throw failure;
@@ -209,6 +224,9 @@ export function coordinator(opts: CoordinatorOptions): (run: RemoteRun) => Remot
 
 /** How often a waiting job's queue is looked up in pg-boss's registry of live workers. */
 const SERVED_CHECK_MS = 2_000;
+
+/** How long a job waits on its queue before a missing worker is reported (two of a worker's registry beats). */
+const UNSERVED_AFTER_MS = 2 * WORKER_BEAT_SECONDS * 1000;
 
 /**
  * A worker that registered but has not yet beaten with its queues in the registry (it lists them

@@ -71,6 +71,11 @@ export function workerTaskPrefix(jobId: string): string {
   return `worker-${jobId.slice(0, 8)}-try`;
 }
 
+/** The worker task an attempt marker (or any id starting with one) belongs to, if any. */
+export function workerTaskOf(marker: string): string | null {
+  return /^(worker-[0-9a-f]{8}-try\d+)/.exec(marker)?.[1] ?? null;
+}
+
 /** The branch a worker pushes an attempt's work to: one per job try, so a late push never overwrites the retry's. */
 export function workBranch(itemSlug: string, attempt: number, jobId: string, retry: number): string {
   return `viable-work/${itemSlug}/attempt-${attempt}-${jobId.slice(0, 8)}-try-${retry + 1}`;

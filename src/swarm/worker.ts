@@ -176,9 +176,17 @@ async function workJob(o: WorkerOptions, admin: SerialQueue, job: Job<ItemJob>, 
         let kept: string | null = null;
         if (e.question !== undefined) {
           await confirmClaim(o, job, signal);
-          // Even unchanged: the person takes over in a worktree either way.
-          kept = await keepOnRemote(o, ws, { message: "viable: unfinished work of an agent that stopped for a person", evenUnchanged: true });
-          if (kept !== null) pushed = ws.branch;
+          try {
+            // Committed the one way an attempt's work is (what the setup hook made stays out).
+            kept = await commitWork(ws, await checkIntegrity(ws, signal), item.id, attempt, signal);
+            await pushCommit(root, o.remote, kept, ws.branch, { force: true, signal });
+            pushed = ws.branch;
+          } catch (pushFailed) {
+            if (signal.aborted) throw pushFailed;
+            // The question still goes to the coordinator, without the work: a person answers it there.
+            o.onLine(`  ${item.id}: the unfinished work could not be pushed (${errorMessage(pushFailed)}); the question goes without it`);
+            kept = null;
+          }
         }
         // The item's own failure: an answer for the coordinator's policies, not a job to retry.
         return {
@@ -235,21 +243,18 @@ class ClaimLost extends Error {
   }
 }
 
-/**
- * A stopped attempt's commits and changes, pushed to its work branch (it is the try's own: never
- * merged); the commit pushed, or null when the attempt changed nothing.
- */
-async function keepOnRemote(o: WorkerOptions, ws: ItemWorkspace, opts: { message?: string; evenUnchanged?: boolean } = {}): Promise<string | null> {
+/** A stopped attempt's commits and changes, pushed to its work branch (it is the try's own: never merged). */
+async function keepOnRemote(o: WorkerOptions, ws: ItemWorkspace): Promise<void> {
   const root = o.store.paths.root;
-  await gitOk(ws.dir, ["add", "-A"]);
-  const changed = (await gitOk(ws.dir, ["status", "--porcelain"])).trim() !== "";
-  if (changed || opts.evenUnchanged) {
-    await gitOk(ws.dir, ["-c", "user.name=viable", "-c", "user.email=viable@localhost", "commit", "--quiet", "--allow-empty", "-m", opts.message ?? "viable: work of a stopped attempt"]);
+  // The attempt's own signal has ended it: this gets a minute of its own.
+  const signal = AbortSignal.timeout(60_000);
+  await gitOk(ws.dir, ["add", "-A"], { signal });
+  if ((await gitOk(ws.dir, ["status", "--porcelain"], { signal })).trim() !== "") {
+    await gitOk(ws.dir, ["-c", "user.name=viable", "-c", "user.email=viable@localhost", "commit", "--quiet", "-m", "viable: work of a stopped attempt"], { signal });
   }
-  const head = (await gitOk(ws.dir, ["rev-parse", "HEAD"])).trim();
-  if (head === ws.base) return null;
-  await pushCommit(root, o.remote, head, ws.branch, { force: true });
-  return head;
+  const head = (await gitOk(ws.dir, ["rev-parse", "HEAD"], { signal })).trim();
+  if (head === ws.base) return;
+  await pushCommit(root, o.remote, head, ws.branch, { force: true, signal });
 }
 
 function abortText(signal: AbortSignal): string {

@@ -102,13 +102,13 @@ async function itemAttempt(ctx: LoopContext, input: ItemAttemptInput, beside: Be
     } else if (ctx.remote && allocation && ctx.mode === "worktree") {
       // A worker on another machine does the work; its verified branch comes back here to merge.
       recorder.item(item.id, "item_started", { attempt, agents: allocation.steps.map((s) => s.agent.name), rationale: allocation.rationale }, { phase: "workspace", last_error: null });
-      // A shadow runs here, on the coordinator's machine, from the same base as the worker's work.
-      startShadowOf(ctx, input, allocation, beside);
       const done = await ctx.remote.work({
         item, attempt, slot: input.slot, runtime: allocation.steps[0]!.agent.runtime, previousFailure: input.previousFailure, answered: input.answered, signal,
         onDispatched: (job) => {
           beside.job = job.id;
           recorder.item(item.id, "item_status", { phase: "agents", attempt, job: job.id, queue: job.queue }, { phase: "agents" });
+          // A shadow runs here, on the coordinator's machine, once its primary's job is on its way.
+          startShadowOf(ctx, input, allocation, beside);
         },
       });
       ws = done.workspace;
@@ -211,8 +211,13 @@ async function itemAttempt(ctx: LoopContext, input: ItemAttemptInput, beside: Be
     if (signal.aborted) return { kind: "interrupted", reason: abortReason(signal, "interrupted") };
     if (e instanceof AttemptFailure) {
       last.attemptId ??= e.attemptId ?? null;
-      // A worker's agent left its work on the remote; it is in the item's worktree here now.
+      // A worker's agent left its work on the remote; it is in the item's worktree here now, set up
+      // as a local one would be (a person taking it over, and its verification, need that).
       const waiting = ws ?? e.workspace ?? null;
+      if (ws === null && e.workspace && e.question !== undefined && ctx.onNeedsInput === "wait") {
+        await runSetup(ctx.config, ctx.paths, e.workspace, itemEnv(ctx, item, input.slot, e.workspace), label(ctx, item, attempt), signal, ctx.pipeline.processes)
+          .catch((setupFailed: unknown) => note(ctx, item, `the setup hook failed in the worktree here: ${errorMessage(setupFailed)}`));
+      }
       if (e.question !== undefined && ctx.onNeedsInput === "wait" && waiting === null) note(ctx, item, "loop.on_needs_input wait needs worktrees (workspace.mode worktree): the agent's question counts as a failed attempt");
       if (e.question !== undefined && ctx.onNeedsInput === "wait" && waiting !== null) return { kind: "needs_input", question: e.question, reason: e.message, context: e.context, attemptId: last.attemptId, workspace: waiting };
       return {

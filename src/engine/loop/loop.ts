@@ -63,6 +63,8 @@ export interface RemoteRun {
   stopForBudget(message: string): void;
   /** Tells the person something of the run as a whole (a queue no worker takes jobs from). */
   note(message: string): void;
+  /** What the loop does when an agent stops for a person (`wait` keeps its work for one). */
+  onNeedsInput: "wait" | "retry" | "block";
   /** The loop's queue for worktree changes (git locks its worktree list while it changes it). */
   adminQueue: SerialQueue;
 }
@@ -270,7 +272,7 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions): Promise<LoopRe
       ...(deps.remote && integration ? { remote: remote = deps.remote({
         runId, integration, projectVerify, source: plan.source, signal: controller.signal, adminQueue,
         stopForBudget: (message) => controller.abort(new LoopStopped("budget_exceeded", message)),
-        note: (message) => rec.event("loop_note", { message }),
+        note: (message) => rec.event("loop_note", { message }), onNeedsInput,
       }) } : {}),
     };
     const groups = new Set(plan.items.filter((i) => i.parent !== undefined).map((i) => i.parent!));
