@@ -150,6 +150,8 @@ export function coordinator(opts: CoordinatorOptions): (run: RemoteRun) => Remot
           throw signal.reason;
         }
         const j = await boss.boss.getJobById<ItemJob>(queue, id).catch(() => null);
+        // Taken up by a worker (it may have finished between two looks).
+        if (j?.state === "active" || j?.state === "completed" || j?.state === "failed") nowServed(queue, input.runtime);
         if (j?.state === "completed") return await settle(input, j.data.base, parsed(j.output));
         if (j?.state === "failed") {
           const why = errorMessage((j.output as { message?: unknown } | null)?.message ?? j.output);
@@ -157,7 +159,6 @@ export function coordinator(opts: CoordinatorOptions): (run: RemoteRun) => Remot
         }
         if (j?.state === "cancelled") throw new AttemptFailure("the item's job was cancelled", "The previous attempt was cancelled.");
         if (j?.state === "created" || j?.state === "retry") await watchServed(queue, input.runtime, sent);
-        else if (j?.state === "active") nowServed(queue, input.runtime);
         await sleep(pollMs, signal);
       }
     };
