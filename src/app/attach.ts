@@ -88,7 +88,7 @@ export async function takeOver(p: Project, target: string): Promise<Takeover> {
   if (!fs.existsSync(cwd)) {
     throw new UserError({ reason: "conflict", message: `item "${itemId}"'s worktree ${cwd} is gone`, fix: "retry the item instead: answer its question in the dashboard (Answer & retry) or with MCP's answer tool" });
   }
-  const attempt = attemptOf?.item_id === itemId ? attemptOf : lastAgentAttempt(await p.store.queries.attemptsOfItem(itemId));
+  const attempt = attemptOf?.item_id === itemId ? attemptOf : attemptToTakeOver(await p.store.queries.attemptsOfItem(itemId));
   const runtime = attempt && isRuntimeName(attempt.runtime) ? attempt.runtime : p.config.defaults.runtime;
   // An agent that ran on a worker (a distributed loop) left its session on that machine: its work
   // is here, its conversation is not, so the person gets a fresh session in the worktree.
@@ -184,8 +184,9 @@ function launcherScript(launcher: string, statusFile: string, command: Interacti
 }
 
 /** The item's newest attempt by an agent (not a conflict resolution without a session). */
-function lastAgentAttempt(attempts: AttemptRecord[]): AttemptRecord | null {
-  return attempts.filter((a) => a.outcome !== null).at(-1) ?? attempts.at(-1) ?? null;
+/** The attempt that stopped for a person (not a shadow's beside it, say); else the newest that ended. */
+export function attemptToTakeOver(attempts: readonly AttemptRecord[]): AttemptRecord | null {
+  return attempts.filter((a) => a.outcome?.status === "needs_input").at(-1) ?? attempts.filter((a) => a.outcome !== null).at(-1) ?? attempts.at(-1) ?? null;
 }
 
 function person(): string {
