@@ -11,14 +11,12 @@ import { test } from "node:test";
 import { text, writeFile } from "../support/model-server/script.ts";
 import { startLoop, type LoopRun } from "../loop/support.ts";
 import { waitFor } from "../support/e2e.ts";
-import { startCluster, testDatabase } from "../support/postgres.ts";
+import { restartableDatabase } from "../support/postgres.ts";
 import { machines, processesUnder } from "../swarm/support.ts";
 import { runtimeWorld } from "./world.ts";
 
 void test("40 items, a coordinator and three workers (command agents and the real claude): a worker and the coordinator killed -9 and Postgres restarted mid-run; each item merged once, nothing left running", { timeout: 600_000 }, async (t) => {
-  const cluster = await startCluster();
-  t.after(() => cluster.stop());
-  const url = await testDatabase(t, cluster.url());
+  const { cluster, url } = await restartableDatabase(t);
   const world = await runtimeWorld(t, {
     clis: ["claude"],
     script: [writeFile("by-claude.txt", "from claude\n"), text("Wrote by-claude.txt.")],

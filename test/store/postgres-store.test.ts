@@ -9,7 +9,7 @@ import pg from "pg";
 import { viable } from "../support/cli.ts";
 import { serve } from "../server/support.ts";
 import { importPlan, loopProject } from "../loop/support.ts";
-import { freePort, startCluster, testDatabase } from "../support/postgres.ts";
+import { freePort, restartableDatabase, testDatabase } from "../support/postgres.ts";
 import { pgProxy } from "../support/pg-proxy.ts";
 import { isUserError } from "../../src/domain/errors.ts";
 import { reconcile } from "../../src/engine/reconcile.ts";
@@ -113,9 +113,7 @@ void test("a database of a newer schema, a server that is not there, a bad URL: 
 });
 
 void test("the server restarted while the journal commits: every entry lands once, numbered in order, and the writer goes on", async (t) => {
-  const cluster = await startCluster();
-  t.after(() => cluster.stop());
-  const url = await testDatabase(t, cluster.url());
+  const { cluster, url } = await restartableDatabase(t);
   const p = loopProject(t, ITEMS);
   const store = await openStore(projectPaths(p.dir), { writer: true, command: "test", url });
   const committed: Promise<unknown>[] = [];
@@ -167,9 +165,7 @@ void test("a COMMIT that landed but whose answer was lost: the batch sent again 
 });
 
 void test("a follower hears of another process's commits through NOTIFY, not its timer — and again after the server restarted", async (t) => {
-  const cluster = await startCluster();
-  t.after(() => cluster.stop());
-  const url = await testDatabase(t, cluster.url());
+  const { cluster, url } = await restartableDatabase(t);
   const p = loopProject(t, ITEMS);
   const writer = await openStore(projectPaths(p.dir), { writer: true, command: "test", url });
   t.after(() => writer.close());

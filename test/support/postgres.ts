@@ -145,3 +145,10 @@ export async function testDatabase(t: { after: (fn: () => Promise<void>) => void
   u.pathname = `/${name}`;
   return u.toString();
 }
+
+/** A database on a cluster of the test's own, for a test that restarts the server: both, the cluster stopped by `t.after`. */
+export async function restartableDatabase(t: { after: (fn: () => Promise<void>) => void }): Promise<{ cluster: Cluster; url: string }> {
+  const cluster = await startCluster();
+  t.after(async () => cluster.stop());
+  return { cluster, url: await testDatabase(t, cluster.url()) };
+}

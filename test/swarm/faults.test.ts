@@ -8,7 +8,7 @@ import { test } from "node:test";
 import { importPlan, startLoop } from "../loop/support.ts";
 import { viable } from "../support/cli.ts";
 import { blockingAgent, isRunning, waitFor } from "../support/e2e.ts";
-import { startCluster, testDatabase } from "../support/postgres.ts";
+import { restartableDatabase, testDatabase } from "../support/postgres.ts";
 import { swarmProject } from "./support.ts";
 
 const WRITE = `printf '%s\\n' "$VIABLE_ITEM_ID" > "$VIABLE_ITEM_ID.txt"\n`;
@@ -86,9 +86,7 @@ void test("kill -9 of the coordinator: a new one takes up the same jobs where th
 });
 
 void test("Postgres restarted mid-run: workers and the coordinator reconnect and go on", async (t) => {
-  const cluster = await startCluster();
-  t.after(() => cluster.stop());
-  const url = await testDatabase(t, cluster.url());
+  const { cluster, url } = await restartableDatabase(t);
   const s = swarmProject(t, items(10), url);
   s.p.script(`sleep 0.3\n${WRITE}`);
   assert.equal((await importPlan(s.p)).code, 0);
